@@ -1,0 +1,30 @@
+import { documentClient, localDynamoClient } from '../store/dynamo-client.ts';
+import { ensureTables } from '../store/ensure-tables.ts';
+import { LOCAL_TABLE_PREFIX, tableNames } from '../store/tables.ts';
+import { dataDirOf } from '../local/config.ts';
+import { openStore } from '../local/embedded-store.ts';
+import { ClientStore } from '../keys/client-store.ts';
+import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
+
+export interface CliContext {
+  clients: ClientStore;
+  usage: DynamoUsageLog;
+  close(): Promise<void>;
+}
+
+/** Connects to the running platform's store, or opens the data dir's store for this command. */
+export async function openContext(env: NodeJS.ProcessEnv): Promise<CliContext> {
+  const store = await openStore(dataDirOf(env));
+  const dynamo = localDynamoClient({ endpoint: store.endpoint, maxAttempts: 3 });
+  const tables = tableNames(LOCAL_TABLE_PREFIX);
+  await ensureTables(dynamo, tables);
+  const db = documentClient(dynamo);
+  return {
+    clients: new ClientStore(db, tables),
+    usage: new DynamoUsageLog(db, tables),
+    close: async () => {
+      dynamo.destroy();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import '../quiet-warnings.ts';
+import { Command, InvalidArgumentError } from 'commander';
+import { formatMicros } from '../../shared/money.ts';
+import { isMonth, monthOf } from '../../shared/month.ts';
+import { usageRows } from '../../shared/usage.ts';
+import { NotFoundError } from '../keys/client-store.ts';
+import { openContext, type CliContext } from './context.ts';
+import { printJson, table } from './format.ts';
+
+function month(value: string): string {
+  if (!isMonth(value)) throw new InvalidArgumentError('expected a month as YYYY-MM');
+  return value;
+}
+
+function positiveInt(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a positive integer');
+  return Number(value);
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).toISOString());
+
+/** Runs one command against the store and always releases it, printing errors plainly. */
+function withContext<A extends unknown[]>(fn: (ctx: CliContext, ...args: A) => Promise<void>) {
+  return async (...args: A) => {
+    const ctx = await openContext(process.env);
+    try {
+      await fn(ctx, ...args);
+    } finally {
+      await ctx.close();
+    }
+  };
+}
+
+const program = new Command('faascape')
+  .description('Operate a Faascape platform: clients, API keys, limits and usage.\nData dir: $FAASCAPE_DATA_DIR (default ./.faascape); works whether or not `npm start` is running.')
+  .showHelpAfterError()
+  // so that `usage records --month` reaches the subcommand rather than `usage` itself
+  .enablePositionalOptions();
+
+const keys = program.command('keys').description('create, list and revoke API keys');
+keys
+  .command('create')
+  .description('create a key for a client (the client is created if needed); the key is shown once')
+  .requiredOption('--client <clientId>', 'client id, e.g. acme')
+  .option('--json', 'print {"clientId","keyId","apiKey"}')
+  .action(
+    withContext(async (ctx, opts: { client: string; json?: boolean }) => {
+      const key = await ctx.clients.createKey(opts.client);
+      if (opts.json) return printJson(key);
+      console.log(`client:  ${key.clientId}\nkey id:  ${key.keyId}\napi key: ${key.apiKey}\n\nStore the API key now: only its hash is kept, it cannot be shown again.`);
+    }),
+  );
+keys
+  .command('revoke <keyId>')
+  .description('revoke a key; calls with it are refused within a second')
+  .option('--json', 'print the revoked key as JSON')
+  .action(
+    withContext(async (ctx, keyId: string, opts: { json?: boolean }) => {
+      const { secretHash: _hash, ...key } = await ctx.clients.revokeKey(keyId);
+      if (opts.json) return printJson(key);
+      console.log(`revoked ${key.keyId} (client ${key.clientId}) at ${iso(key.revokedAt)}`);
+    }),
+  );
+keys
+  .command('list')
+  .description("list a client's keys (ids and dates, never secrets)")
+  .requiredOption('--client <clientId>', 'client id')
+  .option('--json', 'print JSON')
+  .action(
+    withContext(async (ctx, opts: { client: string; json?: boolean }) => {
+      const list = await ctx.clients.listKeys(opts.client);
+      if (opts.json) return printJson(list);
+      console.log(table(list.map((k) => ({ keyId: k.keyId, created: iso(k.createdAt), revoked: iso(k.revokedAt) })), ['keyId', 'created', 'revoked']));
+    }),
+  );
+
+const clients = program.command('clients').description('list clients and set their limits');
+clients
+  .command('list')
+  .description('list clients with their limits')
+  .option('--json', 'print JSON')
+  .action(
+    withContext(async (ctx, opts: { json?: boolean }) => {
+      const list = await ctx.clients.listClients();
+      if (opts.json) return printJson(list);
+      console.log(
+        table(
+          list.map((c) => ({ clientId: c.clientId, created: iso(c.createdAt), rps: c.limits.rps ?? '-', burst: c.limits.burst ?? '-', monthlyQuota: c.limits.monthlyQuota ?? '-' })),
+          ['clientId', 'created', 'rps', 'burst', 'monthlyQuota'],
+        ),
+      );
+    }),
+  );
+clients
+  .command('set-limits <clientId>')
+  .description('set rate limit and monthly quota (omitted options are removed: unlimited)')
+  .option('--rps <n>', 'sustained requests per second', positiveInt)
+  .option('--burst <n>', 'requests allowed in a burst above --rps (default: rps)', positiveInt)
+  .option('--monthly-quota <n>', 'calls per UTC month', positiveInt)
+  .option('--json', 'print JSON')
+  .action(
+    withContext(async (ctx, clientId: string, opts: { rps?: number; burst?: number; monthlyQuota?: number; json?: boolean }) => {
+      const limits = {
+        ...(opts.rps !== undefined ? { rps: opts.rps } : {}),
+        ...(opts.burst !== undefined ? { burst: opts.burst } : {}),
+        ...(opts.monthlyQuota !== undefined ? { monthlyQuota: opts.monthlyQuota } : {}),
+      };
+      const client = await ctx.clients.setLimits(clientId, limits);
+      if (opts.json) return printJson(client);
+      console.log(`limits of ${client.clientId}: ${JSON.stringify(client.limits)} (applied by the gateway within a second)`);
+    }),
+  );
+
+const usage = program
+  .command('usage')
+  .description('usage per (client, feature) for a month, with amounts in micros')
+  .option('--month <YYYY-MM>', 'UTC month (default: current)', month)
+  .option('--client <clientId>', 'only this client')
+  .option('--json', 'print a JSON list of rows')
+  .action(
+    withContext(async (ctx, opts: { month?: string; client?: string; json?: boolean }) => {
+      const m = opts.month ?? monthOf(Date.now());
+      const aggs = opts.client ? await ctx.usage.clientAggregates(opts.client, m) : await ctx.usage.monthAggregates(m);
+      const rows = usageRows(aggs);
+      if (opts.json) return printJson(rows);
+      console.log(`usage for ${m}${opts.client ? ` (client ${opts.client})` : ''}, amounts in EUR\n`);
+      console.log(
+        table(
+          rows.map((r) => ({ ...r, amount: formatMicros(r.amountMicros) })),
+          ['clientId', 'featureId', 'calls', 'billableCalls', 'errors', 'timeouts', 'billedMs', 'amount'],
+        ),
+      );
+    }),
+  );
+usage
+  .command('records')
+  .description('the invocation records behind one line: a client, a feature, a month')
+  .requiredOption('--month <YYYY-MM>', 'UTC month', month)
+  .requiredOption('--client <clientId>', 'client id')
+  .requiredOption('--feature <slug>', 'feature slug')
+  .option('--json', 'print JSON')
+  .action(
+    withContext(async (ctx, opts: { month: string; client: string; feature: string; json?: boolean }) => {
+      const records = await ctx.usage.records(opts.month, opts.client, opts.feature);
+      if (opts.json) return printJson(records);
+      console.log(
+        table(
+          records.map((r) => ({ invocationId: r.invocationId, startedAt: iso(r.startedAt), status: r.status, outcome: r.outcome, billedMs: r.billedMs, billable: r.billable, keyId: r.keyId })),
+          ['invocationId', 'startedAt', 'status', 'outcome', 'billedMs', 'billable', 'keyId'],
+        ),
+      );
+      console.log(`\n${records.length} record(s)`);
+    }),
+  );
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  const message = e instanceof NotFoundError || e instanceof RangeError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  console.error(`faascape: ${message}`);
+  process.exitCode = 1;
+}

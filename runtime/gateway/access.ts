@@ -1,0 +1,72 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { parseKey, secretMatches } from '../keys/api-key.ts';
+import type { ClientLimits, StoredKey } from '../keys/client-store.ts';
+import { errors } from './errors.ts';
+
+export interface AccessStore {
+  getKey(keyId: string): Promise<StoredKey | undefined>;
+  getLimits(clientId: string): Promise<ClientLimits>;
+}
+
+export interface Caller {
+  clientId: string;
+  keyId: string;
+}
+
+/**
+ * Remembers lookups for a short time so that a hot key costs no store read per request, while a
+ * revoked key still stops working within `ttlMs` (the contract says 1 s).
+ */
+export class TtlCache<V> {
+  private readonly entries = new Map<string, { value: V; expires: number; }>();
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 50_000,
+  ) {}
+
+  async get(key: string, now: number, load: () => Promise<V>): Promise<V> {
+    const hit = this.entries.get(key);
+    if (hit && hit.expires > now) return hit.value;
+    const value = await load();
+    // A flood of random keys must not grow memory without bound.
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    this.entries.set(key, { value, expires: now + this.ttlMs });
+    return value;
+  }
+}
+
+/** Reads the presented key and removes every credential header from the event, in place. */
+export function takeCredentials(event: APIGatewayProxyEventV2): string | undefined {
+  const headers = event.headers ?? {};
+  let presented: string | undefined;
+  for (const name of Object.keys(headers)) {
+    const lower = name.toLowerCase();
+    if (lower === 'x-api-key') presented ??= headers[name];
+    else if (lower === 'authorization') {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(headers[name] ?? '');
+      if (m) presented ??= m[1];
+    }
+    // A feature must never see a client's credentials (DESIGN invariant 6), whatever their form.
+    if (lower === 'x-api-key' || lower === 'authorization') delete headers[name];
+  }
+  return presented?.trim() || undefined;
+}
+
+export class Authenticator {
+  private readonly keys: TtlCache<StoredKey | undefined>;
+  constructor(
+    private readonly store: AccessStore,
+    ttlMs: number,
+  ) {
+    this.keys = new TtlCache(ttlMs);
+  }
+
+  async authenticate(presented: string | undefined, now: number): Promise<Caller> {
+    if (!presented) throw errors.missingKey();
+    const parsed = parseKey(presented);
+    if (!parsed) throw errors.invalidKey();
+    const stored = await this.keys.get(parsed.keyId, now, () => this.store.getKey(parsed.keyId));
+    if (!stored || stored.revokedAt !== undefined || !secretMatches(parsed.secret, stored.secretHash)) throw errors.invalidKey();
+    return { clientId: stored.clientId, keyId: stored.keyId };
+  }
+}

@@ -1,0 +1,48 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+/**
+ * A platform error: what the client is told (status, stable code, message) and nothing else.
+ * Errors become HTTP here and only here; anything that is not a PlatformError becomes a generic
+ * 500 so that no stack trace or internal detail reaches a client.
+ */
+export class PlatformError extends Error {
+  override readonly name = 'PlatformError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+export const errors = {
+  missingKey: () => new PlatformError(401, 'missing_api_key', 'Send your API key in the x-api-key header or as Authorization: Bearer <key>.'),
+  invalidKey: () => new PlatformError(401, 'invalid_api_key', 'The API key is unknown or has been revoked.'),
+  featureNotFound: (slug: string) => new PlatformError(404, 'feature_not_found', `No feature named "${slug}". GET /v1/features lists them.`),
+  routeNotFound: (path: string) => new PlatformError(404, 'not_found', `No route for ${path}.`),
+  methodNotAllowed: (allow: string) => new PlatformError(405, 'method_not_allowed', `Use ${allow}.`, { allow }),
+  payloadTooLarge: () => new PlatformError(413, 'payload_too_large', `The request body exceeds ${MAX_PAYLOAD_BYTES} bytes.`),
+  badRequest: (message: string) => new PlatformError(400, 'invalid_request', message),
+  rateLimited: (retryAfterS: number) =>
+    new PlatformError(429, 'rate_limited', `Too many requests; retry after ${retryAfterS} s.`, { 'retry-after': String(retryAfterS) }),
+  quotaExceeded: (quota: number) => new PlatformError(429, 'quota_exceeded', `The monthly quota of ${quota} calls is used up.`),
+  featureError: () => new PlatformError(502, 'feature_error', 'The feature failed or returned an invalid response.'),
+  featureTimeout: (timeoutMs: number) => new PlatformError(504, 'feature_timeout', `The feature did not answer within ${timeoutMs} ms.`),
+  internal: () => new PlatformError(500, 'internal_error', 'An internal error occurred.'),
+};
+
+export function errorResponse(e: PlatformError, extraHeaders: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: e.status,
+    headers: { 'content-type': 'application/json', ...e.headers, ...extraHeaders },
+    body: JSON.stringify({ error: { code: e.code, message: e.message } }),
+  };
+}
+
+export function jsonResponse(status: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+  return { statusCode: status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}

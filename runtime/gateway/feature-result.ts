@@ -1,0 +1,43 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { MAX_PAYLOAD_BYTES } from './errors.ts';
+
+export interface FeatureResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  cookies: string[];
+  body: string;
+  isBase64Encoded: boolean;
+  bodyBytes: number;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Interprets a handler's return value as API Gateway does for payload v2: an object with a
+ * `statusCode` is a full response; any other value is a 200 with that value as JSON (a string
+ * as is). Returns undefined when the result cannot be a valid response.
+ */
+export function interpretResult(result: unknown): FeatureResponse | undefined {
+  if (!isRecord(result) || !('statusCode' in result)) {
+    if (result === undefined) return undefined;
+    const body = typeof result === 'string' ? result : JSON.stringify(result);
+    return { statusCode: 200, headers: { 'content-type': 'application/json' }, cookies: [], body, isBase64Encoded: false, bodyBytes: Buffer.byteLength(body) };
+  }
+  const { statusCode, headers = {}, cookies = [], body = '', isBase64Encoded = false } = result as APIGatewayProxyStructuredResultV2;
+  if (typeof statusCode !== 'number' || !Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) return undefined;
+  if (typeof body !== 'string' || typeof isBase64Encoded !== 'boolean' || !isRecord(headers)) return undefined;
+  if (!Array.isArray(cookies) || !cookies.every((c) => typeof c === 'string')) return undefined;
+  const outHeaders: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return undefined;
+    const name = k.toLowerCase();
+    // The platform owns its header namespace; a feature cannot forge an invocation id.
+    if (name.startsWith('faascape-')) continue;
+    outHeaders[name] = String(v);
+  }
+  const bodyBytes = isBase64Encoded ? Buffer.byteLength(body, 'base64') : Buffer.byteLength(body);
+  if (bodyBytes > MAX_PAYLOAD_BYTES) return undefined;
+  return { statusCode, headers: outHeaders, cookies, body, isBase64Encoded, bodyBytes };
+}

@@ -1,0 +1,271 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { formatMicros } from '../../shared/money.ts';
+import { isMonth, monthOf } from '../../shared/month.ts';
+import type { FeatureSpec } from '../../shared/manifest.ts';
+import { billedMsOf, isBillable, UNKNOWN_CLIENT, usageRows, type Outcome, type UsageRecord } from '../../shared/usage.ts';
+import type { Logger } from '../logger.ts';
+import type { UsageReader } from '../meter/usage-log.ts';
+import { Authenticator, takeCredentials, TtlCache, type AccessStore, type Caller } from './access.ts';
+import { errorResponse, errors, jsonResponse, MAX_PAYLOAD_BYTES, PlatformError } from './errors.ts';
+import { interpretResult } from './feature-result.ts';
+import type { FeatureCatalog, InvokeOutcome, Invoker } from './invoker.ts';
+import { QuotaCounter, RateLimiter } from './limits.ts';
+
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyStructuredResultV2;
+
+/** Per-request state the middlewares hand to each other. */
+export interface GatewayContext extends Context {
+  caller?: Caller;
+  feature?: FeatureSpec;
+  record?: UsageRecord;
+}
+
+export interface MeterPort {
+  record(record: UsageRecord): Promise<void>;
+  reject(clientId: string, code: string, atMs: number): void;
+  settled(timeoutMs?: number): Promise<boolean>;
+}
+
+export interface GatewayDeps {
+  features: FeatureCatalog;
+  invoker: Invoker;
+  access: AccessStore;
+  meter: MeterPort;
+  usage: Pick<UsageReader, 'clientAggregates'>;
+  /** keys the pseudonymous client id given to features */
+  pseudonymSecret: string;
+  logger: Logger;
+  clock?: () => number;
+  /** how long a key or limit lookup is trusted; a revoked key stops within this */
+  cacheTtlMs?: number;
+  health?: () => Record<string, unknown>;
+}
+
+/** Header a trusted front (the local server) sets with the true body size when it cut the body. */
+export const BODY_BYTES_HEADER = 'faascape-body-bytes';
+
+const INVOKE_PATH = /^\/v1\/features\/([^/]+)(?:\/(.*))?$/;
+
+/**
+ * The gateway: one middy handler for AWS (API Gateway HTTP API → Lambda) and the local platform
+ * (node:http → the same events). Authenticate → limits → invoke → meter → respond.
+ */
+export function createGateway(deps: GatewayDeps) {
+  const clock = deps.clock ?? Date.now;
+  const ttl = deps.cacheTtlMs ?? 500;
+  const authenticator = new Authenticator(deps.access, ttl);
+  const limitsCache = new TtlCache<Awaited<ReturnType<AccessStore['getLimits']>>>(ttl);
+  const rate = new RateLimiter();
+  const quota = new QuotaCounter(async (clientId, month) => {
+    const aggs = await deps.usage.clientAggregates(clientId, month);
+    return aggs.reduce((n, a) => n + a.calls, 0);
+  });
+
+  const authenticate: MiddlewareObj<Event, Result, Error, GatewayContext> = {
+    name: 'authenticate',
+    before: async ({ event, context }) => {
+      context.caller = await authenticator.authenticate(takeCredentials(event), clock());
+    },
+  };
+
+  const resolveFeature: MiddlewareObj<Event, Result, Error, GatewayContext> = {
+    name: 'resolveFeature',
+    before: ({ event, context }) => {
+      const slug = decodeURIComponent(INVOKE_PATH.exec(event.rawPath)?.[1] ?? '');
+      const feature = deps.features.get(slug);
+      if (!feature) throw errors.featureNotFound(slug);
+      context.feature = feature;
+    },
+  };
+
+  const limitPayload: MiddlewareObj<Event, Result, Error, GatewayContext> = {
+    name: 'limitPayload',
+    before: ({ event }) => {
+      const declared = Number(event.headers?.[BODY_BYTES_HEADER] ?? 0);
+      if (declared > MAX_PAYLOAD_BYTES || requestBytes(event) > MAX_PAYLOAD_BYTES) throw errors.payloadTooLarge();
+    },
+  };
+
+  const enforceLimits: MiddlewareObj<Event, Result, Error, GatewayContext> = {
+    name: 'enforceLimits',
+    before: async ({ context }) => {
+      const caller = context.caller as Caller;
+      const now = clock();
+      const limits = await limitsCache.get(caller.clientId, now, () => deps.access.getLimits(caller.clientId));
+      rate.take(caller.clientId, limits, now);
+      await quota.admit(caller.clientId, monthOf(now), limits.monthlyQuota);
+    },
+  };
+
+  // The record is durable before the response leaves: `after` waits for the group commit.
+  const meterCall: MiddlewareObj<Event, Result, Error, GatewayContext> = {
+    name: 'meter',
+    after: async ({ context, response }) => {
+      const record = context.record;
+      if (!record || !response) return;
+      await deps.meter.record(record);
+      response.headers = { ...response.headers, 'faascape-invocation-id': record.invocationId };
+    },
+  };
+
+  const invokeRoute = middy<Event, Result, Error, GatewayContext>()
+    .use(authenticate)
+    .use(resolveFeature)
+    .use(limitPayload)
+    .use(enforceLimits)
+    .use(meterCall)
+    .handler(async (event, context) => {
+      const feature = context.feature as FeatureSpec;
+      const caller = context.caller as Caller;
+      const invocationId = randomUUID();
+      const startedAt = clock();
+      const outcome = await deps.invoker.invoke({ feature, invocationId, event: featureEvent(event, feature, caller, invocationId, deps.pseudonymSecret, startedAt) });
+      const { response, status, kind, responseBytes } = judge(outcome, feature);
+      context.record = {
+        invocationId,
+        clientId: caller.clientId,
+        keyId: caller.keyId,
+        featureId: feature.slug,
+        featureVersion: feature.manifest.version,
+        startedAt,
+        durationMs: Math.round(outcome.durationMs * 1000) / 1000,
+        billedMs: billedMsOf(outcome.durationMs),
+        memoryMb: feature.manifest.memoryMb,
+        requestBytes: requestBytes(event),
+        responseBytes,
+        status,
+        outcome: kind,
+        price: feature.price,
+        billable: isBillable(kind, status),
+      };
+      return response;
+    });
+
+  const usageRoute = middy<Event, Result, Error, GatewayContext>()
+    .use(authenticate)
+    .handler(async (event, context) => {
+      const caller = context.caller as Caller;
+      const month = event.queryStringParameters?.month ?? monthOf(clock());
+      if (!isMonth(month)) throw errors.badRequest(`month must be YYYY-MM, got "${month}"`);
+      // Read-your-writes: calls this client just made are in the aggregates before we answer.
+      await deps.meter.settled(2_000);
+      const rows = usageRows(await deps.usage.clientAggregates(caller.clientId, month));
+      const totalMicros = rows.reduce((s, r) => s + r.amountMicros, 0);
+      return jsonResponse(200, {
+        clientId: caller.clientId,
+        month,
+        currency: 'EUR',
+        features: rows.map(({ month: _m, clientId: _c, ...r }) => ({ ...r, amount: formatMicros(r.amountMicros) })),
+        totalMicros,
+        total: formatMicros(totalMicros),
+      });
+    });
+
+  const catalogue = () =>
+    jsonResponse(200, {
+      features: deps.features.list().map((f) => ({
+        slug: f.slug,
+        name: f.manifest.name,
+        description: f.manifest.description,
+        version: f.manifest.version,
+        price: { ...f.manifest.price, perCallMicros: f.price.perCallMicros, perGbSecondMicros: f.price.perGbSecondMicros },
+        authors: f.manifest.authors,
+        tags: f.manifest.tags,
+        memoryMb: f.manifest.memoryMb,
+        timeoutMs: f.manifest.timeoutMs,
+        ...(f.manifest.example ? { example: f.manifest.example } : {}),
+      })),
+    });
+
+  const platformErrors: MiddlewareObj<Event, Result, Error, GatewayContext> = {
+    name: 'platformErrors',
+    onError: (request) => {
+      const e = request.error;
+      if (e instanceof PlatformError) {
+        if (e.status !== 405 && e.status !== 400 && e.code !== 'not_found') {
+          deps.meter.reject(request.context.caller?.clientId ?? UNKNOWN_CLIENT, e.code, clock());
+        }
+        request.response = errorResponse(e);
+        return;
+      }
+      deps.logger.error('unhandled gateway error', { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), path: request.event.rawPath });
+      request.response = errorResponse(errors.internal());
+    },
+  };
+
+  return middy<Event, Result, Error, GatewayContext>()
+    .use(platformErrors)
+    .handler(async (event, context) => {
+      const path = event.rawPath;
+      const method = event.requestContext.http.method.toUpperCase();
+      if (INVOKE_PATH.test(path)) return invokeRoute(event, context);
+      if (path === '/v1/features' || path === '/v1/features/') {
+        if (method !== 'GET') throw errors.methodNotAllowed('GET');
+        return catalogue();
+      }
+      if (path === '/v1/usage') {
+        if (method !== 'GET') throw errors.methodNotAllowed('GET');
+        return usageRoute(event, context);
+      }
+      if (path === '/v1/health') return jsonResponse(200, { status: 'ok', features: deps.features.list().length, ...deps.health?.() });
+      throw errors.routeNotFound(path);
+    });
+}
+
+function requestBytes(event: Event): number {
+  if (!event.body) return 0;
+  return event.isBase64Encoded ? Buffer.byteLength(event.body, 'base64') : Buffer.byteLength(event.body);
+}
+
+/** A stable pseudonym per (client, feature): a feature can tell its callers apart, never who they are. */
+export function clientPseudonym(secret: string, clientId: string, slug: string): string {
+  return `c_${createHmac('sha256', secret).update(`${clientId}\n${slug}`).digest('base64url').slice(0, 22)}`;
+}
+
+/** The event as the feature sees it: credentials already stripped, platform details filled in. */
+function featureEvent(event: Event, feature: FeatureSpec, caller: Caller, invocationId: string, secret: string, now: number): Event {
+  const headers = { ...event.headers };
+  delete headers[BODY_BYTES_HEADER];
+  const proxy = INVOKE_PATH.exec(event.rawPath)?.[2];
+  return {
+    ...event,
+    headers,
+    routeKey: proxy === undefined ? 'ANY /v1/features/{slug}' : 'ANY /v1/features/{slug}/{proxy+}',
+    pathParameters: { slug: feature.slug, ...(proxy !== undefined ? { proxy } : {}) },
+    requestContext: {
+      ...event.requestContext,
+      requestId: invocationId,
+      routeKey: proxy === undefined ? 'ANY /v1/features/{slug}' : 'ANY /v1/features/{slug}/{proxy+}',
+      time: new Date(now).toUTCString(),
+      timeEpoch: now,
+      authorizer: { lambda: { clientId: clientPseudonym(secret, caller.clientId, feature.slug) } },
+    } as Event['requestContext'],
+  };
+}
+
+function judge(outcome: InvokeOutcome, feature: FeatureSpec): { response: Result; status: number; kind: Outcome; responseBytes: number } {
+  if (outcome.kind === 'timeout') {
+    const r = errorResponse(errors.featureTimeout(feature.manifest.timeoutMs));
+    return { response: r, status: 504, kind: 'timeout', responseBytes: 0 };
+  }
+  const interpreted = outcome.kind === 'returned' ? interpretResult(outcome.result) : undefined;
+  if (!interpreted) {
+    const r = errorResponse(errors.featureError());
+    return { response: r, status: 502, kind: 'feature_error', responseBytes: 0 };
+  }
+  return {
+    response: {
+      statusCode: interpreted.statusCode,
+      headers: interpreted.headers,
+      ...(interpreted.cookies.length ? { cookies: interpreted.cookies } : {}),
+      body: interpreted.body,
+      isBase64Encoded: interpreted.isBase64Encoded,
+    },
+    status: interpreted.statusCode,
+    kind: 'ok',
+    responseBytes: interpreted.bodyBytes,
+  };
+}

@@ -1,0 +1,137 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TableNames } from '../store/tables.ts';
+import { generateKey } from './api-key.ts';
+
+export interface ClientLimits {
+  /** sustained requests per second; absent = unlimited */
+  rps?: number;
+  /** bucket size for bursts above rps */
+  burst?: number;
+  /** invocations per UTC month; absent = unlimited */
+  monthlyQuota?: number;
+}
+
+export interface Client {
+  clientId: string;
+  createdAt: number;
+  limits: ClientLimits;
+}
+
+export interface StoredKey {
+  keyId: string;
+  clientId: string;
+  secretHash: string;
+  createdAt: number;
+  revokedAt?: number;
+}
+
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+}
+
+export const CLIENT_ID = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+
+/** Clients and their keys in DynamoDB. Only a hash of each key's secret is ever written. */
+export class ClientStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tables: TableNames,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async ensureClient(clientId: string): Promise<void> {
+    if (!CLIENT_ID.test(clientId)) throw new RangeError(`client id "${clientId}" must be lowercase letters, digits, '.', '_' or '-' (max 63)`);
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tables.clients,
+          Item: { clientId, createdAt: this.now(), limits: {} },
+          ConditionExpression: 'attribute_not_exists(clientId)',
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
+  }
+
+  /** Creates the client if needed and a new key; the full key is returned here and never again. */
+  async createKey(clientId: string): Promise<{ clientId: string; keyId: string; apiKey: string }> {
+    await this.ensureClient(clientId);
+    const key = generateKey();
+    const item: StoredKey = { keyId: key.keyId, clientId, secretHash: key.secretHash, createdAt: this.now() };
+    await this.db.send(new PutCommand({ TableName: this.tables.keys, Item: item, ConditionExpression: 'attribute_not_exists(keyId)' }));
+    return { clientId, keyId: key.keyId, apiKey: key.apiKey };
+  }
+
+  async revokeKey(keyId: string): Promise<StoredKey> {
+    try {
+      const res = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.keys,
+          Key: { keyId },
+          UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now)',
+          ConditionExpression: 'attribute_exists(keyId)',
+          ExpressionAttributeValues: { ':now': this.now() },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return res.Attributes as StoredKey;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) throw new NotFoundError(`no key with id "${keyId}"`);
+      throw e;
+    }
+  }
+
+  async getKey(keyId: string): Promise<StoredKey | undefined> {
+    const res = await this.db.send(new GetCommand({ TableName: this.tables.keys, Key: { keyId } }));
+    return res.Item as StoredKey | undefined;
+  }
+
+  async listKeys(clientId: string): Promise<Omit<StoredKey, 'secretHash'>[]> {
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.tables.keys,
+        IndexName: 'byClient',
+        KeyConditionExpression: 'clientId = :c',
+        ExpressionAttributeValues: { ':c': clientId },
+      }),
+    );
+    return (res.Items ?? []).map((i) => ({
+      keyId: String(i.keyId),
+      clientId: String(i.clientId),
+      createdAt: Number(i.createdAt),
+      ...(i.revokedAt !== undefined ? { revokedAt: Number(i.revokedAt) } : {}),
+    }));
+  }
+
+  async getClient(clientId: string): Promise<Client | undefined> {
+    const res = await this.db.send(new GetCommand({ TableName: this.tables.clients, Key: { clientId } }));
+    return res.Item as Client | undefined;
+  }
+
+  async listClients(): Promise<Client[]> {
+    const out: Client[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(new ScanCommand({ TableName: this.tables.clients, ExclusiveStartKey }));
+      out.push(...((page.Items ?? []) as Client[]));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return out.sort((a, b) => (a.clientId < b.clientId ? -1 : 1));
+  }
+
+  async setLimits(clientId: string, limits: ClientLimits): Promise<Client> {
+    await this.ensureClient(clientId);
+    const res = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tables.clients,
+        Key: { clientId },
+        UpdateExpression: 'SET limits = :l',
+        ExpressionAttributeValues: { ':l': limits },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return res.Attributes as Client;
+  }
+}

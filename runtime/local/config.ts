@@ -1,0 +1,31 @@
+import { resolve } from 'node:path';
+
+export interface PlatformConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  functionsDir: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Reads the environment once and reports every problem at once, not the first. */
+export function readConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): PlatformConfig {
+  const problems: string[] = [];
+  const portText = env.PORT ?? '3000';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) problems.push(`PORT must be an integer 0-65535, got "${portText}"`);
+  const host = env.HOST ?? '127.0.0.1';
+  if (!host.trim()) problems.push('HOST must not be empty');
+  const dataDir = resolve(cwd, env.FAASCAPE_DATA_DIR || '.faascape');
+  const functionsDir = resolve(cwd, env.FAASCAPE_FUNCTIONS_DIR || 'functions');
+  if (problems.length) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  return { port, host, dataDir, functionsDir };
+}
+
+/** The data dir's settings shared by the platform and the CLI. */
+export function dataDirOf(env: NodeJS.ProcessEnv, cwd = process.cwd()): string {
+  return resolve(cwd, env.FAASCAPE_DATA_DIR || '.faascape');
+}

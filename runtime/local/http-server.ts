@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { BODY_BYTES_HEADER } from '../gateway/handler.ts';
+import { MAX_PAYLOAD_BYTES } from '../gateway/errors.ts';
+
+export type EventHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+const TEXT_TYPES = /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript|[\w.+-]+\+(json|xml)))/i;
+
+/** Turns a node:http request into the API Gateway HTTP API (payload v2) event Lambda would get. */
+export function toEvent(req: IncomingMessage, body: Buffer | undefined, bodyBytes: number): APIGatewayProxyEventV2 {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const rawPath = q >= 0 ? url.slice(0, q) : url;
+  const rawQueryString = q >= 0 ? url.slice(q + 1) : '';
+  const headers: Record<string, string> = {};
+  let cookies: string[] | undefined;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = (req.rawHeaders[i] as string).toLowerCase();
+    const value = req.rawHeaders[i + 1] as string;
+    if (name === 'cookie') cookies = [...(cookies ?? []), ...value.split(/;\s*/).filter(Boolean)];
+    // Only this server may say how large a body really was.
+    else if (name === BODY_BYTES_HEADER) continue;
+    else headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+  }
+  if (bodyBytes > MAX_PAYLOAD_BYTES) headers[BODY_BYTES_HEADER] = String(bodyBytes);
+  let queryStringParameters: Record<string, string> | undefined;
+  if (rawQueryString) {
+    queryStringParameters = {};
+    for (const [k, v] of new URLSearchParams(rawQueryString)) {
+      queryStringParameters[k] = queryStringParameters[k] === undefined ? v : `${queryStringParameters[k]},${v}`;
+    }
+  }
+  const isText = TEXT_TYPES.test(headers['content-type'] ?? 'text/plain');
+  const now = Date.now();
+  let path = rawPath;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    // keep the raw path: a malformed escape is the feature's to judge
+  }
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath,
+    rawQueryString,
+    ...(cookies ? { cookies } : {}),
+    headers,
+    ...(queryStringParameters ? { queryStringParameters } : {}),
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: (headers.host ?? 'localhost').split('.')[0] ?? 'localhost',
+      http: {
+        method: req.method ?? 'GET',
+        path,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date(now).toUTCString(),
+      timeEpoch: now,
+    },
+    ...(body && body.length > 0 ? { body: isText ? body.toString('utf8') : body.toString('base64') } : {}),
+    isBase64Encoded: Boolean(body && body.length > 0 && !isText),
+  };
+}
+
+function lambdaContext(event: APIGatewayProxyEventV2): Context {
+  // No getRemainingTimeInMillis: locally the gateway has no Lambda deadline of its own.
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'faascape-gateway',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:faascape:local:function:gateway',
+    memoryLimitInMB: '0',
+    awsRequestId: event.requestContext.requestId,
+    logGroupName: 'local',
+    logStreamName: 'local',
+  } as Context;
+}
+
+function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  const body = result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  if (body) headers['content-length'] = String(body.length);
+  res.writeHead(result.statusCode ?? 200, headers);
+  res.end(body);
+}
+
+/** The local front door: real HTTP in, the same events as API Gateway to the gateway handler. */
+export function createHttpServer(handle: EventHandler, onError: (e: unknown) => void): Server {
+  return createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    req.on('data', (c: Buffer) => {
+      bytes += c.length;
+      // Past the limit we keep counting (to drain the socket) but stop keeping.
+      if (bytes <= MAX_PAYLOAD_BYTES) chunks.push(c);
+    });
+    req.on('end', () => {
+      const event = toEvent(req, bytes > MAX_PAYLOAD_BYTES ? undefined : Buffer.concat(chunks), bytes);
+      handle(event, lambdaContext(event)).then(
+        (result) => writeResult(res, result),
+        (e: unknown) => {
+          onError(e);
+          writeResult(res, { statusCode: 500, headers: { 'content-type': 'application/json' }, body: '{"error":{"code":"internal_error","message":"An internal error occurred."}}' });
+        },
+      );
+    });
+    req.on('error', () => res.destroy());
+  });
+}

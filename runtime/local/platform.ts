@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createGateway } from '../gateway/handler.ts';
+import { ClientStore } from '../keys/client-store.ts';
+import type { Logger } from '../logger.ts';
+import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
+import { Meter } from '../meter/meter.ts';
+import { FileSpool } from '../meter/spool.ts';
+import { documentClient, localDynamoClient } from '../store/dynamo-client.ts';
+import { ensureTables } from '../store/ensure-tables.ts';
+import { LOCAL_TABLE_PREFIX, tableNames, type TableNames } from '../store/tables.ts';
+import type { PlatformConfig } from './config.ts';
+import { StoreProcess } from './embedded-store.ts';
+import { createHttpServer } from './http-server.ts';
+import { catalogOf, loadFeatures, type LoadedFeature } from './load-features.ts';
+import { WorkerPool } from './worker-pool.ts';
+
+
+
+export interface Platform {
+  url: string;
+  port: number;
+  features: Map<string, LoadedFeature>;
+  problems: Error[];
+  store: StoreProcess;
+  meter: Meter;
+  pool: WorkerPool;
+  tables: TableNames;
+  dynamo: DynamoDBClient;
+  stop(): Promise<void>;
+}
+
+/** A per-installation secret (pseudonyms for features), created on first start, never logged. */
+function platformSecret(dataDir: string): string {
+  const file = join(dataDir, 'secret');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  return readFileSync(file, 'utf8').trim();
+}
+
+export interface StartOptions {
+  logger: Logger;
+  /** progress lines for a person watching the start */
+  progress?: (line: string) => void;
+}
+
+export async function startPlatform(config: PlatformConfig, opts: StartOptions): Promise<Platform> {
+  const progress = opts.progress ?? (() => {});
+  mkdirSync(config.dataDir, { recursive: true });
+
+  const store = new StoreProcess(config.dataDir);
+  await store.start();
+  const dynamo = localDynamoClient({ endpoint: store.endpoint });
+  const db = documentClient(dynamo);
+  const tables = tableNames(LOCAL_TABLE_PREFIX);
+  await ensureTables(dynamo, tables);
+  progress(`store: dynalite on ${store.endpoint} (data in ${config.dataDir})`);
+
+  const { features, problems } = await loadFeatures(config.functionsDir, join(config.dataDir, 'build'));
+  for (const p of problems) opts.logger.error('feature not loaded', { error: p.message });
+  progress(`features: ${[...features.keys()].join(', ') || 'none'} from ${config.functionsDir}`);
+
+  const usageLog = new DynamoUsageLog(db, tables);
+  const meter = new Meter(usageLog, new FileSpool(join(config.dataDir, 'spool')), { logger: opts.logger });
+  const recovered = await meter.recover();
+  if (recovered > 0) progress(`meter: replaying ${recovered} batch(es) left by the last run`);
+
+  const pool = new WorkerPool(features, opts.logger);
+  const clients = new ClientStore(db, tables);
+  const gateway = createGateway({
+    features: catalogOf(features),
+    invoker: pool,
+    access: {
+      getKey: (keyId) => clients.getKey(keyId),
+      getLimits: async (clientId) => (await clients.getClient(clientId))?.limits ?? {},
+    },
+    meter,
+    usage: usageLog,
+    pseudonymSecret: platformSecret(config.dataDir),
+    logger: opts.logger,
+    health: () => ({ meter: meter.stats() }),
+  });
+
+  const server: Server = createHttpServer(gateway, (e) => opts.logger.error('request failed', { error: String(e) }));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 2_000).unref();
+      });
+      await meter.close();
+      await pool.close();
+      dynamo.destroy();
+      await store.close();
+    })());
+
+  return { url: `http://${host}:${port}`, port, features, problems, store, meter, pool, tables, dynamo, stop };
+}

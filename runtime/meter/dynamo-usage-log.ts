@@ -1,0 +1,222 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { priceKey, type UnitPrice } from '../../shared/price.ts';
+import {
+  aggregateRecords,
+  batchId,
+  COUNTER_NAMES,
+  groupRecords,
+  type UsageAggregate,
+  type UsageBatch,
+  type UsageRecord,
+} from '../../shared/usage.ts';
+import type { TableNames } from '../store/tables.ts';
+import type { UsageLog, UsageReader } from './usage-log.ts';
+
+const PENDING = 'pending';
+/** Raw records are kept for traceability well past the yearly audit of a closed month. */
+const RECORD_RETENTION_S = 400 * 24 * 3600;
+
+function usageSk(month: string, featureId: string, price: UnitPrice): string {
+  return `U#${month}#${featureId}#${priceKey(price)}`;
+}
+
+/** Aggregates remember, per writer, the last batch they absorbed: `w_<writerId>`. */
+function writerAttr(writerId: string): string {
+  return `w_${writerId}`;
+}
+
+async function ignoreAlreadyApplied(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    // The condition failed because this batch (or a later one of its writer) is already in.
+    if (!(e instanceof ConditionalCheckFailedException)) throw e;
+  }
+}
+
+export class DynamoUsageLog implements UsageLog, UsageReader {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tables: TableNames,
+  ) {}
+
+  async commit(batch: UsageBatch): Promise<void> {
+    // One item holds the whole batch: a single PutItem is atomic, so a batch is either durable
+    // entirely or not at all, and a retry rewrites the same item.
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tables.records,
+        Item: { pk: PENDING, sk: batchId(batch), batch: JSON.stringify(batch) },
+      }),
+    );
+  }
+
+  async apply(batch: UsageBatch): Promise<void> {
+    const expiresAt = Math.floor(Date.now() / 1000) + RECORD_RETENTION_S;
+    const puts = [...groupRecords(batch.records)].map(([pk, recs]) => ({
+      PutRequest: { Item: { pk, sk: batchId(batch), n: recs.length, recs: JSON.stringify(recs), expiresAt } },
+    }));
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < puts.length; i += 25) writes.push(this.batchWrite(puts.slice(i, i + 25)));
+    for (const agg of aggregateRecords(batch.records).values()) writes.push(this.addAggregate(batch, agg));
+    for (const r of batch.rejections) writes.push(this.addRejection(batch, r.clientId, r.month, r.code, r.count));
+    await Promise.all(writes);
+  }
+
+  async settle(batch: UsageBatch): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.tables.records, Key: { pk: PENDING, sk: batchId(batch) } }));
+  }
+
+  async committed(): Promise<UsageBatch[]> {
+    const out: UsageBatch[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tables.records,
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': PENDING },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) out.push(JSON.parse(String(item.batch)) as UsageBatch);
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return out;
+  }
+
+  private async batchWrite(requests: { PutRequest: { Item: Record<string, unknown> } }[]): Promise<void> {
+    let pending = requests;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
+      if (attempt > 8) throw new Error(`BatchWriteItem left ${pending.length} items unprocessed after ${attempt} attempts`);
+      const res = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tables.records]: pending } }));
+      pending = (res.UnprocessedItems?.[this.tables.records] ?? []) as typeof pending;
+    }
+  }
+
+  private addAggregate(batch: UsageBatch, agg: UsageAggregate): Promise<void> {
+    const names: Record<string, string> = { '#w': writerAttr(batch.writerId) };
+    const values: Record<string, unknown> = { ':seq': batch.seq };
+    const adds: string[] = [];
+    for (const c of COUNTER_NAMES) {
+      names[`#${c}`] = c;
+      values[`:${c}`] = agg[c];
+      adds.push(`#${c} :${c}`);
+    }
+    const sets = { month: agg.month, line: `${agg.clientId}#${agg.featureId}#${priceKey(agg.price)}`, clientId: agg.clientId, featureId: agg.featureId, price: agg.price };
+    const setParts = ['#w = :seq'];
+    for (const [k, v] of Object.entries(sets)) {
+      names[`#${k}`] = k;
+      values[`:${k}`] = v;
+      setParts.push(`#${k} = :${k}`);
+    }
+    return ignoreAlreadyApplied(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.usage,
+          Key: { pk: agg.clientId, sk: usageSk(agg.month, agg.featureId, agg.price) },
+          UpdateExpression: `SET ${setParts.join(', ')} ADD ${adds.join(', ')}`,
+          ConditionExpression: 'attribute_not_exists(#w) OR #w < :seq',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  private addRejection(batch: UsageBatch, clientId: string, month: string, code: string, count: number): Promise<void> {
+    return ignoreAlreadyApplied(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.usage,
+          Key: { pk: clientId, sk: `R#${month}#${code}` },
+          UpdateExpression: 'SET #w = :seq, #m = :m, #code = :code ADD #count :n',
+          ConditionExpression: 'attribute_not_exists(#w) OR #w < :seq',
+          ExpressionAttributeNames: { '#w': writerAttr(batch.writerId), '#m': 'rejectedMonth', '#code': 'code', '#count': 'count' },
+          ExpressionAttributeValues: { ':seq': batch.seq, ':m': month, ':code': code, ':n': count },
+        }),
+      ),
+    );
+  }
+
+  async clientAggregates(clientId: string, month: string): Promise<UsageAggregate[]> {
+    const items = await this.queryAll({
+      TableName: this.tables.usage,
+      KeyConditionExpression: 'pk = :c AND begins_with(sk, :p)',
+      ExpressionAttributeValues: { ':c': clientId, ':p': `U#${month}#` },
+    });
+    return items.map(toAggregate);
+  }
+
+  async monthAggregates(month: string): Promise<UsageAggregate[]> {
+    const items = await this.queryAll({
+      TableName: this.tables.usage,
+      IndexName: 'byMonth',
+      KeyConditionExpression: '#m = :m',
+      ExpressionAttributeNames: { '#m': 'month' },
+      ExpressionAttributeValues: { ':m': month },
+    });
+    return items.map(toAggregate);
+  }
+
+  async records(month: string, clientId: string, featureId: string): Promise<UsageRecord[]> {
+    const items = await this.queryAll({
+      TableName: this.tables.records,
+      KeyConditionExpression: 'pk = :p',
+      ExpressionAttributeValues: { ':p': `${month}#${clientId}#${featureId}` },
+    });
+    return items.flatMap((i) => JSON.parse(String(i.recs)) as UsageRecord[]).sort((a, b) => a.startedAt - b.startedAt || (a.invocationId < b.invocationId ? -1 : 1));
+  }
+
+  async rejections(month: string): Promise<{ clientId: string; code: string; count: number }[]> {
+    const out: { clientId: string; code: string; count: number }[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({
+          TableName: this.tables.usage,
+          FilterExpression: '#m = :m',
+          ExpressionAttributeNames: { '#m': 'rejectedMonth' },
+          ExpressionAttributeValues: { ':m': month },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const i of page.Items ?? []) out.push({ clientId: String(i.pk), code: String(i.code), count: Number(i.count) });
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return out.sort((a, b) => (a.clientId + a.code < b.clientId + b.code ? -1 : 1));
+  }
+
+  private async queryAll(input: ConstructorParameters<typeof QueryCommand>[0]): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(new QueryCommand({ ...input, ExclusiveStartKey }));
+      out.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return out;
+  }
+}
+
+function toAggregate(item: Record<string, unknown>): UsageAggregate {
+  const agg = {
+    month: String(item.month),
+    clientId: String(item.clientId),
+    featureId: String(item.featureId),
+    price: item.price as UnitPrice,
+  } as UsageAggregate;
+  for (const c of COUNTER_NAMES) agg[c] = Number(item[c] ?? 0);
+  return agg;
+}

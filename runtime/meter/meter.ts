@@ -1,0 +1,256 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { monthOf } from '../../shared/month.ts';
+import { batchId, type RejectionCount, type UsageBatch, type UsageRecord } from '../../shared/usage.ts';
+import type { Logger } from '../logger.ts';
+import type { FileSpool } from './spool.ts';
+import type { UsageLog } from './usage-log.ts';
+
+export interface MeterOptions {
+  writerId?: string;
+  /** records per batch; a batch is one store item, so it must stay well under 400 KB */
+  maxBatchRecords?: number;
+  /** batches being committed at once; more overlaps store latency, fewer makes bigger batches */
+  maxInflightCommits?: number;
+  /** how often lone rejection counts are flushed when no call carries them */
+  rejectionFlushMs?: number;
+  logger: Logger;
+}
+
+interface Waiter {
+  record: UsageRecord;
+  resolve: () => void;
+}
+
+interface Entry {
+  n: number;
+  batch: UsageBatch;
+  committed: boolean;
+  spooled: boolean;
+  /** resolves once the batch is durable somewhere (store or spool) or known lost; never rejects */
+  durable: Promise<void>;
+}
+
+export interface MeterStats {
+  writerId: string;
+  recordsCommitted: number;
+  batchesCommitted: number;
+  batchesSpooled: number;
+  batchesApplied: number;
+  /** batches durable but not yet in the aggregates */
+  pendingBatches: number;
+  applyFailures: number;
+}
+
+export function newWriterId(): string {
+  return `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Group commit for usage records. Concurrent calls' records are gathered into one batch and the
+ * batch is committed as one store item; each caller's promise resolves once its batch is durable
+ * (in the store, or in the local spool when the store fails). A single applier then adds the
+ * batches to the aggregates strictly in order, retrying through outages, which is what makes the
+ * per-writer sequence check in the aggregates sufficient for exactly-once counting.
+ */
+export class Meter {
+  readonly writerId: string;
+  private readonly maxBatch: number;
+  private readonly maxInflight: number;
+  private pending: Waiter[] = [];
+  private rejections = new Map<string, RejectionCount>();
+  private seq = 0;
+  private entries = 0;
+  private inflight = 0;
+  private flushScheduled = false;
+  private queue: Entry[] = [];
+  private applying = false;
+  private appliedN = 0;
+  private settleWaiters: { n: number; resolve: () => void }[] = [];
+  private rejectionTimer: NodeJS.Timeout;
+  private lastWarn = 0;
+  private readonly counters = { recordsCommitted: 0, batchesCommitted: 0, batchesSpooled: 0, batchesApplied: 0, applyFailures: 0 };
+
+  constructor(
+    private readonly log: UsageLog,
+    private readonly spool: FileSpool,
+    private readonly opts: MeterOptions,
+  ) {
+    this.writerId = opts.writerId ?? newWriterId();
+    this.maxBatch = opts.maxBatchRecords ?? 400;
+    this.maxInflight = opts.maxInflightCommits ?? 2;
+    this.rejectionTimer = setInterval(() => {
+      if (this.rejections.size > 0 && this.pending.length === 0) this.flush(true);
+    }, opts.rejectionFlushMs ?? 1000);
+    this.rejectionTimer.unref();
+  }
+
+  /** Resolves once the record is durable. Never rejects: a record is never dropped for an error. */
+  record(record: UsageRecord): Promise<void> {
+    return new Promise((resolve) => {
+      this.pending.push({ record, resolve });
+      this.scheduleFlush();
+    });
+  }
+
+  /** Counts a platform rejection (never billed). */
+  reject(clientId: string, code: string, atMs: number): void {
+    const month = monthOf(atMs);
+    const key = `${clientId}#${month}#${code}`;
+    const r = this.rejections.get(key);
+    if (r) r.count += 1;
+    else this.rejections.set(key, { clientId, month, code, count: 1 });
+  }
+
+  /** Waits (at most `timeoutMs`) until everything recorded so far is in the aggregates. */
+  async settled(timeoutMs = 5_000): Promise<boolean> {
+    if (this.pending.length > 0 || this.rejections.size > 0) this.flush(true);
+    const target = this.entries;
+    if (this.appliedN >= target) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const done = new Promise<boolean>((resolve) => this.settleWaiters.push({ n: target, resolve: () => resolve(true) }));
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    try {
+      return await Promise.race([done, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  stats(): MeterStats {
+    return { writerId: this.writerId, ...this.counters, pendingBatches: this.queue.length };
+  }
+
+  /**
+   * At start: batches committed but not applied (a crash between steps) and batches left in the
+   * spool (a store outage) are queued for the applier, ahead of anything new, in (writer, seq) order.
+   */
+  async recover(): Promise<number> {
+    const byId = new Map<string, Entry>();
+    for (const batch of await this.spool.list()) {
+      byId.set(batchId(batch), this.entry(batch, false, true));
+    }
+    for (const batch of await this.log.committed()) {
+      const known = byId.get(batchId(batch));
+      if (known) known.committed = true;
+      else byId.set(batchId(batch), this.entry(batch, true, false));
+    }
+    const recovered = [...byId.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
+    // Renumber so that recovered entries settle before new ones.
+    this.queue.unshift(...recovered);
+    this.queue.forEach((e, i) => (e.n = this.appliedN + i + 1));
+    this.entries = this.appliedN + this.queue.length;
+    void this.runApplier();
+    return recovered.length;
+  }
+
+  /** Flushes what is pending and waits (at most `timeoutMs`) for the applier to drain. */
+  async close(timeoutMs = 5_000): Promise<void> {
+    clearInterval(this.rejectionTimer);
+    await this.settled(timeoutMs);
+  }
+
+  private entry(batch: UsageBatch, committed: boolean, spooled: boolean): Entry {
+    return { n: 0, batch, committed, spooled, durable: Promise.resolve() };
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // Let every request finishing in this turn of the event loop join the batch.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush(false);
+    });
+  }
+
+  private flush(force: boolean): void {
+    while ((this.pending.length > 0 || (force && this.rejections.size > 0)) && (force || this.inflight < this.maxInflight)) {
+      const waiters = this.pending.splice(0, this.maxBatch);
+      const batch: UsageBatch = {
+        writerId: this.writerId,
+        seq: ++this.seq,
+        records: waiters.map((w) => w.record),
+        rejections: [...this.rejections.values()],
+      };
+      this.rejections.clear();
+      const entry = this.entry(batch, false, false);
+      entry.n = ++this.entries;
+      this.queue.push(entry);
+      this.inflight += 1;
+      entry.durable = this.makeDurable(entry).finally(() => {
+        this.inflight -= 1;
+        for (const w of waiters) w.resolve();
+        void this.runApplier();
+        if (this.pending.length > 0) this.scheduleFlush();
+      });
+      force = false;
+    }
+  }
+
+  private async makeDurable(entry: Entry): Promise<void> {
+    try {
+      await this.log.commit(entry.batch);
+      entry.committed = true;
+      this.counters.batchesCommitted += 1;
+      this.counters.recordsCommitted += entry.batch.records.length;
+      return;
+    } catch (e) {
+      this.warn('usage store unavailable, spooling batch', e, entry.batch);
+    }
+    try {
+      await this.spool.put(entry.batch);
+      entry.spooled = true;
+      this.counters.batchesSpooled += 1;
+    } catch (e) {
+      // Both failed: the batch stays queued in memory for the applier, and the full batch goes
+      // to the log so that an operator can replay it even if this process dies too.
+      this.opts.logger.error('usage batch could not be stored or spooled', { error: String(e), batch: entry.batch });
+    }
+  }
+
+  private async runApplier(): Promise<void> {
+    if (this.applying) return;
+    this.applying = true;
+    let delay = 25;
+    try {
+      while (this.queue.length > 0) {
+        const entry = this.queue[0] as Entry;
+        await entry.durable;
+        try {
+          if (!entry.committed) {
+            await this.log.commit(entry.batch);
+            entry.committed = true;
+          }
+          if (entry.spooled) {
+            await this.spool.remove(entry.batch);
+            entry.spooled = false;
+          }
+          await this.log.apply(entry.batch);
+          await this.log.settle(entry.batch);
+        } catch (e) {
+          this.counters.applyFailures += 1;
+          this.warn('could not apply usage batch, will retry', e, entry.batch);
+          await sleep(delay);
+          delay = Math.min(delay * 2, 1_000);
+          continue;
+        }
+        delay = 25;
+        this.queue.shift();
+        this.counters.batchesApplied += 1;
+        this.appliedN = entry.n;
+        this.settleWaiters = this.settleWaiters.filter((w) => (w.n <= this.appliedN ? (w.resolve(), false) : true));
+      }
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  /** At most one warning a second: an outage must not flood the log. */
+  private warn(msg: string, e: unknown, batch: UsageBatch): void {
+    const now = Date.now();
+    if (now - this.lastWarn < 1_000) return;
+    this.lastWarn = now;
+    this.opts.logger.warn(msg, { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), batch: batchId(batch) });
+  }
+}

@@ -1,0 +1,27 @@
+import type { UsageAggregate, UsageBatch, UsageRecord } from '../../shared/usage.ts';
+
+/**
+ * The usage store as the meter sees it. A batch moves through three idempotent steps:
+ * `commit` makes it durable as one item (the client may then get its response), `apply` writes
+ * the record groups and adds the batch to the aggregates (each aggregate accepts a writer's
+ * batches in seq order, once), and `settle` forgets the commit. A crash between steps is
+ * repaired at start by applying every batch still committed.
+ */
+export interface UsageLog {
+  commit(batch: UsageBatch): Promise<void>;
+  apply(batch: UsageBatch): Promise<void>;
+  settle(batch: UsageBatch): Promise<void>;
+  /** batches committed but not settled, in (writer, seq) order */
+  committed(): Promise<UsageBatch[]>;
+}
+
+export interface UsageReader {
+  /** one client's aggregates for a month */
+  clientAggregates(clientId: string, month: string): Promise<UsageAggregate[]>;
+  /** every aggregate of a month (statements, the usage report) */
+  monthAggregates(month: string): Promise<UsageAggregate[]>;
+  /** the invocation records behind one (month, client, feature) */
+  records(month: string, clientId: string, featureId: string): Promise<UsageRecord[]>;
+  /** platform rejections of a month, per client and code */
+  rejections(month: string): Promise<{ clientId: string; code: string; count: number }[]>;
+}

@@ -1,0 +1,30 @@
+import { Agent } from 'node:http';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+export interface LocalStoreOptions {
+  endpoint: string;
+  /** SDK attempts per call; kept low locally so an outage fails over to the spool quickly */
+  maxAttempts?: number;
+}
+
+/** A DynamoDB client for the embedded store: the real SDK, pointed at loopback. */
+export function localDynamoClient(opts: LocalStoreOptions): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint: opts.endpoint,
+    region: 'local',
+    // dynalite checks that a signature is present, not which credentials made it.
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: opts.maxAttempts ?? 2,
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 1_000,
+      requestTimeout: 10_000,
+      httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }),
+    }),
+  });
+}
+
+export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}

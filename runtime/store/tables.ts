@@ -1,0 +1,74 @@
+/**
+ * The platform's DynamoDB tables, defined once: the local platform creates them in the embedded
+ * store from these definitions, and the CDK stack builds its tables from the same objects, so the
+ * two can never drift apart.
+ */
+export interface KeyAttribute {
+  name: string;
+  type: 'S' | 'N';
+}
+
+export interface IndexDefinition {
+  indexName: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+}
+
+export interface TableDefinition {
+  /** short id; the physical name is `${prefix}${id}` */
+  id: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+  indexes?: IndexDefinition[];
+  /** attribute holding an epoch-seconds expiry (DynamoDB TTL in AWS; ignored by dynalite) */
+  expiryAttribute?: string;
+  /** money data: kept when a stack is deleted */
+  retain: boolean;
+}
+
+export const TABLES = {
+  clients: { id: 'clients', partitionKey: { name: 'clientId', type: 'S' }, retain: true },
+  keys: {
+    id: 'keys',
+    partitionKey: { name: 'keyId', type: 'S' },
+    indexes: [{ indexName: 'byClient', partitionKey: { name: 'clientId', type: 'S' }, sortKey: { name: 'createdAt', type: 'N' } }],
+    retain: true,
+  },
+  /**
+   * Per-month aggregates. pk = clientId; sk = `U#month#feature#priceKey` for usage lines and
+   * `R#month#code` for rejection counters. The byMonth index holds usage lines only (sparse:
+   * only they carry `month`), so a statement reads one month's lines without scanning.
+   */
+  usage: {
+    id: 'usage',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    indexes: [{ indexName: 'byMonth', partitionKey: { name: 'month', type: 'S' }, sortKey: { name: 'line', type: 'S' } }],
+    retain: true,
+  },
+  /**
+   * The usage log: records grouped per (month, client, feature) and per write batch, so that a
+   * statement line can be traced back to its invocations with one Query. Also holds the
+   * `pending` markers of batches whose aggregates are not yet applied.
+   */
+  records: {
+    id: 'records',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    expiryAttribute: 'expiresAt',
+    retain: true,
+  },
+} as const satisfies Record<string, TableDefinition>;
+
+export type TableId = keyof typeof TABLES;
+
+export type TableNames = Record<TableId, string>;
+
+export function tableNames(prefix: string): TableNames {
+  const out = {} as TableNames;
+  for (const id of Object.keys(TABLES) as TableId[]) out[id] = `${prefix}${TABLES[id].id}`;
+  return out;
+}
+
+/** Table names of the embedded store; AWS stages use their own prefix. */
+export const LOCAL_TABLE_PREFIX = 'faascape-';

@@ -1,0 +1,43 @@
+import { divRoundHalfUp, parseDecimalMicros } from './money.ts';
+
+/** A feature's unit prices, fixed on each usage record when the call happens. */
+export interface UnitPrice {
+  /** micros per billable call */
+  perCallMicros: number;
+  /** micros per GB-second of billed compute (GB = 1024 MB, as Lambda bills) */
+  perGbSecondMicros: number;
+  currency: string;
+}
+
+export interface PriceText {
+  perCall: string;
+  perGbSecond: string;
+  currency: string;
+}
+
+export function parsePrice(text: PriceText): UnitPrice {
+  return {
+    perCallMicros: Number(parseDecimalMicros(text.perCall)),
+    perGbSecondMicros: Number(parseDecimalMicros(text.perGbSecond)),
+    currency: text.currency,
+  };
+}
+
+/** Identifies a price so that usage at different prices never lands on one line. */
+export function priceKey(p: UnitPrice): string {
+  return `${p.currency}:${p.perCallMicros}:${p.perGbSecondMicros}`;
+}
+
+/** ms × MB per GB-second: 1,000 ms × 1,024 MB. */
+export const MB_MS_PER_GB_SECOND = 1_024_000n;
+
+/**
+ * The charge for one line (one client, one feature, one unit price): billable calls × per-call
+ * price, plus Σ(billed ms × MB) × per-GB-second price ÷ 1,024,000 rounded half-up once per line,
+ * never per call, so a thousand tiny calls are not each rounded up.
+ */
+export function lineAmountMicros(price: UnitPrice, billableCalls: number | bigint, billableMbMs: number | bigint): bigint {
+  const calls = BigInt(billableCalls) * BigInt(price.perCallMicros);
+  const compute = divRoundHalfUp(BigInt(billableMbMs) * BigInt(price.perGbSecondMicros), MB_MS_PER_GB_SECOND);
+  return calls + compute;
+}

@@ -1,0 +1,174 @@
+import { toSafeNumber } from './money.ts';
+import { lineAmountMicros, priceKey, type UnitPrice } from './price.ts';
+import { monthOf } from './month.ts';
+
+export type Outcome = 'ok' | 'feature_error' | 'timeout';
+
+/** One invocation that reached a feature, exactly as metered. */
+export interface UsageRecord {
+  invocationId: string;
+  clientId: string;
+  keyId: string;
+  featureId: string;
+  featureVersion: string;
+  /** epoch ms when the gateway dispatched the call */
+  startedAt: number;
+  durationMs: number;
+  /** duration rounded up to the millisecond, at least 1 */
+  billedMs: number;
+  memoryMb: number;
+  requestBytes: number;
+  responseBytes: number;
+  /** HTTP status the client received */
+  status: number;
+  outcome: Outcome;
+  /** the unit prices in force at the call, so a later price change never reprices it */
+  price: UnitPrice;
+  billable: boolean;
+}
+
+/** Platform rejections (401/404/413/429) are counted per client and code, never billed. */
+export interface RejectionCount {
+  clientId: string;
+  month: string;
+  code: string;
+  count: number;
+}
+
+export const UNKNOWN_CLIENT = '-';
+
+export function billedMsOf(durationMs: number): number {
+  return Math.max(1, Math.ceil(durationMs));
+}
+
+/** Only a successful call (2xx/3xx from the feature) is billable. */
+export function isBillable(outcome: Outcome, status: number): boolean {
+  return outcome === 'ok' && status >= 200 && status < 400;
+}
+
+/** The counters kept per (month, client, feature, unit price). */
+export interface UsageCounters {
+  calls: number;
+  billableCalls: number;
+  errors: number;
+  timeouts: number;
+  billedMs: number;
+  billableMs: number;
+  /** Σ billed ms × memory MB over billable calls: the compute that is charged */
+  billableMbMs: number;
+  requestBytes: number;
+  responseBytes: number;
+}
+
+export const COUNTER_NAMES = [
+  'calls',
+  'billableCalls',
+  'errors',
+  'timeouts',
+  'billedMs',
+  'billableMs',
+  'billableMbMs',
+  'requestBytes',
+  'responseBytes',
+] as const satisfies readonly (keyof UsageCounters)[];
+
+export interface UsageAggregate extends UsageCounters {
+  month: string;
+  clientId: string;
+  featureId: string;
+  price: UnitPrice;
+}
+
+export function zeroCounters(): UsageCounters {
+  return { calls: 0, billableCalls: 0, errors: 0, timeouts: 0, billedMs: 0, billableMs: 0, billableMbMs: 0, requestBytes: 0, responseBytes: 0 };
+}
+
+export function aggregateKey(a: { month: string; clientId: string; featureId: string; price: UnitPrice }): string {
+  return `${a.month}#${a.clientId}#${a.featureId}#${priceKey(a.price)}`;
+}
+
+/** Folds records into per-line aggregates; the order of records never changes the result. */
+export function aggregateRecords(records: Iterable<UsageRecord>): Map<string, UsageAggregate> {
+  const out = new Map<string, UsageAggregate>();
+  for (const r of records) {
+    const month = monthOf(r.startedAt);
+    const key = aggregateKey({ month, clientId: r.clientId, featureId: r.featureId, price: r.price });
+    let agg = out.get(key);
+    if (!agg) {
+      agg = { month, clientId: r.clientId, featureId: r.featureId, price: r.price, ...zeroCounters() };
+      out.set(key, agg);
+    }
+    agg.calls += 1;
+    agg.billedMs += r.billedMs;
+    agg.requestBytes += r.requestBytes;
+    agg.responseBytes += r.responseBytes;
+    if (r.outcome === 'feature_error') agg.errors += 1;
+    if (r.outcome === 'timeout') agg.timeouts += 1;
+    if (r.billable) {
+      agg.billableCalls += 1;
+      agg.billableMs += r.billedMs;
+      agg.billableMbMs += r.billedMs * r.memoryMb;
+    }
+  }
+  return out;
+}
+
+export function addCounters(into: UsageCounters, from: UsageCounters): void {
+  for (const name of COUNTER_NAMES) into[name] += from[name];
+}
+
+/** One row of a usage report: a client's use of one feature in one month, all prices together. */
+export interface UsageRow extends UsageCounters {
+  month: string;
+  clientId: string;
+  featureId: string;
+  amountMicros: number;
+}
+
+/** Per (client, feature) rows, each amount computed per price line then summed; sorted by ids. */
+export function usageRows(aggregates: Iterable<UsageAggregate>): UsageRow[] {
+  const rows = new Map<string, UsageRow & { amount: bigint }>();
+  for (const a of aggregates) {
+    const key = `${a.month}#${a.clientId}#${a.featureId}`;
+    let row = rows.get(key);
+    if (!row) {
+      row = { month: a.month, clientId: a.clientId, featureId: a.featureId, ...zeroCounters(), amountMicros: 0, amount: 0n };
+      rows.set(key, row);
+    }
+    addCounters(row, a);
+    row.amount += lineAmountMicros(a.price, a.billableCalls, a.billableMbMs);
+  }
+  return [...rows.values()]
+    .map(({ amount, ...row }) => ({ ...row, amountMicros: toSafeNumber(amount) }))
+    .sort((x, y) => cmp(x.month, y.month) || cmp(x.clientId, y.clientId) || cmp(x.featureId, y.featureId));
+}
+
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A group of records (and rejection counts) committed together by one writer. */
+export interface UsageBatch {
+  /** the process (or spool) that formed the batch; aggregates remember the last seq per writer */
+  writerId: string;
+  /** strictly increasing per writer; aggregates accept a writer's batches in this order only */
+  seq: number;
+  records: UsageRecord[];
+  rejections: RejectionCount[];
+}
+
+export function batchId(b: Pick<UsageBatch, 'writerId' | 'seq'>): string {
+  return `${b.writerId}#${String(b.seq).padStart(12, '0')}`;
+}
+
+/** Records of a batch grouped per (month, client, feature): the unit the log stores and lists. */
+export function groupRecords(records: UsageRecord[]): Map<string, UsageRecord[]> {
+  const groups = new Map<string, UsageRecord[]>();
+  for (const r of records) {
+    const key = `${monthOf(r.startedAt)}#${r.clientId}#${r.featureId}`;
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else groups.set(key, [r]);
+  }
+  return groups;
+}
