@@ -172,3 +172,25 @@ export function groupRecords(records: UsageRecord[]): Map<string, UsageRecord[]>
   }
   return groups;
 }
+
+/**
+ * Consecutive batches of one writer as one: all records, rejection counts summed, and the highest
+ * seq, which is what the aggregates will remember for that writer.
+ */
+export function mergeBatches(batches: UsageBatch[]): UsageBatch {
+  const first = batches[0];
+  if (!first) throw new RangeError('mergeBatches needs at least one batch');
+  const rejections = new Map<string, RejectionCount>();
+  let seq = first.seq;
+  for (const b of batches) {
+    if (b.writerId !== first.writerId) throw new RangeError('mergeBatches: batches of different writers');
+    seq = Math.max(seq, b.seq);
+    for (const r of b.rejections) {
+      const key = `${r.clientId}#${r.month}#${r.code}`;
+      const known = rejections.get(key);
+      if (known) known.count += r.count;
+      else rejections.set(key, { ...r });
+    }
+  }
+  return { writerId: first.writerId, seq, records: batches.flatMap((b) => b.records), rejections: [...rejections.values()] };
+}

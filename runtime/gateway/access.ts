@@ -24,10 +24,22 @@ export class TtlCache<V> {
     private readonly maxEntries = 50_000,
   ) {}
 
+  /**
+   * Serves a fresh entry, or loads one. When the load fails (store outage) a stale entry is still
+   * served: known clients keep working through an outage, at the price of a revocation made
+   * during the outage taking effect only when the store is back. With no entry at all, the
+   * request cannot be verified and gets 503.
+   */
   async get(key: string, now: number, load: () => Promise<V>): Promise<V> {
     const hit = this.entries.get(key);
     if (hit && hit.expires > now) return hit.value;
-    const value = await load();
+    let value: V;
+    try {
+      value = await load();
+    } catch (e) {
+      if (hit) return hit.value;
+      throw errors.unavailable(e);
+    }
     // A flood of random keys must not grow memory without bound.
     if (this.entries.size >= this.maxEntries) this.entries.clear();
     this.entries.set(key, { value, expires: now + this.ttlMs });

@@ -32,6 +32,8 @@ export const errors = {
   quotaExceeded: (quota: number) => new PlatformError(429, 'quota_exceeded', `The monthly quota of ${quota} calls is used up.`),
   featureError: () => new PlatformError(502, 'feature_error', 'The feature failed or returned an invalid response.'),
   featureTimeout: (timeoutMs: number) => new PlatformError(504, 'feature_timeout', `The feature did not answer within ${timeoutMs} ms.`),
+  unavailable: (cause?: unknown) =>
+    Object.assign(new PlatformError(503, 'service_unavailable', 'The platform cannot verify this request right now; retry shortly.', { 'retry-after': '1' }), { cause }),
   internal: () => new PlatformError(500, 'internal_error', 'An internal error occurred.'),
 };
 

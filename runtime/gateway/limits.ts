@@ -38,7 +38,12 @@ export class QuotaCounter {
     const key = `${clientId}#${month}`;
     let entry = this.used.get(key);
     if (!entry) {
-      entry = this.load(clientId, month).then((n) => ({ n }));
+      entry = this.load(clientId, month).then(
+        (n) => ({ n }),
+        (e: unknown) => {
+          throw errors.unavailable(e);
+        },
+      );
       this.used.set(key, entry);
       entry.catch(() => this.used.delete(key));
     }

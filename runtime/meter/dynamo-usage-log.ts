@@ -1,7 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
-  DeleteCommand,
   PutCommand,
   QueryCommand,
   ScanCommand,
@@ -13,6 +12,7 @@ import { priceKey, type UnitPrice } from '../../shared/price.ts';
 import {
   aggregateRecords,
   batchId,
+  mergeBatches,
   COUNTER_NAMES,
   groupRecords,
   type UsageAggregate,
@@ -23,6 +23,8 @@ import type { TableNames } from '../store/tables.ts';
 import type { UsageLog, UsageReader } from './usage-log.ts';
 
 const PENDING = 'pending';
+
+type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } };
 /** Raw records are kept for traceability well past the yearly audit of a closed month. */
 const RECORD_RETENTION_S = 400 * 24 * 3600;
 
@@ -61,20 +63,27 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
     );
   }
 
-  async apply(batch: UsageBatch): Promise<void> {
+  async apply(batches: UsageBatch[]): Promise<void> {
+    const unit = mergeBatches(batches);
     const expiresAt = Math.floor(Date.now() / 1000) + RECORD_RETENTION_S;
-    const puts = [...groupRecords(batch.records)].map(([pk, recs]) => ({
-      PutRequest: { Item: { pk, sk: batchId(batch), n: recs.length, recs: JSON.stringify(recs), expiresAt } },
-    }));
+    // Record groups stay keyed by their own batch, so a replay of one batch rewrites exactly them.
+    const puts = batches.flatMap((batch) =>
+      [...groupRecords(batch.records)].map(([pk, recs]) => ({
+        PutRequest: { Item: { pk, sk: batchId(batch), n: recs.length, recs: JSON.stringify(recs), expiresAt } },
+      })),
+    );
     const writes: Promise<void>[] = [];
     for (let i = 0; i < puts.length; i += 25) writes.push(this.batchWrite(puts.slice(i, i + 25)));
-    for (const agg of aggregateRecords(batch.records).values()) writes.push(this.addAggregate(batch, agg));
-    for (const r of batch.rejections) writes.push(this.addRejection(batch, r.clientId, r.month, r.code, r.count));
+    for (const agg of aggregateRecords(unit.records).values()) writes.push(this.addAggregate(unit, agg));
+    for (const r of unit.rejections) writes.push(this.addRejection(unit, r.clientId, r.month, r.code, r.count));
     await Promise.all(writes);
   }
 
-  async settle(batch: UsageBatch): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.tables.records, Key: { pk: PENDING, sk: batchId(batch) } }));
+  async settle(batches: UsageBatch[]): Promise<void> {
+    const deletes = batches.map((b) => ({ DeleteRequest: { Key: { pk: PENDING, sk: batchId(b) } } }));
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < deletes.length; i += 25) writes.push(this.batchWrite(deletes.slice(i, i + 25)));
+    await Promise.all(writes);
   }
 
   async committed(): Promise<UsageBatch[]> {
@@ -95,7 +104,7 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
     return out;
   }
 
-  private async batchWrite(requests: { PutRequest: { Item: Record<string, unknown> } }[]): Promise<void> {
+  private async batchWrite(requests: WriteRequest[]): Promise<void> {
     let pending = requests;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));

@@ -12,6 +12,8 @@ export interface MeterOptions {
   maxBatchRecords?: number;
   /** batches being committed at once; more overlaps store latency, fewer makes bigger batches */
   maxInflightCommits?: number;
+  /** batches the applier adds to the aggregates in one go */
+  maxApplyUnit?: number;
   /** how often lone rejection counts are flushed when no call carries them */
   rejectionFlushMs?: number;
   logger: Logger;
@@ -29,6 +31,7 @@ interface Entry {
   spooled: boolean;
   /** resolves once the batch is durable somewhere (store or spool) or known lost; never rejects */
   durable: Promise<void>;
+  isDurable: boolean;
 }
 
 export interface MeterStats {
@@ -57,6 +60,7 @@ export class Meter {
   readonly writerId: string;
   private readonly maxBatch: number;
   private readonly maxInflight: number;
+  private readonly maxUnit: number;
   private pending: Waiter[] = [];
   private rejections = new Map<string, RejectionCount>();
   private seq = 0;
@@ -79,6 +83,7 @@ export class Meter {
     this.writerId = opts.writerId ?? newWriterId();
     this.maxBatch = opts.maxBatchRecords ?? 400;
     this.maxInflight = opts.maxInflightCommits ?? 2;
+    this.maxUnit = opts.maxApplyUnit ?? 64;
     this.rejectionTimer = setInterval(() => {
       if (this.rejections.size > 0 && this.pending.length === 0) this.flush(true);
     }, opts.rejectionFlushMs ?? 1000);
@@ -151,7 +156,7 @@ export class Meter {
   }
 
   private entry(batch: UsageBatch, committed: boolean, spooled: boolean): Entry {
-    return { n: 0, batch, committed, spooled, durable: Promise.resolve() };
+    return { n: 0, batch, committed, spooled, durable: Promise.resolve(), isDurable: true };
   }
 
   private scheduleFlush(): void {
@@ -175,10 +180,12 @@ export class Meter {
       };
       this.rejections.clear();
       const entry = this.entry(batch, false, false);
+      entry.isDurable = false;
       entry.n = ++this.entries;
       this.queue.push(entry);
       this.inflight += 1;
       entry.durable = this.makeDurable(entry).finally(() => {
+        entry.isDurable = true;
         this.inflight -= 1;
         for (const w of waiters) w.resolve();
         void this.runApplier();
@@ -209,36 +216,53 @@ export class Meter {
     }
   }
 
+  /**
+   * The applier: one at a time, in queue order. Under load it takes several durable batches of
+   * one writer as a unit (one aggregate update per line for all of them), and if the unit fails
+   * part-way it retries that same unit, never a regrouped one (see UsageLog).
+   */
   private async runApplier(): Promise<void> {
     if (this.applying) return;
     this.applying = true;
     let delay = 25;
+    let unit: Entry[] | undefined;
     try {
       while (this.queue.length > 0) {
-        const entry = this.queue[0] as Entry;
-        await entry.durable;
+        const head = this.queue[0] as Entry;
+        await head.durable;
+        if (!unit) {
+          unit = [head];
+          for (const e of this.queue.slice(1, this.maxUnit)) {
+            if (!e.isDurable || e.batch.writerId !== head.batch.writerId) break;
+            unit.push(e);
+          }
+        }
         try {
-          if (!entry.committed) {
-            await this.log.commit(entry.batch);
-            entry.committed = true;
+          for (const e of unit) {
+            if (!e.committed) {
+              await this.log.commit(e.batch);
+              e.committed = true;
+            }
+            if (e.spooled) {
+              await this.spool.remove(e.batch);
+              e.spooled = false;
+            }
           }
-          if (entry.spooled) {
-            await this.spool.remove(entry.batch);
-            entry.spooled = false;
-          }
-          await this.log.apply(entry.batch);
-          await this.log.settle(entry.batch);
+          const batches = unit.map((e) => e.batch);
+          await this.log.apply(batches);
+          await this.log.settle(batches);
         } catch (e) {
           this.counters.applyFailures += 1;
-          this.warn('could not apply usage batch, will retry', e, entry.batch);
+          this.warn('could not apply usage batch, will retry', e, head.batch);
           await sleep(delay);
           delay = Math.min(delay * 2, 1_000);
           continue;
         }
         delay = 25;
-        this.queue.shift();
-        this.counters.batchesApplied += 1;
-        this.appliedN = entry.n;
+        this.queue.splice(0, unit.length);
+        this.counters.batchesApplied += unit.length;
+        this.appliedN = (unit[unit.length - 1] as Entry).n;
+        unit = undefined;
         this.settleWaiters = this.settleWaiters.filter((w) => (w.n <= this.appliedN ? (w.resolve(), false) : true));
       }
     } finally {

@@ -9,8 +9,8 @@ import type { UsageAggregate, UsageBatch, UsageRecord } from '../../shared/usage
  */
 export interface UsageLog {
   commit(batch: UsageBatch): Promise<void>;
-  apply(batch: UsageBatch): Promise<void>;
-  settle(batch: UsageBatch): Promise<void>;
+  apply(batches: UsageBatch[]): Promise<void>;
+  settle(batches: UsageBatch[]): Promise<void>;
   /** batches committed but not settled, in (writer, seq) order */
   committed(): Promise<UsageBatch[]>;
 }

@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monthOf } from '../shared/month.ts';
+import { errorOf, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+
+let t: TestPlatform;
+let key: string;
+const month = monthOf(Date.now());
+
+beforeAll(async () => {
+  t = await startTestPlatform();
+  key = await t.newKey('acme');
+});
+afterAll(() => t.stop());
+
+async function rejections(clientId: string) {
+  await t.platform.meter.settled();
+  return Object.fromEntries((await t.usage.rejections(month)).filter((r) => r.clientId === clientId).map((r) => [r.code, r.count]));
+}
+
+describe('the gateway over real HTTP', () => {
+  it('serves health and the public catalogue without a key', async () => {
+    expect((await t.call(undefined, '/v1/health')).status).toBe(200);
+    const body = (await (await t.call(undefined, '/v1/features')).json()) as { features: { slug: string; price: { perCallMicros: number }; authors: unknown[] }[] };
+    const slugs = body.features.map((f) => f.slug);
+    expect(slugs).toEqual(['bad-result', 'boom', 'echo', 'hog', 'loop', 'slow']);
+    expect(body.features.find((f) => f.slug === 'echo')?.price.perCallMicros).toBe(2000);
+  });
+
+  it('reports a malformed manifest with its file and field, and still loads the others', () => {
+    const problem = t.platform.problems.find((p) => p.message.includes('broken-manifest'));
+    expect(problem?.message).toMatch(/broken-manifest\/feature\.json/);
+    expect(problem?.message).toMatch(/price\.perCall/);
+    expect(problem?.message).toMatch(/memoryMb/);
+    expect(t.platform.features.has('echo')).toBe(true);
+  });
+
+  it('answers a call with the feature response and an invocation id the feature cannot forge', async () => {
+    const res = await t.call(key, '/v1/features/echo/some/path?x=1', { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(200);
+    const id = res.headers.get('faascape-invocation-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const echoed = (await res.json()) as { rawPath: string; query: Record<string, string>; body: string; requestId: string; pathParameters: Record<string, string> };
+    expect(echoed).toMatchObject({ rawPath: '/v1/features/echo/some/path', query: { x: '1' }, body: '{"a":1}', requestId: id, pathParameters: { slug: 'echo', proxy: 'some/path' } });
+  });
+
+  it('never lets a feature see the client credentials, only a stable pseudonym', async () => {
+    const viaHeader = (await (await t.call(key, '/v1/features/echo', { headers: { cookie: 'a=b' } })).json()) as { headers: Record<string, string>; authorizer: { lambda: { clientId: string } } };
+    const viaBearer = (await (await fetch(`${t.url}/v1/features/echo`, { headers: { authorization: `Bearer ${key}` } })).json()) as typeof viaHeader;
+    for (const seen of [viaHeader, viaBearer]) {
+      expect(Object.keys(seen.headers)).not.toContain('x-api-key');
+      expect(Object.keys(seen.headers)).not.toContain('authorization');
+      expect(JSON.stringify(seen)).not.toContain(key.slice(-20));
+    }
+    expect(viaHeader.authorizer.lambda.clientId).toMatch(/^c_[\w-]{22}$/);
+    expect(viaHeader.authorizer.lambda.clientId).toBe(viaBearer.authorizer.lambda.clientId);
+    expect(viaHeader.authorizer.lambda.clientId).not.toContain('acme');
+  });
+
+  it('gives features a Lambda-like environment without platform settings', async () => {
+    const seen = (await (await t.call(key, '/v1/features/echo')).json()) as { env: string[] };
+    expect(seen.env).toContain('AWS_LAMBDA_FUNCTION_NAME');
+    expect(seen.env.filter((k) => /FAASCAPE|PORT|HOST/.test(k))).toEqual([]);
+  });
+
+  describe('every platform error is JSON with a code and the right status', () => {
+    it('401 missing_api_key without a key', async () => {
+      expect(await errorOf(await t.call(undefined, '/v1/features/echo'))).toMatchObject({ status: 401, code: 'missing_api_key' });
+    });
+    it('401 invalid_api_key for a malformed, an unknown or a tampered key', async () => {
+      for (const bad of ['nope', 'fsk_aaaaaaaaaaaa_' + 'A'.repeat(43), key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A')]) {
+        expect(await errorOf(await t.call(bad, '/v1/features/echo'))).toMatchObject({ status: 401, code: 'invalid_api_key' });
+      }
+    });
+    it('404 feature_not_found for an unknown feature, and 404 not_found for an unknown route', async () => {
+      expect(await errorOf(await t.call(key, '/v1/features/nope'))).toMatchObject({ status: 404, code: 'feature_not_found' });
+      expect(await errorOf(await t.call(key, '/v2/whatever'))).toMatchObject({ status: 404, code: 'not_found' });
+    });
+    it('413 payload_too_large past 6 MB, and the connection keeps serving', async () => {
+      const res = await t.call(key, '/v1/features/echo', { method: 'POST', body: 'x'.repeat(6 * 1024 * 1024 + 1) });
+      expect(await errorOf(res)).toMatchObject({ status: 413, code: 'payload_too_large' });
+      expect((await t.call(key, '/v1/features/echo')).status).toBe(200);
+    });
+    it('502 feature_error when the feature throws or returns an invalid result, without internals', async () => {
+      for (const slug of ['boom', 'bad-result']) {
+        const res = await t.call(key, `/v1/features/${slug}`);
+        const err = await errorOf(res);
+        expect(err).toMatchObject({ status: 502, code: 'feature_error' });
+        expect(err.message).not.toMatch(/boom|stack|at /);
+        expect(res.headers.get('faascape-invocation-id')).toBeTruthy();
+      }
+    });
+    it('504 feature_timeout when the feature outlives its timeout', async () => {
+      const res = await t.call(key, '/v1/features/loop');
+      expect(await errorOf(res)).toMatchObject({ status: 504, code: 'feature_timeout' });
+    });
+    it('405 method_not_allowed on the catalogue, 400 invalid_request for a bad month', async () => {
+      expect(await errorOf(await t.call(key, '/v1/features', { method: 'DELETE' }))).toMatchObject({ status: 405, code: 'method_not_allowed' });
+      expect(await errorOf(await t.call(key, '/v1/usage?month=2026-13'))).toMatchObject({ status: 400, code: 'invalid_request' });
+    });
+  });
+
+  it('429 rate_limited with Retry-After past the client rate, and 429 quota_exceeded past the monthly quota', async () => {
+    const limited = await t.newKey('limited');
+    await t.clients.setLimits('limited', { rps: 1, burst: 2 });
+    await new Promise((r) => setTimeout(r, 600)); // limits are cached for at most 500 ms
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await t.call(limited, '/v1/features/echo')).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    const res = await t.call(limited, '/v1/features/echo');
+    expect(await errorOf(res)).toMatchObject({ status: 429, code: 'rate_limited' });
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+
+    const quota = await t.newKey('quota');
+    await t.clients.setLimits('quota', { monthlyQuota: 3 });
+    await new Promise((r) => setTimeout(r, 600));
+    const results = await Promise.all(Array.from({ length: 10 }, () => t.call(quota, '/v1/features/echo')));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(3);
+    expect(results.filter((r) => r.status === 429)).toHaveLength(7);
+    expect((await errorOf(results.find((r) => r.status === 429) as Response)).code).toBe('quota_exceeded');
+    expect(await rejections('quota')).toEqual({ quota_exceeded: 7 });
+  });
+
+  it('counts rejections per client and never bills them', async () => {
+    const before = await rejections('acme');
+    await t.call(key, '/v1/features/nope');
+    await t.call(key, '/v1/features/nope');
+    const after = await rejections('acme');
+    expect((after.feature_not_found ?? 0) - (before.feature_not_found ?? 0)).toBe(2);
+    const unknown = await rejections('-');
+    expect(unknown.missing_api_key).toBeGreaterThanOrEqual(1);
+  });
+
+  it('meters feature errors and timeouts but bills only 2xx/3xx', async () => {
+    const c = await t.newKey('mixed');
+    const paths = ['/v1/features/echo', '/v1/features/echo?status=302', '/v1/features/echo?status=404', '/v1/features/echo?status=500', '/v1/features/boom', '/v1/features/loop'];
+    for (const p of paths) await t.call(c, p);
+    await t.platform.meter.settled();
+    const rows = await t.usage.clientAggregates('mixed', month);
+    const byFeature = Object.fromEntries(rows.map((r) => [r.featureId, r]));
+    expect(byFeature.echo).toMatchObject({ calls: 4, billableCalls: 2, errors: 0 });
+    expect(byFeature.boom).toMatchObject({ calls: 1, billableCalls: 0, errors: 1 });
+    expect(byFeature.loop).toMatchObject({ calls: 1, billableCalls: 0, timeouts: 1 });
+    const records = await t.usage.records(month, 'mixed', 'loop');
+    expect(records[0]).toMatchObject({ outcome: 'timeout', status: 504, billable: false });
+    expect(records[0]?.durationMs).toBeGreaterThanOrEqual(300);
+  });
+});
