@@ -4,6 +4,22 @@ import { monthOf } from './month.ts';
 
 export type Outcome = 'ok' | 'feature_error' | 'timeout';
 
+export interface AuthorShare {
+  id: string;
+  weight: number;
+}
+
+/** Authors in a canonical order, so equal splits always compare and key equal. */
+export function canonicalAuthors(authors: readonly AuthorShare[]): AuthorShare[] {
+  return [...authors].map((a) => ({ id: a.id, weight: a.weight })).sort((x, y) => cmp(x.id, y.id));
+}
+
+export function authorsKey(authors: readonly AuthorShare[]): string {
+  return canonicalAuthors(authors)
+    .map((a) => `${a.id}:${a.weight}`)
+    .join(',');
+}
+
 /** One invocation that reached a feature, exactly as metered. */
 export interface UsageRecord {
   invocationId: string;
@@ -24,6 +40,8 @@ export interface UsageRecord {
   outcome: Outcome;
   /** the unit prices in force at the call, so a later price change never reprices it */
   price: UnitPrice;
+  /** the feature's authors and weights at the call: who shares this call's revenue */
+  authors: AuthorShare[];
   billable: boolean;
 }
 
@@ -46,7 +64,7 @@ export function isBillable(outcome: Outcome, status: number): boolean {
   return outcome === 'ok' && status >= 200 && status < 400;
 }
 
-/** The counters kept per (month, client, feature, unit price). */
+/** The counters kept per line: (month, client, feature, unit price, authors' split). */
 export interface UsageCounters {
   calls: number;
   billableCalls: number;
@@ -77,14 +95,20 @@ export interface UsageAggregate extends UsageCounters {
   clientId: string;
   featureId: string;
   price: UnitPrice;
+  authors: AuthorShare[];
 }
 
 export function zeroCounters(): UsageCounters {
   return { calls: 0, billableCalls: 0, errors: 0, timeouts: 0, billedMs: 0, billableMs: 0, billableMbMs: 0, requestBytes: 0, responseBytes: 0 };
 }
 
-export function aggregateKey(a: { month: string; clientId: string; featureId: string; price: UnitPrice }): string {
-  return `${a.month}#${a.clientId}#${a.featureId}#${priceKey(a.price)}`;
+/** The line an aggregate belongs to, without its month. */
+export function lineKey(a: { clientId: string; featureId: string; price: UnitPrice; authors: readonly AuthorShare[] }): string {
+  return `${a.clientId}#${a.featureId}#${priceKey(a.price)}#${authorsKey(a.authors)}`;
+}
+
+export function aggregateKey(a: { month: string; clientId: string; featureId: string; price: UnitPrice; authors: readonly AuthorShare[] }): string {
+  return `${a.month}#${lineKey(a)}`;
 }
 
 /** Folds records into per-line aggregates; the order of records never changes the result. */
@@ -92,10 +116,10 @@ export function aggregateRecords(records: Iterable<UsageRecord>): Map<string, Us
   const out = new Map<string, UsageAggregate>();
   for (const r of records) {
     const month = monthOf(r.startedAt);
-    const key = aggregateKey({ month, clientId: r.clientId, featureId: r.featureId, price: r.price });
+    const key = aggregateKey({ month, clientId: r.clientId, featureId: r.featureId, price: r.price, authors: r.authors });
     let agg = out.get(key);
     if (!agg) {
-      agg = { month, clientId: r.clientId, featureId: r.featureId, price: r.price, ...zeroCounters() };
+      agg = { month, clientId: r.clientId, featureId: r.featureId, price: r.price, authors: canonicalAuthors(r.authors), ...zeroCounters() };
       out.set(key, agg);
     }
     agg.calls += 1;

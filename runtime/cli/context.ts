@@ -5,10 +5,14 @@ import { dataDirOf } from '../local/config.ts';
 import { openStore } from '../local/embedded-store.ts';
 import { ClientStore } from '../keys/client-store.ts';
 import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
+import { readPolicy } from '../statements/policy.ts';
+import { StatementStore } from '../statements/statement-store.ts';
+import { StatementsJob } from '../statements/statements-job.ts';
 
 export interface CliContext {
   clients: ClientStore;
   usage: DynamoUsageLog;
+  statements: StatementsJob;
   close(): Promise<void>;
 }
 
@@ -19,9 +23,11 @@ export async function openContext(env: NodeJS.ProcessEnv): Promise<CliContext> {
   const tables = tableNames(LOCAL_TABLE_PREFIX);
   await ensureTables(dynamo, tables);
   const db = documentClient(dynamo);
+  const usage = new DynamoUsageLog(db, tables);
   return {
     clients: new ClientStore(db, tables),
-    usage: new DynamoUsageLog(db, tables),
+    usage,
+    statements: new StatementsJob({ usage, store: new StatementStore(db, tables), policy: readPolicy(env), progress: (l) => console.error(`faascape ${l}`) }),
     close: async () => {
       dynamo.destroy();
       await store.close();

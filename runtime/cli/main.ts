@@ -1,5 +1,9 @@
 import '../quiet-warnings.ts';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Statement } from '../../shared/statement.ts';
+import { partyView, statementCsv, type Party } from '../statements/csv.ts';
+import { StatementError } from '../statements/statements-job.ts';
+import { PolicyError } from '../statements/policy.ts';
 import { formatMicros } from '../../shared/money.ts';
 import { isMonth, monthOf } from '../../shared/month.ts';
 import { usageRows } from '../../shared/usage.ts';
@@ -153,10 +157,79 @@ usage
     }),
   );
 
+const statements = program.command('statements').description('monthly statements: client invoices and developer revenue share');
+statements
+  .command('preview')
+  .description('a draft statement for any month, the current one included; nothing is stored')
+  .requiredOption('--month <YYYY-MM>', 'UTC month', month)
+  .option('--json', 'print the statement JSON')
+  .action(
+    withContext(async (ctx, opts: { month: string; json?: boolean }) => {
+      const s = await ctx.statements.preview(opts.month);
+      if (opts.json) return printJson(s);
+      printSummary(s);
+    }),
+  );
+statements
+  .command('close')
+  .description('close an ended month: store its final statement (idempotent: a closed month is returned as stored)')
+  .requiredOption('--month <YYYY-MM>', 'UTC month', month)
+  .option('--json', 'print the final statement JSON')
+  .action(
+    withContext(async (ctx, opts: { month: string; json?: boolean }) => {
+      const r = await ctx.statements.close(opts.month);
+      if (opts.json) return void process.stdout.write(`${r.json}\n`);
+      printSummary(r.statement);
+      console.log(`\n${r.outcome === 'closed' ? 'closed' : 'already closed, unchanged'}: sha256 ${r.statement.sha256}`);
+    }),
+  );
+statements
+  .command('show')
+  .description('the stored final statement of a month, or one party\'s part of it')
+  .requiredOption('--month <YYYY-MM>', 'UTC month', month)
+  .option('--client <clientId>', "only this client's invoice")
+  .option('--developer <developerId>', "only this developer's earnings")
+  .addOption(new Option('--format <format>', 'output format').choices(['json', 'csv', 'text']).default('text'))
+  .option('--json', 'same as --format json')
+  .action(
+    withContext(async (ctx, opts: { month: string; client?: string; developer?: string; format: string; json?: boolean }) => {
+      if (opts.client && opts.developer) throw new InvalidArgumentError('use --client or --developer, not both');
+      const stored = await ctx.statements.show(opts.month);
+      const party = opts.client ? { client: opts.client } : opts.developer ? { developer: opts.developer } : undefined;
+      const format = opts.json ? 'json' : opts.format;
+      if (format === 'csv') return void process.stdout.write(statementCsv(stored.statement, party));
+      if (format === 'json') return party ? printJson(partyView(stored.statement, party)) : void process.stdout.write(`${stored.json}\n`);
+      printSummary(stored.statement, party);
+      console.log(`\nfinal, closed ${iso(stored.closedAt)}, sha256 ${stored.statement.sha256}`);
+    }),
+  );
+
+function printSummary(s: Statement, party?: Party): void {
+  console.log(`statement ${s.month} (${s.status}), developers' share ${s.developerSharePercent} %, amounts in EUR\n`);
+  const clients = s.clients.filter((c) => !party || ('client' in party && c.clientId === party.client));
+  if (!party || 'client' in party) {
+    console.log(table(clients.flatMap((c) => c.lines.map((l) => ({ client: c.clientId, feature: l.featureId, perCall: formatMicros(l.unitPrice.perCallMicros), calls: l.calls, billable: l.billableCalls, billedMs: l.billedMs, amount: formatMicros(l.amountMicros) }))), ['client', 'feature', 'perCall', 'calls', 'billable', 'billedMs', 'amount']));
+    console.log('');
+    console.log(table(clients.map((c) => ({ client: c.clientId, total: formatMicros(c.totalMicros) })), ['client', 'total']));
+    const adj = s.adjustments.filter((a) => !party || ('client' in party && a.clientId === party.client));
+    if (adj.length) console.log(`\nadjustments (late usage of closed months):\n${table(adj.map((a) => ({ originalMonth: a.originalMonth, client: a.clientId, feature: a.featureId, calls: a.calls, amount: formatMicros(a.amountMicros) })), ['originalMonth', 'client', 'feature', 'calls', 'amount'])}`);
+  }
+  if (!party || 'developer' in party) {
+    const devs = s.developers.filter((d) => !party || ('developer' in party && d.developerId === party.developer));
+    console.log('');
+    console.log(table(devs.map((d) => ({ developer: d.developerId, earned: formatMicros(d.earnedMicros), carriedIn: formatMicros(d.carriedInMicros), payable: formatMicros(d.payableMicros), carriedOut: formatMicros(d.carriedOutMicros) })), ['developer', 'earned', 'carriedIn', 'payable', 'carriedOut']));
+  }
+  if (!party) {
+    const t = s.totals;
+    console.log(`\nrevenue ${formatMicros(t.revenueMicros)} = developers ${formatMicros(t.payoutMicros)} + platform ${formatMicros(t.platformMicros)}; payable now ${formatMicros(t.payableMicros)}, carried ${formatMicros(t.carriedOutMicros)}`);
+  }
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  const message = e instanceof NotFoundError || e instanceof RangeError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  const known = e instanceof NotFoundError || e instanceof RangeError || e instanceof StatementError || e instanceof PolicyError || e instanceof InvalidArgumentError;
+  const message = known ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   console.error(`faascape: ${message}`);
   process.exitCode = 1;
 }

@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { formatMicros } from '../../shared/money.ts';
 import { isMonth, monthOf } from '../../shared/month.ts';
 import type { FeatureSpec } from '../../shared/manifest.ts';
-import { billedMsOf, isBillable, UNKNOWN_CLIENT, usageRows, type Outcome, type UsageRecord } from '../../shared/usage.ts';
+import { billedMsOf, canonicalAuthors, isBillable, UNKNOWN_CLIENT, usageRows, type Outcome, type UsageRecord } from '../../shared/usage.ts';
 import type { Logger } from '../logger.ts';
 import type { UsageReader } from '../meter/usage-log.ts';
 import { Authenticator, takeCredentials, TtlCache, type AccessStore, type Caller } from './access.ts';
@@ -139,6 +139,7 @@ export function createGateway(deps: GatewayDeps) {
         status,
         outcome: kind,
         price: feature.price,
+        authors: canonicalAuthors(feature.manifest.authors),
         billable: isBillable(kind, status),
       };
       return response;

@@ -1,10 +1,15 @@
 import { resolve } from 'node:path';
+import type { StatementPolicy } from '../../shared/statement.ts';
+import { PolicyError, readPolicy } from '../statements/policy.ts';
 
 export interface PlatformConfig {
   port: number;
   host: string;
   dataDir: string;
   functionsDir: string;
+  policy: StatementPolicy;
+  /** close ended months at start and on the 1st at 02:00 UTC (default true) */
+  scheduleCloses?: boolean;
 }
 
 export class ConfigError extends Error {
@@ -21,8 +26,15 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Platfor
   if (!host.trim()) problems.push('HOST must not be empty');
   const dataDir = resolve(cwd, env.FAASCAPE_DATA_DIR || '.faascape');
   const functionsDir = resolve(cwd, env.FAASCAPE_FUNCTIONS_DIR || 'functions');
-  if (problems.length) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
-  return { port, host, dataDir, functionsDir };
+  let policy: StatementPolicy | undefined;
+  try {
+    policy = readPolicy(env);
+  } catch (e) {
+    if (!(e instanceof PolicyError)) throw e;
+    problems.push(...e.message.split('; '));
+  }
+  if (problems.length || !policy) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  return { port, host, dataDir, functionsDir, policy };
 }
 
 /** The data dir's settings shared by the platform and the CLI. */

@@ -18,6 +18,9 @@ import { StoreProcess } from './embedded-store.ts';
 import { createHttpServer } from './http-server.ts';
 import { catalogOf, loadFeatures, type LoadedFeature } from './load-features.ts';
 import { WorkerPool } from './worker-pool.ts';
+import { MonthlyScheduler } from './scheduler.ts';
+import { StatementStore } from '../statements/statement-store.ts';
+import { StatementsJob } from '../statements/statements-job.ts';
 
 
 
@@ -29,6 +32,7 @@ export interface Platform {
   store: StoreProcess;
   meter: Meter;
   pool: WorkerPool;
+  statements: StatementsJob;
   tables: TableNames;
   dynamo: DynamoDBClient;
   stop(): Promise<void>;
@@ -84,6 +88,15 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
     health: () => ({ meter: meter.stats() }),
   });
 
+  const statements = new StatementsJob({
+    usage: usageLog,
+    store: new StatementStore(db, tables),
+    policy: config.policy,
+    progress: (l) => progress(`statements: ${l}`),
+  });
+  const scheduler = new MonthlyScheduler(statements, opts.logger);
+  if (config.scheduleCloses !== false) scheduler.start();
+
   const server: Server = createHttpServer(gateway, (e) => opts.logger.error('request failed', { error: String(e) }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -100,11 +113,12 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 2_000).unref();
       });
+      await scheduler.stop();
       await meter.close();
       await pool.close();
       dynamo.destroy();
       await store.close();
     })());
 
-  return { url: `http://${host}:${port}`, port, features, problems, store, meter, pool, tables, dynamo, stop };
+  return { url: `http://${host}:${port}`, port, features, problems, store, meter, pool, statements, tables, dynamo, stop };
 }

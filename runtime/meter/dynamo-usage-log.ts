@@ -11,7 +11,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { priceKey, type UnitPrice } from '../../shared/price.ts';
 import {
   aggregateRecords,
+  authorsKey,
   batchId,
+  lineKey,
+  type AuthorShare,
   mergeBatches,
   COUNTER_NAMES,
   groupRecords,
@@ -28,8 +31,8 @@ type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { Delete
 /** Raw records are kept for traceability well past the yearly audit of a closed month. */
 const RECORD_RETENTION_S = 400 * 24 * 3600;
 
-function usageSk(month: string, featureId: string, price: UnitPrice): string {
-  return `U#${month}#${featureId}#${priceKey(price)}`;
+function usageSk(agg: UsageAggregate): string {
+  return `U#${agg.month}#${agg.featureId}#${priceKey(agg.price)}#${authorsKey(agg.authors)}`;
 }
 
 /** Aggregates remember, per writer, the last batch they absorbed: `w_<writerId>`. */
@@ -123,7 +126,7 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
       values[`:${c}`] = agg[c];
       adds.push(`#${c} :${c}`);
     }
-    const sets = { month: agg.month, line: `${agg.clientId}#${agg.featureId}#${priceKey(agg.price)}`, clientId: agg.clientId, featureId: agg.featureId, price: agg.price };
+    const sets = { month: agg.month, line: lineKey(agg), clientId: agg.clientId, featureId: agg.featureId, price: agg.price, authors: agg.authors };
     const setParts = ['#w = :seq'];
     for (const [k, v] of Object.entries(sets)) {
       names[`#${k}`] = k;
@@ -134,7 +137,7 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
       this.db.send(
         new UpdateCommand({
           TableName: this.tables.usage,
-          Key: { pk: agg.clientId, sk: usageSk(agg.month, agg.featureId, agg.price) },
+          Key: { pk: agg.clientId, sk: usageSk(agg) },
           UpdateExpression: `SET ${setParts.join(', ')} ADD ${adds.join(', ')}`,
           ConditionExpression: 'attribute_not_exists(#w) OR #w < :seq',
           ExpressionAttributeNames: names,
@@ -177,6 +180,21 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
       ExpressionAttributeValues: { ':m': month },
     });
     return items.map(toAggregate);
+  }
+
+  /** Whether a month has any usage line, without reading them all. */
+  async hasUsage(month: string): Promise<boolean> {
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.tables.usage,
+        IndexName: 'byMonth',
+        KeyConditionExpression: '#m = :m',
+        ExpressionAttributeNames: { '#m': 'month' },
+        ExpressionAttributeValues: { ':m': month },
+        Limit: 1,
+      }),
+    );
+    return (page.Items?.length ?? 0) > 0;
   }
 
   async records(month: string, clientId: string, featureId: string): Promise<UsageRecord[]> {
@@ -225,6 +243,7 @@ function toAggregate(item: Record<string, unknown>): UsageAggregate {
     clientId: String(item.clientId),
     featureId: String(item.featureId),
     price: item.price as UnitPrice,
+    authors: item.authors as AuthorShare[],
   } as UsageAggregate;
   for (const c of COUNTER_NAMES) agg[c] = Number(item[c] ?? 0);
   return agg;

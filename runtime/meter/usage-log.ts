@@ -20,6 +20,7 @@ export interface UsageReader {
   clientAggregates(clientId: string, month: string): Promise<UsageAggregate[]>;
   /** every aggregate of a month (statements, the usage report) */
   monthAggregates(month: string): Promise<UsageAggregate[]>;
+  hasUsage(month: string): Promise<boolean>;
   /** the invocation records behind one (month, client, feature) */
   records(month: string, clientId: string, featureId: string): Promise<UsageRecord[]>;
   /** platform rejections of a month, per client and code */

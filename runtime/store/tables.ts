@@ -58,6 +58,12 @@ export const TABLES = {
     expiryAttribute: 'expiresAt',
     retain: true,
   },
+  /**
+   * Final statements, one partition per month: a `header` item (sha256, closedAt, part counts)
+   * and the canonical JSON in `json#NNNN` chunks (an item holds at most 400 KB), plus the
+   * `basis#NNNN` chunks: the aggregates the statement billed, so late usage can be told apart.
+   */
+  statements: { id: 'statements', partitionKey: { name: 'month', type: 'S' }, sortKey: { name: 'sk', type: 'S' }, retain: true },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableId = keyof typeof TABLES;

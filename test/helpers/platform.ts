@@ -7,6 +7,7 @@ import { ClientStore } from '../../runtime/keys/client-store.ts';
 import { silentLogger, type Logger } from '../../runtime/logger.ts';
 import { DynamoUsageLog } from '../../runtime/meter/dynamo-usage-log.ts';
 import { startPlatform, type Platform } from '../../runtime/local/platform.ts';
+import { DEFAULT_POLICY } from '../../shared/statement.ts';
 
 export const FIXTURE_FUNCTIONS = fileURLToPath(new URL('../fixtures/functions', import.meta.url));
 
@@ -25,7 +26,7 @@ export interface TestPlatform {
 export async function startTestPlatform(opts: { functionsDir?: string; dataDir?: string; logger?: Logger } = {}): Promise<TestPlatform> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'faascape-test-'));
   const platform = await startPlatform(
-    { port: 0, host: '127.0.0.1', dataDir, functionsDir: opts.functionsDir ?? FIXTURE_FUNCTIONS },
+    { port: 0, host: '127.0.0.1', dataDir, functionsDir: opts.functionsDir ?? FIXTURE_FUNCTIONS, policy: DEFAULT_POLICY, scheduleCloses: false },
     { logger: opts.logger ?? silentLogger },
   );
   const db = documentClient(platform.dynamo);

@@ -1,0 +1,63 @@
+import { formatMicros } from '../../shared/money.ts';
+import type { Statement } from '../../shared/statement.ts';
+
+export type Party = { client: string } | { developer: string } | undefined;
+
+const HEADER = [
+  'month', 'status', 'section', 'client_id', 'developer_id', 'feature_id', 'original_month',
+  'per_call_micros', 'per_gb_second_micros', 'calls', 'billable_calls', 'billed_ms',
+  'weight', 'total_weight', 'amount_micros', 'amount_eur',
+];
+
+function cell(v: string | number | undefined): string {
+  const s = v === undefined ? '' : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * One CSV for finance's spreadsheet: a header, then one row per line. `section` says what a row
+ * is: client_line, adjustment, client_total, developer_line (amount = the feature's revenue),
+ * developer_earned / developer_carried_in / developer_payable / developer_carried_out, total_*.
+ * Amounts are integer micros, with EUR decimals beside them.
+ */
+export function statementCsv(s: Statement, party?: Party): string {
+  const rows: (string | number | undefined)[][] = [];
+  const row = (section: string, f: { client?: string; developer?: string; feature?: string; original?: string; perCall?: number; perGb?: number; calls?: number; billable?: number; ms?: number; weight?: number; total?: number; amount: number }) =>
+    rows.push([s.month, s.status, section, f.client, f.developer, f.feature, f.original, f.perCall, f.perGb, f.calls, f.billable, f.ms, f.weight, f.total, f.amount, formatMicros(f.amount)]);
+  const wantClient = (id: string) => !party || ('client' in party && party.client === id);
+  const wantDeveloper = (id: string) => !party || ('developer' in party && party.developer === id);
+
+  for (const c of s.clients.filter((x) => wantClient(x.clientId))) {
+    for (const l of c.lines) {
+      row('client_line', { client: c.clientId, feature: l.featureId, perCall: l.unitPrice.perCallMicros, perGb: l.unitPrice.perGbSecondMicros, calls: l.calls, billable: l.billableCalls, ms: l.billedMs, amount: l.amountMicros });
+    }
+    for (const a of s.adjustments.filter((x) => x.clientId === c.clientId)) {
+      row('adjustment', { client: a.clientId, feature: a.featureId, original: a.originalMonth, perCall: a.unitPrice.perCallMicros, perGb: a.unitPrice.perGbSecondMicros, calls: a.calls, billable: a.billableCalls, ms: a.billedMs, amount: a.amountMicros });
+    }
+    row('client_total', { client: c.clientId, amount: c.totalMicros });
+  }
+  for (const d of s.developers.filter((x) => wantDeveloper(x.developerId))) {
+    for (const l of d.lines) row('developer_line', { developer: d.developerId, feature: l.featureId, weight: l.weight, total: l.totalWeight, amount: l.revenueMicros });
+    row('developer_earned', { developer: d.developerId, amount: d.earnedMicros });
+    row('developer_carried_in', { developer: d.developerId, amount: d.carriedInMicros });
+    row('developer_payable', { developer: d.developerId, amount: d.payableMicros });
+    row('developer_carried_out', { developer: d.developerId, amount: d.carriedOutMicros });
+  }
+  if (!party) {
+    row('total_revenue', { amount: s.totals.revenueMicros });
+    row('total_payout', { amount: s.totals.payoutMicros });
+    row('total_platform', { amount: s.totals.platformMicros });
+  }
+  return [HEADER, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
+}
+
+/** One party's part of a statement, as JSON (the other parties removed). */
+export function partyView(s: Statement & { sha256?: string }, party: Party): unknown {
+  if (!party) return s;
+  if ('client' in party) {
+    const client = s.clients.find((c) => c.clientId === party.client);
+    return { month: s.month, currency: s.currency, status: s.status, sha256: s.sha256, client: client ?? null, adjustments: s.adjustments.filter((a) => a.clientId === party.client) };
+  }
+  const developer = s.developers.find((d) => d.developerId === party.developer);
+  return { month: s.month, currency: s.currency, status: s.status, sha256: s.sha256, developerSharePercent: s.developerSharePercent, developer: developer ?? null };
+}

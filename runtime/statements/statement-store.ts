@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { Statement } from '../../shared/statement.ts';
+import type { UsageAggregate } from '../../shared/usage.ts';
+import type { TableNames } from '../store/tables.ts';
+
+/** Items hold at most 400 KB; chunks stay well under it. */
+const CHUNK_CHARS = 300_000;
+
+export interface StoredStatement {
+  statement: Statement & { sha256: string };
+  /** the canonical JSON exactly as stored: what the sha256 was taken over, plus the sha */
+  json: string;
+  closedAt: number;
+  /** aggregates billed as regular lines, and late usage billed as adjustments, per original month */
+  basis: { regular: UsageAggregate[]; adjusted: Record<string, UsageAggregate[]> };
+}
+
+function chunks(text: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += CHUNK_CHARS) out.push(text.slice(i, i + CHUNK_CHARS));
+  return out.length ? out : [''];
+}
+
+export class StatementStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tables: TableNames,
+  ) {}
+
+  async isClosed(month: string): Promise<boolean> {
+    const res = await this.db.send(new GetCommand({ TableName: this.tables.statements, Key: { month, sk: 'header' }, ProjectionExpression: '#m', ExpressionAttributeNames: { '#m': 'month' } }));
+    return res.Item !== undefined;
+  }
+
+  async get(month: string): Promise<StoredStatement | undefined> {
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({ TableName: this.tables.statements, KeyConditionExpression: '#m = :m', ExpressionAttributeNames: { '#m': 'month' }, ExpressionAttributeValues: { ':m': month }, ExclusiveStartKey }),
+      );
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    const header = items.find((i) => i.sk === 'header');
+    if (!header) return undefined;
+    const attempt = String(header.attempt);
+    const join = (kind: string) =>
+      items
+        .filter((i) => String(i.sk).startsWith(`${kind}#${attempt}#`))
+        .sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : 1))
+        .map((i) => String(i.text))
+        .join('');
+    const json = join('json');
+    const basisText = join('basis');
+    if (json.length !== Number(header.jsonChars)) throw new Error(`statement ${month} is incomplete in the store`);
+    return { statement: JSON.parse(json), json, closedAt: Number(header.closedAt), basis: JSON.parse(basisText) };
+  }
+
+  /**
+   * Stores a final statement. The parts go first, under this attempt's id, and the header last,
+   * with a condition: a month has a header only when all its parts are in, a second close can
+   * never overwrite the first, and parts of a losing concurrent attempt are never read.
+   */
+  async putFinal(month: string, json: string, sha256: string, basis: StoredStatement['basis'], closedAt: number): Promise<'stored' | 'exists'> {
+    const attempt = randomBytes(6).toString('hex');
+    const jsonParts = chunks(json);
+    const basisParts = chunks(JSON.stringify(basis));
+    const puts = [
+      ...jsonParts.map((text, i) => ({ PutRequest: { Item: { month, sk: `json#${attempt}#${String(i).padStart(5, '0')}`, text } } })),
+      ...basisParts.map((text, i) => ({ PutRequest: { Item: { month, sk: `basis#${attempt}#${String(i).padStart(5, '0')}`, text } } })),
+    ];
+    if (await this.isClosed(month)) return 'exists';
+    // One chunk is up to 300 KB: a few per BatchWrite keeps each request under its 16 MB limit.
+    for (let i = 0; i < puts.length; i += 10) {
+      let pending = puts.slice(i, i + 10);
+      for (let tries = 0; pending.length; tries++) {
+        if (tries > 8) throw new Error("could not store the statement parts");
+        const res = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tables.statements]: pending } }));
+        pending = (res.UnprocessedItems?.[this.tables.statements] ?? []) as typeof pending;
+      }
+    }
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tables.statements,
+          Item: { month, sk: 'header', sha256, closedAt, attempt, jsonChars: json.length, status: 'final' },
+          ConditionExpression: 'attribute_not_exists(sk)',
+        }),
+      );
+      return 'stored';
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return 'exists';
+      throw e;
+    }
+  }
+
+  /** Months with a final statement, newest first (a scan of headers; the table is small). */
+  async closedMonths(): Promise<string[]> {
+    const out: string[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({ TableName: this.tables.statements, FilterExpression: 'sk = :h', ExpressionAttributeValues: { ':h': 'header' }, ProjectionExpression: '#m', ExpressionAttributeNames: { '#m': 'month' }, ExclusiveStartKey }),
+      );
+      for (const i of page.Items ?? []) out.push(String(i.month));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return out.sort().reverse();
+  }
+}

@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import { hasEnded, isMonth, nextMonth, previousMonth } from '../../shared/month.ts';
+import { canonicalJson, computeStatement, lateUsage, type LateUsage, type Statement, type StatementPolicy } from '../../shared/statement.ts';
+import type { UsageAggregate } from '../../shared/usage.ts';
+import type { UsageReader } from '../meter/usage-log.ts';
+import type { StatementStore, StoredStatement } from './statement-store.ts';
+
+/** Late usage is looked for in the closed months this far back (spool replays arrive within days). */
+export const LATE_USAGE_LOOKBACK_MONTHS = 3;
+
+/** Months close at 02:00 UTC on the 1st: two hours for calls in flight at midnight to be applied. */
+export const CLOSE_GRACE_MS = 2 * 3600_000;
+
+export class StatementError extends Error {
+  override readonly name = 'StatementError';
+  constructor(
+    readonly code: 'month_not_ended' | 'previous_month_open' | 'invalid_month' | 'not_closed',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface StatementsDeps {
+  usage: Pick<UsageReader, 'monthAggregates' | 'hasUsage'>;
+  store: Pick<StatementStore, 'get' | 'isClosed' | 'putFinal' | 'closedMonths'>;
+  policy: StatementPolicy;
+  clock?: () => number;
+  progress?: (line: string) => void;
+}
+
+export interface BuiltStatement {
+  statement: Statement;
+  basis: StoredStatement['basis'];
+}
+
+export interface CloseResult {
+  month: string;
+  outcome: 'closed' | 'already_closed';
+  json: string;
+  statement: Statement & { sha256: string };
+}
+
+function checkMonth(month: string): void {
+  if (!isMonth(month)) throw new StatementError('invalid_month', `"${month}" is not a month (YYYY-MM)`);
+}
+
+/**
+ * Previews and closes monthly statements. Reads aggregates only (its cost grows with client ×
+ * feature lines, not calls), and the same job serves the local scheduler, the CLI and, in AWS,
+ * the EventBridge-scheduled Lambda.
+ */
+export class StatementsJob {
+  private readonly clock: () => number;
+  private readonly progress: (line: string) => void;
+
+  constructor(private readonly deps: StatementsDeps) {
+    this.clock = deps.clock ?? Date.now;
+    this.progress = deps.progress ?? (() => {});
+  }
+
+  async build(month: string, status: 'draft' | 'final'): Promise<BuiltStatement> {
+    checkMonth(month);
+    const started = this.clock();
+    const aggregates = await this.deps.usage.monthAggregates(month);
+    this.progress(`${month}: read ${aggregates.length} usage line(s) in ${this.clock() - started} ms`);
+    const { late, adjusted } = await this.lateUsageBefore(month);
+    if (late.length) this.progress(`${month}: ${late.length} late usage line(s) from closed months become adjustments`);
+    const previous = await this.deps.store.get(previousMonth(month));
+    const carriedIn = new Map((previous?.statement.developers ?? []).filter((d) => d.carriedOutMicros > 0).map((d) => [d.developerId, d.carriedOutMicros]));
+    const statement = computeStatement({ month, status, policy: this.deps.policy, aggregates, late, carriedIn });
+    return { statement, basis: { regular: aggregates, adjusted } };
+  }
+
+  /** A draft for any month, the current one included; nothing is stored. */
+  async preview(month: string): Promise<Statement> {
+    return (await this.build(month, 'draft')).statement;
+  }
+
+  /**
+   * Closes an ended month: stores the final statement with the SHA-256 of its canonical JSON.
+   * An already closed month is returned exactly as stored.
+   */
+  async close(month: string): Promise<CloseResult> {
+    checkMonth(month);
+    const stored = await this.deps.store.get(month);
+    if (stored) return { month, outcome: 'already_closed', json: stored.json, statement: stored.statement };
+    if (!hasEnded(month, this.clock())) {
+      throw new StatementError('month_not_ended', `${month} has not ended yet (months are UTC calendar months); use "statements preview" for a draft`);
+    }
+    const prev = previousMonth(month);
+    if (!(await this.deps.store.isClosed(prev)) && (await this.deps.usage.hasUsage(prev))) {
+      throw new StatementError('previous_month_open', `close ${prev} first: its balances carry into ${month}`);
+    }
+    const started = this.clock();
+    const { statement, basis } = await this.build(month, 'final');
+    const body = canonicalJson(statement);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const final = { ...statement, sha256 };
+    const json = canonicalJson(final);
+    const outcome = await this.deps.store.putFinal(month, json, sha256, basis, this.clock());
+    if (outcome === 'exists') {
+      const winner = (await this.deps.store.get(month)) as StoredStatement;
+      return { month, outcome: 'already_closed', json: winner.json, statement: winner.statement };
+    }
+    this.progress(`${month}: closed in ${this.clock() - started} ms, revenue ${statement.totals.revenueMicros} micros, sha256 ${sha256.slice(0, 12)}…`);
+    return { month, outcome: 'closed', json, statement: final };
+  }
+
+  /** The stored final statement of a month. */
+  async show(month: string): Promise<StoredStatement> {
+    checkMonth(month);
+    const stored = await this.deps.store.get(month);
+    if (!stored) throw new StatementError('not_closed', `${month} is not closed; "statements preview --month ${month}" shows a draft`);
+    return stored;
+  }
+
+  /**
+   * Closes every ended month that should have been closed (within a year), oldest first: what
+   * the local platform runs at start and on the 1st of each month.
+   */
+  async closeEndedMonths(monthsBack = 12, graceMs = CLOSE_GRACE_MS): Promise<CloseResult[]> {
+    // A month is due once its grace period is over: records still in flight at midnight land first.
+    const now = this.clock() - graceMs;
+    const current = new Date(now).toISOString().slice(0, 7);
+    let month = current;
+    for (let i = 0; i < monthsBack; i++) month = previousMonth(month);
+    const results: CloseResult[] = [];
+    for (; month !== current; month = nextMonth(month)) {
+      if (!hasEnded(month, now) || (await this.deps.store.isClosed(month))) continue;
+      const prevClosed = results.length > 0 || (await this.deps.store.isClosed(previousMonth(month)));
+      if (!prevClosed && !(await this.deps.usage.hasUsage(month))) continue;
+      results.push(await this.close(month));
+    }
+    return results;
+  }
+
+  private async lateUsageBefore(month: string): Promise<{ late: LateUsage[]; adjusted: Record<string, UsageAggregate[]> }> {
+    const statements = new Map<string, StoredStatement | undefined>();
+    const get = async (m: string) => {
+      if (!statements.has(m)) statements.set(m, await this.deps.store.get(m));
+      return statements.get(m);
+    };
+    const late: LateUsage[] = [];
+    const adjusted: Record<string, UsageAggregate[]> = {};
+    let original = month;
+    for (let i = 0; i < LATE_USAGE_LOOKBACK_MONTHS; i++) {
+      original = previousMonth(original);
+      const closed = await get(original);
+      if (!closed) continue;
+      // Already billed: the month's own final lines plus adjustments made by later statements.
+      const billed = [...closed.basis.regular];
+      for (let later = nextMonth(original); later !== month; later = nextMonth(later)) {
+        billed.push(...((await get(later))?.basis.adjusted[original] ?? []));
+      }
+      const found = lateUsage(original, await this.deps.usage.monthAggregates(original), billed);
+      if (found.length) {
+        late.push(...found);
+        adjusted[original] = found.map((l) => l.aggregate);
+      }
+    }
+    return { late, adjusted };
+  }
+}

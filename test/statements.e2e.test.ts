@@ -1,0 +1,140 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monthOf, monthStart, nextMonth } from '../shared/month.ts';
+import { DEFAULT_POLICY } from '../shared/statement.ts';
+import { documentClient } from '../runtime/store/dynamo-client.ts';
+import { StatementStore } from '../runtime/statements/statement-store.ts';
+import { StatementsJob } from '../runtime/statements/statements-job.ts';
+import { copyFixtures, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+
+const run = promisify(execFile);
+const CLI = fileURLToPath(new URL('../runtime/cli/bin.mjs', import.meta.url));
+const month = monthOf(Date.now());
+// The job's clock is injected: "now" is 03:00 UTC on the 1st of next month, so this month has ended.
+const afterMonthEnd = monthStart(nextMonth(month)) + 3 * 3600_000;
+
+let t: TestPlatform;
+let functionsDir: string;
+let job: StatementsJob;
+
+function setManifest(slug: string, change: (m: Record<string, unknown>) => void) {
+  const file = join(functionsDir, slug, 'feature.json');
+  const m = JSON.parse(readFileSync(file, 'utf8'));
+  change(m);
+  writeFileSync(file, JSON.stringify(m));
+}
+
+beforeAll(async () => {
+  functionsDir = copyFixtures();
+  // Two features with different prices and authors, no compute price: every amount below is exact by hand.
+  setManifest('echo', (m) => {
+    m.price = { perCall: '0.002', perGbSecond: '0', currency: 'EUR' };
+    m.authors = [{ id: 'alice', weight: 2 }, { id: 'bob', weight: 1 }];
+  });
+  setManifest('slow', (m) => {
+    m.price = { perCall: '0.001', perGbSecond: '0', currency: 'EUR' };
+    m.authors = [{ id: 'carol', weight: 1 }];
+  });
+  t = await startTestPlatform({ functionsDir });
+  job = new StatementsJob({ usage: t.usage, store: new StatementStore(documentClient(t.platform.dynamo), t.platform.tables), policy: DEFAULT_POLICY, clock: () => afterMonthEnd });
+  const a = await t.newKey('client-a');
+  const b = await t.newKey('client-b');
+  const calls: [string, string][] = [
+    [a, '/v1/features/echo'], [a, '/v1/features/echo'], [a, '/v1/features/echo'],
+    [a, '/v1/features/echo?status=404'], // metered, not billable
+    [a, '/v1/features/slow?ms=1'], [a, '/v1/features/slow?ms=1'],
+    [b, '/v1/features/echo'],
+    [b, '/v1/features/slow?ms=1'], [b, '/v1/features/slow?ms=1'], [b, '/v1/features/slow?ms=1'], [b, '/v1/features/slow?ms=1'], [b, '/v1/features/slow?ms=1'],
+    [b, '/v1/features/boom'], // feature error: metered, not billable
+  ];
+  for (const [key, path] of calls) await (await t.call(key, path)).arrayBuffer();
+  await t.platform.meter.settled();
+});
+afterAll(async () => {
+  await t.stop();
+  rmSync(functionsDir, { recursive: true, force: true });
+});
+
+describe('monthly statements end to end', () => {
+  it('previews a draft that matches the statement computed by hand', async () => {
+    const s = await job.preview(month);
+    // client-a: 3 billable echo × 2000 + 2 slow × 1000 = 8000; client-b: 1 × 2000 + 5 × 1000 = 7000.
+    expect(s.clients.map((c) => [c.clientId, c.totalMicros])).toEqual([
+      ['client-a', 8000],
+      ['client-b', 7000],
+    ]);
+    expect(s.clients[0]?.lines.map((l) => [l.featureId, l.calls, l.billableCalls, l.amountMicros])).toEqual([
+      ['echo', 4, 3, 6000],
+      ['slow', 2, 2, 2000],
+    ]);
+    // revenue 15000; developers' pool floor(15000 × 70 %) = 10500; the platform keeps 4500.
+    expect(s.totals).toMatchObject({ revenueMicros: 15000, payoutMicros: 10500, platformMicros: 4500 });
+    // echo earns 8000: alice 8000 × 0.7 × 2/3 = 3733.33, bob 1866.67; slow earns 7000: carol 4900.
+    // Floors sum to 10499; the last micro goes to the largest remainder: bob (.67).
+    expect(s.developers.map((d) => [d.developerId, d.earnedMicros])).toEqual([
+      ['alice', 3733],
+      ['bob', 1867],
+      ['carol', 4900],
+    ]);
+    // Every balance is under the 10 EUR minimum: all carried, nothing payable.
+    expect(s.developers.every((d) => d.payableMicros === 0 && d.carriedOutMicros === d.earnedMicros)).toBe(true);
+    expect(s.developers.find((d) => d.developerId === 'alice')?.lines).toEqual([{ featureId: 'echo', revenueMicros: 8000, weight: 2, totalWeight: 3 }]);
+    expect(s.status).toBe('draft');
+    expect((await job.preview(month)).status).toBe('draft');
+  });
+
+  it('closes the month once: the stored JSON carries its SHA-256, a second close returns it unchanged', async () => {
+    const first = await job.close(month);
+    expect(first.outcome).toBe('closed');
+    expect(first.statement.status).toBe('final');
+    expect(first.statement.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const again = await job.close(month);
+    expect(again.outcome).toBe('already_closed');
+    expect(again.json).toBe(first.json);
+  });
+
+  it('turns usage that arrives after the close into an adjustment of the next month, never a change to the final one', async () => {
+    const a = await t.newKey('client-a');
+    await (await t.call(a, '/v1/features/echo')).arrayBuffer();
+    await t.platform.meter.settled();
+    const final = await job.show(month);
+    expect(final.statement.totals.revenueMicros).toBe(15000);
+    const next = await job.preview(nextMonth(month));
+    expect(next.adjustments).toEqual([expect.objectContaining({ originalMonth: month, clientId: 'client-a', featureId: 'echo', calls: 1, billableCalls: 1, amountMicros: 2000 })]);
+    expect(next.totals.revenueMicros).toBe(2000);
+    // The carried balances of the closed month come in.
+    expect(next.developers.find((d) => d.developerId === 'carol')?.carriedInMicros).toBe(4900);
+  });
+
+  it('refuses to close a month that has not ended, from the CLI, with a clear error', async () => {
+    // The real clock is inside `month`, so next month has certainly not ended.
+    const open = nextMonth(month);
+    const err = await run(process.execPath, [CLI, 'statements', 'close', '--month', open], { env: { ...process.env, FAASCAPE_DATA_DIR: t.dataDir } }).catch((e: { code: number; stderr: string }) => e);
+    expect((err as { code: number }).code).toBe(1);
+    expect((err as { stderr: string }).stderr).toMatch(new RegExp(`${open} has not ended yet`));
+  });
+
+  it('shows one party of the final statement from the CLI, as CSV with a header and one row per line', async () => {
+    const env = { ...process.env, FAASCAPE_DATA_DIR: t.dataDir };
+    const { stdout: csv } = await run(process.execPath, [CLI, 'statements', 'show', '--month', month, '--client', 'client-a', '--format', 'csv'], { env });
+    const rows = csv.trim().split('\n').map((r) => r.split(','));
+    const header = rows[0] as string[];
+    expect(header.slice(0, 3)).toEqual(['month', 'status', 'section']);
+    const at = (row: string[], col: string) => row[header.indexOf(col)];
+    expect(rows.slice(1).map((r) => [at(r, 'section'), at(r, 'feature_id'), at(r, 'amount_micros')])).toEqual([
+      ['client_line', 'echo', '6000'],
+      ['client_line', 'slow', '2000'],
+      ['client_total', '', '8000'],
+    ]);
+    const { stdout: dev } = await run(process.execPath, [CLI, 'statements', 'show', '--month', month, '--developer', 'bob', '--format', 'json'], { env });
+    const view = JSON.parse(dev) as { developer: { developerId: string; earnedMicros: number }; client?: unknown };
+    expect(view.developer).toMatchObject({ developerId: 'bob', earnedMicros: 1867 });
+    expect(dev).not.toContain('alice');
+    const { stdout: records } = await run(process.execPath, [CLI, 'usage', 'records', '--month', month, '--client', 'client-b', '--feature', 'slow', '--json'], { env });
+    expect((JSON.parse(records) as unknown[]).length).toBe(5);
+  }, 30_000);
+});
