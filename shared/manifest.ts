@@ -67,10 +67,13 @@ export function parseManifest(slug: string, file: string, raw: unknown): Feature
   if (!SLUG.test(slug)) throw new ManifestError(file, [`folder name "${slug}" is not a valid slug (lowercase letters, digits, dashes)`]);
   const result = manifestSchema.safeParse(raw);
   if (!result.success) {
-    throw new ManifestError(
-      file,
-      result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`),
-    );
+    const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+    // zod skips the duplicate check when an author entry is itself invalid; report it anyway.
+    const ids = Array.isArray((raw as { authors?: unknown })?.authors) ? ((raw as { authors: { id?: unknown }[] }).authors.map((a) => a?.id).filter((id) => typeof id === 'string')) : [];
+    if (new Set(ids).size !== ids.length && !problems.some((p) => p.includes('same developer twice'))) {
+      problems.push('authors: must not list the same developer twice');
+    }
+    throw new ManifestError(file, problems);
   }
   const manifest = result.data;
   return { slug, manifest, price: parsePrice(manifest.price), concurrency: manifest.concurrency ?? DEFAULT_CONCURRENCY };

@@ -1,5 +1,5 @@
-/** Months are UTC calendar months written YYYY-MM. */
-const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+/** Months are UTC calendar months written YYYY-MM, from 1970 (Date.UTC maps years 0-99 to 19xx). */
+const MONTH = /^(19[7-9]\d|[2-9]\d{3})-(0[1-9]|1[0-2])$/;
 
 export function isMonth(text: string): boolean {
   return MONTH.test(text);

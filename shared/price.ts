@@ -1,4 +1,4 @@
-import { divRoundHalfUp, parseDecimalMicros } from './money.ts';
+import { divRoundHalfUp, parseDecimalMicros, toSafeNumber } from './money.ts';
 
 /** A feature's unit prices, fixed on each usage record when the call happens. */
 export interface UnitPrice {
@@ -17,8 +17,8 @@ export interface PriceText {
 
 export function parsePrice(text: PriceText): UnitPrice {
   return {
-    perCallMicros: Number(parseDecimalMicros(text.perCall)),
-    perGbSecondMicros: Number(parseDecimalMicros(text.perGbSecond)),
+    perCallMicros: toSafeNumber(parseDecimalMicros(text.perCall)),
+    perGbSecondMicros: toSafeNumber(parseDecimalMicros(text.perGbSecond)),
     currency: text.currency,
   };
 }

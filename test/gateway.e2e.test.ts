@@ -22,7 +22,7 @@ describe('the gateway over real HTTP', () => {
     expect((await t.call(undefined, '/v1/health')).status).toBe(200);
     const body = (await (await t.call(undefined, '/v1/features')).json()) as { features: { slug: string; price: { perCallMicros: number }; authors: unknown[] }[] };
     const slugs = body.features.map((f) => f.slug);
-    expect(slugs).toEqual(['bad-result', 'boom', 'echo', 'hog', 'loop', 'slow']);
+    expect(slugs).toEqual(['bad-result', 'boom', 'echo', 'hog', 'loop', 'slow', 'spin']);
     expect(body.features.find((f) => f.slug === 'echo')?.price.perCallMicros).toBe(2000);
   });
 

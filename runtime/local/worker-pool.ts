@@ -110,8 +110,9 @@ class FeatureWorkers {
       () => {
         if (slot.dead) return this.invoke(job);
         const timeoutMs = this.spec.manifest.timeoutMs;
+        const started = performance.now();
         const timer = setTimeout(() => this.timedOut(slot), timeoutMs);
-        slot.job = { ...job, started: performance.now(), timer };
+        slot.job = { ...job, started, timer };
         slot.worker.postMessage({ id: job.invocationId, event: job.event, timeoutMs });
       },
       (e: unknown) => {
@@ -137,7 +138,8 @@ class FeatureWorkers {
     slot.job = undefined;
     this.stats.timeouts += 1;
     void this.kill(slot);
-    job.resolve({ kind: 'timeout', durationMs: performance.now() - job.started });
+    // A timed-out call lasted its whole timeout, as Lambda bills it (timers may fire a hair early).
+    job.resolve({ kind: 'timeout', durationMs: Math.max(performance.now() - job.started, this.spec.manifest.timeoutMs) });
   }
 
   private crashed(slot: Slot, e: Error): void {

@@ -1,0 +1,243 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_CONCURRENCY, ManifestError, SLUG, parseManifest } from './manifest.ts';
+
+const FILE = 'functions/contact-normalizer/feature.json';
+
+/** The manifest from the docs, as a fresh object each time so tests can mutate it. */
+function example(): Record<string, any> {
+  return {
+    name: 'Contact normalizer',
+    description: 'Cleans up your customer list.',
+    version: '1.0.0',
+    authors: [
+      { id: 'alice', weight: 2 },
+      { id: 'bob', weight: 1 },
+    ],
+    price: { perCall: '0.002', perGbSecond: '0', currency: 'EUR' },
+    memoryMb: 128,
+    timeoutMs: 3000,
+    tags: ['crm'],
+  };
+}
+
+/** Runs parseManifest expecting a ManifestError and returns it. */
+function rejection(raw: unknown, slug = 'contact-normalizer', file = FILE): ManifestError {
+  try {
+    parseManifest(slug, file, raw);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ManifestError);
+    return e as ManifestError;
+  }
+  throw new Error('expected parseManifest to reject the manifest');
+}
+
+/** The field paths named by a rejection's problems ("price.perCall", "(root)", ...). */
+const paths = (e: ManifestError) => e.problems.map((p) => p.slice(0, p.indexOf(':')));
+
+describe('parseManifest', () => {
+  it('accepts the documented example and prices a call at 2000 micros', () => {
+    const spec = parseManifest('contact-normalizer', FILE, example());
+    expect(spec.slug).toBe('contact-normalizer');
+    expect(spec.price).toEqual({ perCallMicros: 2000, perGbSecondMicros: 0, currency: 'EUR' });
+    expect(spec.manifest.authors).toEqual([
+      { id: 'alice', weight: 2 },
+      { id: 'bob', weight: 1 },
+    ]);
+    expect(spec.manifest.tags).toEqual(['crm']);
+    expect(spec.concurrency).toBe(DEFAULT_CONCURRENCY);
+  });
+
+  it('keeps an explicit concurrency, defaults tags to none and the example method to POST', () => {
+    const raw = example();
+    delete raw.tags;
+    const spec = parseManifest('contact-normalizer', FILE, { ...raw, concurrency: 9, example: { path: '/x' } });
+    expect(spec.concurrency).toBe(9);
+    expect(spec.manifest.tags).toEqual([]);
+    expect(spec.manifest.example).toMatchObject({ method: 'POST', path: '/x' });
+  });
+
+  it('converts a 6-decimal compute price to micros', () => {
+    const spec = parseManifest('iban-check', FILE, { ...example(), price: { perCall: '0.001', perGbSecond: '0.000017', currency: 'EUR' } });
+    expect(spec.price).toEqual({ perCallMicros: 1000, perGbSecondMicros: 17, currency: 'EUR' });
+  });
+
+  it('accepts every feature.json shipped under functions/', () => {
+    const dir = fileURLToPath(new URL('../functions/', import.meta.url));
+    const slugs = readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(`${dir}${d.name}/feature.json`))
+      .map((d) => d.name);
+    expect(slugs.length).toBeGreaterThan(0);
+    for (const slug of slugs) {
+      const file = `${dir}${slug}/feature.json`;
+      const spec = parseManifest(slug, file, JSON.parse(readFileSync(file, 'utf8')));
+      expect(Number.isSafeInteger(spec.price.perCallMicros)).toBe(true);
+      expect(Number.isSafeInteger(spec.price.perGbSecondMicros)).toBe(true);
+    }
+  });
+
+  it('reports every problem of a manifest with its field path, and the file name in the message', () => {
+    const e = rejection({
+      name: '',
+      description: 'x',
+      version: '1.0',
+      authors: [
+        { id: 'alice', weight: 0 },
+        { id: 'bob', weight: 1.5 },
+      ],
+      price: { perCall: 0.002, perGbSecond: '0.0000001', currency: 'USD' },
+      memoryMb: 64,
+      timeoutMs: 3000,
+      extra: true,
+    });
+    expect(e.file).toBe(FILE);
+    expect(paths(e).sort()).toEqual(
+      ['(root)', 'authors.0.weight', 'authors.1.weight', 'memoryMb', 'name', 'price.currency', 'price.perCall', 'price.perGbSecond', 'version'].sort(),
+    );
+    expect(e.problems.find((p) => p.startsWith('(root)'))).toContain('extra');
+    expect(e.message.startsWith(`${FILE}: `)).toBe(true);
+    for (const p of e.problems) expect(e.message).toContain(p);
+  });
+
+  it('names the root when the manifest is not an object at all', () => {
+    for (const raw of [null, [], 'manifest', 42]) {
+      expect(paths(rejection(raw))).toEqual(['(root)']);
+    }
+  });
+
+  it('reports every missing required field', () => {
+    expect(paths(rejection({})).sort()).toEqual(['authors', 'description', 'memoryMb', 'name', 'price', 'timeoutMs', 'version']);
+  });
+
+  it('rejects a price written as a JSON number, even one that looks right', () => {
+    const e = rejection({ ...example(), price: { perCall: 0.002, perGbSecond: '0', currency: 'EUR' } });
+    expect(paths(e)).toEqual(['price.perCall']);
+    const e2 = rejection({ ...example(), price: { perCall: '0.002', perGbSecond: 0, currency: 'EUR' } });
+    expect(paths(e2)).toEqual(['price.perGbSecond']);
+  });
+
+  it.each(['0.0000001', '0.0020000', '1e-3', '-0.002', '.002', '0,002', ''])('rejects the price string %j', (perCall) => {
+    const e = rejection({ ...example(), price: { perCall, perGbSecond: '0', currency: 'EUR' } });
+    expect(paths(e)).toEqual(['price.perCall']);
+  });
+
+  it('rejects a currency other than EUR', () => {
+    expect(paths(rejection({ ...example(), price: { perCall: '0.002', perGbSecond: '0', currency: 'USD' } }))).toEqual(['price.currency']);
+  });
+
+  it('rejects a developer listed twice', () => {
+    const e = rejection({
+      ...example(),
+      authors: [
+        { id: 'alice', weight: 2 },
+        { id: 'alice', weight: 1 },
+      ],
+    });
+    expect(paths(e)).toEqual(['authors']);
+    expect(e.problems[0]).toMatch(/twice/);
+  });
+
+  it('reports a duplicate developer alongside an out-of-range weight', () => {
+    const e = rejection({
+      ...example(),
+      authors: [
+        { id: 'alice', weight: 0 },
+        { id: 'alice', weight: 1 },
+      ],
+    });
+    expect(paths(e).sort()).toEqual(['authors', 'authors.0.weight']);
+  });
+
+  // zod skips the duplicate-author refinement when an author entry is itself invalid; parseManifest
+  // checks duplicates on the raw input so that every problem is still named at once.
+  it('reports a duplicate developer even when an author weight is not an integer', () => {
+    const e = rejection({
+      ...example(),
+      authors: [
+        { id: 'alice', weight: 1.5 },
+        { id: 'alice', weight: 1 },
+      ],
+    });
+    expect(paths(e).sort()).toEqual(['authors', 'authors.0.weight']);
+  });
+
+  it('rejects an empty author list', () => {
+    expect(paths(rejection({ ...example(), authors: [] }))).toEqual(['authors']);
+  });
+
+  it.each([0, -1, 1.5, Number.NaN, '2', null])('rejects the author weight %s', (weight) => {
+    const e = rejection({ ...example(), authors: [{ id: 'alice', weight }] });
+    expect(paths(e)).toEqual(['authors.0.weight']);
+  });
+
+  it('accepts any small positive integer weight', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 100 }), (a, b) => {
+        const spec = parseManifest('contact-normalizer', FILE, { ...example(), authors: [{ id: 'alice', weight: a }, { id: 'bob', weight: b }] });
+        expect(spec.manifest.authors.map((x) => x.weight)).toEqual([a, b]);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('rejects any non-positive or fractional weight', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ max: 0 }),
+          fc.double({ min: -1000, max: 1000, noNaN: true }).filter((w) => !Number.isInteger(w)),
+        ),
+        (weight) => {
+          expect(paths(rejection({ ...example(), authors: [{ id: 'alice', weight }] }))).toEqual(['authors.0.weight']);
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  it('rejects unknown fields at the root, in the price and in an author, naming where they are', () => {
+    const e = rejection({
+      ...example(),
+      vendor: 'acme',
+      price: { perCall: '0.002', perGbSecond: '0', currency: 'EUR', vat: '0.2' },
+      authors: [{ id: 'alice', weight: 1, email: 'a@example.com' }],
+    });
+    expect(paths(e).sort()).toEqual(['(root)', 'authors.0', 'price']);
+    expect(e.problems.find((p) => p.startsWith('(root)'))).toContain('vendor');
+    expect(e.problems.find((p) => p.startsWith('price'))).toContain('vat');
+    expect(e.problems.find((p) => p.startsWith('authors.0'))).toContain('email');
+  });
+
+  it('rejects an author id that is not a lowercase developer id', () => {
+    expect(paths(rejection({ ...example(), authors: [{ id: 'Alice', weight: 1 }] }))).toEqual(['authors.0.id']);
+  });
+
+  it.each(['Contact-Normalizer', '-lead', 'trail-', 'under_score', 'with space', 'dot.ted', 'café', '', 'a'.repeat(49), '../etc'])(
+    'rejects the folder slug %j, naming the file',
+    (slug) => {
+      const e = rejection(example(), slug, 'functions/x/feature.json');
+      expect(e.file).toBe('functions/x/feature.json');
+      expect(e.problems).toHaveLength(1);
+      expect(e.problems[0]).toContain(`"${slug}"`);
+      expect(e.message).toContain('functions/x/feature.json');
+    },
+  );
+
+  it.each(['a', 'iban-check', 'vat-check', 'a1-b2', 'a'.repeat(48)])('accepts the folder slug %j', (slug) => {
+    expect(parseManifest(slug, FILE, example()).slug).toBe(slug);
+  });
+});
+
+describe('SLUG', () => {
+  it('only matches short lowercase dash-separated names that neither start nor end with a dash', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...'abz09-_A.'.split('')), maxLength: 60 }), (s) => {
+        const plain = /^[a-z0-9-]+$/.test(s) && !s.startsWith('-') && !s.endsWith('-') && s.length <= 48;
+        expect(SLUG.test(s)).toBe(plain);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
