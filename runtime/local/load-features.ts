@@ -44,7 +44,7 @@ export function readManifests(functionsDir: string): { specs: FeatureSpec[]; pro
   return { specs, problems };
 }
 
-function entryPoint(functionsDir: string, slug: string): string | undefined {
+export function entryPoint(functionsDir: string, slug: string): string | undefined {
   for (const name of ['index.ts', 'index.mts', 'index.js', 'index.mjs']) {
     const p = join(functionsDir, slug, name);
     if (existsSync(p)) return p;

@@ -1,0 +1,37 @@
+import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The same routes as the local platform, all served by the gateway Lambda. */
+export const ROUTES: { path: string; methods: HttpMethod[] }[] = [
+  { path: '/v1/features/{slug}', methods: [HttpMethod.ANY] },
+  { path: '/v1/features/{slug}/{proxy+}', methods: [HttpMethod.ANY] },
+  { path: '/v1/features', methods: [HttpMethod.ANY] },
+  { path: '/v1/usage', methods: [HttpMethod.ANY] },
+  { path: '/v1/health', methods: [HttpMethod.GET] },
+];
+
+export class PlatformApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+
+  constructor(scope: Construct, id: string, props: { gateway: IFunction; throttle: { rateLimit: number; burstLimit: number } }) {
+    super(scope, id);
+    this.api = new HttpApi(this, 'Http', { description: 'Faascape public API', createDefaultStage: false });
+    const integration = new HttpLambdaIntegration('Gateway', props.gateway);
+    for (const r of ROUTES) this.api.addRoutes({ path: r.path, methods: r.methods, integration });
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+    this.stage = new HttpStage(this, 'Default', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle,
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: AccessLogFormat.jsonWithStandardFields() },
+    });
+    new CfnOutput(this, 'Url', { value: this.stage.url, description: 'Faascape API base URL' });
+  }
+}

@@ -1,0 +1,23 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { readPolicy } from '../runtime/statements/policy.ts';
+import { FaascapeStack } from './faascape-stack.ts';
+
+/** `npx cdk deploy -c stage=dev|prod`: the whole platform and every feature under functions/. */
+export function buildApp(context: Record<string, unknown> = {}): { app: App; stack: FaascapeStack } {
+  const app = new App({ context });
+  const stage = String(app.node.tryGetContext('stage') ?? 'dev');
+  if (!/^[a-z][a-z0-9-]{0,15}$/.test(stage)) throw new Error(`stage must be lowercase letters, digits and dashes, got "${stage}"`);
+  const stack = new FaascapeStack(app, `Faascape-${stage}`, {
+    stage,
+    policy: readPolicy(process.env),
+    functionsDir: app.node.tryGetContext('functionsDir') as string | undefined,
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/infra\//, '/infra/'))) {
+  buildApp().app.synth();
+}

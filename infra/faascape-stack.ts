@@ -1,0 +1,104 @@
+import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { readManifests } from '../runtime/local/load-features.ts';
+import type { StatementPolicy } from '../shared/statement.ts';
+import { PlatformApi } from './api.ts';
+import { FeatureFunctions } from './features.ts';
+import { HouseFunction, REPO_ROOT } from './house-function.ts';
+import { PlatformJobs } from './jobs.ts';
+import { tableEnvironment } from './table-access.ts';
+import { PlatformTables } from './tables.ts';
+
+export interface FaascapeStackProps extends StackProps {
+  stage: string;
+  functionsDir?: string;
+  policy: StatementPolicy;
+}
+
+/** The whole platform: tables, spool, gateway, one Lambda per feature, schedules, alarms. */
+export class FaascapeStack extends Stack {
+  readonly gateway: HouseFunction;
+  readonly features: FeatureFunctions;
+  readonly jobs: PlatformJobs;
+
+  constructor(scope: Construct, id: string, props: FaascapeStackProps) {
+    super(scope, id, props);
+    const prefix = `faascape-${props.stage}-`;
+    const functionsDir = props.functionsDir ?? `${REPO_ROOT}functions`;
+    const { specs, problems } = readManifests(functionsDir);
+    // Locally a bad manifest skips one feature; a deployment must not silently drop one.
+    if (problems.length) throw new Error(`cannot deploy:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`);
+
+    const { tables, names } = new PlatformTables(this, 'Tables', { namePrefix: prefix, destroyable: props.stage !== 'prod' });
+    void names;
+    const policyEnv = { FAASCAPE_DEVELOPER_SHARE_PERCENT: String(props.policy.developerShareBps / 100), FAASCAPE_MINIMUM_PAYOUT: (props.policy.minimumPayoutMicros / 1e6).toFixed(6) };
+    this.jobs = new PlatformJobs(this, 'Jobs', { tables, policyEnv });
+    this.features = new FeatureFunctions(this, 'Features', { functionsDir, features: specs, functionPrefix: `${prefix}feature-` });
+
+    const pseudonymKey = new Secret(this, 'PseudonymKey', {
+      description: 'Keys the pseudonymous client id that features receive',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    // Rotating this key would change every pseudonym features have seen: it is not rotated.
+    Validations.of(pseudonymKey).acknowledge({ id: 'AwsSolutions-SMG4', reason: 'Rotation would change the pseudonymous client ids features rely on.' });
+
+    this.gateway = new HouseFunction(this, 'Gateway', {
+      entry: `${REPO_ROOT}runtime/aws/gateway-lambda.ts`,
+      description: 'Faascape gateway: key, limits, invoke, meter',
+      memorySize: 1024,
+      timeout: Duration.seconds(29),
+      environment: {
+        ...tableEnvironment(tables, ['clients', 'keys', 'usage', 'records']),
+        SPOOL_QUEUE_URL: this.jobs.spool.queueUrl,
+        FEATURE_FUNCTION_PREFIX: `${prefix}feature-`,
+        PSEUDONYM_SECRET_ARN: pseudonymKey.secretArn,
+      },
+      define: { 'process.env.FAASCAPE_CATALOG': JSON.stringify(JSON.stringify(specs.map((s) => ({ slug: s.slug, manifest: s.manifest })))) },
+    });
+    tables.clients.grantReadData(this.gateway);
+    tables.keys.grantReadData(this.gateway);
+    tables.usage.grantReadWriteData(this.gateway);
+    tables.records.grantReadWriteData(this.gateway);
+    this.jobs.spool.grantSendMessages(this.gateway);
+    pseudonymKey.grantRead(this.gateway);
+    for (const fn of this.features.functions.values()) {
+      fn.grantInvoke(this.gateway);
+      this.gateway.acknowledgeInvokeGrant(fn);
+    }
+    this.gateway.acknowledgeIndexGrant(tables.keys);
+    this.gateway.acknowledgeIndexGrant(tables.usage);
+
+    const api = new PlatformApi(this, 'Api', { gateway: this.gateway, throttle: { rateLimit: 1000, burstLimit: 2000 } });
+    // Clients authenticate with API keys inside the gateway (hashed, constant-time); an API Gateway
+    // authorizer would add a second Lambda call per request for the same check.
+    Validations.of(api.api).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'API keys are verified by the gateway Lambda itself (hashed, constant-time).' });
+
+    new Alarm(this, 'SpoolDeadLettersNotEmpty', {
+      alarmDescription: 'Usage batches could not be replayed from the spool: records are waiting in the dead-letter queue',
+      metric: this.jobs.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    new Alarm(this, 'GatewayErrors', {
+      alarmDescription: 'The gateway Lambda is failing',
+      metric: this.gateway.metricErrors({ period: Duration.minutes(5) }),
+      threshold: 5,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    for (const [tid, table] of Object.entries(tables)) {
+      new Alarm(this, `Throttles-${tid}`, {
+        alarmDescription: `DynamoDB is throttling the ${tid} table`,
+        metric: new Metric({ namespace: 'AWS/DynamoDB', metricName: 'ThrottledRequests', dimensionsMap: { TableName: table.tableName }, statistic: 'Sum', period: Duration.minutes(5) }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    }
+  }
+}

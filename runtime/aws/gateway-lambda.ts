@@ -1,0 +1,36 @@
+/**
+ * The gateway Lambda: the same middy handler as the local platform, with the AWS adapters. SDK
+ * clients and the pseudonym secret are created once per cold start, outside the handler.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createGateway } from '../gateway/handler.ts';
+import { ClientStore } from '../keys/client-store.ts';
+import { jsonLogger } from '../logger.ts';
+import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
+import { documentClient } from '../store/dynamo-client.ts';
+import { catalogFromJson, readAwsConfig } from './config.ts';
+import { DirectMeter, SqsSpool } from './direct-meter.ts';
+import { LambdaInvoker } from './lambda-invoker.ts';
+
+const config = readAwsConfig(process.env, { tables: ['clients', 'keys', 'usage', 'records'], spool: true, features: true, secret: true });
+const logger = jsonLogger((line) => process.stdout.write(line));
+const db = documentClient(new DynamoDBClient({}));
+const clients = new ClientStore(db, config.tables);
+const usage = new DynamoUsageLog(db, config.tables);
+const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: config.pseudonymSecretArn }));
+
+export const handler = createGateway({
+  features: catalogFromJson(process.env.FAASCAPE_CATALOG),
+  invoker: new LambdaInvoker(new LambdaClient({}), config.featureFunctionPrefix, logger),
+  access: {
+    getKey: (keyId) => clients.getKey(keyId),
+    getLimits: async (clientId) => (await clients.getClient(clientId))?.limits ?? {},
+  },
+  meter: new DirectMeter(usage, new SqsSpool(new SQSClient({}), config.spoolQueueUrl), logger),
+  usage,
+  pseudonymSecret: secret.SecretString ?? '',
+  logger,
+});

@@ -1,0 +1,61 @@
+import { performance } from 'node:perf_hooks';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { InvokeOutcome, InvokeRequest, Invoker } from '../gateway/invoker.ts';
+import type { Logger } from '../logger.ts';
+
+/** The name of a feature's Lambda: the stack fixes it, so the gateway needs no lookup. */
+export function featureFunctionName(prefix: string, slug: string): string {
+  return `${prefix}${slug}`;
+}
+
+/**
+ * The AWS Invoker: a synchronous Lambda Invoke per call. A handler error (`FunctionError`) is a
+ * feature error (502) and Lambda's own timeout (`Sandbox.Timedout`) is a timeout (504), exactly as
+ * the local worker pool reports them.
+ */
+export class LambdaInvoker implements Invoker {
+  constructor(
+    private readonly lambda: LambdaClient,
+    private readonly functionPrefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async invoke(request: InvokeRequest): Promise<InvokeOutcome> {
+    const started = performance.now();
+    const elapsed = () => performance.now() - started;
+    try {
+      const res = await this.lambda.send(
+        new InvokeCommand({
+          FunctionName: featureFunctionName(this.functionPrefix, request.feature.slug),
+          InvocationType: 'RequestResponse',
+          Payload: Buffer.from(JSON.stringify(request.event)),
+        }),
+      );
+      const text = res.Payload ? Buffer.from(res.Payload).toString('utf8') : '';
+      if (res.FunctionError) {
+        const err = parse(text) as { errorType?: string; errorMessage?: string } | undefined;
+        if (err?.errorType === 'Sandbox.Timedout' || /Task timed out/.test(err?.errorMessage ?? '')) {
+          return { kind: 'timeout', durationMs: Math.max(elapsed(), request.feature.manifest.timeoutMs) };
+        }
+        this.logger.warn('feature threw', { feature: request.feature.slug, invocationId: request.invocationId, error: `${err?.errorType}: ${err?.errorMessage}` });
+        return { kind: 'error', message: err?.errorMessage ?? 'error', durationMs: elapsed() };
+      }
+      const result = text === '' ? undefined : parse(text);
+      return result === INVALID ? { kind: 'error', message: 'invalid JSON result', durationMs: elapsed() } : { kind: 'returned', result, durationMs: elapsed() };
+    } catch (e) {
+      // Throttling or a Lambda service error: the feature did not answer; the call fails as a 502.
+      this.logger.error('feature invoke failed', { feature: request.feature.slug, invocationId: request.invocationId, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+      return { kind: 'error', message: 'invoke failed', durationMs: elapsed() };
+    }
+  }
+}
+
+const INVALID = Symbol('invalid');
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return INVALID;
+  }
+}

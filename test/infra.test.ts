@@ -1,0 +1,113 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../infra/app.ts';
+import { readManifests } from '../runtime/local/load-features.ts';
+import { REPO_ROOT } from '../infra/house-function.ts';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+
+let template: Template;
+let resources: Resources;
+const { specs } = readManifests(`${REPO_ROOT}functions`);
+
+beforeAll(() => {
+  const { app, stack } = buildApp({ stage: 'test' });
+  // With cdk-nag's AwsSolutions pack registered, synth throws on any unacknowledged finding.
+  app.synth();
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources as Resources;
+}, 120_000);
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const refId = (v: unknown): string | undefined => {
+  const o = v as { 'Fn::GetAtt'?: [string, string]; Ref?: string };
+  return o?.['Fn::GetAtt']?.[0] ?? o?.Ref;
+};
+
+function actionsOfRole(roleId: string): string[] {
+  return ofType('AWS::IAM::Policy')
+    .filter(([, p]) => (p.Properties.Roles as unknown[]).some((r) => refId(r) === roleId))
+    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement.flatMap((s) => [s.Action].flat()));
+}
+
+describe('the CDK stack', () => {
+  it('deploys one Lambda per feature with the memory and timeout of its manifest', () => {
+    const features = ofType('AWS::Lambda::Function').filter(([, f]) => (f.Properties.Environment as { Variables: Record<string, string> })?.Variables?.FAASCAPE_FEATURE);
+    expect(features).toHaveLength(specs.length);
+    for (const spec of specs) {
+      const [, fn] = features.find(([, f]) => (f.Properties.Environment as { Variables: Record<string, string> }).Variables.FAASCAPE_FEATURE === spec.slug) ?? [];
+      expect(fn?.Properties).toMatchObject({ MemorySize: spec.manifest.memoryMb, Timeout: Math.ceil(spec.manifest.timeoutMs / 1000), Architectures: ['arm64'], Runtime: 'nodejs24.x' });
+    }
+  });
+
+  it('gives feature roles nothing on platform tables, queues or secrets', () => {
+    const features = ofType('AWS::Lambda::Function').filter(([, f]) => (f.Properties.Environment as { Variables: Record<string, string> })?.Variables?.FAASCAPE_FEATURE);
+    for (const [, fn] of features) {
+      const actions = actionsOfRole(refId(fn.Properties.Role) as string);
+      expect(actions.filter((a) => /^(dynamodb|sqs|secretsmanager|lambda):/.test(a))).toEqual([]);
+      expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort());
+    }
+  });
+
+  it('lets only the gateway invoke features, and only feature functions', () => {
+    const featureIds = new Set(ofType('AWS::Lambda::Function').filter(([, f]) => (f.Properties.Environment as { Variables: Record<string, string> })?.Variables?.FAASCAPE_FEATURE).map(([id]) => id));
+    const invokers = ofType('AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('lambda:InvokeFunction'));
+    expect(invokers).toHaveLength(1);
+    const [, policy] = invokers[0] as [string, Resources[string]];
+    const gatewayRole = refId((ofType('AWS::Lambda::Function').find(([id]) => id.startsWith('Gateway')) as [string, Resources[string]])[1].Properties.Role);
+    expect((policy.Properties.Roles as unknown[]).map(refId)).toEqual([gatewayRole]);
+    const invokeStatements = (policy.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown[] }[] }).Statement.filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'));
+    const targets = new Set(invokeStatements.flatMap((s) => [s.Resource].flat().map((r) => refId(r) ?? refId((r as { 'Fn::Join': [string, unknown[]] })['Fn::Join']?.[1]?.[0]))));
+    expect(targets).toEqual(featureIds);
+  });
+
+  it('retains every money table, with point-in-time recovery and encryption', () => {
+    const tables = ofType('AWS::DynamoDB::GlobalTable');
+    expect(tables).toHaveLength(5);
+    for (const [, t] of tables) {
+      expect(t.DeletionPolicy).toBe('Retain');
+      expect(t.Properties.Replicas).toEqual([expect.objectContaining({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })]);
+      expect(t.Properties.SSESpecification).toBeDefined();
+      expect(t.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    }
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { TableName: 'faascape-test-records', TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
+  });
+
+  it('closes months at 02:00 UTC on the 1st and sweeps pending usage every 5 minutes', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 2 1 * ? *)' });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)', Targets: [Match.objectLike({ Input: '{"action":"sweep"}' })] });
+  });
+
+  it('spools to an SSL-only queue with a dead-letter queue, and alarms when the DLQ is not empty', () => {
+    const queues = ofType('AWS::SQS::Queue');
+    const spool = queues.find(([, q]) => q.Properties.RedrivePolicy);
+    expect(spool?.[1].Properties.RedrivePolicy).toMatchObject({ maxReceiveCount: 10 });
+    const dlqId = refId((spool?.[1].Properties.RedrivePolicy as { deadLetterTargetArn: unknown }).deadLetterTargetArn);
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'] });
+  });
+
+  it('serves the local routes through an HTTP API with access logs and throttling, and outputs its URL', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
+    expect(routes).toEqual(['ANY /v1/features', 'ANY /v1/features/{slug}', 'ANY /v1/features/{slug}/{proxy+}', 'ANY /v1/usage', 'GET /v1/health']);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }), DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 1000 }) });
+    expect(Object.keys(template.toJSON().Outputs)).toEqual([expect.stringMatching(/^ApiUrl/)]);
+  });
+
+  it('runs cdk-nag for real: an unacknowledged finding fails the synth', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Bad');
+    new Queue(stack, 'NoDlqNoSsl');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).toThrow();
+  });
+});
