@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -52,6 +52,9 @@ beforeEach(() => {
   sqsMock.reset();
   secretsMock.reset();
 });
+
+// The SDK types Payload as its blob adapter; the invoker only reads the bytes, which a Buffer has.
+const payload = (json: string) => Buffer.from(json) as unknown as InvokeCommandOutput['Payload'];
 
 function event(path: string, apiKey: string): APIGatewayProxyEventV2 {
   return {
@@ -104,8 +107,8 @@ describe('the gateway Lambda, with the real module, against the embedded store',
     lambdaMock.reset();
     lambdaMock
       .on(InvokeCommand)
-      .resolvesOnce({ StatusCode: 200, FunctionError: 'Unhandled', Payload: Buffer.from('{"errorType":"Error","errorMessage":"boom"}') })
-      .resolvesOnce({ StatusCode: 200, FunctionError: 'Unhandled', Payload: Buffer.from('{"errorType":"Sandbox.Timedout","errorMessage":"Task timed out after 2.00 seconds"}') })
+      .resolvesOnce({ StatusCode: 200, FunctionError: 'Unhandled', Payload: payload('{"errorType":"Error","errorMessage":"boom"}') })
+      .resolvesOnce({ StatusCode: 200, FunctionError: 'Unhandled', Payload: payload('{"errorType":"Sandbox.Timedout","errorMessage":"Task timed out after 2.00 seconds"}') })
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' }));
     expect((await handler(event('/v1/features/iban-check', apiKey), {} as Context)).statusCode).toBe(502);
     expect((await handler(event('/v1/features/iban-check', apiKey), {} as Context)).statusCode).toBe(504);
