@@ -1,6 +1,6 @@
 import { apportion } from './apportion.ts';
 import { toSafeNumber } from './money.ts';
-import { lineAmountMicros, priceKey } from './price.ts';
+import { lineAmountMicros, MB_MS_PER_GB_SECOND, priceKey } from './price.ts';
 import { authorsKey, cmp, type AuthorShare, type UsageAggregate } from './usage.ts';
 
 /** Statement policy, from the platform config; recorded in every statement. */
@@ -71,58 +71,81 @@ export interface StatementInput {
   carriedIn: Map<string, number>;
 }
 
-interface Priced {
+/** One priced line: (client, feature, unit price), possibly gathering several authors' splits. */
+interface PricedLine {
   clientId: string;
   featureId: string;
-  authors: AuthorShare[];
   line: ClientLine;
   amount: bigint;
+  /** the line's amount shared between its authors' splits; sums to `amount` exactly */
+  splits: { authors: AuthorShare[]; revenue: bigint }[];
 }
 
-function price(a: UsageAggregate): Priced {
-  const amount = lineAmountMicros(a.price, a.billableCalls, a.billableMbMs);
-  return {
-    clientId: a.clientId,
-    featureId: a.featureId,
-    authors: a.authors,
-    amount,
-    line: {
-      featureId: a.featureId,
-      unitPrice: { perCallMicros: a.price.perCallMicros, perGbSecondMicros: a.price.perGbSecondMicros, currency: a.price.currency },
-      calls: a.calls,
-      billableCalls: a.billableCalls,
-      billedMs: a.billedMs,
-      amountMicros: toSafeNumber(amount),
-    },
-  };
+function linePriceKey(a: { clientId: string; featureId: string; price: UsageAggregate['price'] }): string {
+  return `${a.clientId}#${a.featureId}#${priceKey(a.price)}`;
 }
 
-/** Sums aggregates that only differ by authors into one client line per (client, feature, price). */
-function clientLines(priced: Priced[]): Map<string, ClientLine[]> {
-  const byClient = new Map<string, Map<string, ClientLine>>();
-  for (const p of priced) {
-    const lines = byClient.get(p.clientId) ?? new Map<string, ClientLine>();
-    byClient.set(p.clientId, lines);
-    const key = `${p.featureId}#${priceKey({ ...p.line.unitPrice })}`;
-    const known = lines.get(key);
-    if (!known) lines.set(key, { ...p.line, unitPrice: { ...p.line.unitPrice } });
-    else {
-      known.calls += p.line.calls;
-      known.billableCalls += p.line.billableCalls;
-      known.billedMs += p.line.billedMs;
-      known.amountMicros += p.line.amountMicros;
-    }
+/**
+ * Prices each (client, feature, unit price) line ONCE, over all its aggregates, then shares that
+ * rounded amount between the line's authors' splits by largest remainder over their exact values
+ * (each split gets the floor or ceiling of its exact part, and the parts sum to the line).
+ */
+function priceLines(aggregates: UsageAggregate[]): PricedLine[] {
+  const groups = new Map<string, UsageAggregate[]>();
+  for (const a of aggregates) {
+    const key = linePriceKey(a);
+    const g = groups.get(key);
+    if (g) g.push(a);
+    else groups.set(key, [a]);
   }
-  const out = new Map<string, ClientLine[]>();
-  for (const [clientId, lines] of byClient) {
-    out.set(
-      clientId,
-      [...lines.values()].sort(
-        (a, b) => cmp(a.featureId, b.featureId) || a.unitPrice.perCallMicros - b.unitPrice.perCallMicros || a.unitPrice.perGbSecondMicros - b.unitPrice.perGbSecondMicros,
-      ),
-    );
+  const out: PricedLine[] = [];
+  for (const group of groups.values()) {
+    const first = group[0] as UsageAggregate;
+    const p = first.price;
+    let calls = 0;
+    let billableCalls = 0;
+    let billedMs = 0;
+    let billableMbMs = 0n;
+    const exact = new Map<string, bigint>();
+    const authorsOf = new Map<string, AuthorShare[]>();
+    for (const a of group) {
+      calls += a.calls;
+      billableCalls += a.billableCalls;
+      billedMs += a.billedMs;
+      billableMbMs += BigInt(a.billableMbMs);
+      const key = authorsKey(a.authors);
+      authorsOf.set(key, a.authors);
+      // Exact value of this split, in units of 1/1,024,000 micro.
+      const value = BigInt(a.billableCalls) * BigInt(p.perCallMicros) * MB_MS_PER_GB_SECOND + BigInt(a.billableMbMs) * BigInt(p.perGbSecondMicros);
+      exact.set(key, (exact.get(key) ?? 0n) + value);
+    }
+    const amount = lineAmountMicros(p, billableCalls, billableMbMs);
+    const shares = apportion(amount, exact, MB_MS_PER_GB_SECOND);
+    out.push({
+      clientId: first.clientId,
+      featureId: first.featureId,
+      amount,
+      line: {
+        featureId: first.featureId,
+        unitPrice: { perCallMicros: p.perCallMicros, perGbSecondMicros: p.perGbSecondMicros, currency: p.currency },
+        calls,
+        billableCalls,
+        billedMs,
+        amountMicros: toSafeNumber(amount),
+      },
+      splits: [...shares].map(([key, revenue]) => ({ authors: authorsOf.get(key) as AuthorShare[], revenue })),
+    });
   }
   return out;
+}
+
+function compareLines(a: ClientLine, b: ClientLine): number {
+  return (
+    cmp(a.featureId, b.featureId) ||
+    cmp(a.unitPrice.currency, b.unitPrice.currency) ||
+    a.unitPrice.perCallMicros - b.unitPrice.perCallMicros ||
+    a.unitPrice.perGbSecondMicros - b.unitPrice.perGbSecondMicros
+  );
 }
 
 function gcd(a: bigint, b: bigint): bigint {
@@ -144,31 +167,36 @@ export function computeStatement(input: StatementInput): Statement {
   if (!Number.isInteger(policy.developerShareBps) || policy.developerShareBps < 0 || policy.developerShareBps > 10_000) {
     throw new RangeError('developerShareBps must be an integer between 0 and 10000');
   }
-  const regular = input.aggregates.filter((a) => a.month === input.month).map(price);
-  const late = input.late.map((l) => ({ originalMonth: l.originalMonth, ...price(l.aggregate) }));
+  const regular = priceLines(input.aggregates.filter((a) => a.month === input.month));
+  const lateByMonth = new Map<string, UsageAggregate[]>();
+  for (const l of input.late) lateByMonth.set(l.originalMonth, [...(lateByMonth.get(l.originalMonth) ?? []), l.aggregate]);
+  const late = [...lateByMonth].flatMap(([originalMonth, aggs]) => priceLines(aggs).map((p) => ({ originalMonth, ...p })));
 
   // Client side.
-  const lines = clientLines(regular);
+  const lines = new Map<string, ClientLine[]>();
+  for (const p of regular) lines.set(p.clientId, [...(lines.get(p.clientId) ?? []), p.line]);
   const totals = new Map<string, bigint>();
   for (const p of [...regular, ...late]) totals.set(p.clientId, (totals.get(p.clientId) ?? 0n) + p.amount);
   const clients = [...totals.keys()].sort(cmp).map((clientId) => ({
     clientId,
     totalMicros: toSafeNumber(totals.get(clientId) as bigint),
-    lines: lines.get(clientId) ?? [],
+    lines: (lines.get(clientId) ?? []).sort(compareLines),
   }));
   const revenue = [...totals.values()].reduce((s, v) => s + v, 0n);
   const adjustments: AdjustmentLine[] = late
     .map((l) => ({ originalMonth: l.originalMonth, clientId: l.clientId, ...l.line }))
-    .sort((a, b) => cmp(a.originalMonth, b.originalMonth) || cmp(a.clientId, b.clientId) || cmp(a.featureId, b.featureId) || a.unitPrice.perCallMicros - b.unitPrice.perCallMicros);
+    .sort((a, b) => cmp(a.originalMonth, b.originalMonth) || cmp(a.clientId, b.clientId) || compareLines(a, b));
 
   // Developer side: revenue per (feature, split), then exact entitlements over one denominator.
   const splits = new Map<string, { featureId: string; authors: AuthorShare[]; revenue: bigint }>();
   for (const p of [...regular, ...late]) {
-    if (p.amount === 0n) continue;
-    const key = `${p.featureId}#${authorsKey(p.authors)}`;
-    const s = splits.get(key) ?? { featureId: p.featureId, authors: p.authors, revenue: 0n };
-    s.revenue += p.amount;
-    splits.set(key, s);
+    for (const split of p.splits) {
+      if (split.revenue === 0n) continue;
+      const key = `${p.featureId}#${authorsKey(split.authors)}`;
+      const s = splits.get(key) ?? { featureId: p.featureId, authors: split.authors, revenue: 0n };
+      s.revenue += split.revenue;
+      splits.set(key, s);
+    }
   }
   const bps = BigInt(policy.developerShareBps);
   let lcm = 1n;
