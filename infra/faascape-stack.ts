@@ -3,6 +3,7 @@ import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { readManifests } from '../runtime/local/load-features.ts';
+import { stagePrefix } from '../runtime/store/tables.ts';
 import type { StatementPolicy } from '../shared/statement.ts';
 import { PlatformApi } from './api.ts';
 import { FeatureFunctions } from './features.ts';
@@ -25,7 +26,7 @@ export class FaascapeStack extends Stack {
 
   constructor(scope: Construct, id: string, props: FaascapeStackProps) {
     super(scope, id, props);
-    const prefix = `faascape-${props.stage}-`;
+    const prefix = stagePrefix(props.stage);
     const functionsDir = props.functionsDir ?? `${REPO_ROOT}functions`;
     const { specs, problems } = readManifests(functionsDir);
     // Locally a bad manifest skips one feature; a deployment must not silently drop one.

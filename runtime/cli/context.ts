@@ -1,6 +1,7 @@
 import { documentClient, localDynamoClient } from '../store/dynamo-client.ts';
 import { ensureTables } from '../store/ensure-tables.ts';
-import { LOCAL_TABLE_PREFIX, tableNames } from '../store/tables.ts';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LOCAL_TABLE_PREFIX, stagePrefix, tableNames, type TableNames } from '../store/tables.ts';
 import { dataDirOf } from '../local/config.ts';
 import { openStore } from '../local/embedded-store.ts';
 import { ClientStore } from '../keys/client-store.ts';
@@ -16,12 +17,25 @@ export interface CliContext {
   close(): Promise<void>;
 }
 
-/** Connects to the running platform's store, or opens the data dir's store for this command. */
-export async function openContext(env: NodeJS.ProcessEnv): Promise<CliContext> {
-  const store = await openStore(dataDirOf(env));
-  const dynamo = localDynamoClient({ endpoint: store.endpoint, maxAttempts: 3 });
-  const tables = tableNames(LOCAL_TABLE_PREFIX);
-  await ensureTables(dynamo, tables);
+/**
+ * Locally: connects to the running platform's store, or opens the data dir's store for this
+ * command. With a stage: the deployed stage's tables, with the standard AWS credential chain.
+ */
+export async function openContext(env: NodeJS.ProcessEnv, stage?: string): Promise<CliContext> {
+  let dynamo: DynamoDBClient;
+  let tables: TableNames;
+  let store: { close(): Promise<void> };
+  if (stage) {
+    dynamo = new DynamoDBClient({});
+    tables = tableNames(stagePrefix(stage));
+    store = { close: async () => {} };
+  } else {
+    const local = await openStore(dataDirOf(env));
+    store = local;
+    dynamo = localDynamoClient({ endpoint: local.endpoint, maxAttempts: 3 });
+    tables = tableNames(LOCAL_TABLE_PREFIX);
+    await ensureTables(dynamo, tables);
+  }
   const db = documentClient(dynamo);
   const usage = new DynamoUsageLog(db, tables);
   return {

@@ -26,7 +26,9 @@ const iso = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).to
 /** Runs one command against the store and always releases it, printing errors plainly. */
 function withContext<A extends unknown[]>(fn: (ctx: CliContext, ...args: A) => Promise<void>) {
   return async (...args: A) => {
-    const ctx = await openContext(process.env);
+    // commander passes the command itself last; its --stage picks a deployed stage over local.
+    const command = args[args.length - 1] as Command;
+    const ctx = await openContext(process.env, command.opts<{ stage?: string }>().stage);
     try {
       await fn(ctx, ...args);
     } finally {
@@ -223,6 +225,12 @@ function printSummary(s: Statement, party?: Party): void {
     const t = s.totals;
     console.log(`\nrevenue ${formatMicros(t.revenueMicros)} = developers ${formatMicros(t.payoutMicros)} + platform ${formatMicros(t.platformMicros)}; payable now ${formatMicros(t.payableMicros)}, carried ${formatMicros(t.carriedOutMicros)}`);
   }
+}
+
+// Every command can target a deployed stage instead of the local data dir.
+const leaves = (c: Command): Command[] => (c.commands.length ? c.commands.flatMap(leaves) : [c]);
+for (const c of [...leaves(program), usage]) {
+  c.option('--stage <stage>', 'a deployed stage (AWS credentials from the standard chain) instead of the local data dir');
 }
 
 try {

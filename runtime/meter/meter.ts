@@ -32,6 +32,12 @@ interface Entry {
   /** resolves once the batch is durable somewhere (store or spool) or known lost; never rejects */
   durable: Promise<void>;
   isDurable: boolean;
+  /**
+   * Left by an earlier process. Applied alone, never merged: that process may have applied it
+   * part-way inside a unit we cannot know, and a merged unit's higher seq would let the lines it
+   * already reached count it again.
+   */
+  recovered: boolean;
 }
 
 export interface MeterStats {
@@ -69,6 +75,7 @@ export class Meter {
   private flushScheduled = false;
   private queue: Entry[] = [];
   private applying = false;
+  private closed = false;
   private appliedN = 0;
   private settleWaiters: { n: number; resolve: () => void }[] = [];
   private rejectionTimer: NodeJS.Timeout;
@@ -140,7 +147,7 @@ export class Meter {
       if (known) known.committed = true;
       else byId.set(batchId(batch), this.entry(batch, true, false));
     }
-    const recovered = [...byId.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
+    const recovered = [...byId.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => ({ ...e, recovered: true }));
     // Renumber so that recovered entries settle before new ones.
     this.queue.unshift(...recovered);
     this.queue.forEach((e, i) => (e.n = this.appliedN + i + 1));
@@ -153,10 +160,12 @@ export class Meter {
   async close(timeoutMs = 5_000): Promise<void> {
     clearInterval(this.rejectionTimer);
     await this.settled(timeoutMs);
+    // What is still queued is durable (store commit or spool file): the next start recovers it.
+    this.closed = true;
   }
 
   private entry(batch: UsageBatch, committed: boolean, spooled: boolean): Entry {
-    return { n: 0, batch, committed, spooled, durable: Promise.resolve(), isDurable: true };
+    return { n: 0, batch, committed, spooled, durable: Promise.resolve(), isDurable: true, recovered: false };
   }
 
   private scheduleFlush(): void {
@@ -169,6 +178,7 @@ export class Meter {
     });
   }
 
+  /** `force` (settled, close, lone rejections) turns every pending record into a batch now. */
   private flush(force: boolean): void {
     while ((this.pending.length > 0 || (force && this.rejections.size > 0)) && (force || this.inflight < this.maxInflight)) {
       const waiters = this.pending.splice(0, this.maxBatch);
@@ -191,7 +201,6 @@ export class Meter {
         void this.runApplier();
         if (this.pending.length > 0) this.scheduleFlush();
       });
-      force = false;
     }
   }
 
@@ -227,13 +236,13 @@ export class Meter {
     let delay = 25;
     let unit: Entry[] | undefined;
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 && !this.closed) {
         const head = this.queue[0] as Entry;
         await head.durable;
         if (!unit) {
           unit = [head];
-          for (const e of this.queue.slice(1, this.maxUnit)) {
-            if (!e.isDurable || e.batch.writerId !== head.batch.writerId) break;
+          for (const e of head.recovered ? [] : this.queue.slice(1, this.maxUnit)) {
+            if (!e.isDurable || e.recovered || e.batch.writerId !== head.batch.writerId) break;
             unit.push(e);
           }
         }

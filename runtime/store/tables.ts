@@ -78,3 +78,8 @@ export function tableNames(prefix: string): TableNames {
 
 /** Table names of the embedded store; AWS stages use their own prefix. */
 export const LOCAL_TABLE_PREFIX = 'faascape-';
+
+/** Table names of a deployed stage (`npx cdk deploy -c stage=prod` → faascape-prod-*). */
+export function stagePrefix(stage: string): string {
+  return `faascape-${stage}-`;
+}
