@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { readManifests } from '../runtime/local/load-features.ts';
 import { stagePrefix } from '../runtime/store/tables.ts';
 import type { StatementPolicy } from '../shared/statement.ts';
+import { formatMicros } from '../shared/money.ts';
 import { PlatformApi } from './api.ts';
 import { FeatureFunctions } from './features.ts';
 import { HouseFunction, REPO_ROOT } from './house-function.ts';
@@ -32,9 +33,8 @@ export class FaascapeStack extends Stack {
     // Locally a bad manifest skips one feature; a deployment must not silently drop one.
     if (problems.length) throw new Error(`cannot deploy:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`);
 
-    const { tables, names } = new PlatformTables(this, 'Tables', { namePrefix: prefix, destroyable: props.stage !== 'prod' });
-    void names;
-    const policyEnv = { FAASCAPE_DEVELOPER_SHARE_PERCENT: String(props.policy.developerShareBps / 100), FAASCAPE_MINIMUM_PAYOUT: (props.policy.minimumPayoutMicros / 1e6).toFixed(6) };
+    const { tables } = new PlatformTables(this, 'Tables', { namePrefix: prefix, destroyable: props.stage !== 'prod' });
+    const policyEnv = { FAASCAPE_DEVELOPER_SHARE_PERCENT: `${Math.trunc(props.policy.developerShareBps / 100)}.${String(props.policy.developerShareBps % 100).padStart(2, '0')}`, FAASCAPE_MINIMUM_PAYOUT: formatMicros(props.policy.minimumPayoutMicros) };
     this.jobs = new PlatformJobs(this, 'Jobs', { tables, policyEnv });
     this.features = new FeatureFunctions(this, 'Features', { functionsDir, features: specs, functionPrefix: `${prefix}feature-` });
 
