@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['shared/**/*.test.ts', 'runtime/**/*.test.ts', 'functions/**/*.test.ts', 'test/**/*.test.ts'],
+    // The reliability suite (minutes of load, kill -9, soak) runs on its own: npm run test:reliability.
+    exclude: [...configDefaults.exclude, 'test/reliability/**'],
     setupFiles: ['runtime/quiet-warnings.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
