@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthOf } from '../shared/month.ts';
 import { errorOf, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
@@ -92,6 +93,25 @@ describe('the gateway over real HTTP', () => {
     it('504 feature_timeout when the feature outlives its timeout', async () => {
       const res = await t.call(key, '/v1/features/loop');
       expect(await errorOf(res)).toMatchObject({ status: 504, code: 'feature_timeout' });
+    });
+    it('404 for a malformed escape in the slug, 502 for a 1xx from the feature, 400 JSON for unparseable HTTP', async () => {
+      expect(await errorOf(await t.call(key, '/v1/features/%zz'))).toMatchObject({ status: 404, code: 'feature_not_found' });
+      expect(await errorOf(await t.call(key, '/v1/features/echo?status=103'))).toMatchObject({ status: 502, code: 'feature_error' });
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(t.platform.port, '127.0.0.1', () => socket.end('FROBNICATE / HTTP/1.1\r\nhost: x\r\n\r\n'));
+        let text = '';
+        socket.on('data', (d) => (text += d));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(raw).toMatch(/^HTTP\/1\.1 400/);
+      expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'invalid_request' } });
+    });
+    it('measures a body by its bytes: non-UTF-8 text reaches the feature unaltered, as base64', async () => {
+      const bytes = Buffer.from([0xff, 0xfe, 0x41]);
+      const seen = (await (await t.call(key, '/v1/features/echo', { method: 'POST', body: bytes, headers: { 'content-type': 'text/plain' } })).json()) as { body: string; isBase64Encoded: boolean };
+      expect(seen.isBase64Encoded).toBe(true);
+      expect(Buffer.from(seen.body, 'base64')).toEqual(bytes);
     });
     it('405 method_not_allowed on the catalogue, 400 invalid_request for a bad month', async () => {
       expect(await errorOf(await t.call(key, '/v1/features', { method: 'DELETE' }))).toMatchObject({ status: 405, code: 'method_not_allowed' });

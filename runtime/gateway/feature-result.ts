@@ -26,7 +26,8 @@ export function interpretResult(result: unknown): FeatureResponse | undefined {
     return { statusCode: 200, headers: { 'content-type': 'application/json' }, cookies: [], body, isBase64Encoded: false, bodyBytes: Buffer.byteLength(body) };
   }
   const { statusCode, headers = {}, cookies = [], body = '', isBase64Encoded = false } = result as APIGatewayProxyStructuredResultV2;
-  if (typeof statusCode !== 'number' || !Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) return undefined;
+  // 1xx are interim responses, never a final answer: API Gateway refuses them too.
+  if (typeof statusCode !== 'number' || !Number.isInteger(statusCode) || statusCode < 200 || statusCode > 599) return undefined;
   if (typeof body !== 'string' || typeof isBase64Encoded !== 'boolean' || !isRecord(headers)) return undefined;
   if (!Array.isArray(cookies) || !cookies.every((c) => typeof c === 'string')) return undefined;
   const outHeaders: Record<string, string> = {};

@@ -74,7 +74,13 @@ export function createGateway(deps: GatewayDeps) {
   const resolveFeature: MiddlewareObj<Event, Result, Error, GatewayContext> = {
     name: 'resolveFeature',
     before: ({ event, context }) => {
-      const slug = decodeURIComponent(INVOKE_PATH.exec(event.rawPath)?.[1] ?? '');
+      const raw = INVOKE_PATH.exec(event.rawPath)?.[1] ?? '';
+      let slug = raw;
+      try {
+        slug = decodeURIComponent(raw);
+      } catch {
+        // A malformed escape names no feature; keep the raw text for the message.
+      }
       const feature = deps.features.get(slug);
       if (!feature) throw errors.featureNotFound(slug);
       context.feature = feature;

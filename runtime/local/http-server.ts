@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -32,7 +33,9 @@ export function toEvent(req: IncomingMessage, body: Buffer | undefined, bodyByte
       queryStringParameters[k] = queryStringParameters[k] === undefined ? v : `${queryStringParameters[k]},${v}`;
     }
   }
-  const isText = TEXT_TYPES.test(headers['content-type'] ?? 'text/plain');
+  // Text that is not valid UTF-8 travels as base64, as API Gateway does: bytes stay bytes, and the
+  // size limit counts what was sent, not replacement characters.
+  const isText = TEXT_TYPES.test(headers['content-type'] ?? 'text/plain') && (!body || isUtf8(body));
   const now = Date.now();
   let path = rawPath;
   try {
@@ -95,9 +98,11 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResul
   res.end(body);
 }
 
+const BAD_REQUEST = JSON.stringify({ error: { code: 'invalid_request', message: 'The request is not valid HTTP.' } });
+
 /** The local front door: real HTTP in, the same events as API Gateway to the gateway handler. */
 export function createHttpServer(handle: EventHandler, onError: (e: unknown) => void): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     let bytes = 0;
     req.on('data', (c: Buffer) => {
@@ -117,4 +122,10 @@ export function createHttpServer(handle: EventHandler, onError: (e: unknown) => 
     });
     req.on('error', () => res.destroy());
   });
+  // Requests node cannot parse (unknown method, bad header line) still get the JSON error shape.
+  server.on('clientError', (_e, socket) => {
+    if (!socket.writable) return socket.destroy();
+    socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(BAD_REQUEST)}\r\nconnection: close\r\n\r\n${BAD_REQUEST}`);
+  });
+  return server;
 }

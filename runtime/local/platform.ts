@@ -57,8 +57,12 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
 
   const store = new StoreProcess(config.dataDir);
   await store.start();
-  const dynamo = localDynamoClient({ endpoint: store.endpoint });
+  // The gateway's client gives up fast so a hung store fails over to the spool within seconds;
+  // the statements job reads and writes tens of MB and gets the patient default.
+  const dynamo = localDynamoClient({ endpoint: store.endpoint, requestTimeoutMs: 1_500 });
   const db = documentClient(dynamo);
+  const jobsDynamo = localDynamoClient({ endpoint: store.endpoint });
+  const jobsDb = documentClient(jobsDynamo);
   const tables = tableNames(LOCAL_TABLE_PREFIX);
   await ensureTables(dynamo, tables);
   progress(`store: dynalite on ${store.endpoint} (data in ${config.dataDir})`);
@@ -89,8 +93,8 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
   });
 
   const statements = new StatementsJob({
-    usage: usageLog,
-    store: new StatementStore(db, tables),
+    usage: new DynamoUsageLog(jobsDb, tables),
+    store: new StatementStore(jobsDb, tables),
     policy: config.policy,
     progress: (l) => progress(`statements: ${l}`),
   });
@@ -117,6 +121,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
       await meter.close();
       await pool.close();
       dynamo.destroy();
+      jobsDynamo.destroy();
       await store.close();
     })());
 

@@ -7,6 +7,11 @@ export interface LocalStoreOptions {
   endpoint: string;
   /** SDK attempts per call; kept low locally so an outage fails over to the spool quickly */
   maxAttempts?: number;
+  /**
+   * A request that gets no answer in this time fails (a hung store must fail over to the spool,
+   * not stall every response). Short for the gateway's meter; long for statement closes.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** A DynamoDB client for the embedded store: the real SDK, pointed at loopback. */
@@ -19,7 +24,9 @@ export function localDynamoClient(opts: LocalStoreOptions): DynamoDBClient {
     maxAttempts: opts.maxAttempts ?? 2,
     requestHandler: new NodeHttpHandler({
       connectionTimeout: 1_000,
-      requestTimeout: 10_000,
+      requestTimeout: opts.requestTimeoutMs ?? 30_000,
+      // Without this, @smithy/node-http-handler 4.x only logs when the timeout elapses.
+      throwOnRequestTimeout: true,
       httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }),
     }),
   });
