@@ -13,8 +13,12 @@ export interface StoredStatement {
   /** the canonical JSON exactly as stored: what the sha256 was taken over, plus the sha */
   json: string;
   closedAt: number;
-  /** aggregates billed as regular lines, and late usage billed as adjustments, per original month */
-  basis: { regular: UsageAggregate[]; adjusted: Record<string, UsageAggregate[]> };
+}
+
+/** Aggregates billed as regular lines, and late usage billed as adjustments, per original month. */
+export interface StatementBasis {
+  regular: UsageAggregate[];
+  adjusted: Record<string, UsageAggregate[]>;
 }
 
 function chunks(text: string): string[] {
@@ -34,29 +38,48 @@ export class StatementStore {
     return res.Item !== undefined;
   }
 
-  async get(month: string): Promise<StoredStatement | undefined> {
+  private async header(month: string): Promise<Record<string, unknown> | undefined> {
+    const res = await this.db.send(new GetCommand({ TableName: this.tables.statements, Key: { month, sk: 'header' } }));
+    return res.Item;
+  }
+
+  /** The chunks of one kind of one close attempt, joined in order. */
+  private async chunksOf(month: string, kind: 'json' | 'basis', attempt: string): Promise<string> {
     const items: Record<string, unknown>[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
-        new QueryCommand({ TableName: this.tables.statements, KeyConditionExpression: '#m = :m', ExpressionAttributeNames: { '#m': 'month' }, ExpressionAttributeValues: { ':m': month }, ExclusiveStartKey }),
+        new QueryCommand({
+          TableName: this.tables.statements,
+          KeyConditionExpression: '#m = :m AND begins_with(sk, :p)',
+          ExpressionAttributeNames: { '#m': 'month' },
+          ExpressionAttributeValues: { ':m': month, ':p': `${kind}#${attempt}#` },
+          ExclusiveStartKey,
+        }),
       );
       items.push(...(page.Items ?? []));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
-    const header = items.find((i) => i.sk === 'header');
+    return items
+      .sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : 1))
+      .map((i) => String(i.text))
+      .join('');
+  }
+
+  /** The final statement of a month, without its basis (which is often twice its size). */
+  async get(month: string): Promise<StoredStatement | undefined> {
+    const header = await this.header(month);
     if (!header) return undefined;
-    const attempt = String(header.attempt);
-    const join = (kind: string) =>
-      items
-        .filter((i) => String(i.sk).startsWith(`${kind}#${attempt}#`))
-        .sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : 1))
-        .map((i) => String(i.text))
-        .join('');
-    const json = join('json');
-    const basisText = join('basis');
+    const json = await this.chunksOf(month, 'json', String(header.attempt));
     if (json.length !== Number(header.jsonChars)) throw new Error(`statement ${month} is incomplete in the store`);
-    return { statement: JSON.parse(json), json, closedAt: Number(header.closedAt), basis: JSON.parse(basisText) };
+    return { statement: JSON.parse(json), json, closedAt: Number(header.closedAt) };
+  }
+
+  /** What a final statement billed: needed only to tell late usage apart. */
+  async basis(month: string): Promise<StatementBasis | undefined> {
+    const header = await this.header(month);
+    if (!header) return undefined;
+    return JSON.parse(await this.chunksOf(month, 'basis', String(header.attempt))) as StatementBasis;
   }
 
   /**
@@ -64,7 +87,7 @@ export class StatementStore {
    * with a condition: a month has a header only when all its parts are in, a second close can
    * never overwrite the first, and parts of a losing concurrent attempt are never read.
    */
-  async putFinal(month: string, json: string, sha256: string, basis: StoredStatement['basis'], closedAt: number): Promise<'stored' | 'exists'> {
+  async putFinal(month: string, json: string, sha256: string, basis: StatementBasis, closedAt: number): Promise<'stored' | 'exists'> {
     const attempt = randomBytes(6).toString('hex');
     const jsonParts = chunks(json);
     const basisParts = chunks(JSON.stringify(basis));

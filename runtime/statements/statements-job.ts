@@ -3,7 +3,7 @@ import { hasEnded, isMonth, nextMonth, previousMonth } from '../../shared/month.
 import { canonicalJson, computeStatement, lateUsage, type LateUsage, type Statement, type StatementPolicy } from '../../shared/statement.ts';
 import type { UsageAggregate } from '../../shared/usage.ts';
 import type { UsageReader } from '../meter/usage-log.ts';
-import type { StatementStore, StoredStatement } from './statement-store.ts';
+import type { StatementBasis, StatementStore, StoredStatement } from './statement-store.ts';
 
 /** Late usage is looked for in the closed months this far back (spool replays arrive within days). */
 export const LATE_USAGE_LOOKBACK_MONTHS = 3;
@@ -23,7 +23,7 @@ export class StatementError extends Error {
 
 export interface StatementsDeps {
   usage: Pick<UsageReader, 'monthAggregates' | 'hasUsage'>;
-  store: Pick<StatementStore, 'get' | 'isClosed' | 'putFinal' | 'closedMonths'>;
+  store: Pick<StatementStore, 'get' | 'basis' | 'isClosed' | 'putFinal' | 'closedMonths'>;
   policy: StatementPolicy;
   clock?: () => number;
   progress?: (line: string) => void;
@@ -31,7 +31,7 @@ export interface StatementsDeps {
 
 export interface BuiltStatement {
   statement: Statement;
-  basis: StoredStatement['basis'];
+  basis: StatementBasis;
 }
 
 export interface CloseResult {
@@ -136,10 +136,10 @@ export class StatementsJob {
   }
 
   private async lateUsageBefore(month: string): Promise<{ late: LateUsage[]; adjusted: Record<string, UsageAggregate[]> }> {
-    const statements = new Map<string, StoredStatement | undefined>();
+    const bases = new Map<string, StatementBasis | undefined>();
     const get = async (m: string) => {
-      if (!statements.has(m)) statements.set(m, await this.deps.store.get(m));
-      return statements.get(m);
+      if (!bases.has(m)) bases.set(m, await this.deps.store.basis(m));
+      return bases.get(m);
     };
     const late: LateUsage[] = [];
     const adjusted: Record<string, UsageAggregate[]> = {};
@@ -149,9 +149,9 @@ export class StatementsJob {
       const closed = await get(original);
       if (!closed) continue;
       // Already billed: the month's own final lines plus adjustments made by later statements.
-      const billed = [...closed.basis.regular];
+      const billed = [...closed.regular];
       for (let later = nextMonth(original); later !== month; later = nextMonth(later)) {
-        billed.push(...((await get(later))?.basis.adjusted[original] ?? []));
+        billed.push(...((await get(later))?.adjusted[original] ?? []));
       }
       const found = lateUsage(original, await this.deps.usage.monthAggregates(original), billed);
       if (found.length) {
