@@ -59,6 +59,8 @@ export class StoreProcess {
     const child = this.child;
     this.child = undefined;
     if (!child || child.exitCode !== null) return;
+    // The child was unref'd at start; hold the event loop while we wait for it to exit.
+    child.ref();
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.kill('SIGTERM');

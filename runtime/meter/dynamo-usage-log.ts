@@ -27,6 +27,31 @@ import type { UsageLog, UsageReader } from './usage-log.ts';
 
 const PENDING = 'pending';
 
+/**
+ * Writes of one apply in flight at once. A unit touching hundreds of lines must not queue them
+ * all on the client's sockets at once: they would time out waiting for a socket, fail the whole
+ * unit, and be retried forever while commits behind them spool.
+ */
+const APPLY_CONCURRENCY = 16;
+
+/** Runs tasks with at most `limit` in flight; rejects with the first failure once all settled. */
+async function runLimited(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const task = tasks[next++] as () => Promise<void>;
+      try {
+        await task();
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  if (failure !== undefined) throw failure;
+}
+
 type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } };
 /** Raw records are kept for traceability well past the yearly audit of a closed month. */
 const RECORD_RETENTION_S = 400 * 24 * 3600;
@@ -75,18 +100,18 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
         PutRequest: { Item: { pk, sk: batchId(batch), n: recs.length, recs: JSON.stringify(recs), expiresAt } },
       })),
     );
-    const writes: Promise<void>[] = [];
-    for (let i = 0; i < puts.length; i += 25) writes.push(this.batchWrite(puts.slice(i, i + 25)));
-    for (const agg of aggregateRecords(unit.records).values()) writes.push(this.addAggregate(unit, agg));
-    for (const r of unit.rejections) writes.push(this.addRejection(unit, r.clientId, r.month, r.code, r.count));
-    await Promise.all(writes);
+    const writes: (() => Promise<void>)[] = [];
+    for (let i = 0; i < puts.length; i += 25) writes.push(() => this.batchWrite(puts.slice(i, i + 25)));
+    for (const agg of aggregateRecords(unit.records).values()) writes.push(() => this.addAggregate(unit, agg));
+    for (const r of unit.rejections) writes.push(() => this.addRejection(unit, r.clientId, r.month, r.code, r.count));
+    await runLimited(writes, APPLY_CONCURRENCY);
   }
 
   async settle(batches: UsageBatch[]): Promise<void> {
     const deletes = batches.map((b) => ({ DeleteRequest: { Key: { pk: PENDING, sk: batchId(b) } } }));
-    const writes: Promise<void>[] = [];
-    for (let i = 0; i < deletes.length; i += 25) writes.push(this.batchWrite(deletes.slice(i, i + 25)));
-    await Promise.all(writes);
+    const writes: (() => Promise<void>)[] = [];
+    for (let i = 0; i < deletes.length; i += 25) writes.push(() => this.batchWrite(deletes.slice(i, i + 25)));
+    await runLimited(writes, APPLY_CONCURRENCY);
   }
 
   async committed(): Promise<UsageBatch[]> {

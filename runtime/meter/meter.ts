@@ -51,6 +51,9 @@ export interface MeterStats {
   applyFailures: number;
 }
 
+/** Records in one apply unit at most (each may be a line of its own under interleaved traffic). */
+const MAX_UNIT_RECORDS = 4_000;
+
 export function newWriterId(): string {
   return `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
@@ -241,8 +244,13 @@ export class Meter {
         await head.durable;
         if (!unit) {
           unit = [head];
+          // A unit saves work only when its batches share lines; cap its size in records too, so
+          // interleaved traffic (every record its own line) does not build huge units.
+          let records = head.batch.records.length;
           for (const e of head.recovered ? [] : this.queue.slice(1, this.maxUnit)) {
             if (!e.isDurable || e.recovered || e.batch.writerId !== head.batch.writerId) break;
+            if (records + e.batch.records.length > MAX_UNIT_RECORDS) break;
+            records += e.batch.records.length;
             unit.push(e);
           }
         }
