@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY } from '../../shared/statement.ts';
+import type { UsageAggregate } from '../../shared/usage.ts';
+import { StatementsJob } from '../statements/statements-job.ts';
+import type { StatementBasis, StoredStatement } from '../statements/statement-store.ts';
+import { nextCloseAt } from './scheduler.ts';
+
+const at = (iso: string) => Date.parse(iso);
+
+describe('the monthly close schedule', () => {
+  it('fires at 02:00 UTC on the 1st, the next one strictly after now', () => {
+    expect(new Date(nextCloseAt(at('2026-11-22T10:00:00Z'))).toISOString()).toBe('2026-12-01T02:00:00.000Z');
+    expect(new Date(nextCloseAt(at('2026-12-01T01:59:59.999Z'))).toISOString()).toBe('2026-12-01T02:00:00.000Z');
+    expect(new Date(nextCloseAt(at('2026-12-01T02:00:00Z'))).toISOString()).toBe('2027-01-01T02:00:00.000Z');
+    expect(new Date(nextCloseAt(at('2027-12-31T23:00:00Z'))).toISOString()).toBe('2028-01-01T02:00:00.000Z');
+  });
+});
+
+/** An in-memory statement store with the job's port, for the catch-up rule only. */
+function memoryStore() {
+  const stored = new Map<string, { s: StoredStatement; basis: StatementBasis }>();
+  return {
+    stored,
+    get: async (m: string) => stored.get(m)?.s,
+    basis: async (m: string) => stored.get(m)?.basis,
+    isClosed: async (m: string) => stored.has(m),
+    closedMonths: async () => [...stored.keys()].sort().reverse(),
+    putFinal: async (month: string, json: string, _sha: string, basis: StatementBasis, closedAt: number) => {
+      if (stored.has(month)) return 'exists' as const;
+      stored.set(month, { s: { statement: JSON.parse(json), json, closedAt }, basis });
+      return 'stored' as const;
+    },
+  };
+}
+
+function usage(months: string[]) {
+  const agg = (month: string): UsageAggregate => ({
+    month, clientId: 'c', featureId: 'f', price: { perCallMicros: 1000, perGbSecondMicros: 0, currency: 'EUR' }, authors: [{ id: 'd', weight: 1 }],
+    calls: 1, billableCalls: 1, errors: 0, timeouts: 0, billedMs: 1, billableMs: 1, billableMbMs: 128, requestBytes: 0, responseBytes: 0,
+  });
+  return {
+    monthAggregates: async (m: string) => (months.includes(m) ? [agg(m)] : []),
+    hasUsage: async (m: string) => months.includes(m),
+  };
+}
+
+describe('closing missed months at start', () => {
+  it('closes every ended month with usage, oldest first, and only once its grace period is over', async () => {
+    const store = memoryStore();
+    const clock = { now: at('2026-11-01T01:00:00Z') };
+    const job = new StatementsJob({ usage: usage(['2026-08', '2026-09', '2026-10']), store, policy: DEFAULT_POLICY, clock: () => clock.now });
+    // 01:00 on the 1st: October is over but still in its grace period.
+    expect((await job.closeEndedMonths()).map((r) => r.month)).toEqual(['2026-08', '2026-09']);
+    clock.now = at('2026-11-01T02:00:00Z');
+    expect((await job.closeEndedMonths()).map((r) => r.month)).toEqual(['2026-10']);
+    expect(await job.closeEndedMonths()).toEqual([]);
+    // Each final statement carries the previous month's balances.
+    expect(store.stored.get('2026-10')?.s.statement.developers[0]?.carriedInMicros).toBe(1400);
+  });
+
+  it('refuses to close a month while the month before it, which had usage, is open', async () => {
+    const job = new StatementsJob({ usage: usage(['2026-08', '2026-09']), store: memoryStore(), policy: DEFAULT_POLICY, clock: () => at('2026-11-05T00:00:00Z') });
+    await expect(job.close('2026-09')).rejects.toThrow(/close 2026-08 first/);
+  });
+});
