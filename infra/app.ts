@@ -4,8 +4,8 @@ import { readPolicy } from '../runtime/statements/policy.ts';
 import { FaascapeStack } from './faascape-stack.ts';
 
 /** `npx cdk deploy -c stage=dev|prod`: the whole platform and every feature under functions/. */
-export function buildApp(context: Record<string, unknown> = {}): { app: App; stack: FaascapeStack } {
-  const app = new App({ context });
+export function buildApp(context: Record<string, unknown> = {}, outdir?: string): { app: App; stack: FaascapeStack } {
+  const app = new App({ context, ...(outdir ? { outdir } : {}) });
   const stage = String(app.node.tryGetContext('stage') ?? 'dev');
   if (!/^[a-z][a-z0-9-]{0,15}$/.test(stage)) throw new Error(`stage must be lowercase letters, digits and dashes, got "${stage}"`);
   const stack = new FaascapeStack(app, `Faascape-${stage}`, {

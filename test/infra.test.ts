@@ -2,7 +2,10 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../infra/app.ts';
 import { readManifests } from '../runtime/local/load-features.ts';
 import { REPO_ROOT } from '../infra/house-function.ts';
@@ -13,8 +16,18 @@ let template: Template;
 let resources: Resources;
 const { specs } = readManifests(`${REPO_ROOT}functions`);
 
+const outdirs: string[] = [];
+const outdir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'faascape-cdk-'));
+  outdirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of outdirs) rmSync(d, { recursive: true, force: true });
+});
+
 beforeAll(() => {
-  const { app, stack } = buildApp({ stage: 'test' });
+  const { app, stack } = buildApp({ stage: 'test' }, outdir());
   // With cdk-nag's AwsSolutions pack registered, synth throws on any unacknowledged finding.
   app.synth();
   template = Template.fromStack(stack);
@@ -104,7 +117,7 @@ describe('the CDK stack', () => {
   });
 
   it('runs cdk-nag for real: an unacknowledged finding fails the synth', () => {
-    const app = new App();
+    const app = new App({ outdir: outdir() });
     const stack = new Stack(app, 'Bad');
     new Queue(stack, 'NoDlqNoSsl');
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
