@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { scanAll } from '../store/paging.ts';
 import type { TableNames } from '../store/tables.ts';
 import { generateKey } from './api-key.ts';
 
@@ -111,14 +112,8 @@ export class ClientStore {
   }
 
   async listClients(): Promise<Client[]> {
-    const out: Client[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(new ScanCommand({ TableName: this.tables.clients, ExclusiveStartKey }));
-      out.push(...((page.Items ?? []) as Client[]));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return out.sort((a, b) => (a.clientId < b.clientId ? -1 : 1));
+    const items = (await scanAll(this.db, { TableName: this.tables.clients })) as unknown as Client[];
+    return items.sort((a, b) => (a.clientId < b.clientId ? -1 : 1));
   }
 
   async setLimits(clientId: string, limits: ClientLimits): Promise<Client> {

@@ -3,7 +3,6 @@ import {
   BatchWriteCommand,
   PutCommand,
   QueryCommand,
-  ScanCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -22,6 +21,7 @@ import {
   type UsageBatch,
   type UsageRecord,
 } from '../../shared/usage.ts';
+import { queryAll, scanAll } from '../store/paging.ts';
 import type { TableNames } from '../store/tables.ts';
 import type { UsageLog, UsageReader } from './usage-log.ts';
 
@@ -115,21 +115,12 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
   }
 
   async committed(): Promise<UsageBatch[]> {
-    const out: UsageBatch[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tables.records,
-          KeyConditionExpression: 'pk = :p',
-          ExpressionAttributeValues: { ':p': PENDING },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) out.push(JSON.parse(String(item.batch)) as UsageBatch);
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return out;
+    const items = await queryAll(this.db, {
+      TableName: this.tables.records,
+      KeyConditionExpression: 'pk = :p',
+      ExpressionAttributeValues: { ':p': PENDING },
+    });
+    return items.map((item) => JSON.parse(String(item.batch)) as UsageBatch);
   }
 
   private async batchWrite(requests: WriteRequest[]): Promise<void> {
@@ -188,7 +179,7 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
   }
 
   async clientAggregates(clientId: string, month: string): Promise<UsageAggregate[]> {
-    const items = await this.queryAll({
+    const items = await queryAll(this.db, {
       TableName: this.tables.usage,
       KeyConditionExpression: 'pk = :c AND begins_with(sk, :p)',
       ExpressionAttributeValues: { ':c': clientId, ':p': `U#${month}#` },
@@ -197,7 +188,7 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
   }
 
   async monthAggregates(month: string): Promise<UsageAggregate[]> {
-    const items = await this.queryAll({
+    const items = await queryAll(this.db, {
       TableName: this.tables.usage,
       IndexName: 'byMonth',
       KeyConditionExpression: '#m = :m',
@@ -223,7 +214,7 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
   }
 
   async records(month: string, clientId: string, featureId: string): Promise<UsageRecord[]> {
-    const items = await this.queryAll({
+    const items = await queryAll(this.db, {
       TableName: this.tables.records,
       KeyConditionExpression: 'pk = :p',
       ExpressionAttributeValues: { ':p': `${month}#${clientId}#${featureId}` },
@@ -232,33 +223,15 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
   }
 
   async rejections(month: string): Promise<{ clientId: string; code: string; count: number }[]> {
-    const out: { clientId: string; code: string; count: number }[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new ScanCommand({
-          TableName: this.tables.usage,
-          FilterExpression: '#m = :m',
-          ExpressionAttributeNames: { '#m': 'rejectedMonth' },
-          ExpressionAttributeValues: { ':m': month },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const i of page.Items ?? []) out.push({ clientId: String(i.pk), code: String(i.code), count: Number(i.count) });
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return out.sort((a, b) => (a.clientId + a.code < b.clientId + b.code ? -1 : 1));
-  }
-
-  private async queryAll(input: ConstructorParameters<typeof QueryCommand>[0]): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(new QueryCommand({ ...input, ExclusiveStartKey }));
-      out.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return out;
+    const items = await scanAll(this.db, {
+      TableName: this.tables.usage,
+      FilterExpression: '#m = :m',
+      ExpressionAttributeNames: { '#m': 'rejectedMonth' },
+      ExpressionAttributeValues: { ':m': month },
+    });
+    return items
+      .map((i) => ({ clientId: String(i.pk), code: String(i.code), count: Number(i.count) }))
+      .sort((a, b) => (a.clientId + a.code < b.clientId + b.code ? -1 : 1));
   }
 }
 

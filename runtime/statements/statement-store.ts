@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryAll, scanAll } from '../store/paging.ts';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Statement } from '../../shared/statement.ts';
 import type { UsageAggregate } from '../../shared/usage.ts';
@@ -45,21 +46,12 @@ export class StatementStore {
 
   /** The chunks of one kind of one close attempt, joined in order. */
   private async chunksOf(month: string, kind: 'json' | 'basis', attempt: string): Promise<string> {
-    const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tables.statements,
-          KeyConditionExpression: '#m = :m AND begins_with(sk, :p)',
-          ExpressionAttributeNames: { '#m': 'month' },
-          ExpressionAttributeValues: { ':m': month, ':p': `${kind}#${attempt}#` },
-          ExclusiveStartKey,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const items = await queryAll(this.db, {
+      TableName: this.tables.statements,
+      KeyConditionExpression: '#m = :m AND begins_with(sk, :p)',
+      ExpressionAttributeNames: { '#m': 'month' },
+      ExpressionAttributeValues: { ':m': month, ':p': `${kind}#${attempt}#` },
+    });
     return items
       .sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : 1))
       .map((i) => String(i.text))
@@ -122,15 +114,13 @@ export class StatementStore {
 
   /** Months with a final statement, newest first (a scan of headers; the table is small). */
   async closedMonths(): Promise<string[]> {
-    const out: string[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new ScanCommand({ TableName: this.tables.statements, FilterExpression: 'sk = :h', ExpressionAttributeValues: { ':h': 'header' }, ProjectionExpression: '#m', ExpressionAttributeNames: { '#m': 'month' }, ExclusiveStartKey }),
-      );
-      for (const i of page.Items ?? []) out.push(String(i.month));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return out.sort().reverse();
+    const items = await scanAll(this.db, {
+      TableName: this.tables.statements,
+      FilterExpression: 'sk = :h',
+      ExpressionAttributeValues: { ':h': 'header' },
+      ProjectionExpression: '#m',
+      ExpressionAttributeNames: { '#m': 'month' },
+    });
+    return items.map((i) => String(i.month)).sort().reverse();
   }
 }
