@@ -24,6 +24,12 @@ function memoryStore() {
     get: async (m: string) => stored.get(m)?.s,
     basis: async (m: string) => stored.get(m)?.basis,
     isClosed: async (m: string) => stored.has(m),
+    billedCalls: async (m: string) => {
+      const b = stored.get(m)?.basis;
+      if (!b) return undefined;
+      const sum = (aggs: UsageAggregate[]) => aggs.reduce((n, a) => n + a.calls, 0);
+      return { regular: sum(b.regular), adjusted: Object.fromEntries(Object.entries(b.adjusted).map(([k, v]) => [k, sum(v)])) };
+    },
     closedMonths: async () => [...stored.keys()].sort().reverse(),
     putFinal: async (month: string, json: string, _sha: string, basis: StatementBasis, closedAt: number) => {
       if (stored.has(month)) return 'exists' as const;
@@ -33,14 +39,22 @@ function memoryStore() {
   };
 }
 
-function usage(months: string[]) {
+function usage(months: string[], late: Record<string, number> = {}) {
   const agg = (month: string): UsageAggregate => ({
     month, clientId: 'c', featureId: 'f', price: { perCallMicros: 1000, perGbSecondMicros: 0, currency: 'EUR' }, authors: [{ id: 'd', weight: 1 }],
     calls: 1, billableCalls: 1, errors: 0, timeouts: 0, billedMs: 1, billableMs: 1, billableMbMs: 128, requestBytes: 0, responseBytes: 0,
   });
+  const reads: string[] = [];
+  const aggsOf = (m: string) => (months.includes(m) ? [{ ...agg(m), calls: 1 + (late[m] ?? 0), billableCalls: 1 + (late[m] ?? 0) }] : []);
   return {
-    monthAggregates: async (m: string) => (months.includes(m) ? [agg(m)] : []),
+    reads,
+    late,
+    monthAggregates: async (m: string) => {
+      reads.push(m);
+      return aggsOf(m);
+    },
     hasUsage: async (m: string) => months.includes(m),
+    monthCalls: async (m: string) => aggsOf(m).reduce((n, a) => n + a.calls, 0),
   };
 }
 
@@ -61,5 +75,23 @@ describe('closing missed months at start', () => {
   it('refuses to close a month while the month before it, which had usage, is open', async () => {
     const job = new StatementsJob({ usage: usage(['2026-08', '2026-09']), store: memoryStore(), policy: DEFAULT_POLICY, clock: () => at('2026-11-05T00:00:00Z') });
     await expect(job.close('2026-09')).rejects.toThrow(/close 2026-08 first/);
+  });
+});
+
+describe('late usage in the months before', () => {
+  it('does not re-read a closed month whose call count still equals what was billed, and finds late calls when it does not', async () => {
+    const store = memoryStore();
+    const u = usage(['2026-07', '2026-08', '2026-09', '2026-10']);
+    const job = new StatementsJob({ usage: u, store, policy: DEFAULT_POLICY, clock: () => at('2026-11-02T00:00:00Z') });
+    await job.closeEndedMonths();
+    expect([...store.stored.keys()]).toEqual(['2026-07', '2026-08', '2026-09', '2026-10']);
+    // Each close read its own month only: no month before it had anything late.
+    expect(u.reads).toEqual(['2026-07', '2026-08', '2026-09', '2026-10']);
+
+    u.reads.length = 0;
+    u.late['2026-09'] = 2; // two calls of September reached the store after its close
+    const november = await job.preview('2026-11');
+    expect(u.reads.sort()).toEqual(['2026-09', '2026-11']);
+    expect(november.adjustments).toEqual([expect.objectContaining({ originalMonth: '2026-09', calls: 2, amountMicros: 2000 })]);
   });
 });

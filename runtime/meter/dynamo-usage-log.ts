@@ -1,12 +1,14 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
+  GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { monthOf } from '../../shared/month.ts';
 import { priceKey, type UnitPrice } from '../../shared/price.ts';
 import {
   aggregateRecords,
@@ -26,6 +28,7 @@ import type { TableNames } from '../store/tables.ts';
 import type { UsageLog, UsageReader } from './usage-log.ts';
 
 const PENDING = 'pending';
+const MONTHS_PK = '~months';
 
 /**
  * Writes of one apply in flight at once. A unit touching hundreds of lines must not queue them
@@ -104,6 +107,9 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
     for (let i = 0; i < puts.length; i += 25) writes.push(() => this.batchWrite(puts.slice(i, i + 25)));
     for (const agg of aggregateRecords(unit.records).values()) writes.push(() => this.addAggregate(unit, agg));
     for (const r of unit.rejections) writes.push(() => this.addRejection(unit, r.clientId, r.month, r.code, r.count));
+    const perMonth = new Map<string, number>();
+    for (const r of unit.records) perMonth.set(monthOf(r.startedAt), (perMonth.get(monthOf(r.startedAt)) ?? 0) + 1);
+    for (const [month, calls] of perMonth) writes.push(() => this.addMonthCalls(unit, month, calls));
     await runLimited(writes, APPLY_CONCURRENCY);
   }
 
@@ -161,6 +167,27 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
         }),
       ),
     );
+  }
+
+  /** One counter item per month (pk `~months`: no client id can start with `~`). */
+  private addMonthCalls(batch: UsageBatch, month: string, calls: number): Promise<void> {
+    return ignoreAlreadyApplied(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.usage,
+          Key: { pk: MONTHS_PK, sk: `T#${month}` },
+          UpdateExpression: 'SET #w = :seq ADD #calls :n',
+          ConditionExpression: 'attribute_not_exists(#w) OR #w < :seq',
+          ExpressionAttributeNames: { '#w': writerAttr(batch.writerId), '#calls': 'calls' },
+          ExpressionAttributeValues: { ':seq': batch.seq, ':n': calls },
+        }),
+      ),
+    );
+  }
+
+  async monthCalls(month: string): Promise<number> {
+    const res = await this.db.send(new GetCommand({ TableName: this.tables.usage, Key: { pk: MONTHS_PK, sk: `T#${month}` } }));
+    return Number(res.Item?.calls ?? 0);
   }
 
   private addRejection(batch: UsageBatch, clientId: string, month: string, code: string, count: number): Promise<void> {

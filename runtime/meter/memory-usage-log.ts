@@ -197,6 +197,11 @@ export class MemoryUsageLog implements UsageLog, UsageReader {
     return [...this.aggregates().values()].filter((a) => a.month === month);
   }
 
+  /** The twin derives it from its aggregates, which count every applied call exactly once. */
+  async monthCalls(month: string): Promise<number> {
+    return (await this.monthAggregates(month)).reduce((n, a) => n + a.calls, 0);
+  }
+
   async hasUsage(month: string): Promise<boolean> {
     await this.enter(undefined);
     return [...this.aggs.values()].some((a) => a.agg.month === month);

@@ -21,6 +21,11 @@ export interface UsageReader {
   /** every aggregate of a month (statements, the usage report) */
   monthAggregates(month: string): Promise<UsageAggregate[]>;
   hasUsage(month: string): Promise<boolean>;
+  /**
+   * Calls of a month ever applied, counted once per batch like the aggregates: what a closed
+   * month's statement billed plus any late usage. Equal to the billed count = nothing late.
+   */
+  monthCalls(month: string): Promise<number>;
   /** the invocation records behind one (month, client, feature) */
   records(month: string, clientId: string, featureId: string): Promise<UsageRecord[]>;
   /** platform rejections of a month, per client and code */

@@ -67,6 +67,16 @@ export class StatementStore {
     return { statement: JSON.parse(json), json, closedAt: Number(header.closedAt) };
   }
 
+  /**
+   * Calls a final statement billed: its month's own (`regular`) and, per original month, the late
+   * calls it billed as adjustments. Small, kept in the header; undefined for an open month.
+   */
+  async billedCalls(month: string): Promise<{ regular: number; adjusted: Record<string, number> } | undefined> {
+    const header = await this.header(month);
+    if (!header || header.billedCalls === undefined) return undefined;
+    return header.billedCalls as { regular: number; adjusted: Record<string, number> };
+  }
+
   /** What a final statement billed: needed only to tell late usage apart. */
   async basis(month: string): Promise<StatementBasis | undefined> {
     const header = await this.header(month);
@@ -101,7 +111,19 @@ export class StatementStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tables.statements,
-          Item: { month, sk: 'header', sha256, closedAt, attempt, jsonChars: json.length, status: 'final' },
+          Item: {
+            month,
+            sk: 'header',
+            sha256,
+            closedAt,
+            attempt,
+            jsonChars: json.length,
+            status: 'final',
+            billedCalls: {
+              regular: basis.regular.reduce((n, a) => n + a.calls, 0),
+              adjusted: Object.fromEntries(Object.entries(basis.adjusted).map(([m, aggs]) => [m, aggs.reduce((n, a) => n + a.calls, 0)])),
+            },
+          },
           ConditionExpression: 'attribute_not_exists(sk)',
         }),
       );

@@ -22,8 +22,8 @@ export class StatementError extends Error {
 }
 
 export interface StatementsDeps {
-  usage: Pick<UsageReader, 'monthAggregates' | 'hasUsage'>;
-  store: Pick<StatementStore, 'get' | 'basis' | 'isClosed' | 'putFinal' | 'closedMonths'>;
+  usage: Pick<UsageReader, 'monthAggregates' | 'hasUsage' | 'monthCalls'>;
+  store: Pick<StatementStore, 'get' | 'basis' | 'billedCalls' | 'isClosed' | 'putFinal' | 'closedMonths'>;
   policy: StatementPolicy;
   clock?: () => number;
   progress?: (line: string) => void;
@@ -146,14 +146,26 @@ export class StatementsJob {
     let original = month;
     for (let i = 0; i < LATE_USAGE_LOOKBACK_MONTHS; i++) {
       original = previousMonth(original);
+      // Usually nothing came late: the month's call counter still equals what statements billed,
+      // and the month is not read again. A mismatch (or an older statement) pays the full diff.
+      const billed = await this.deps.store.billedCalls(original);
+      if (!billed) {
+        if (!(await this.deps.store.isClosed(original))) continue;
+      } else {
+        let total = billed.regular;
+        for (let later = nextMonth(original); later !== month; later = nextMonth(later)) {
+          total += (await this.deps.store.billedCalls(later))?.adjusted[original] ?? 0;
+        }
+        if ((await this.deps.usage.monthCalls(original)) === total) continue;
+      }
       const closed = await get(original);
       if (!closed) continue;
       // Already billed: the month's own final lines plus adjustments made by later statements.
-      const billed = [...closed.regular];
+      const billedLines = [...closed.regular];
       for (let later = nextMonth(original); later !== month; later = nextMonth(later)) {
-        billed.push(...((await get(later))?.adjusted[original] ?? []));
+        billedLines.push(...((await get(later))?.adjusted[original] ?? []));
       }
-      const found = lateUsage(original, await this.deps.usage.monthAggregates(original), billed);
+      const found = lateUsage(original, await this.deps.usage.monthAggregates(original), billedLines);
       if (found.length) {
         late.push(...found);
         adjusted[original] = found.map((l) => l.aggregate);
