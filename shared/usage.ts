@@ -55,6 +55,33 @@ export interface RejectionCount {
 
 export const UNKNOWN_CLIENT = '-';
 
+/** Rejection counts per (client, month, code), gathered until a batch takes them. */
+export class RejectionTally {
+  private readonly counts = new Map<string, RejectionCount>();
+
+  get size(): number {
+    return this.counts.size;
+  }
+
+  add(r: RejectionCount): void {
+    const key = `${r.clientId}#${r.month}#${r.code}`;
+    const known = this.counts.get(key);
+    if (known) known.count += r.count;
+    else this.counts.set(key, { ...r });
+  }
+
+  reject(clientId: string, code: string, atMs: number): void {
+    this.add({ clientId, month: monthOf(atMs), code, count: 1 });
+  }
+
+  /** Everything counted so far; the tally starts again from zero. */
+  take(): RejectionCount[] {
+    const out = [...this.counts.values()];
+    this.counts.clear();
+    return out;
+  }
+}
+
 export function billedMsOf(durationMs: number): number {
   return Math.max(1, Math.ceil(durationMs));
 }
@@ -204,17 +231,12 @@ export function groupRecords(records: UsageRecord[]): Map<string, UsageRecord[]>
 export function mergeBatches(batches: UsageBatch[]): UsageBatch {
   const first = batches[0];
   if (!first) throw new RangeError('mergeBatches needs at least one batch');
-  const rejections = new Map<string, RejectionCount>();
+  const rejections = new RejectionTally();
   let seq = first.seq;
   for (const b of batches) {
     if (b.writerId !== first.writerId) throw new RangeError('mergeBatches: batches of different writers');
     seq = Math.max(seq, b.seq);
-    for (const r of b.rejections) {
-      const key = `${r.clientId}#${r.month}#${r.code}`;
-      const known = rejections.get(key);
-      if (known) known.count += r.count;
-      else rejections.set(key, { ...r });
-    }
+    for (const r of b.rejections) rejections.add(r);
   }
-  return { writerId: first.writerId, seq, records: batches.flatMap((b) => b.records), rejections: [...rejections.values()] };
+  return { writerId: first.writerId, seq, records: batches.flatMap((b) => b.records), rejections: rejections.take() };
 }

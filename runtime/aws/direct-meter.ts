@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { monthOf } from '../../shared/month.ts';
-import type { UsageBatch, UsageRecord } from '../../shared/usage.ts';
+import { RejectionTally, type UsageBatch, type UsageRecord } from '../../shared/usage.ts';
 import type { MeterPort } from '../gateway/handler.ts';
 import type { Logger } from '../logger.ts';
 import { newWriterId } from '../meter/meter.ts';
@@ -36,7 +35,7 @@ export class SqsSpool implements BatchSpool {
 export class DirectMeter implements MeterPort {
   private writerId = newWriterId();
   private seq = 0;
-  private rejections = new Map<string, { clientId: string; month: string; code: string; count: number }>();
+  private readonly rejections = new RejectionTally();
 
   constructor(
     private readonly log: UsageLog,
@@ -49,11 +48,7 @@ export class DirectMeter implements MeterPort {
   }
 
   reject(clientId: string, code: string, atMs: number): void {
-    const month = monthOf(atMs);
-    const key = `${clientId}#${month}#${code}`;
-    const known = this.rejections.get(key);
-    if (known) known.count += 1;
-    else this.rejections.set(key, { clientId, month, code, count: 1 });
+    this.rejections.reject(clientId, code, atMs);
     // Rejections are never billed: written in the background, finished by a later invocation at worst.
     void this.write([]);
   }
@@ -63,8 +58,7 @@ export class DirectMeter implements MeterPort {
   }
 
   private async write(records: UsageRecord[]): Promise<void> {
-    const rejections = [...this.rejections.values()];
-    this.rejections.clear();
+    const rejections = this.rejections.take();
     if (records.length === 0 && rejections.length === 0) return;
     const batch: UsageBatch = { writerId: this.writerId, seq: ++this.seq, records, rejections };
     try {

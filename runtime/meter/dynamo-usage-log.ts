@@ -108,7 +108,10 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
     for (const agg of aggregateRecords(unit.records).values()) writes.push(() => this.addAggregate(unit, agg));
     for (const r of unit.rejections) writes.push(() => this.addRejection(unit, r.clientId, r.month, r.code, r.count));
     const perMonth = new Map<string, number>();
-    for (const r of unit.records) perMonth.set(monthOf(r.startedAt), (perMonth.get(monthOf(r.startedAt)) ?? 0) + 1);
+    for (const r of unit.records) {
+      const month = monthOf(r.startedAt);
+      perMonth.set(month, (perMonth.get(month) ?? 0) + 1);
+    }
     for (const [month, calls] of perMonth) writes.push(() => this.addMonthCalls(unit, month, calls));
     await runLimited(writes, APPLY_CONCURRENCY);
   }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { monthOf } from '../../shared/month.ts';
-import { batchId, type RejectionCount, type UsageBatch, type UsageRecord } from '../../shared/usage.ts';
+import { batchId, RejectionTally, type UsageBatch, type UsageRecord } from '../../shared/usage.ts';
 import type { Logger } from '../logger.ts';
 import type { FileSpool } from './spool.ts';
 import type { UsageLog } from './usage-log.ts';
@@ -71,7 +70,7 @@ export class Meter {
   private readonly maxInflight: number;
   private readonly maxUnit: number;
   private pending: Waiter[] = [];
-  private rejections = new Map<string, RejectionCount>();
+  private readonly rejections = new RejectionTally();
   private seq = 0;
   private entries = 0;
   private inflight = 0;
@@ -110,11 +109,7 @@ export class Meter {
 
   /** Counts a platform rejection (never billed). */
   reject(clientId: string, code: string, atMs: number): void {
-    const month = monthOf(atMs);
-    const key = `${clientId}#${month}#${code}`;
-    const r = this.rejections.get(key);
-    if (r) r.count += 1;
-    else this.rejections.set(key, { clientId, month, code, count: 1 });
+    this.rejections.reject(clientId, code, atMs);
   }
 
   /** Waits (at most `timeoutMs`) until everything recorded so far is in the aggregates. */
@@ -189,9 +184,8 @@ export class Meter {
         writerId: this.writerId,
         seq: ++this.seq,
         records: waiters.map((w) => w.record),
-        rejections: [...this.rejections.values()],
+        rejections: this.rejections.take(),
       };
-      this.rejections.clear();
       const entry = this.entry(batch, false, false);
       entry.isDurable = false;
       entry.n = ++this.entries;

@@ -2,26 +2,23 @@ import { QueryCommand, ScanCommand, type DynamoDBDocumentClient, type QueryComma
 
 type Item = Record<string, unknown>;
 
-/** Every item of a Query, following LastEvaluatedKey page by page. */
-export async function queryAll(db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
+/** Follows LastEvaluatedKey page by page and returns every item. */
+async function allPages(send: (start: Item | undefined) => Promise<{ Items?: Item[]; LastEvaluatedKey?: Item }>): Promise<Item[]> {
   const out: Item[] = [];
-  let ExclusiveStartKey: Item | undefined;
+  let start: Item | undefined;
   do {
-    const page = await db.send(new QueryCommand({ ...input, ExclusiveStartKey }));
+    const page = await send(start);
     out.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+    start = page.LastEvaluatedKey;
+  } while (start);
   return out;
 }
 
-/** Every item of a Scan, page by page (small tables only: clients, statement headers). */
-export async function scanAll(db: DynamoDBDocumentClient, input: ScanCommandInput): Promise<Item[]> {
-  const out: Item[] = [];
-  let ExclusiveStartKey: Item | undefined;
-  do {
-    const page = await db.send(new ScanCommand({ ...input, ExclusiveStartKey }));
-    out.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return out;
+export function queryAll(db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
+  return allPages((ExclusiveStartKey) => db.send(new QueryCommand({ ...input, ExclusiveStartKey })));
+}
+
+/** Small tables only (clients, statement headers): a Scan reads the whole table. */
+export function scanAll(db: DynamoDBDocumentClient, input: ScanCommandInput): Promise<Item[]> {
+  return allPages((ExclusiveStartKey) => db.send(new ScanCommand({ ...input, ExclusiveStartKey })));
 }
