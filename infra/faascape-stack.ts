@@ -7,6 +7,7 @@ import { stagePrefix } from '../runtime/store/tables.ts';
 import type { StatementPolicy } from '../shared/statement.ts';
 import { formatMicros } from '../shared/money.ts';
 import { PlatformApi } from './api.ts';
+import { PlatformConsole } from './console.ts';
 import { FeatureFunctions } from './features.ts';
 import { HouseFunction, REPO_ROOT } from './house-function.ts';
 import { PlatformJobs } from './jobs.ts';
@@ -17,13 +18,16 @@ export interface FaascapeStackProps extends StackProps {
   stage: string;
   functionsDir?: string;
   policy: StatementPolicy;
+  /** the built web console (index.html and its assets), deployed to the console bucket */
+  consoleSiteDir: string;
 }
 
-/** The whole platform: tables, spool, gateway, one Lambda per feature, schedules, alarms. */
+/** The whole platform: tables, spool, gateway, one Lambda per feature, web console, schedules, alarms. */
 export class FaascapeStack extends Stack {
   readonly gateway: HouseFunction;
   readonly features: FeatureFunctions;
   readonly jobs: PlatformJobs;
+  readonly console: PlatformConsole;
 
   constructor(scope: Construct, id: string, props: FaascapeStackProps) {
     super(scope, id, props);
@@ -33,7 +37,8 @@ export class FaascapeStack extends Stack {
     // Locally a bad manifest skips one feature; a deployment must not silently drop one.
     if (problems.length) throw new Error(`cannot deploy:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`);
 
-    const { tables } = new PlatformTables(this, 'Tables', { namePrefix: prefix, destroyable: props.stage !== 'prod' });
+    const destroyable = props.stage !== 'prod';
+    const { tables } = new PlatformTables(this, 'Tables', { namePrefix: prefix, destroyable });
     const policyEnv = { FAASCAPE_DEVELOPER_SHARE_PERCENT: `${Math.trunc(props.policy.developerShareBps / 100)}.${String(props.policy.developerShareBps % 100).padStart(2, '0')}`, FAASCAPE_MINIMUM_PAYOUT: formatMicros(props.policy.minimumPayoutMicros) };
     this.jobs = new PlatformJobs(this, 'Jobs', { tables, policyEnv });
     this.features = new FeatureFunctions(this, 'Features', { functionsDir, features: specs, functionPrefix: `${prefix}feature-` });
@@ -45,6 +50,8 @@ export class FaascapeStack extends Stack {
     // Rotating this key would change every pseudonym features have seen: it is not rotated.
     Validations.of(pseudonymKey).acknowledge({ id: 'AwsSolutions-SMG4', reason: 'Rotation would change the pseudonymous client ids features rely on.' });
 
+    // The feature catalogue, inlined into the bundles that need it (gateway, console) at synth time.
+    const catalogDefine = { 'process.env.FAASCAPE_CATALOG': JSON.stringify(JSON.stringify(specs.map((s) => ({ slug: s.slug, manifest: s.manifest })))) };
     this.gateway = new HouseFunction(this, 'Gateway', {
       entry: `${REPO_ROOT}runtime/aws/gateway-lambda.ts`,
       description: 'Faascape gateway: key, limits, invoke, meter',
@@ -56,7 +63,7 @@ export class FaascapeStack extends Stack {
         FEATURE_FUNCTION_PREFIX: `${prefix}feature-`,
         PSEUDONYM_SECRET_ARN: pseudonymKey.secretArn,
       },
-      define: { 'process.env.FAASCAPE_CATALOG': JSON.stringify(JSON.stringify(specs.map((s) => ({ slug: s.slug, manifest: s.manifest })))) },
+      define: catalogDefine,
     });
     tables.clients.grantReadData(this.gateway);
     tables.keys.grantReadData(this.gateway);
@@ -72,9 +79,7 @@ export class FaascapeStack extends Stack {
     this.gateway.acknowledgeIndexGrant(tables.usage);
 
     const api = new PlatformApi(this, 'Api', { gateway: this.gateway, throttle: { rateLimit: 1000, burstLimit: 2000 } });
-    // Clients authenticate with API keys inside the gateway (hashed, constant-time); an API Gateway
-    // authorizer would add a second Lambda call per request for the same check.
-    Validations.of(api.api).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'API keys are verified by the gateway Lambda itself (hashed, constant-time).' });
+    this.console = new PlatformConsole(this, 'Console', { api: api.api, tables, policyEnv, define: catalogDefine, siteDir: props.consoleSiteDir, destroyable });
 
     new Alarm(this, 'SpoolDeadLettersNotEmpty', {
       alarmDescription: 'Usage batches could not be replayed from the spool: records are waiting in the dead-letter queue',
@@ -87,6 +92,13 @@ export class FaascapeStack extends Stack {
     new Alarm(this, 'GatewayErrors', {
       alarmDescription: 'The gateway Lambda is failing',
       metric: this.gateway.metricErrors({ period: Duration.minutes(5) }),
+      threshold: 5,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    new Alarm(this, 'ConsoleErrors', {
+      alarmDescription: 'The console API Lambda is failing',
+      metric: this.console.handler.metricErrors({ period: Duration.minutes(5) }),
       threshold: 5,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,

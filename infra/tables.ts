@@ -7,7 +7,8 @@ const attr = (k: KeyAttribute) => ({ name: k.name, type: k.type === 'S' ? Attrib
 
 /**
  * The platform's tables, built from the same definitions the local platform creates in dynalite:
- * on-demand, point-in-time recovery, encrypted, money tables retained when the stack goes.
+ * on-demand, point-in-time recovery, encrypted, TTL where a table has an expiry attribute, money
+ * tables retained when the stack goes.
  */
 export class PlatformTables extends Construct {
   readonly tables: Record<TableId, TableV2>;
@@ -27,7 +28,9 @@ export class PlatformTables extends Construct {
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         ...('expiryAttribute' in def ? { timeToLiveAttribute: def.expiryAttribute } : {}),
         // Money data outlives the stack in every stage; prod tables also refuse deletion outright.
-        removalPolicy: def.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        // Disposable tables (console sessions) go with a dev stack, but prod retains every table:
+        // with deletion protection on, CloudFormation could not delete them anyway.
+        removalPolicy: def.retain || !props.destroyable ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
         deletionProtection: !props.destroyable,
         globalSecondaryIndexes: ('indexes' in def ? def.indexes : []).map((i) => ({
           indexName: i.indexName,

@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../infra/app.ts';
 import { readManifests } from '../runtime/local/load-features.ts';
 import { REPO_ROOT } from '../infra/house-function.ts';
+import { PlatformTables } from '../infra/tables.ts';
+import { TABLES, type TableId } from '../runtime/store/tables.ts';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
 
@@ -26,8 +28,8 @@ afterAll(() => {
   for (const d of outdirs) rmSync(d, { recursive: true, force: true });
 });
 
-beforeAll(() => {
-  const { app, stack } = buildApp({ stage: 'test' }, outdir());
+beforeAll(async () => {
+  const { app, stack } = await buildApp({ stage: 'test' }, outdir());
   // With cdk-nag's AwsSolutions pack registered, synth throws on any unacknowledged finding.
   app.synth();
   template = Template.fromStack(stack);
@@ -79,14 +81,31 @@ describe('the CDK stack', () => {
 
   it('retains every money table, with point-in-time recovery and encryption', () => {
     const tables = ofType('AWS::DynamoDB::GlobalTable');
-    expect(tables).toHaveLength(5);
-    for (const [, t] of tables) {
-      expect(t.DeletionPolicy).toBe('Retain');
-      expect(t.Properties.Replicas).toEqual([expect.objectContaining({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })]);
-      expect(t.Properties.SSESpecification).toBeDefined();
-      expect(t.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(tables).toHaveLength(Object.keys(TABLES).length);
+    for (const id of Object.keys(TABLES) as TableId[]) {
+      const [, t] = tables.find(([, r]) => r.Properties.TableName === `faascape-test-${id}`) ?? [];
+      // Money tables outlive the stack; disposable ones (console sessions) go with a dev stack.
+      expect(t?.DeletionPolicy).toBe(TABLES[id].retain ? 'Retain' : 'Delete');
+      expect(t?.Properties.Replicas).toEqual([expect.objectContaining({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })]);
+      expect(t?.Properties.SSESpecification).toBeDefined();
+      expect(t?.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+      const expiry = (TABLES[id] as { expiryAttribute?: string }).expiryAttribute;
+      expect(t?.Properties.TimeToLiveSpecification).toEqual(expiry ? { AttributeName: expiry, Enabled: true } : undefined);
     }
+    expect(TABLES.accounts.retain).toBe(true);
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { TableName: 'faascape-test-records', TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { TableName: 'faascape-test-sessions', TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
+  });
+
+  it('retains and deletion-protects every table in prod, the disposable sessions table included', () => {
+    const stack = new Stack(new App({ outdir: outdir() }), 'Prod');
+    new PlatformTables(stack, 'Tables', { namePrefix: 'faascape-prod-', destroyable: false });
+    const prod = Object.values(Template.fromStack(stack).toJSON().Resources as Resources).filter((r) => r.Type === 'AWS::DynamoDB::GlobalTable');
+    expect(prod).toHaveLength(Object.keys(TABLES).length);
+    for (const t of prod) {
+      expect(t.DeletionPolicy).toBe('Retain');
+      expect(t.Properties.Replicas).toEqual([expect.objectContaining({ DeletionProtectionEnabled: true })]);
+    }
   });
 
   it('closes months at 02:00 UTC on the 1st and sweeps pending usage every 5 minutes', () => {
@@ -111,9 +130,9 @@ describe('the CDK stack', () => {
 
   it('serves the local routes through an HTTP API with access logs and throttling, and outputs its URL', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
-    expect(routes).toEqual(['ANY /v1/features', 'ANY /v1/features/{slug}', 'ANY /v1/features/{slug}/{proxy+}', 'ANY /v1/usage', 'GET /v1/health']);
+    expect(routes).toEqual(['ANY /console/api/{proxy+}', 'ANY /v1/features', 'ANY /v1/features/{slug}', 'ANY /v1/features/{slug}/{proxy+}', 'ANY /v1/usage', 'GET /v1/health']);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }), DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 1000 }) });
-    expect(Object.keys(template.toJSON().Outputs)).toEqual([expect.stringMatching(/^ApiUrl/)]);
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual([expect.stringMatching(/^ApiUrl/), 'ConsoleUrl']);
   });
 
   it('runs cdk-nag for real: an unacknowledged finding fails the synth', () => {

@@ -5,6 +5,7 @@ import { LOCAL_TABLE_PREFIX, stagePrefix, tableNames, type TableNames } from '..
 import { dataDirOf } from '../local/config.ts';
 import { openStore } from '../local/embedded-store.ts';
 import { ClientStore } from '../keys/client-store.ts';
+import { AccountStore } from '../console/account-store.ts';
 import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
 import { readPolicy } from '../statements/policy.ts';
 import { StatementStore } from '../statements/statement-store.ts';
@@ -12,6 +13,7 @@ import { StatementsJob } from '../statements/statements-job.ts';
 
 export interface CliContext {
   clients: ClientStore;
+  accounts: AccountStore;
   usage: DynamoUsageLog;
   statements: StatementsJob;
   close(): Promise<void>;
@@ -40,6 +42,7 @@ export async function openContext(env: NodeJS.ProcessEnv, stage?: string): Promi
   const usage = new DynamoUsageLog(db, tables);
   return {
     clients: new ClientStore(db, tables),
+    accounts: new AccountStore(db, tables),
     usage,
     statements: new StatementsJob({ usage, store: new StatementStore(db, tables), policy: readPolicy(env), progress: (l) => console.error(`faascape ${l}`) }),
     close: async () => {

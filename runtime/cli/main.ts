@@ -4,7 +4,9 @@ import type { Statement } from '../../shared/statement.ts';
 import { partyView, statementCsv, type Party } from '../statements/csv.ts';
 import { StatementError } from '../statements/statements-job.ts';
 import { PolicyError } from '../statements/policy.ts';
-import { formatMicros } from '../../shared/money.ts';
+import { formatMicros, MoneyError, parseDecimalMicros, toSafeNumber } from '../../shared/money.ts';
+import { AccountError, checkLink, isRole, normalizeEmail, ROLES } from '../../shared/accounts.ts';
+import { AccountExistsError } from '../console/account-store.ts';
 import { isMonth, monthOf } from '../../shared/month.ts';
 import { usageRows } from '../../shared/usage.ts';
 import { NotFoundError } from '../keys/client-store.ts';
@@ -19,6 +21,17 @@ function month(value: string): string {
 function positiveInt(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a positive integer');
   return Number(value);
+}
+
+function spendCap(value: string): number | null {
+  if (value === 'none') return null;
+  try {
+    const micros = toSafeNumber(parseDecimalMicros(value));
+    if (micros > 0) return micros;
+  } catch (e) {
+    if (!(e instanceof MoneyError)) throw e;
+  }
+  throw new InvalidArgumentError('expected an amount in euros such as 50.00, or "none"');
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).toISOString());
@@ -91,8 +104,15 @@ clients
       if (opts.json) return printJson(list);
       console.log(
         table(
-          list.map((c) => ({ clientId: c.clientId, created: iso(c.createdAt), rps: c.limits.rps ?? '-', burst: c.limits.burst ?? '-', monthlyQuota: c.limits.monthlyQuota ?? '-' })),
-          ['clientId', 'created', 'rps', 'burst', 'monthlyQuota'],
+          list.map((c) => ({
+            clientId: c.clientId,
+            created: iso(c.createdAt),
+            rps: c.limits.rps ?? '-',
+            burst: c.limits.burst ?? '-',
+            monthlyQuota: c.limits.monthlyQuota ?? '-',
+            spendCap: c.limits.monthlySpendCapMicros === undefined ? '-' : formatMicros(c.limits.monthlySpendCapMicros),
+          })),
+          ['clientId', 'created', 'rps', 'burst', 'monthlyQuota', 'spendCap'],
         ),
       );
     }),
@@ -103,17 +123,79 @@ clients
   .option('--rps <n>', 'sustained requests per second', positiveInt)
   .option('--burst <n>', 'requests allowed in a burst above --rps (default: rps)', positiveInt)
   .option('--monthly-quota <n>', 'calls per UTC month', positiveInt)
+  .option('--spend-cap <eur>', 'monthly spend cap in euros, e.g. 50.00, or "none" (default: keep the current cap, which the client may set in the console)', spendCap)
   .option('--json', 'print JSON')
   .action(
-    withContext(async (ctx, clientId: string, opts: { rps?: number; burst?: number; monthlyQuota?: number; json?: boolean }) => {
+    withContext(async (ctx, clientId: string, opts: { rps?: number; burst?: number; monthlyQuota?: number; spendCap?: number | null; json?: boolean }) => {
+      const current = (await ctx.clients.getClient(clientId))?.limits.monthlySpendCapMicros;
+      const cap = opts.spendCap === undefined ? current : (opts.spendCap ?? undefined);
       const limits = {
         ...(opts.rps !== undefined ? { rps: opts.rps } : {}),
         ...(opts.burst !== undefined ? { burst: opts.burst } : {}),
         ...(opts.monthlyQuota !== undefined ? { monthlyQuota: opts.monthlyQuota } : {}),
+        ...(cap !== undefined ? { monthlySpendCapMicros: cap } : {}),
       };
       const client = await ctx.clients.setLimits(clientId, limits);
       if (opts.json) return printJson(client);
       console.log(`limits of ${client.clientId}: ${JSON.stringify(client.limits)} (applied by the gateway within a second)`);
+    }),
+  );
+
+const accounts = program.command('accounts').description('console accounts: each has one role (client, developer or finance)');
+
+function signInLink(base: string, token: string): string {
+  return `${base.replace(/\/+$/, '')}/#/welcome/${token}`;
+}
+
+const consoleUrlOption = () =>
+  new Option('--url <consoleUrl>', 'the console address the link points to (in AWS: the stack output ConsoleUrl)').env('FAASCAPE_CONSOLE_URL').default(`http://127.0.0.1:${process.env.PORT ?? '3000'}`);
+
+accounts
+  .command('create')
+  .description('create an account and print a one-time sign-in link (valid 7 days) where its owner sets a password')
+  .requiredOption('--email <email>', "the account's e-mail address (its sign-in name)")
+  .addOption(new Option('--role <role>', 'what the account may see').choices([...ROLES]).makeOptionMandatory())
+  .option('--client <clientId>', 'for --role client: the client whose usage, invoices and keys it manages')
+  .option('--developer <developerId>', 'for --role developer: the developer id in feature manifests')
+  .addOption(consoleUrlOption())
+  .option('--json', 'print {"email","role","clientId?","developerId?","signInLink","expiresAt"}')
+  .action(
+    withContext(async (ctx, opts: { email: string; role: string; client?: string; developer?: string; url: string; json?: boolean }) => {
+      if (!isRole(opts.role)) throw new AccountError(`--role must be one of ${ROLES.join(', ')}`);
+      const link = checkLink(opts.role, { clientId: opts.client, developerId: opts.developer });
+      if (link.clientId) await ctx.clients.ensureClient(link.clientId);
+      const account = await ctx.accounts.create({ email: normalizeEmail(opts.email), role: opts.role, ...link });
+      const { token, expiresAt } = await ctx.accounts.issueSignInToken(account.email);
+      const url = signInLink(opts.url, token);
+      if (opts.json) return printJson({ email: account.email, role: account.role, ...link, signInLink: url, expiresAt: iso(expiresAt) });
+      console.log(`account: ${account.email} (${account.role}${link.clientId ? ` of client ${link.clientId}` : link.developerId ? ` ${link.developerId}` : ''})\nsign-in link (works once, until ${iso(expiresAt)}):\n  ${url}\n\nSend it to its owner over a channel you trust: whoever opens it first sets the password.`);
+    }),
+  );
+accounts
+  .command('link')
+  .description('print a new one-time sign-in link for an existing account (a forgotten password)')
+  .requiredOption('--email <email>', "the account's e-mail address")
+  .addOption(consoleUrlOption())
+  .option('--json', 'print {"email","signInLink","expiresAt"}')
+  .action(
+    withContext(async (ctx, opts: { email: string; url: string; json?: boolean }) => {
+      const email = normalizeEmail(opts.email);
+      if (!(await ctx.accounts.get(email))) throw new AccountError(`no account for ${email}`);
+      const { token, expiresAt } = await ctx.accounts.issueSignInToken(email);
+      const url = signInLink(opts.url, token);
+      if (opts.json) return printJson({ email, signInLink: url, expiresAt: iso(expiresAt) });
+      console.log(`sign-in link for ${email} (works once, until ${iso(expiresAt)}):\n  ${url}`);
+    }),
+  );
+accounts
+  .command('list')
+  .description('list accounts (never passwords)')
+  .option('--json', 'print JSON')
+  .action(
+    withContext(async (ctx, opts: { json?: boolean }) => {
+      const list = await ctx.accounts.list();
+      if (opts.json) return printJson(list);
+      console.log(table(list.map((a) => ({ email: a.email, role: a.role, of: a.clientId ?? a.developerId ?? '', created: iso(a.createdAt) })), ['email', 'role', 'of', 'created']));
     }),
   );
 
@@ -236,7 +318,7 @@ for (const c of [...leaves(program), usage]) {
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  const known = e instanceof NotFoundError || e instanceof RangeError || e instanceof StatementError || e instanceof PolicyError || e instanceof InvalidArgumentError;
+  const known = e instanceof NotFoundError || e instanceof RangeError || e instanceof StatementError || e instanceof PolicyError || e instanceof InvalidArgumentError || e instanceof AccountError || e instanceof AccountExistsError;
   const message = known ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   console.error(`faascape: ${message}`);
   process.exitCode = 1;

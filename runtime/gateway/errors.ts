@@ -1,4 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { formatMicros } from '../../shared/money.ts';
 
 /**
  * A platform error: what the client is told (status, stable code, message) and nothing else.
@@ -30,6 +31,8 @@ export const errors = {
   rateLimited: (retryAfterS: number) =>
     new PlatformError(429, 'rate_limited', `Too many requests; retry after ${retryAfterS} s.`, { 'retry-after': String(retryAfterS) }),
   quotaExceeded: (quota: number) => new PlatformError(429, 'quota_exceeded', `The monthly quota of ${quota} calls is used up.`),
+  spendCapReached: (capMicros: number) =>
+    new PlatformError(429, 'spend_cap_reached', `The monthly spend cap of ${formatMicros(capMicros)} EUR is reached; raise it in the console or wait for next month.`),
   featureError: () => new PlatformError(502, 'feature_error', 'The feature failed or returned an invalid response.'),
   featureTimeout: (timeoutMs: number) => new PlatformError(504, 'feature_timeout', `The feature did not answer within ${timeoutMs} ms.`),
   unavailable: (cause?: unknown) =>

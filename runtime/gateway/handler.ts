@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { formatMicros } from '../../shared/money.ts';
+import { lineAmountMicros } from '../../shared/price.ts';
 import { isMonth, monthOf } from '../../shared/month.ts';
 import type { FeatureSpec } from '../../shared/manifest.ts';
 import { billedMsOf, canonicalAuthors, isBillable, UNKNOWN_CLIENT, usageRows, type Outcome, type UsageRecord } from '../../shared/usage.ts';
@@ -11,7 +12,7 @@ import { Authenticator, takeCredentials, TtlCache, type AccessStore, type Caller
 import { errorResponse, errors, jsonResponse, MAX_PAYLOAD_BYTES, PlatformError } from './errors.ts';
 import { interpretResult } from './feature-result.ts';
 import type { FeatureCatalog, InvokeOutcome, Invoker } from './invoker.ts';
-import { QuotaCounter, RateLimiter } from './limits.ts';
+import { QuotaCounter, RateLimiter, SpendCounter } from './limits.ts';
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -42,6 +43,8 @@ export interface GatewayDeps {
   /** how long a key or limit lookup is trusted; a revoked key stops within this */
   cacheTtlMs?: number;
   health?: () => Record<string, unknown>;
+  /** how often a client's spending is re-read from the aggregates (other processes' calls) */
+  spendRefreshMs?: number;
 }
 
 /** Header a trusted front (the local server) sets with the true body size when it cut the body. */
@@ -63,6 +66,10 @@ export function createGateway(deps: GatewayDeps) {
     const aggs = await deps.usage.clientAggregates(clientId, month);
     return aggs.reduce((n, a) => n + a.calls, 0);
   });
+  const spend = new SpendCounter(async (clientId, month) => {
+    const rows = usageRows(await deps.usage.clientAggregates(clientId, month));
+    return rows.reduce((s, r) => s + BigInt(r.amountMicros), 0n);
+  }, deps.spendRefreshMs);
 
   const authenticate: MiddlewareObj<Event, Result, Error, GatewayContext> = {
     name: 'authenticate',
@@ -103,6 +110,7 @@ export function createGateway(deps: GatewayDeps) {
       const limits = await limitsCache.get(caller.clientId, now, () => deps.access.getLimits(caller.clientId));
       rate.take(caller.clientId, limits, now);
       await quota.admit(caller.clientId, monthOf(now), limits.monthlyQuota);
+      await spend.admit(caller.clientId, monthOf(now), limits.monthlySpendCapMicros, now);
     },
   };
 
@@ -113,6 +121,7 @@ export function createGateway(deps: GatewayDeps) {
       const record = context.record;
       if (!record || !response) return;
       await deps.meter.record(record);
+      if (record.billable) spend.add(record.clientId, monthOf(record.startedAt), lineAmountMicros(record.price, 1, record.billedMs * record.memoryMb));
       response.headers = { ...response.headers, 'faascape-invocation-id': record.invocationId };
     },
   };

@@ -52,3 +52,45 @@ export class QuotaCounter {
     counter.n += 1;
   }
 }
+
+/**
+ * Spending per client per month, for spend caps. Loaded from the aggregates (which price every
+ * line exactly as the invoice will) and refreshed every `refreshMs`, so the other gateway
+ * processes' calls are seen within that time; between loads this process adds its own calls.
+ * A cap can therefore be passed by what other processes served in the last `refreshMs`.
+ */
+export class SpendCounter {
+  private readonly spent = new Map<string, { micros: bigint; loadedAt: number; load: Promise<unknown> }>();
+  constructor(
+    private readonly load: (clientId: string, month: string) => Promise<bigint>,
+    private readonly refreshMs = 5_000,
+  ) {}
+
+  async admit(clientId: string, month: string, capMicros: number | undefined, now: number): Promise<void> {
+    if (capMicros === undefined) return;
+    const key = `${clientId}#${month}`;
+    let entry = this.spent.get(key);
+    if (!entry || now - entry.loadedAt > this.refreshMs) {
+      const fresh = { micros: entry?.micros ?? 0n, loadedAt: now, load: Promise.resolve() as Promise<unknown> };
+      fresh.load = this.load(clientId, month).then(
+        (micros) => {
+          fresh.micros = micros;
+        },
+        (e: unknown) => {
+          this.spent.delete(key);
+          throw errors.unavailable(e);
+        },
+      );
+      this.spent.set(key, fresh);
+      entry = fresh;
+    }
+    await entry.load;
+    if (entry.micros >= BigInt(capMicros)) throw errors.spendCapReached(capMicros);
+  }
+
+  /** A served call's price, counted at once so the next call sees it. */
+  add(clientId: string, month: string, micros: bigint): void {
+    const entry = this.spent.get(`${clientId}#${month}`);
+    if (entry) entry.micros += micros;
+  }
+}

@@ -11,6 +11,8 @@ export interface ClientLimits {
   burst?: number;
   /** invocations per UTC month; absent = unlimited */
   monthlyQuota?: number;
+  /** spending per UTC month in micro-euros; calls are refused once it is reached; absent = none */
+  monthlySpendCapMicros?: number;
 }
 
 export interface Client {
@@ -114,6 +116,21 @@ export class ClientStore {
   async listClients(): Promise<Client[]> {
     const items = (await scanAll(this.db, { TableName: this.tables.clients })) as unknown as Client[];
     return items.sort((a, b) => (a.clientId < b.clientId ? -1 : 1));
+  }
+
+  /** Sets (or, with null, removes) the monthly spend cap, leaving the other limits as they are. */
+  async setSpendCap(clientId: string, capMicros: number | null): Promise<Client> {
+    await this.ensureClient(clientId);
+    const res = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tables.clients,
+        Key: { clientId },
+        UpdateExpression: capMicros === null ? 'REMOVE limits.monthlySpendCapMicros' : 'SET limits.monthlySpendCapMicros = :c',
+        ...(capMicros === null ? {} : { ExpressionAttributeValues: { ':c': capMicros } }),
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return res.Attributes as Client;
   }
 
   async setLimits(clientId: string, limits: ClientLimits): Promise<Client> {

@@ -15,12 +15,17 @@ import { ensureTables } from '../store/ensure-tables.ts';
 import { LOCAL_TABLE_PREFIX, tableNames, type TableNames } from '../store/tables.ts';
 import type { PlatformConfig } from './config.ts';
 import { StoreProcess } from './embedded-store.ts';
-import { createHttpServer } from './http-server.ts';
+import { createHttpServer, type EventHandler } from './http-server.ts';
 import { catalogOf, loadFeatures, type LoadedFeature } from './load-features.ts';
 import { WorkerPool } from './worker-pool.ts';
 import { MonthlyScheduler } from './scheduler.ts';
 import { StatementStore } from '../statements/statement-store.ts';
 import { StatementsJob } from '../statements/statements-job.ts';
+import { AccountStore } from '../console/account-store.ts';
+import { CONSOLE_API_PREFIX } from '../console/api-types.ts';
+import { createConsoleApi } from '../console/handler.ts';
+import { buildConsole } from '../console/web/build.ts';
+import { staticSite } from './static-site.ts';
 
 
 
@@ -49,10 +54,13 @@ export interface StartOptions {
   logger: Logger;
   /** progress lines for a person watching the start */
   progress?: (line: string) => void;
+  /** the platform's time (tests move it across a month end); default Date.now */
+  clock?: () => number;
 }
 
 export async function startPlatform(config: PlatformConfig, opts: StartOptions): Promise<Platform> {
   const progress = opts.progress ?? (() => {});
+  const clock = opts.clock ?? Date.now;
   mkdirSync(config.dataDir, { recursive: true });
 
   const store = new StoreProcess(config.dataDir);
@@ -90,21 +98,51 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
     pseudonymSecret: platformSecret(config.dataDir),
     logger: opts.logger,
     health: () => ({ meter: meter.stats() }),
+    clock,
   });
 
   const statements = new StatementsJob({
     usage: new DynamoUsageLog(jobsDb, tables),
     store: new StatementStore(jobsDb, tables),
     policy: config.policy,
+    clock,
     progress: (l) => progress(`statements: ${l}`),
   });
   const scheduler = new MonthlyScheduler(statements, opts.logger);
   if (config.scheduleCloses !== false) scheduler.start();
 
-  const server: Server = createHttpServer(gateway, (e) => opts.logger.error('request failed', { error: String(e) }));
+  const consoleDir = join(config.dataDir, 'console');
+  const built = await buildConsole(consoleDir);
+  progress(`console: ${built.files.length} file(s), ${(built.jsGzipBytes / 1024).toFixed(1)} KB of JavaScript gzipped`);
+  const site = staticSite(consoleDir);
+  const jobsUsage = new DynamoUsageLog(jobsDb, tables);
+  const consoleApi = createConsoleApi({
+    accounts: new AccountStore(db, tables, clock),
+    clients,
+    usage: jobsUsage,
+    statements,
+    statementStore: new StatementStore(jobsDb, tables),
+    features: catalogOf(features),
+    settled: () => meter.settled(2_000),
+    clock,
+    logger: opts.logger,
+  });
+  // One origin for pages, console API and features, as CloudFront gives in AWS.
+  const front: EventHandler = async (event, context) => {
+    const path = event.rawPath;
+    if (path === CONSOLE_API_PREFIX || path.startsWith(`${CONSOLE_API_PREFIX}/`)) return consoleApi(event, context);
+    if (!path.startsWith('/v1/')) {
+      const page = site(event.requestContext.http.method.toUpperCase(), path);
+      if (page) return page;
+    }
+    return gateway(event, context);
+  };
+
+  const server: Server = createHttpServer(front, (e) => opts.logger.error('request failed', { error: String(e) }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
+    // A burst of thousands of new connections must queue, not be reset (node's default is 511).
+    server.listen({ port: config.port, host: config.host, backlog: 4096 }, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -8,12 +8,15 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { monthOf } from '../../shared/month.ts';
+import { assertDay, clientDays, featureDays, type ClientDay, type FeatureDay } from '../../shared/day-stats.ts';
+import { LATENCY_BUCKETS } from '../../shared/latency.ts';
+import { monthOf, monthStart } from '../../shared/month.ts';
 import { priceKey, type UnitPrice } from '../../shared/price.ts';
 import {
   aggregateRecords,
   authorsKey,
   batchId,
+  cmp,
   lineKey,
   type AuthorShare,
   mergeBatches,
@@ -61,6 +64,24 @@ const RECORD_RETENTION_S = 400 * 24 * 3600;
 
 function usageSk(agg: UsageAggregate): string {
   return `U#${agg.month}#${agg.featureId}#${priceKey(agg.price)}#${authorsKey(agg.authors)}`;
+}
+
+/**
+ * Per-day stats live in the usage table beside the aggregates, without `month` (the byMonth index
+ * stays usage lines only) or `rejectedMonth`: a feature's days under pk `F#<featureId>` (no client
+ * id can start with `F#`: CLIENT_ID is lowercase), sk `D#<day>`; a client's under its own pk, sk
+ * `D#<day>#<featureId>` (apart from the `U#` and `R#` items its other reads select).
+ */
+const FEATURE_DAY_COUNTERS = ['calls', 'okCalls', 'errors', 'timeouts'] as const satisfies readonly (keyof FeatureDay)[];
+const CLIENT_DAY_COUNTERS = ['calls', 'billableCalls'] as const satisfies readonly (keyof ClientDay)[];
+
+function featureDayPk(featureId: string): string {
+  return `F#${featureId}`;
+}
+
+/** The latency histogram as one number per bucket, `h<i>`, so that ADD can count into it. */
+function histogramAttr(bucket: number): string {
+  return `h${bucket}`;
 }
 
 /** Aggregates remember, per writer, the last batch they absorbed: `w_<writerId>`. */
@@ -113,6 +134,8 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
       perMonth.set(month, (perMonth.get(month) ?? 0) + 1);
     }
     for (const [month, calls] of perMonth) writes.push(() => this.addMonthCalls(unit, month, calls));
+    for (const day of featureDays(unit.records).values()) writes.push(() => this.addFeatureDay(unit, day));
+    for (const day of clientDays(unit.records).values()) writes.push(() => this.addClientDay(unit, day));
     await runLimited(writes, APPLY_CONCURRENCY);
   }
 
@@ -186,6 +209,80 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
         }),
       ),
     );
+  }
+
+  /** Adds a unit's stats of one feature on one day, once per (writer, seq) like the aggregates. */
+  private addFeatureDay(batch: UsageBatch, day: FeatureDay): Promise<void> {
+    const adds: Record<string, number> = {};
+    for (const c of FEATURE_DAY_COUNTERS) adds[c] = day[c];
+    // Empty buckets are left out: a missing h<i> reads as 0.
+    day.latency.forEach((n, i) => {
+      if (n > 0) adds[histogramAttr(i)] = n;
+    });
+    return this.addDayItem(batch, { pk: featureDayPk(day.featureId), sk: `D#${day.day}` }, { featureId: day.featureId, day: day.day }, adds);
+  }
+
+  private addClientDay(batch: UsageBatch, day: ClientDay): Promise<void> {
+    const adds: Record<string, number> = {};
+    for (const c of CLIENT_DAY_COUNTERS) adds[c] = day[c];
+    return this.addDayItem(
+      batch,
+      { pk: day.clientId, sk: `D#${day.day}#${day.featureId}` },
+      { clientId: day.clientId, featureId: day.featureId, day: day.day },
+      adds,
+    );
+  }
+
+  /** SET the item's identity and ADD its counters, once per (writer, seq): the aggregates' rule. */
+  private addDayItem(batch: UsageBatch, key: { pk: string; sk: string }, sets: Record<string, string>, adds: Record<string, number>): Promise<void> {
+    const names: Record<string, string> = { '#w': writerAttr(batch.writerId) };
+    const values: Record<string, unknown> = { ':seq': batch.seq };
+    const setParts = ['#w = :seq'];
+    for (const [k, v] of Object.entries(sets)) {
+      names[`#${k}`] = k;
+      values[`:${k}`] = v;
+      setParts.push(`#${k} = :${k}`);
+    }
+    const addParts: string[] = [];
+    for (const [k, v] of Object.entries(adds)) {
+      names[`#${k}`] = k;
+      values[`:${k}`] = v;
+      addParts.push(`#${k} :${k}`);
+    }
+    return ignoreAlreadyApplied(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.usage,
+          Key: key,
+          UpdateExpression: `SET ${setParts.join(', ')} ADD ${addParts.join(', ')}`,
+          ConditionExpression: 'attribute_not_exists(#w) OR #w < :seq',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  async featureDays(featureId: string, fromDay: string, toDay: string): Promise<FeatureDay[]> {
+    assertDay(fromDay);
+    assertDay(toDay);
+    if (fromDay > toDay) return [];
+    const items = await queryAll(this.db, {
+      TableName: this.tables.usage,
+      KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':p': featureDayPk(featureId), ':from': `D#${fromDay}`, ':to': `D#${toDay}` },
+    });
+    return items.map(toFeatureDay).sort((a, b) => cmp(a.day, b.day));
+  }
+
+  async clientDays(clientId: string, month: string): Promise<ClientDay[]> {
+    monthStart(month); // throws on anything but YYYY-MM
+    const items = await queryAll(this.db, {
+      TableName: this.tables.usage,
+      KeyConditionExpression: 'pk = :c AND begins_with(sk, :p)',
+      ExpressionAttributeValues: { ':c': clientId, ':p': `D#${month}-` },
+    });
+    return items.map(toClientDay).sort((a, b) => cmp(a.day, b.day) || cmp(a.featureId, b.featureId));
   }
 
   async monthCalls(month: string): Promise<number> {
@@ -263,6 +360,19 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
       .map((i) => ({ clientId: String(i.pk), code: String(i.code), count: Number(i.count) }))
       .sort((a, b) => (a.clientId + a.code < b.clientId + b.code ? -1 : 1));
   }
+}
+
+function toFeatureDay(item: Record<string, unknown>): FeatureDay {
+  const latency = Array.from({ length: LATENCY_BUCKETS }, (_, i) => Number(item[histogramAttr(i)] ?? 0));
+  const day = { featureId: String(item.featureId), day: String(item.day), latency } as FeatureDay;
+  for (const c of FEATURE_DAY_COUNTERS) day[c] = Number(item[c] ?? 0);
+  return day;
+}
+
+function toClientDay(item: Record<string, unknown>): ClientDay {
+  const day = { clientId: String(item.clientId), day: String(item.day), featureId: String(item.featureId) } as ClientDay;
+  for (const c of CLIENT_DAY_COUNTERS) day[c] = Number(item[c] ?? 0);
+  return day;
 }
 
 function toAggregate(item: Record<string, unknown>): UsageAggregate {

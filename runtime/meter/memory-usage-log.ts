@@ -1,5 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  addClientDay,
+  addFeatureDay,
+  assertDay,
+  clientDayKey,
+  clientDays,
+  emptyFeatureDay,
+  featureDayKey,
+  featureDays,
+  type ClientDay,
+  type FeatureDay,
+} from '../../shared/day-stats.ts';
+import { monthStart } from '../../shared/month.ts';
+import {
   aggregateKey,
   aggregateRecords,
   batchId,
@@ -30,7 +43,7 @@ interface Fault {
   /**
    * 'before': the call fails and changes nothing (the request never reached the store).
    * 'after': the call takes full effect, then fails (the response was lost).
-   * a number: apply writes the record groups and the first `n` aggregate/rejection updates,
+   * a number: apply writes the record groups and the first `n` aggregate/rejection/day updates,
    * settle deletes the first `n` commits, then the call fails, as when an outage hits in the
    * middle of parallel writes.
    */
@@ -45,6 +58,12 @@ interface AggregateItem {
 
 interface RejectionItem {
   rejection: RejectionCount;
+  writers: Map<string, number>;
+}
+
+/** A per-day stats item (feature day or client day) and the last seq of each writer it absorbed. */
+interface DayItem<T> {
+  stats: T;
   writers: Map<string, number>;
 }
 
@@ -86,6 +105,10 @@ export class MemoryUsageLog implements UsageLog, UsageReader {
   private readonly groups = new Map<string, Map<string, UsageRecord[]>>();
   private readonly aggs = new Map<string, AggregateItem>();
   private readonly rejects = new Map<string, RejectionItem>();
+  /** keyed `featureId#day` */
+  private readonly featureDayItems = new Map<string, DayItem<FeatureDay>>();
+  /** keyed `clientId#day#featureId` */
+  private readonly clientDayItems = new Map<string, DayItem<ClientDay>>();
   private readonly faults: Record<UsageLogMethod, Fault[]> = { commit: [], apply: [], settle: [], committed: [] };
   private readonly gates: Partial<Record<UsageLogMethod, Promise<unknown>>> = {};
 
@@ -104,8 +127,9 @@ export class MemoryUsageLog implements UsageLog, UsageReader {
 
   /**
    * The next `times` calls of `apply` write the record groups and only the first `updates`
-   * aggregate and rejection updates of the unit (aggregates first, in `aggregateRecords`
-   * order, then rejections), then fail.
+   * conditional updates of the unit, then fail. Their order: aggregates (in `aggregateRecords`
+   * order), then rejections, then feature days (`featureDays` order), then client days
+   * (`clientDays` order); so `n` ≤ aggregates + rejections never touches a day item.
    */
   failApplyPartially(updates: number, times = 1): this {
     this.faults.apply.push({ remaining: times, mode: updates });
@@ -147,8 +171,9 @@ export class MemoryUsageLog implements UsageLog, UsageReader {
 
   /**
    * Like DynamoUsageLog.apply: the batches are one unit (`mergeBatches`: all records, the highest
-   * seq). Each batch's record groups are put under its own batch id; each aggregate and rejection
-   * counter of the unit is added only if its last seq for the writer is absent or below the unit's.
+   * seq). Each batch's record groups are put under its own batch id; each aggregate, rejection
+   * counter and per-day stats item of the unit is added only if its last seq for the writer is
+   * absent or below the unit's.
    */
   async apply(batches: UsageBatch[]): Promise<void> {
     const fault = await this.enter('apply');
@@ -165,6 +190,8 @@ export class MemoryUsageLog implements UsageLog, UsageReader {
     const updates: (() => void)[] = [];
     for (const agg of aggregateRecords(unit.records).values()) updates.push(() => this.addAggregate(unit, agg));
     for (const r of unit.rejections) updates.push(() => this.addRejection(unit, r));
+    for (const d of featureDays(unit.records).values()) updates.push(() => this.addFeatureDay(unit, d));
+    for (const d of clientDays(unit.records).values()) updates.push(() => this.addClientDay(unit, d));
     const limit = typeof fault?.mode === 'number' ? fault.mode : updates.length;
     for (const update of updates.slice(0, limit)) update();
     this.leave('apply', fault);
@@ -224,7 +251,38 @@ export class MemoryUsageLog implements UsageLog, UsageReader {
       .sort((a, b) => (a.clientId + a.code < b.clientId + b.code ? -1 : 1));
   }
 
+  async featureDays(featureId: string, fromDay: string, toDay: string): Promise<FeatureDay[]> {
+    await this.enter(undefined);
+    assertDay(fromDay);
+    assertDay(toDay);
+    return [...this.featureDayItems.values()]
+      .map((item) => item.stats)
+      .filter((d) => d.featureId === featureId && d.day >= fromDay && d.day <= toDay)
+      .sort((a, b) => cmp(a.day, b.day))
+      .map(clone);
+  }
+
+  async clientDays(clientId: string, month: string): Promise<ClientDay[]> {
+    await this.enter(undefined);
+    monthStart(month); // throws on anything but YYYY-MM
+    return [...this.clientDayItems.values()]
+      .map((item) => item.stats)
+      .filter((d) => d.clientId === clientId && d.day.startsWith(`${month}-`))
+      .sort((a, b) => cmp(a.day, b.day) || cmp(a.featureId, b.featureId))
+      .map(clone);
+  }
+
   // ---- synchronous read helpers for tests (never fail, never held) --------------------------
+
+  /** Every feature day, keyed `featureId#day`, as copies. */
+  featureDayStats(): Map<string, FeatureDay> {
+    return new Map([...this.featureDayItems.entries()].sort(([a], [b]) => cmp(a, b)).map(([k, item]) => [k, clone(item.stats)]));
+  }
+
+  /** Every client day, keyed `clientId#day#featureId`, as copies. */
+  clientDayStats(): Map<string, ClientDay> {
+    return new Map([...this.clientDayItems.entries()].sort(([a], [b]) => cmp(a, b)).map(([k, item]) => [k, clone(item.stats)]));
+  }
 
   /** Every aggregate, keyed by `aggregateKey`, as copies. */
   aggregates(): Map<string, UsageAggregate> {
@@ -297,6 +355,28 @@ export class MemoryUsageLog implements UsageLog, UsageReader {
     }
     item.writers.set(batch.writerId, batch.seq);
     item.rejection.count += r.count;
+  }
+
+  private addFeatureDay(batch: UsageBatch, d: FeatureDay): void {
+    this.addDayItem(this.featureDayItems, featureDayKey(d), batch, () => emptyFeatureDay(d.featureId, d.day), (into) => addFeatureDay(into, d));
+  }
+
+  private addClientDay(batch: UsageBatch, d: ClientDay): void {
+    const zero = (): ClientDay => ({ clientId: d.clientId, day: d.day, featureId: d.featureId, calls: 0, billableCalls: 0 });
+    this.addDayItem(this.clientDayItems, clientDayKey(d), batch, zero, (into) => addClientDay(into, d));
+  }
+
+  /** The aggregates' rule: add only if the item's last seq for the writer is absent or lower. */
+  private addDayItem<T>(items: Map<string, DayItem<T>>, key: string, batch: UsageBatch, zero: () => T, add: (into: T) => void): void {
+    let item = items.get(key);
+    const last = item?.writers.get(batch.writerId);
+    if (!this.opts.unconditional && last !== undefined && !(last < batch.seq)) return;
+    if (!item) {
+      item = { stats: zero(), writers: new Map() };
+      items.set(key, item);
+    }
+    item.writers.set(batch.writerId, batch.seq);
+    add(item.stats);
   }
 
   /** Counts the call, waits for its gate and latency, and throws or returns the fault to apply. */

@@ -1,10 +1,11 @@
+import type { ClientDay, FeatureDay } from '../../shared/day-stats.ts';
 import type { UsageAggregate, UsageBatch, UsageRecord } from '../../shared/usage.ts';
 
 /**
  * The usage store as the meter sees it. A batch moves through three idempotent steps:
  * `commit` makes it durable as one item (the client may then get its response), `apply` writes
- * the record groups and adds the batch to the aggregates (each aggregate accepts a writer's
- * batches in seq order, once), and `settle` forgets the commit. A crash between steps is
+ * the record groups and adds the batch to the aggregates and per-day stats (each such item accepts
+ * a writer's batches in seq order, once), and `settle` forgets the commit. A crash between steps is
  * repaired at start by applying every batch still committed.
  */
 export interface UsageLog {
@@ -30,4 +31,8 @@ export interface UsageReader {
   records(month: string, clientId: string, featureId: string): Promise<UsageRecord[]>;
   /** platform rejections of a month, per client and code */
   rejections(month: string): Promise<{ clientId: string; code: string; count: number }[]>;
+  /** one feature's per-day stats for days fromDay..toDay (YYYY-MM-DD, inclusive), oldest first */
+  featureDays(featureId: string, fromDay: string, toDay: string): Promise<FeatureDay[]>;
+  /** one client's per-day, per-feature calls in a month, oldest day first, then by featureId */
+  clientDays(clientId: string, month: string): Promise<ClientDay[]>;
 }

@@ -35,8 +35,10 @@ export const TABLES = {
     retain: true,
   },
   /**
-   * Per-month aggregates. pk = clientId; sk = `U#month#feature#priceKey` for usage lines and
-   * `R#month#code` for rejection counters. The byMonth index holds usage lines only (sparse:
+   * Per-month aggregates. pk = clientId; sk = `U#month#feature#priceKey` for usage lines,
+   * `R#month#code` for rejection counters and `D#day#feature` for the client's calls per day.
+   * Per-day feature figures (calls, errors, latency histogram buckets h0..hN) are under pk
+   * `F#feature`, sk `D#day`; the calls per month under pk `~months`. The byMonth index holds usage lines only (sparse:
    * only they carry `month`), so a statement reads one month's lines without scanning.
    */
   usage: {
@@ -64,6 +66,14 @@ export const TABLES = {
    * `basis#NNNN` chunks: the aggregates the statement billed, so late usage can be told apart.
    */
   statements: { id: 'statements', partitionKey: { name: 'month', type: 'S' }, sortKey: { name: 'sk', type: 'S' }, retain: true },
+  /** Console accounts, one per e-mail address: role, linked client or developer id, password hash. */
+  accounts: { id: 'accounts', partitionKey: { name: 'email', type: 'S' }, retain: true },
+  /**
+   * Short-lived console state, keyed by a hash so a leaked table never yields a usable secret:
+   * `S#<sha256(session id)>` sessions, `T#<sha256(token)>` one-time sign-in links and
+   * `L#<email>` failed sign-in counters. Everything expires (expiresAt, checked in code too).
+   */
+  sessions: { id: 'sessions', partitionKey: { name: 'id', type: 'S' }, expiryAttribute: 'expiresAt', retain: false },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableId = keyof typeof TABLES;

@@ -1,0 +1,261 @@
+import { CfnOutput, DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import type { CfnResource } from 'aws-cdk-lib';
+import { HttpMethod, type HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  AllowedMethods,
+  CachePolicy,
+  Distribution,
+  Function as CloudFrontFunction,
+  FunctionCode,
+  FunctionEventType,
+  FunctionRuntime,
+  HeadersFrameOption,
+  HeadersReferrerPolicy,
+  HttpVersion,
+  OriginProtocolPolicy,
+  OriginRequestPolicy,
+  OriginSslPolicy,
+  PriceClass,
+  ResponseHeadersPolicy,
+  ViewerProtocolPolicy,
+  type BehaviorOptions,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+import type { TableId } from '../runtime/store/tables.ts';
+import { HouseFunction, REPO_ROOT } from './house-function.ts';
+import { tableEnvironment } from './table-access.ts';
+
+/** The console's API routes, on the same HTTP API as the gateway. */
+export const CONSOLE_ROUTE = '/console/api/{proxy+}';
+
+/**
+ * Content-Security-Policy of the console pages: scripts and everything else from the site itself
+ * only (the build emits no inline script); uPlot sets inline styles, hence 'unsafe-inline' for
+ * styles alone.
+ */
+export const CONSOLE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * CloudFront replaces the Host header with the API's own domain (API Gateway routes on it); the
+ * console builds absolute URLs (the ready-to-copy invoke URL of a feature) from x-forwarded-host.
+ */
+const FORWARD_HOST = `function handler(event) {
+  var request = event.request;
+  request.headers['x-forwarded-host'] = { value: request.headers.host.value };
+  return request;
+}`;
+
+export interface PlatformConsoleProps {
+  api: HttpApi;
+  tables: Record<TableId, TableV2>;
+  /** the statement policy (developer share, minimum payout): finance closes months from the console */
+  policyEnv: Record<string, string>;
+  /** esbuild defines of the bundle: the feature catalogue, as for the gateway */
+  define: Record<string, string>;
+  /** the built web app: index.html and its assets */
+  siteDir: string;
+  /** dev stages: buckets go with the stack; prod keeps them */
+  destroyable: boolean;
+}
+
+/**
+ * The web console: its API Lambda behind `ANY /console/api/{proxy+}` on the platform's HTTP API,
+ * the static app in a private bucket, and one CloudFront distribution that serves both (and the
+ * public `/v1/*` API) on a single origin, so the SameSite=Strict session cookie just works.
+ */
+export class PlatformConsole extends Construct {
+  readonly handler: HouseFunction;
+  readonly bucket: Bucket;
+  readonly logs: Bucket;
+  readonly distribution: Distribution;
+
+  constructor(scope: Construct, id: string, props: PlatformConsoleProps) {
+    super(scope, id);
+    const { tables } = props;
+
+    this.handler = new HouseFunction(this, 'Api', {
+      entry: `${REPO_ROOT}runtime/aws/console-lambda.ts`,
+      description: 'Faascape console API: sign-in, client, developer and finance pages',
+      // Finance previews and closes a month within one request: one full vCPU for it.
+      memorySize: 1769,
+      timeout: Duration.seconds(29),
+      environment: {
+        ...tableEnvironment(tables, ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements']),
+        ...props.policyEnv,
+      },
+      define: props.define,
+    });
+    // Least privilege: the console manages accounts, sessions, clients (spend caps) and keys; reads
+    // usage and the usage log; stores statements when finance closes a month. It never writes
+    // usage or records (the gateway, the spool drain and the statements job do).
+    tables.accounts.grantReadWriteData(this.handler);
+    tables.sessions.grantReadWriteData(this.handler);
+    tables.clients.grantReadWriteData(this.handler);
+    tables.keys.grantReadWriteData(this.handler);
+    tables.usage.grantReadData(this.handler);
+    tables.records.grantReadData(this.handler);
+    tables.statements.grantReadWriteData(this.handler);
+    this.handler.acknowledgeIndexGrant(tables.keys);
+    this.handler.acknowledgeIndexGrant(tables.usage);
+
+    for (const route of props.api.addRoutes({ path: CONSOLE_ROUTE, methods: [HttpMethod.ANY], integration: new HttpLambdaIntegration('Console', this.handler) })) {
+      Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'Console sessions are verified by the console Lambda (HttpOnly SameSite=Strict cookie, CSRF token, role per route).' });
+    }
+
+    // Access logs of the distribution and of the site bucket. CloudFront standard logging writes
+    // with ACLs, so this bucket (only this one) keeps object-writer ownership.
+    this.logs = new Bucket(this, 'Logs', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.OBJECT_WRITER,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy: props.destroyable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      autoDeleteObjects: props.destroyable,
+    });
+    Validations.of(this.logs).acknowledge({ id: 'AwsSolutions-S1', reason: 'This is the access-log bucket itself; logging it into itself would loop.' });
+
+    this.bucket = new Bucket(this, 'Site', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      serverAccessLogsBucket: this.logs,
+      serverAccessLogsPrefix: 's3-site/',
+      removalPolicy: props.destroyable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      autoDeleteObjects: props.destroyable,
+    });
+
+    const headers = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: 'Faascape console: CSP, HSTS, no framing, no sniffing, same-origin referrer',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: { contentSecurityPolicy: CONSOLE_CSP, override: true },
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+        // Not no-referrer: that would send `Origin: null` on the console's own POSTs.
+        referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.SAME_ORIGIN, override: true },
+      },
+    });
+
+    const apiOrigin = new HttpOrigin(Fn.select(2, Fn.split('/', props.api.apiEndpoint)), {
+      protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+      originSslProtocols: [OriginSslPolicy.TLS_V1_2],
+      readTimeout: Duration.seconds(30),
+    });
+    const apiBehavior: BehaviorOptions = {
+      origin: apiOrigin,
+      viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+      allowedMethods: AllowedMethods.ALLOW_ALL,
+      cachePolicy: CachePolicy.CACHING_DISABLED,
+      // Every header (x-api-key, Authorization, cookies, CSRF token), query string and cookie, but
+      // the Host: API Gateway routes on its own domain name.
+      originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      compress: false,
+    };
+    const forwardHost = new CloudFrontFunction(this, 'ForwardHost', {
+      comment: 'Passes the viewer Host on as x-forwarded-host',
+      code: FunctionCode.fromInline(FORWARD_HOST),
+      runtime: FunctionRuntime.JS_2_0,
+    });
+
+    this.distribution = new Distribution(this, 'Cdn', {
+      comment: 'Faascape web console and API',
+      defaultRootObject: 'index.html',
+      defaultBehavior: {
+        origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
+        viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+        cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: headers,
+        compress: true,
+      },
+      additionalBehaviors: {
+        '/v1/*': apiBehavior,
+        '/console/api/*': { ...apiBehavior, functionAssociations: [{ function: forwardHost, eventType: FunctionEventType.VIEWER_REQUEST }] },
+      },
+      httpVersion: HttpVersion.HTTP2_AND_3,
+      priceClass: PriceClass.PRICE_CLASS_100,
+      enableLogging: true,
+      logBucket: this.logs,
+      logFilePrefix: 'cloudfront/',
+    });
+    Validations.of(this.distribution).acknowledge(
+      { id: 'AwsSolutions-CFR1', reason: 'SMEs and developers use Faascape from any country: no geographic restriction by design.' },
+      {
+        id: 'AwsSolutions-CFR2',
+        reason: 'No WAF web ACL yet (a fixed monthly cost per stage): the API stage is throttled, sign-in attempts are rate-limited per e-mail by the console, API keys are checked in constant time.',
+      },
+      { id: 'AwsSolutions-CFR4', reason: 'The default *.cloudfront.net certificate pins the minimum viewer TLS to TLSv1; a custom domain with its own certificate (TLSv1.2_2021) lifts it.' },
+    );
+
+    this.deploySite(props.siteDir);
+
+    new CfnOutput(Stack.of(this), 'ConsoleUrl', { value: `https://${this.distribution.distributionDomainName}`, description: 'Faascape web console (and the API under /v1 on the same origin)' });
+  }
+
+  /**
+   * Uploads the built app. The bundles have content-hashed names (app-<hash>.js/.css): cached for a
+   * year, immutable, and never pruned, so a browser still holding the previous index.html finds the
+   * bundles it names. Everything else (index.html, licenses.txt) is revalidated on every load, so a
+   * deploy takes effect at once without a CloudFront invalidation.
+   */
+  private deploySite(siteDir: string): void {
+    // The upload Lambda (CDK's singleton) gets a role of our own: logs to its own group only,
+    // instead of the AWS managed basic-execution policy.
+    const logGroup = new LogGroup(this, 'DeployLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    const role = new Role(this, 'DeployRole', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+
+    const hashed = ['app-*.js', 'app-*.css'];
+    const common = { destinationBucket: this.bucket, prune: false, role, logGroup, memoryLimit: 512 };
+    const bundles = new BucketDeployment(this, 'DeployBundles', {
+      ...common,
+      sources: [Source.asset(siteDir, { exclude: ['*', ...hashed.map((g) => `!${g}`)] })],
+      cacheControl: [CacheControl.setPublic(), CacheControl.maxAge(Duration.days(365)), CacheControl.immutable()],
+    });
+    const pages = new BucketDeployment(this, 'DeployPages', {
+      ...common,
+      sources: [Source.asset(siteDir, { exclude: hashed })],
+      cacheControl: [CacheControl.noCache()],
+    });
+    // The bundles a new index.html names are in the bucket before it is.
+    pages.node.addDependency(bundles);
+    const stack = Stack.of(this);
+    const bucketId = stack.getLogicalId(this.bucket.node.defaultChild as CfnResource);
+    // The bootstrap asset bucket as cdk-nag spells it: account and region are concrete when the
+    // stack's env is (CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION), pseudo parameters otherwise.
+    const part = (v: string, pseudo: string) => (Token.isUnresolved(v) ? `<${pseudo}>` : v);
+    const qualifier = (stack.synthesizer instanceof DefaultStackSynthesizer ? stack.synthesizer.bootstrapQualifier : undefined) ?? DefaultStackSynthesizer.DEFAULT_QUALIFIER;
+    const assets = `arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-${part(stack.account, 'AWS::AccountId')}-${part(stack.region, 'AWS::Region')}/*`;
+    Validations.of(role).acknowledge(
+      { id: 'AwsSolutions-IAM5[Action::s3:GetObject*]', reason: 'CDK BucketDeployment grant: read the site asset zip and the site objects.' },
+      { id: 'AwsSolutions-IAM5[Action::s3:GetBucket*]', reason: 'CDK BucketDeployment grant on the asset bucket and the site bucket only.' },
+      { id: 'AwsSolutions-IAM5[Action::s3:List*]', reason: 'CDK BucketDeployment grant: list the asset and site buckets to sync (aws s3 sync).' },
+      { id: 'AwsSolutions-IAM5[Action::s3:DeleteObject*]', reason: 'CDK BucketDeployment grant (read-write on the site bucket only); the site deployments do not prune.' },
+      { id: 'AwsSolutions-IAM5[Action::s3:Abort*]', reason: 'CDK BucketDeployment grant: abort its own multipart uploads to the site bucket.' },
+      { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`, reason: 'Every object of the site bucket: the deployment replaces the whole site.' },
+      { id: `AwsSolutions-IAM5[Resource::${assets}]`, reason: "Read of CDK's bootstrap asset bucket, where the site zip is uploaded under a content hash." },
+    );
+    // The upload Lambda itself is a singleton at stack level, shared by every BucketDeployment.
+    const handler = stack.node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
+    if (!handler || !pages.node.tryFindChild('CustomResourceHandler')) throw new Error('BucketDeployment: its upload Lambda was not found');
+    Validations.of(handler).acknowledge({ id: 'AwsSolutions-L1', reason: "CDK's BucketDeployment runs on the Python runtime aws-cdk-lib pins (with its AWS CLI layer); it moves with CDK upgrades." });
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The console API Lambda (`ANY /console/api/{proxy+}`): the same middy handler as the local
+ * platform, over the same tables. Sessions and accounts live in DynamoDB, so any container
+ * serves any signed-in browser; there is no second auth system.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AccountStore } from '../console/account-store.ts';
+import { createConsoleApi } from '../console/handler.ts';
+import { ClientStore } from '../keys/client-store.ts';
+import { jsonLogger } from '../logger.ts';
+import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
+import { readPolicy } from '../statements/policy.ts';
+import { StatementStore } from '../statements/statement-store.ts';
+import { StatementsJob } from '../statements/statements-job.ts';
+import { documentClient } from '../store/dynamo-client.ts';
+import { catalogFromJson, readAwsConfig } from './config.ts';
+
+const config = readAwsConfig(process.env, { tables: ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements'] });
+const logger = jsonLogger((line) => process.stdout.write(line));
+const db = documentClient(new DynamoDBClient({}));
+const usage = new DynamoUsageLog(db, config.tables);
+const statementStore = new StatementStore(db, config.tables);
+
+export const handler = createConsoleApi({
+  accounts: new AccountStore(db, config.tables),
+  clients: new ClientStore(db, config.tables),
+  usage,
+  statements: new StatementsJob({ usage, store: statementStore, policy: readPolicy(process.env), progress: (l) => logger.info(l) }),
+  statementStore,
+  features: catalogFromJson(process.env.FAASCAPE_CATALOG),
+  logger,
+});

@@ -1,0 +1,249 @@
+/**
+ * The console's HTTP API as the browser sees it: every route, its JSON body and its answer.
+ * Shared by the server (runtime/console/) and the web app (runtime/console/web/), so the two
+ * cannot drift. Everything lives under CONSOLE_API_PREFIX on the same origin as the pages.
+ *
+ * Conventions:
+ * - Errors: `{ error: { code, message } }` with a 4xx/5xx status, like the gateway.
+ *   401 `not_signed_in`, 403 `forbidden` (wrong role), 403 `csrf_failed`, 404 `not_found`,
+ *   400 `invalid_request`, 429 `too_many_attempts` (sign-in), 409 `conflict`.
+ * - Sessions: an HttpOnly SameSite=Strict cookie `faascape_session` (Secure over HTTPS).
+ * - CSRF: every POST/PUT/DELETE except sign-in and redeem sends header `x-csrf-token` with the
+ *   `csrfToken` of GET /session.
+ * - Money: integer micro-euros (`...Micros`) plus a formatted decimal string where shown.
+ * - CSV routes answer `text/csv` with a content-disposition attachment file name.
+ */
+export const CONSOLE_API_PREFIX = '/console/api';
+
+export type Role = 'client' | 'developer' | 'finance';
+
+/** GET /session → 200 SessionInfo, or 401 when not signed in */
+export interface SessionInfo {
+  email: string;
+  role: Role;
+  /** set for role 'client' */
+  clientId?: string;
+  /** set for role 'developer' */
+  developerId?: string;
+  csrfToken: string;
+}
+
+/** POST /auth/sign-in  body SignInBody → 200 SessionInfo (+ Set-Cookie) */
+export interface SignInBody {
+  email: string;
+  password: string;
+}
+
+/**
+ * POST /auth/redeem  body RedeemBody → 200 SessionInfo (+ Set-Cookie). Redeems the one-time
+ * sign-in link printed by `faascape accounts create` (`<origin>/#/welcome/<token>`): sets the
+ * account's password (at least 12 characters) and signs in. A token works once, for 7 days.
+ */
+export interface RedeemBody {
+  token: string;
+  password: string;
+}
+
+/** POST /auth/sign-out → 204 */
+
+// ---- catalogue (public, no session needed) ------------------------------------------------
+
+export interface QualitySignals {
+  /** calls that reached the feature in the last 30 days (UTC days, today included) */
+  calls30d: number;
+  /** successful calls / calls over those days; null when no call */
+  successRate: number | null;
+  /** latency percentiles from the per-day histogram buckets: the bucket's upper bound, ms */
+  p50Ms: number | null;
+  p95Ms: number | null;
+}
+
+export interface CatalogueAuthor {
+  id: string;
+  weight: number;
+}
+
+export interface CatalogueFeature {
+  slug: string;
+  name: string;
+  description: string;
+  version: string;
+  tags: string[];
+  authors: CatalogueAuthor[];
+  price: { perCall: string; perGbSecond: string; currency: 'EUR'; perCallMicros: number; perGbSecondMicros: number };
+  memoryMb: number;
+  timeoutMs: number;
+  quality: QualitySignals;
+  /** the manifest's example request, when it has one */
+  example?: { method: string; path: string; query?: string; headers?: Record<string, string>; body?: unknown };
+}
+
+/** GET /catalogue → { features: CatalogueFeature[] } (sorted by slug) */
+export interface CatalogueList {
+  features: CatalogueFeature[];
+}
+
+/**
+ * GET /catalogue/{slug} → CatalogueFeatureDetail. `invokeUrl` is the absolute URL to call
+ * (`<origin>/v1/features/<slug>`), for the ready-to-copy curl and fetch snippets.
+ */
+export interface CatalogueFeatureDetail extends CatalogueFeature {
+  invokeUrl: string;
+  /** per-day calls and latency over the last 30 days, oldest first (days without calls omitted) */
+  days: FeatureDayStat[];
+}
+
+export interface FeatureDayStat {
+  featureId: string;
+  /** YYYY-MM-DD (UTC) */
+  day: string;
+  calls: number;
+  okCalls: number;
+  errors: number;
+  timeouts: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+}
+
+// ---- client pages (role client; only their own client id) ----------------------------------
+
+export type CapStatus = 'none' | 'ok' | 'warning' | 'reached';
+
+/** GET /client/overview?month=YYYY-MM (default: this month) */
+export interface ClientOverview {
+  clientId: string;
+  month: string;
+  features: { featureId: string; calls: number; billableCalls: number; amountMicros: number; amount: string }[];
+  /** calls per day and feature this month, oldest first */
+  days: { day: string; featureId: string; calls: number; billableCalls: number }[];
+  spentMicros: number;
+  spent: string;
+  /** the monthly spend cap; null when none */
+  capMicros: number | null;
+  /** 'warning' from 85 % of the cap, 'reached' from 100 % (calls then get 429 spend_cap_reached) */
+  capStatus: CapStatus;
+}
+
+/** PUT /client/spend-cap  body { cap: "50.00" | null } (decimal euros; null removes it) → ClientOverview */
+export interface SpendCapBody {
+  cap: string | null;
+}
+
+/** GET /client/invoices → months with a final statement that bills this client */
+export interface ClientInvoiceList {
+  invoices: { month: string; totalMicros: number; total: string; closedAt: number }[];
+}
+
+/**
+ * GET /client/invoices/{month} → ClientInvoice (404 when the month is not closed)
+ * GET /client/invoices/{month}.csv → the client's rows of the statement CSV
+ */
+export interface ClientInvoice {
+  month: string;
+  sha256: string;
+  totalMicros: number;
+  total: string;
+  lines: { featureId: string; perCallMicros: number; perGbSecondMicros: number; calls: number; billableCalls: number; billedMs: number; amountMicros: number; amount: string }[];
+  adjustments: { featureId: string; originalMonth: string; calls: number; billableCalls: number; amountMicros: number; amount: string }[];
+}
+
+export interface ApiKeyInfo {
+  keyId: string;
+  createdAt: number;
+  revokedAt?: number;
+}
+
+/** GET /client/keys → { keys: ApiKeyInfo[] } (newest first) */
+export interface ClientKeyList {
+  keys: ApiKeyInfo[];
+}
+
+/** POST /client/keys → 201 NewApiKey: the only time the full key is ever shown */
+export interface NewApiKey {
+  keyId: string;
+  apiKey: string;
+}
+
+/** DELETE /client/keys/{keyId} → 200 ApiKeyInfo (revoked; 404 for a key of another client) */
+
+// ---- developer pages (role developer; only features they author) --------------------------
+
+/** GET /developer/overview → the developer's features and their per-day figures (last 30 days) */
+export interface DeveloperOverview {
+  developerId: string;
+  features: { slug: string; name: string; version: string; weight: number; totalWeight: number; quality: QualitySignals }[];
+  days: FeatureDayStat[];
+}
+
+export interface EarningsMonth {
+  month: string;
+  earnedMicros: number;
+  carriedInMicros: number;
+  payableMicros: number;
+  carriedOutMicros: number;
+  /** the statement lines behind the figure: revenue of each feature and this developer's weight */
+  lines: { featureId: string; revenueMicros: number; weight: number; totalWeight: number }[];
+}
+
+/**
+ * GET /developer/earnings → { developerId, developerSharePercent, months } (closed months, newest first)
+ * GET /developer/earnings/{month}.csv → the developer's rows of that month's statement CSV
+ */
+export interface DeveloperEarnings {
+  developerId: string;
+  months: EarningsMonth[];
+}
+
+// ---- finance pages (role finance) -----------------------------------------------------------
+
+export type MonthStatus = 'open' | 'ended' | 'closed';
+
+/** GET /finance/months → months with usage or a statement, newest first */
+export interface FinanceMonths {
+  months: { month: string; status: MonthStatus; revenueMicros: number | null; closedAt?: number }[];
+}
+
+/** The reconciliation checks of a statement, each true when it holds. */
+export interface Reconciliation {
+  /** Σ client totals = revenue */
+  clientsEqualRevenue: boolean;
+  /** payouts = floor(share × revenue) */
+  payoutsEqualShare: boolean;
+  /** platform = revenue − payouts */
+  platformIsTheRest: boolean;
+}
+
+/**
+ * POST /finance/months/{month}/preview → StatementView (status 'draft', nothing stored)
+ * GET /finance/months/{month} → StatementView of the final statement (404 when not closed)
+ * POST /finance/months/{month}/close  body { confirmRevenueMicros } → StatementView (final).
+ *   The body must name the previewed revenue; when usage changed since, 409 `conflict` with
+ *   the new totals in the message, so finance never closes figures it did not see.
+ * GET /finance/months/{month}.csv → the whole statement CSV (final if closed, else draft)
+ * GET /finance/months/{month}/clients.csv, /developers.csv → the per-client / per-developer tables
+ */
+export interface StatementView {
+  /** the Statement JSON exactly as stored (canonical), with sha256 when final */
+  statement: {
+    month: string;
+    status: 'draft' | 'final';
+    sha256?: string;
+    developerSharePercent: number;
+    clients: { clientId: string; totalMicros: number; lines: { featureId: string; calls: number; billableCalls: number; amountMicros: number }[] }[];
+    developers: { developerId: string; earnedMicros: number; carriedInMicros: number; payableMicros: number; carriedOutMicros: number }[];
+    adjustments: { clientId: string; featureId: string; originalMonth: string; amountMicros: number }[];
+    totals: { revenueMicros: number; payoutMicros: number; platformMicros: number; payableMicros: number; carriedOutMicros: number };
+  };
+  checks: Reconciliation;
+}
+
+/** POST /finance/months/{month}/close body */
+export interface CloseBody {
+  confirmRevenueMicros: number;
+}
+
+/** GET /finance/revenue → revenue per closed month (oldest first) and top features over them */
+export interface FinanceRevenue {
+  months: { month: string; revenueMicros: number; payoutMicros: number; platformMicros: number }[];
+  topFeatures: { featureId: string; revenueMicros: number }[];
+}

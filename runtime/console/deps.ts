@@ -1,0 +1,21 @@
+import type { FeatureCatalog } from '../gateway/invoker.ts';
+import type { ClientStore } from '../keys/client-store.ts';
+import type { Logger } from '../logger.ts';
+import type { UsageReader } from '../meter/usage-log.ts';
+import type { StatementStore } from '../statements/statement-store.ts';
+import type { StatementsJob } from '../statements/statements-job.ts';
+import type { AccountStore } from './account-store.ts';
+
+/** What the console reads and writes: the same stores as the gateway and the statements job. */
+export interface ConsoleDeps {
+  accounts: AccountStore;
+  clients: Pick<ClientStore, 'getClient' | 'listKeys' | 'createKey' | 'revokeKey' | 'getKey' | 'setSpendCap'>;
+  usage: Pick<UsageReader, 'clientAggregates' | 'monthAggregates' | 'hasUsage' | 'featureDays' | 'clientDays'>;
+  statements: Pick<StatementsJob, 'preview' | 'close'>;
+  statementStore: Pick<StatementStore, 'get' | 'closedMonths'>;
+  features: FeatureCatalog;
+  /** waits until calls already answered are in the aggregates (locally: the meter) */
+  settled?: () => Promise<unknown>;
+  clock?: () => number;
+  logger: Logger;
+}

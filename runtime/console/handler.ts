@@ -1,0 +1,105 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { timingSafeEqual } from 'node:crypto';
+import type { Role } from '../../shared/accounts.ts';
+import { errorResponse, errors, PlatformError } from '../gateway/errors.ts';
+import type { Logger } from '../logger.ts';
+import type { AccountStore, Session } from './account-store.ts';
+import { CONSOLE_API_PREFIX } from './api-types.ts';
+import { authRoutes } from './routes/auth.ts';
+import { catalogueRoutes } from './routes/catalogue.ts';
+import { clientRoutes } from './routes/client.ts';
+import { developerRoutes } from './routes/developer.ts';
+import { financeRoutes } from './routes/finance.ts';
+import { consoleErrors, cookieValue, SESSION_COOKIE, type Event, type Result } from './http.ts';
+import type { ConsoleDeps } from './deps.ts';
+
+export type { ConsoleDeps } from './deps.ts';
+
+/** Who may call a route: anyone, any signed-in account, or one role only. */
+export type Access = 'public' | 'signed-in' | Role;
+
+export interface RouteRequest {
+  event: Event;
+  /** the path's captured groups, URL-decoded */
+  params: string[];
+  session?: Session;
+  sessionId?: string;
+  now: number;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** matched against the path after CONSOLE_API_PREFIX */
+  path: RegExp;
+  access: Access;
+  /** state-changing routes check the CSRF token unless they create the session themselves */
+  csrf?: boolean;
+  handle(req: RouteRequest): Promise<Result>;
+}
+
+function sameToken(a: string | undefined, b: string): boolean {
+  if (!a) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** The signed-in account behind a request, if any. */
+async function sessionOf(event: Event, accounts: AccountStore): Promise<{ session: Session; sessionId: string } | undefined> {
+  const sessionId = cookieValue(event, SESSION_COOKIE);
+  if (!sessionId || sessionId.length > 200) return undefined;
+  const session = await accounts.getSession(sessionId);
+  return session ? { session, sessionId } : undefined;
+}
+
+/**
+ * The console API: one middy handler for the local platform and the console Lambda. Each route
+ * names who may call it; the role check, the session and the CSRF check happen here, before any
+ * route runs, so a route cannot forget them.
+ */
+export function createConsoleApi(deps: ConsoleDeps) {
+  const clock = deps.clock ?? Date.now;
+  const routes: Route[] = [...authRoutes(deps), ...catalogueRoutes(deps), ...clientRoutes(deps), ...developerRoutes(deps), ...financeRoutes(deps)];
+
+  const errorsToJson: MiddlewareObj<Event, Result, Error, Context> = {
+    name: 'consoleErrors',
+    onError: (request) => {
+      const e = request.error;
+      if (e instanceof PlatformError) {
+        request.response = { ...errorResponse(e), headers: { ...errorResponse(e).headers, 'cache-control': 'no-store' } };
+        return;
+      }
+      deps.logger.error('unhandled console error', { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), path: request.event.rawPath });
+      request.response = errorResponse(errors.internal());
+    },
+  };
+
+  return middy<Event, Result, Error, Context>()
+    .use(errorsToJson)
+    .handler(async (event) => {
+      const method = event.requestContext.http.method.toUpperCase();
+      const path = event.rawPath.slice(CONSOLE_API_PREFIX.length) || '/';
+      const matching = routes.filter((r) => r.path.test(path));
+      if (matching.length === 0) throw consoleErrors.notFound(`No console route for ${event.rawPath}.`);
+      const route = matching.find((r) => r.method === method);
+      if (!route) throw errors.methodNotAllowed([...new Set(matching.map((r) => r.method))].join(', '));
+      let params: string[];
+      try {
+        params = (route.path.exec(path) ?? []).slice(1).map((p) => decodeURIComponent(p ?? ''));
+      } catch {
+        throw consoleErrors.badRequest('Malformed escape in the path.');
+      }
+      const req: RouteRequest = { event, params, now: clock() };
+      const signedIn = await sessionOf(event, deps.accounts);
+      if (signedIn) Object.assign(req, signedIn);
+      if (route.access !== 'public') {
+        if (!req.session) throw consoleErrors.notSignedIn();
+        if (route.access !== 'signed-in' && req.session.role !== route.access) throw consoleErrors.forbidden(route.access);
+      }
+      if (method !== 'GET' && route.csrf !== false) {
+        if (!req.session || !sameToken(event.headers?.['x-csrf-token'], req.session.csrfToken)) throw consoleErrors.csrf();
+      }
+      return route.handle(req);
+    });
+}

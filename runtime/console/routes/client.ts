@@ -1,0 +1,170 @@
+import { formatMicros, MoneyError, parseDecimalMicros, toSafeNumber } from '../../../shared/money.ts';
+import { isMonth, monthOf } from '../../../shared/month.ts';
+import { capStatus } from '../../../shared/spend.ts';
+import { usageRows } from '../../../shared/usage.ts';
+import { statementCsv } from '../../statements/csv.ts';
+import { NotFoundError } from '../../keys/client-store.ts';
+import type { ClientInvoice, ClientInvoiceList, ClientOverview } from '../api-types.ts';
+import type { ConsoleDeps } from '../deps.ts';
+import type { Route, RouteRequest } from '../handler.ts';
+import { consoleErrors, csv, json, jsonBody } from '../http.ts';
+
+/** Invoices list the closed months of the last two years: older ones are in the finance archive. */
+const INVOICE_MONTHS = 24;
+
+function clientOf(req: RouteRequest): string {
+  return req.session?.clientId as string;
+}
+
+export function clientRoutes(deps: ConsoleDeps): Route[] {
+  const overview = async (clientId: string, month: string): Promise<ClientOverview> => {
+    await deps.settled?.();
+    const [aggregates, days, client] = await Promise.all([deps.usage.clientAggregates(clientId, month), deps.usage.clientDays(clientId, month), deps.clients.getClient(clientId)]);
+    const rows = usageRows(aggregates);
+    const spentMicros = rows.reduce((s, r) => s + r.amountMicros, 0);
+    const capMicros = client?.limits?.monthlySpendCapMicros ?? null;
+    return {
+      clientId,
+      month,
+      features: rows.map((r) => ({ featureId: r.featureId, calls: r.calls, billableCalls: r.billableCalls, amountMicros: r.amountMicros, amount: formatMicros(r.amountMicros) })),
+      days: days.map((d) => ({ day: d.day, featureId: d.featureId, calls: d.calls, billableCalls: d.billableCalls })),
+      spentMicros,
+      spent: formatMicros(spentMicros),
+      capMicros,
+      capStatus: capStatus(spentMicros, capMicros),
+    };
+  };
+
+  const invoice = async (clientId: string, month: string) => {
+    if (!isMonth(month)) throw consoleErrors.badRequest(`"${month}" is not a month (YYYY-MM).`);
+    const stored = await deps.statementStore.get(month);
+    if (!stored) throw consoleErrors.notFound(`${month} is not closed yet: its invoice is issued when finance closes the month.`);
+    return stored.statement;
+  };
+
+  return [
+    {
+      method: 'GET',
+      path: /^\/client\/overview$/,
+      access: 'client',
+      handle: async (req) => {
+        const month = req.event.queryStringParameters?.month ?? monthOf(req.now);
+        if (!isMonth(month)) throw consoleErrors.badRequest(`"${month}" is not a month (YYYY-MM).`);
+        return json(200, await overview(clientOf(req), month));
+      },
+    },
+    {
+      method: 'PUT',
+      path: /^\/client\/spend-cap$/,
+      access: 'client',
+      handle: async (req) => {
+        const body = jsonBody(req.event);
+        const raw = body.cap;
+        let cap: number | null;
+        if (raw === null) cap = null;
+        else if (typeof raw === 'string') {
+          try {
+            cap = toSafeNumber(parseDecimalMicros(raw));
+          } catch (e) {
+            if (e instanceof MoneyError) throw consoleErrors.badRequest(`"cap" must be an amount in euros such as "50.00", got "${raw}".`);
+            throw e;
+          }
+          if (cap <= 0) throw consoleErrors.badRequest('"cap" must be more than 0; send null to remove the cap.');
+        } else throw consoleErrors.badRequest('"cap" must be a decimal string in euros, or null to remove the cap.');
+        await deps.clients.setSpendCap(clientOf(req), cap);
+        return json(200, await overview(clientOf(req), monthOf(req.now)));
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/client\/invoices$/,
+      access: 'client',
+      handle: async (req) => {
+        const clientId = clientOf(req);
+        const months = (await deps.statementStore.closedMonths()).slice(0, INVOICE_MONTHS);
+        const invoices: ClientInvoiceList['invoices'] = [];
+        for (const month of months) {
+          const stored = await deps.statementStore.get(month);
+          const mine = stored?.statement.clients.find((c) => c.clientId === clientId);
+          if (stored && mine) invoices.push({ month, totalMicros: mine.totalMicros, total: formatMicros(mine.totalMicros), closedAt: stored.closedAt });
+        }
+        return json(200, { invoices });
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/client\/invoices\/(\d{4}-\d{2})\.csv$/,
+      access: 'client',
+      handle: async (req) => {
+        const s = await invoice(clientOf(req), req.params[0] ?? '');
+        return csv(`faascape-invoice-${s.month}-${clientOf(req)}.csv`, statementCsv(s, { client: clientOf(req) }));
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/client\/invoices\/([^/]+)$/,
+      access: 'client',
+      handle: async (req) => {
+        const clientId = clientOf(req);
+        const s = await invoice(clientId, req.params[0] ?? '');
+        const mine = s.clients.find((c) => c.clientId === clientId);
+        const body: ClientInvoice = {
+          month: s.month,
+          sha256: s.sha256,
+          totalMicros: mine?.totalMicros ?? 0,
+          total: formatMicros(mine?.totalMicros ?? 0),
+          lines: (mine?.lines ?? []).map((l) => ({
+            featureId: l.featureId,
+            perCallMicros: l.unitPrice.perCallMicros,
+            perGbSecondMicros: l.unitPrice.perGbSecondMicros,
+            calls: l.calls,
+            billableCalls: l.billableCalls,
+            billedMs: l.billedMs,
+            amountMicros: l.amountMicros,
+            amount: formatMicros(l.amountMicros),
+          })),
+          adjustments: s.adjustments
+            .filter((a) => a.clientId === clientId)
+            .map((a) => ({ featureId: a.featureId, originalMonth: a.originalMonth, calls: a.calls, billableCalls: a.billableCalls, amountMicros: a.amountMicros, amount: formatMicros(a.amountMicros) })),
+        };
+        return json(200, body);
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/client\/keys$/,
+      access: 'client',
+      handle: async (req) => {
+        const keys = (await deps.clients.listKeys(clientOf(req))).sort((a, b) => b.createdAt - a.createdAt);
+        return json(200, { keys: keys.map(({ clientId: _c, ...k }) => k) });
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/client\/keys$/,
+      access: 'client',
+      handle: async (req) => {
+        const { keyId, apiKey } = await deps.clients.createKey(clientOf(req));
+        return json(201, { keyId, apiKey });
+      },
+    },
+    {
+      method: 'DELETE',
+      path: /^\/client\/keys\/([^/]+)$/,
+      access: 'client',
+      handle: async (req) => {
+        const keyId = req.params[0] ?? '';
+        // Another client's key answers exactly like an unknown one: ids are not an oracle.
+        const key = await deps.clients.getKey(keyId);
+        if (!key || key.clientId !== clientOf(req)) throw consoleErrors.notFound(`No key "${keyId}" for this client.`);
+        try {
+          const revoked = await deps.clients.revokeKey(keyId);
+          return json(200, { keyId: revoked.keyId, createdAt: revoked.createdAt, revokedAt: revoked.revokedAt });
+        } catch (e) {
+          if (e instanceof NotFoundError) throw consoleErrors.notFound(e.message);
+          throw e;
+        }
+      },
+    },
+  ];
+}

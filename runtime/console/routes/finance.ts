@@ -1,0 +1,158 @@
+import { hasEnded, isMonth, monthOf, previousMonth } from '../../../shared/month.ts';
+import { reconcile } from '../../../shared/reconcile.ts';
+import type { Statement } from '../../../shared/statement.ts';
+import { statementCsv } from '../../statements/csv.ts';
+import { StatementError } from '../../statements/statements-job.ts';
+import type { FinanceMonths, FinanceRevenue, StatementView } from '../api-types.ts';
+import type { ConsoleDeps } from '../deps.ts';
+import type { Route } from '../handler.ts';
+import { consoleErrors, csv, json, jsonBody } from '../http.ts';
+import { formatMicros } from '../../../shared/money.ts';
+
+/** Months the finance page lists without a statement: this one and the 12 before. */
+const OPEN_MONTHS_SHOWN = 13;
+
+function view(statement: Statement & { sha256?: string }): StatementView {
+  return { statement, checks: reconcile(statement) };
+}
+
+function monthParam(raw: string | undefined): string {
+  const month = raw ?? '';
+  if (!isMonth(month)) throw consoleErrors.badRequest(`"${month}" is not a month (YYYY-MM).`);
+  return month;
+}
+
+function statementProblem(e: unknown): never {
+  if (e instanceof StatementError) {
+    if (e.code === 'not_closed') throw consoleErrors.notFound(e.message);
+    if (e.code === 'invalid_month') throw consoleErrors.badRequest(e.message);
+    throw consoleErrors.conflict(e.message);
+  }
+  throw e;
+}
+
+export function financeRoutes(deps: ConsoleDeps): Route[] {
+  /** The final statement when the month is closed, else a fresh draft. */
+  const current = async (month: string): Promise<Statement & { sha256?: string }> => {
+    const stored = await deps.statementStore.get(month);
+    if (stored) return stored.statement;
+    await deps.settled?.();
+    return deps.statements.preview(month).catch(statementProblem);
+  };
+
+  return [
+    {
+      method: 'GET',
+      path: /^\/finance\/months$/,
+      access: 'finance',
+      handle: async ({ now }) => {
+        const closed = await deps.statementStore.closedMonths();
+        const candidates = new Set(closed);
+        let m = monthOf(now);
+        for (let i = 0; i < OPEN_MONTHS_SHOWN; i++, m = previousMonth(m)) if (i === 0 || (await deps.usage.hasUsage(m))) candidates.add(m);
+        const months: FinanceMonths['months'] = [];
+        for (const month of [...candidates].sort().reverse()) {
+          const stored = closed.includes(month) ? await deps.statementStore.get(month) : undefined;
+          if (stored) months.push({ month, status: 'closed', revenueMicros: stored.statement.totals.revenueMicros, closedAt: stored.closedAt });
+          else months.push({ month, status: hasEnded(month, now) ? 'ended' : 'open', revenueMicros: null });
+        }
+        return json(200, { months });
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/finance\/revenue$/,
+      access: 'finance',
+      handle: async () => {
+        const months: FinanceRevenue['months'] = [];
+        const byFeature = new Map<string, bigint>();
+        for (const month of (await deps.statementStore.closedMonths()).slice(0, 24).reverse()) {
+          const s = (await deps.statementStore.get(month))?.statement;
+          if (!s) continue;
+          months.push({ month, revenueMicros: s.totals.revenueMicros, payoutMicros: s.totals.payoutMicros, platformMicros: s.totals.platformMicros });
+          for (const c of s.clients) for (const l of c.lines) byFeature.set(l.featureId, (byFeature.get(l.featureId) ?? 0n) + BigInt(l.amountMicros));
+          for (const a of s.adjustments) byFeature.set(a.featureId, (byFeature.get(a.featureId) ?? 0n) + BigInt(a.amountMicros));
+        }
+        const topFeatures = [...byFeature]
+          .sort((a, b) => (a[1] === b[1] ? (a[0] < b[0] ? -1 : 1) : a[1] > b[1] ? -1 : 1))
+          .slice(0, 10)
+          .map(([featureId, revenue]) => ({ featureId, revenueMicros: Number(revenue) }));
+        return json(200, { months, topFeatures });
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/finance\/months\/([^/]+)\/preview$/,
+      access: 'finance',
+      handle: async ({ params }) => {
+        const month = monthParam(params[0]);
+        await deps.settled?.();
+        return json(200, view(await deps.statements.preview(month).catch(statementProblem)));
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/finance\/months\/([^/]+)\/close$/,
+      access: 'finance',
+      handle: async ({ event, params }) => {
+        const month = monthParam(params[0]);
+        const confirm = jsonBody(event).confirmRevenueMicros;
+        if (typeof confirm !== 'number' || !Number.isSafeInteger(confirm)) throw consoleErrors.badRequest('"confirmRevenueMicros" must be the revenue of the preview you confirm, in micro-euros.');
+        const stored = await deps.statementStore.get(month);
+        if (stored) return json(200, view(stored.statement));
+        // Finance confirms the figures it saw: if usage moved since the preview, it sees them again.
+        await deps.settled?.();
+        const draft = await deps.statements.preview(month).catch(statementProblem);
+        if (draft.totals.revenueMicros !== confirm) {
+          throw consoleErrors.conflict(`The revenue of ${month} is now ${formatMicros(draft.totals.revenueMicros)} EUR, not ${formatMicros(confirm)} EUR: preview again before closing.`);
+        }
+        const closed = await deps.statements.close(month).catch(statementProblem);
+        return json(200, view(closed.statement));
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/finance\/months\/([^/]+)\.csv$/,
+      access: 'finance',
+      handle: async ({ params }) => {
+        const s = await current(monthParam(params[0]));
+        return csv(`faascape-statement-${s.month}-${s.status}.csv`, statementCsv(s));
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/finance\/months\/([^/]+)\/clients\.csv$/,
+      access: 'finance',
+      handle: async ({ params }) => {
+        const s = await current(monthParam(params[0]));
+        const rows = s.clients.map((c) => [c.clientId, c.lines.reduce((n, l) => n + l.calls, 0), c.lines.reduce((n, l) => n + l.billableCalls, 0), c.totalMicros, formatMicros(c.totalMicros)].join(','));
+        return csv(`faascape-clients-${s.month}-${s.status}.csv`, ['client_id,calls,billable_calls,total_micros,total_eur', ...rows].join('\n') + '\n');
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/finance\/months\/([^/]+)\/developers\.csv$/,
+      access: 'finance',
+      handle: async ({ params }) => {
+        const s = await current(monthParam(params[0]));
+        const m = formatMicros;
+        const rows = s.developers.map((d) => [d.developerId, d.earnedMicros, m(d.earnedMicros), d.carriedInMicros, m(d.carriedInMicros), d.payableMicros, m(d.payableMicros), d.carriedOutMicros, m(d.carriedOutMicros)].join(','));
+        return csv(
+          `faascape-developers-${s.month}-${s.status}.csv`,
+          ['developer_id,earned_micros,earned_eur,carried_in_micros,carried_in_eur,payable_micros,payable_eur,carried_out_micros,carried_out_eur', ...rows].join('\n') + '\n',
+        );
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/finance\/months\/([^/]+)$/,
+      access: 'finance',
+      handle: async ({ params }) => {
+        const month = monthParam(params[0]);
+        const stored = await deps.statementStore.get(month);
+        if (!stored) throw consoleErrors.notFound(`${month} is not closed; preview it for a draft.`);
+        return json(200, view(stored.statement));
+      },
+    },
+  ];
+}

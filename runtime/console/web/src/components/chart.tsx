@@ -1,0 +1,149 @@
+/**
+ * A uPlot time chart (days or months on x) with its text alternative: an aria-label summary on
+ * the drawing and the same numbers as a table under a disclosure. uPlot draws on a canvas, so
+ * without the table a screen reader (or a printout) would get nothing.
+ */
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+import { dayStartS, monthStartS } from '../days.ts';
+import { formatCount, formatMs } from '../format.ts';
+import { formatEuros } from '../money.ts';
+
+export type Unit = 'count' | 'ms' | 'micros';
+
+export interface ChartSeries {
+  label: string;
+  /** one value per x; null where there is nothing to draw */
+  values: (number | null)[];
+  color: string;
+  unit: Unit;
+  bars?: boolean;
+}
+
+export const PALETTE = ['#1d4ed8', '#b91c1c', '#15803d', '#7e22ce', '#c2410c', '#0e7490', '#a16207', '#be185d'];
+
+const UNIT_LABEL: Record<Unit, string> = { count: 'calls', ms: 'ms', micros: 'EUR' };
+
+function formatValue(unit: Unit, v: number | null | undefined): string {
+  if (v === null || v === undefined) return '—';
+  if (unit === 'micros') return formatEuros(Math.round(v));
+  if (unit === 'ms') return formatMs(Math.round(v));
+  return formatCount(v);
+}
+
+/** "2026-03-07" or "2026-03" → unix seconds, UTC. */
+function xValue(label: string): number {
+  return label.length === 7 ? monthStartS(label) : dayStartS(label);
+}
+
+function options(series: ChartSeries[], width: number, height: number, monthly: boolean): uPlot.Options {
+  const units = [...new Set(series.map((s) => s.unit))];
+  const scales: uPlot.Scales = { x: { time: true } };
+  // Counts, latencies and amounts start at zero: a chart that starts at 9,000 calls lies.
+  for (const u of units) scales[u] = { range: (_self, _min, max) => [0, max > 0 ? max * 1.1 : 1] };
+  const axes: uPlot.Axis[] = [
+    {
+      stroke: '#475569',
+      grid: { stroke: '#e2e8f0' },
+      ...(monthly ? { values: (_self: uPlot, splits: number[]) => splits.map((s) => new Date(s * 1000).toISOString().slice(0, 7)) } : {}),
+    },
+    ...units.map(
+      (u, i): uPlot.Axis => ({
+        scale: u,
+        side: i === 0 ? 3 : 1,
+        stroke: '#475569',
+        grid: { show: i === 0, stroke: '#e2e8f0' },
+        label: UNIT_LABEL[u],
+        size: u === 'micros' ? 80 : 60,
+        values: (_self, splits) => splits.map((v) => formatValue(u, v)),
+      }),
+    ),
+  ];
+  return {
+    width,
+    height,
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+    scales,
+    axes,
+    legend: { show: true },
+    cursor: { drag: { x: false, y: false } },
+    series: [
+      { label: monthly ? 'Month' : 'Day', value: (_self, v) => (v === null ? '—' : new Date(v * 1000).toISOString().slice(0, monthly ? 7 : 10)) },
+      ...series.map(
+        (s): uPlot.Series => ({
+          label: s.label,
+          scale: s.unit,
+          stroke: s.color,
+          width: 2,
+          ...(s.bars ? { fill: `${s.color}55`, paths: uPlot.paths.bars?.({ size: [0.6, 48] }) } : {}),
+          points: { show: !s.bars },
+          spanGaps: false,
+          value: (_self, v) => formatValue(s.unit, v),
+        }),
+      ),
+    ],
+  };
+}
+
+export function Chart({ title, x, series, summary, height = 240 }: { title: string; x: string[]; series: ChartSeries[]; summary: string; height?: number }) {
+  const box = useRef<HTMLDivElement>(null);
+  const monthly = x.length > 0 && x.every((l) => l.length === 7);
+  // Redraw only when the numbers change, not on every parent render.
+  const key = JSON.stringify([x, series]);
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el || x.length === 0) return;
+    const width = () => Math.max(260, el.clientWidth);
+    const data: uPlot.AlignedData = [x.map(xValue), ...series.map((s) => s.values)];
+    const plot = new uPlot(options(series, width(), height, monthly), data, el);
+    const resize = new ResizeObserver(() => plot.setSize({ width: width(), height }));
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      plot.destroy();
+    };
+  }, [key, height, monthly]);
+
+  return (
+    <figure class="chart">
+      <figcaption>{title}</figcaption>
+      {x.length === 0 ? (
+        <p class="muted">Nothing to draw yet.</p>
+      ) : (
+        <>
+          <div ref={box} class="chart-canvas" role="img" aria-label={`${title}. ${summary}`} />
+          <details class="chart-table">
+            <summary>Show the numbers as a table</summary>
+            <div class="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{monthly ? 'Month' : 'Day'}</th>
+                    {series.map((s) => (
+                      <th scope="col" class="num" key={s.label}>
+                        {s.label}
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {x.map((label, i) => (
+                    <tr key={label}>
+                      <th scope="row">{label}</th>
+                      {series.map((s) => (
+                        <td class="num" key={s.label}>
+                          {formatValue(s.unit, s.values[i])}
+                        </td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </details>
+        </>
+      )}
+    </figure>
+  );
+}

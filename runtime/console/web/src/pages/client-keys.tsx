@@ -1,0 +1,134 @@
+/**
+ * API keys: list, create (the full key is shown once, in a dialog, and never again: the server
+ * keeps only a hash) and revoke after a confirmation.
+ */
+import { useState } from 'preact/hooks';
+import type { ClientKeyList, NewApiKey } from '../../../api-types.ts';
+import { CopyButton } from '../components/copy-button.tsx';
+import { Dialog } from '../components/dialog.tsx';
+import { LiveStatus, LoadView } from '../components/status.tsx';
+import { api } from '../endpoints.ts';
+import { formatDateTime } from '../format.ts';
+import { asApiError, useLoad } from '../use-load.ts';
+
+function KeyTable({ list, onRevoke }: { list: ClientKeyList; onRevoke: (keyId: string) => void }) {
+  if (list.keys.length === 0) return <p class="muted">No API key yet. Create one to call features.</p>;
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Key ID</th>
+            <th scope="col">Created</th>
+            <th scope="col">Status</th>
+            <th scope="col">
+              <span class="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.keys.map((k) => (
+            <tr key={k.keyId} data-testid="api-key-row" data-key-id={k.keyId}>
+              <th scope="row">
+                <code>{k.keyId}</code>
+              </th>
+              <td>{formatDateTime(k.createdAt)}</td>
+              <td>{k.revokedAt ? `Revoked ${formatDateTime(k.revokedAt)}` : <span class="status status-ok">Active</span>}</td>
+              <td class="actions">
+                {k.revokedAt ? null : (
+                  <button type="button" class="danger" onClick={() => onRevoke(k.keyId)} data-testid={`revoke-key-${k.keyId}`} aria-label={`Revoke key ${k.keyId}`}>
+                    Revoke
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function ApiKeys() {
+  const loader = useLoad(() => api.keys(), []);
+  const [created, setCreated] = useState<NewApiKey | null>(null);
+  const [revoking, setRevoking] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState({ text: '', error: false });
+
+  const create = async () => {
+    setBusy(true);
+    setMessage({ text: '', error: false });
+    try {
+      setCreated(await api.createKey());
+      loader.reload();
+    } catch (e) {
+      setMessage({ text: asApiError(e).message, error: true });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const revoke = async (keyId: string) => {
+    setBusy(true);
+    try {
+      await api.revokeKey(keyId);
+      setMessage({ text: `Key ${keyId} revoked: calls with it are refused from now on.`, error: false });
+      loader.reload();
+    } catch (e) {
+      setMessage({ text: asApiError(e).message, error: true });
+    } finally {
+      setBusy(false);
+      setRevoking(null);
+    }
+  };
+
+  return (
+    <>
+      <h2>API keys</h2>
+      <p>
+        <button type="button" onClick={create} disabled={busy} data-testid="create-key">
+          Create key
+        </button>
+      </p>
+      <LiveStatus message={message.text} error={message.error} />
+      <LoadView loader={loader} loading="Loading keys…">
+        {(list) => <KeyTable list={list} onRevoke={setRevoking} />}
+      </LoadView>
+
+      {created ? (
+        <Dialog title="Your new API key" onClose={() => setCreated(null)} testId="new-key-dialog">
+          <p>
+            <strong>Copy it now: this key will not be shown again.</strong> Faascape keeps only a fingerprint of it. If you lose it, create another key and
+            revoke this one.
+          </p>
+          <pre class="secret" tabIndex={0}>
+            <code id="new-api-key" data-testid="new-api-key">
+              {created.apiKey}
+            </code>
+          </pre>
+          <div class="row">
+            <CopyButton text={created.apiKey} label="Copy key" sourceId="new-api-key" testId="copy-new-api-key" />
+            <button type="button" onClick={() => setCreated(null)} data-testid="close-new-key">
+              I have saved it
+            </button>
+          </div>
+        </Dialog>
+      ) : null}
+
+      {revoking ? (
+        <Dialog title={`Revoke key ${revoking}?`} onClose={() => setRevoking(null)} testId="revoke-dialog">
+          <p>Calls made with this key are refused within a second. This cannot be undone.</p>
+          <div class="row">
+            <button type="button" class="secondary" onClick={() => setRevoking(null)}>
+              Cancel
+            </button>
+            <button type="button" class="danger" disabled={busy} onClick={() => void revoke(revoking)} data-testid="confirm-revoke">
+              Revoke key
+            </button>
+          </div>
+        </Dialog>
+      ) : null}
+    </>
+  );
+}

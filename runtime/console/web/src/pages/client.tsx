@@ -1,0 +1,121 @@
+/** The client's home: this month's usage and spending, the spend cap, invoices and API keys. */
+import type { ClientOverview } from '../../../api-types.ts';
+import { Chart, PALETTE, type ChartSeries } from '../components/chart.tsx';
+import { LoadView } from '../components/status.tsx';
+import { lastDayOfMonth, spanDays, todayUtc } from '../days.ts';
+import { api } from '../endpoints.ts';
+import { formatCount, monthName } from '../format.ts';
+import { formatEuros } from '../money.ts';
+import { useLoad } from '../use-load.ts';
+import { ApiKeys } from './client-keys.tsx';
+import { Invoices } from './client-invoices.tsx';
+import { SpendCap } from './client-spend-cap.tsx';
+
+/** More lines than this make a chart unreadable: the smallest features become "Other". */
+const MAX_LINES = 6;
+
+function DailyChart({ o }: { o: ClientOverview }) {
+  const today = todayUtc();
+  const end = lastDayOfMonth(o.month);
+  const x = spanDays(
+    o.days.map((d) => d.day),
+    `${o.month}-01`,
+    today < end ? today : end,
+  );
+  const ranked = [...o.features].sort((a, b) => b.calls - a.calls).map((f) => f.featureId);
+  const named = ranked.slice(0, ranked.length > MAX_LINES ? MAX_LINES - 1 : MAX_LINES);
+  const lineOf = (featureId: string) => (named.includes(featureId) ? featureId : 'Other');
+  const lines = [...named, ...(ranked.length > named.length ? ['Other'] : [])];
+  const index = new Map(x.map((d, i) => [d, i]));
+  const values = new Map(lines.map((l) => [l, x.map(() => 0)]));
+  const total = x.map(() => 0);
+  for (const d of o.days) {
+    const i = index.get(d.day);
+    const v = values.get(lineOf(d.featureId));
+    if (i === undefined || !v) continue;
+    v[i] = (v[i] ?? 0) + d.calls;
+    total[i] = (total[i] ?? 0) + d.calls;
+  }
+  const series: ChartSeries[] = lines.map((l, i) => ({ label: l, values: values.get(l) ?? [], color: PALETTE[i % PALETTE.length] as string, unit: 'count' }));
+  if (lines.length > 1) series.push({ label: 'All features', values: total, color: '#334155', unit: 'count', bars: true });
+  const sum = total.reduce((a, b) => a + b, 0);
+  return (
+    <Chart
+      title={`Calls per day (UTC), ${monthName(o.month)}`}
+      x={x}
+      series={series}
+      summary={`${formatCount(sum)} calls over ${x.length} days across ${o.features.length} features.`}
+    />
+  );
+}
+
+function Usage({ o }: { o: ClientOverview }) {
+  if (o.features.length === 0) return <p class="muted">No calls yet this month.</p>;
+  const calls = o.features.reduce((a, f) => a + f.calls, 0);
+  const billable = o.features.reduce((a, f) => a + f.billableCalls, 0);
+  return (
+    <>
+      <div class="table-wrap">
+        <table>
+          <caption>Usage per feature, {monthName(o.month)}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Feature</th>
+              <th scope="col" class="num">
+                Calls
+              </th>
+              <th scope="col" class="num">
+                Billable calls
+              </th>
+              <th scope="col" class="num">
+                Amount
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {o.features.map((f) => (
+              <tr key={f.featureId} data-testid="client-usage-row" data-feature={f.featureId}>
+                <th scope="row">
+                  <a href={`#/catalogue/${encodeURIComponent(f.featureId)}`}>{f.featureId}</a>
+                </th>
+                <td class="num">{formatCount(f.calls)}</td>
+                <td class="num">{formatCount(f.billableCalls)}</td>
+                <td class="num">{formatEuros(f.amountMicros)}</td>
+              </tr>
+            ))}
+          </tbody>
+          <tfoot>
+            <tr>
+              <th scope="row">Total</th>
+              <td class="num">{formatCount(calls)}</td>
+              <td class="num">{formatCount(billable)}</td>
+              <td class="num">{formatEuros(o.spentMicros)}</td>
+            </tr>
+          </tfoot>
+        </table>
+      </div>
+      <DailyChart o={o} />
+    </>
+  );
+}
+
+export function ClientPage() {
+  const overview = useLoad(() => api.clientOverview(), []);
+  return (
+    <section>
+      <h1 tabIndex={-1}>Usage and billing</h1>
+      <LoadView loader={overview} loading="Loading this month's usage…">
+        {(o) => (
+          <>
+            <h2>Spending, {monthName(o.month)}</h2>
+            <SpendCap o={o} onChange={overview.replace} />
+            <h2>Usage</h2>
+            <Usage o={o} />
+          </>
+        )}
+      </LoadView>
+      <Invoices />
+      <ApiKeys />
+    </section>
+  );
+}

@@ -1,0 +1,185 @@
+/**
+ * One month for finance: preview the draft statement, then close it. The confirmation names the
+ * totals being closed and the request carries the previewed revenue, so if usage changed since
+ * the preview the server answers 409 instead of closing figures nobody saw.
+ */
+import { useState } from 'preact/hooks';
+import type { MonthStatus, StatementView } from '../../../api-types.ts';
+import { Dialog } from '../components/dialog.tsx';
+import { Banner, ErrorBox, LiveStatus, Loading, LoadView } from '../components/status.tsx';
+import { todayUtc } from '../days.ts';
+import { api } from '../endpoints.ts';
+import { formatDateTime, isMonth, monthName } from '../format.ts';
+import { formatEuros } from '../money.ts';
+import { asApiError, useLoad } from '../use-load.ts';
+import { STATUS_LABEL } from './finance.tsx';
+import { reconciled, StatementDetails } from './statement-view.tsx';
+
+function FinalStatement({ month }: { month: string }) {
+  const loader = useLoad(() => api.statement(month), [month]);
+  const { load } = loader;
+  if (load.state === 'loading') return <Loading what="Loading the final statement…" />;
+  if (load.state === 'error') return <ErrorBox error={load.error} onRetry={loader.reload} />;
+  return <StatementDetails view={load.data} />;
+}
+
+function ConfirmClose({ view, busy, onCancel, onConfirm }: { view: StatementView; busy: boolean; onCancel: () => void; onConfirm: () => void }) {
+  const s = view.statement;
+  const t = s.totals;
+  return (
+    <Dialog title={`Close ${monthName(s.month)}?`} onClose={onCancel} testId="close-dialog">
+      <p>You are closing {monthName(s.month)} with exactly these totals:</p>
+      <dl class="facts totals">
+        <div>
+          <dt>Revenue</dt>
+          <dd data-testid="confirm-revenue">{formatEuros(t.revenueMicros)}</dd>
+        </div>
+        <div>
+          <dt>Developer payouts</dt>
+          <dd data-testid="confirm-payouts">{formatEuros(t.payoutMicros)}</dd>
+        </div>
+        <div>
+          <dt>Platform</dt>
+          <dd data-testid="confirm-platform">{formatEuros(t.platformMicros)}</dd>
+        </div>
+      </dl>
+      <p>
+        The statement becomes final: it is stored with its SHA-256 and never changes. Usage that arrives later is billed in a following month as an
+        adjustment.
+      </p>
+      <div class="row">
+        <button type="button" class="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="button" class="danger" disabled={busy} onClick={onConfirm} data-testid="confirm-close">
+          {busy ? 'Closing…' : `Close ${monthName(s.month)} at ${formatEuros(t.revenueMicros)}`}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+function Draft({ month, status, onClosed }: { month: string; status: MonthStatus; onClosed: (view: StatementView) => void }) {
+  const [view, setView] = useState<StatementView | null>(null);
+  const [previewedAt, setPreviewedAt] = useState(0);
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState({ text: '', error: false });
+
+  const preview = async () => {
+    setBusy(true);
+    setMessage({ text: '', error: false });
+    try {
+      const v = await api.preview(month);
+      setView(v);
+      setPreviewedAt(Date.now());
+      setMessage({ text: `Draft computed: revenue ${formatEuros(v.statement.totals.revenueMicros)}.`, error: false });
+    } catch (e) {
+      setMessage({ text: asApiError(e).message, error: true });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const close = async () => {
+    if (!view) return;
+    setBusy(true);
+    try {
+      onClosed(await api.close(month, { confirmRevenueMicros: view.statement.totals.revenueMicros }));
+    } catch (e) {
+      const err = asApiError(e);
+      // 409: usage changed since the preview. The old figures must not be closed: preview again.
+      if (err.status === 409) setView(null);
+      setMessage({ text: err.status === 409 ? `${err.message} Preview again to see the new figures.` : err.message, error: true });
+      setConfirming(false);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const canClose = view !== null && status === 'ended' && reconciled(view.checks);
+  return (
+    <>
+      <div class="row">
+        <button type="button" onClick={preview} disabled={busy} data-testid="preview-month">
+          {view ? 'Preview again' : 'Preview'}
+        </button>
+        <button type="button" class="danger" onClick={() => setConfirming(true)} disabled={busy || !canClose} data-testid="close-month" aria-describedby="close-hint">
+          Close month…
+        </button>
+      </div>
+      <p id="close-hint" class="muted">
+        {status === 'open'
+          ? 'This month has not ended yet (UTC): you can preview a draft, and close it once the month is over.'
+          : view === null
+            ? 'Preview the statement first: you close exactly the figures you previewed.'
+            : !reconciled(view.checks)
+              ? 'Closing is blocked while the reconciliation fails.'
+              : `Previewed ${formatDateTime(previewedAt)}.`}
+      </p>
+      <LiveStatus message={message.text} error={message.error} />
+      {view ? <StatementDetails view={view} /> : null}
+      {confirming && view ? <ConfirmClose view={view} busy={busy} onCancel={() => setConfirming(false)} onConfirm={() => void close()} /> : null}
+    </>
+  );
+}
+
+export function FinanceMonthPage({ month }: { month: string }) {
+  const months = useLoad(() => api.financeMonths(), [month]);
+  const [closed, setClosed] = useState<StatementView | null>(null);
+  if (!isMonth(month)) {
+    return (
+      <section>
+        <h1 tabIndex={-1}>No such month</h1>
+        <p>
+          “{month}” is not a month (YYYY-MM). <a href="#/finance">All months</a>
+        </p>
+      </section>
+    );
+  }
+  return (
+    <section>
+      <p>
+        <a href="#/finance">← All months</a>
+      </p>
+      <h1 tabIndex={-1}>{monthName(month)}</h1>
+      <LoadView loader={months} loading="Loading the month…">
+        {(list) => {
+          const entry = list.months.find((m) => m.month === month);
+          // A month without usage is not listed: its status follows from the calendar.
+          const status: MonthStatus = closed ? 'closed' : (entry?.status ?? (month < todayUtc().slice(0, 7) ? 'ended' : 'open'));
+          return (
+            <>
+              <p>
+                Status:{' '}
+                <span class={`status status-${status}`} data-testid="month-status" data-status={status}>
+                  {STATUS_LABEL[status]}
+                </span>
+                {entry?.closedAt ? <> on {formatDateTime(entry.closedAt)}</> : null}
+              </p>
+              {closed ? (
+                <>
+                  <Banner kind="ok" testId="month-closed">
+                    {monthName(month)} is closed at {formatEuros(closed.statement.totals.revenueMicros)} revenue.
+                  </Banner>
+                  <StatementDetails view={closed} />
+                </>
+              ) : status === 'closed' ? (
+                <FinalStatement month={month} />
+              ) : (
+                <Draft
+                  month={month}
+                  status={status}
+                  onClosed={(v) => {
+                    setClosed(v);
+                    months.reload();
+                  }}
+                />
+              )}
+            </>
+          );
+        }}
+      </LoadView>
+    </section>
+  );
+}

@@ -1,0 +1,68 @@
+/** The one-time link from `faascape accounts create`: choose a password, then straight in. */
+import { useState } from 'preact/hooks';
+import { LiveStatus } from '../components/status.tsx';
+import { api } from '../endpoints.ts';
+import { asApiError } from '../use-load.ts';
+import { enter } from './sign-in.tsx';
+
+export const MIN_PASSWORD = 12;
+
+export function WelcomePage({ token }: { token: string }) {
+  const [password, setPassword] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    // Checked here too so a typo costs no round trip; the server checks again.
+    if (password.length < MIN_PASSWORD) return setError(`The password needs at least ${MIN_PASSWORD} characters.`);
+    if (password !== confirm) return setError('The two passwords differ.');
+    setBusy(true);
+    setError('');
+    try {
+      enter(await api.redeem({ token, password }));
+    } catch (err) {
+      setError(asApiError(err).message);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="narrow">
+      <h1 tabIndex={-1}>Welcome to Faascape</h1>
+      <p>Choose a password for your account. This link works once.</p>
+      <form onSubmit={submit} class="form">
+        <label for="welcome-password">New password (at least {MIN_PASSWORD} characters)</label>
+        <input
+          id="welcome-password"
+          type="password"
+          autocomplete="new-password"
+          required
+          minLength={MIN_PASSWORD}
+          value={password}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+          aria-describedby="welcome-hint"
+          data-testid="welcome-password"
+        />
+        <p id="welcome-hint" class="muted">
+          A long phrase is easier to remember than a short jumble.
+        </p>
+        <label for="welcome-confirm">Repeat the password</label>
+        <input
+          id="welcome-confirm"
+          type="password"
+          autocomplete="new-password"
+          required
+          value={confirm}
+          onInput={(e) => setConfirm(e.currentTarget.value)}
+          data-testid="welcome-confirm"
+        />
+        <button type="submit" disabled={busy} data-testid="welcome-submit">
+          {busy ? 'Saving…' : 'Set password and sign in'}
+        </button>
+        <LiveStatus message={error} error />
+      </form>
+    </section>
+  );
+}

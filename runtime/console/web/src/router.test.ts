@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { parseHash, roleOf } from './router.ts';
+
+describe('hash routes', () => {
+  it('maps every page', () => {
+    expect(parseHash('')).toEqual({ page: 'catalogue' });
+    expect(parseHash('#/')).toEqual({ page: 'catalogue' });
+    expect(parseHash('#/catalogue')).toEqual({ page: 'catalogue' });
+    expect(parseHash('#/catalogue/iban-check')).toEqual({ page: 'feature', slug: 'iban-check' });
+    expect(parseHash('#/sign-in')).toEqual({ page: 'sign-in' });
+    expect(parseHash('#/welcome/abc%2Bdef')).toEqual({ page: 'welcome', token: 'abc+def' });
+    expect(parseHash('#/client')).toEqual({ page: 'client' });
+    expect(parseHash('#/developer')).toEqual({ page: 'developer' });
+    expect(parseHash('#/finance')).toEqual({ page: 'finance' });
+    expect(parseHash('#/finance/2026-03')).toEqual({ page: 'finance-month', month: '2026-03' });
+    expect(parseHash('#/nope')).toEqual({ page: 'not-found', path: '/nope' });
+    expect(parseHash('#/catalogue/a/b')).toEqual({ page: 'not-found', path: '/catalogue/a/b' });
+    expect(parseHash('#/welcome/%E0%A4%A')).toEqual({ page: 'not-found', path: '/welcome/%E0%A4%A' });
+  });
+
+  it('keeps a `next` after sign-in only when it is a path of this app', () => {
+    expect(parseHash('#/sign-in?next=%2Ffinance%2F2026-03')).toEqual({ page: 'sign-in', next: '/finance/2026-03' });
+    expect(parseHash('#/sign-in?next=https%3A%2F%2Fevil.example')).toEqual({ page: 'sign-in' });
+    expect(parseHash('#/sign-in?next=%2F%2Fevil.example')).toEqual({ page: 'sign-in', next: '//evil.example' });
+  });
+
+  it('names the role of each private page', () => {
+    expect(roleOf({ page: 'finance-month', month: '2026-03' })).toBe('finance');
+    expect(roleOf({ page: 'client' })).toBe('client');
+    expect(roleOf({ page: 'catalogue' })).toBeUndefined();
+  });
+});

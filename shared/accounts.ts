@@ -1,0 +1,73 @@
+/**
+ * Console accounts: who may sign in and what they may see. One role per account, linked to the
+ * one client or developer whose figures it reads (finance reads everything). Pure rules only.
+ */
+export type Role = 'client' | 'developer' | 'finance';
+
+export const ROLES: readonly Role[] = ['client', 'developer', 'finance'];
+
+export interface Account {
+  email: string;
+  role: Role;
+  clientId?: string;
+  developerId?: string;
+  createdAt: number;
+}
+
+export class AccountError extends Error {
+  override readonly name = 'AccountError';
+}
+
+/** Passphrases beat composition rules (NIST SP 800-63B): a length floor and a sane ceiling. */
+export const MIN_PASSWORD_LENGTH = 12;
+export const MAX_PASSWORD_LENGTH = 256;
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
+
+/** E-mail addresses compare case-insensitively and without surrounding spaces. */
+export function normalizeEmail(raw: string): string {
+  const email = raw.trim().toLowerCase();
+  if (email.length > 254 || !EMAIL.test(email)) throw new AccountError(`"${raw}" is not an e-mail address`);
+  return email;
+}
+
+export function checkPassword(password: string): void {
+  const length = [...password].length;
+  if (length < MIN_PASSWORD_LENGTH) throw new AccountError(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (length > MAX_PASSWORD_LENGTH) throw new AccountError(`the password must have at most ${MAX_PASSWORD_LENGTH} characters`);
+}
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+/** A role and exactly the link it needs: client → clientId, developer → developerId, finance → none. */
+export function checkLink(role: Role, link: { clientId?: string | undefined; developerId?: string | undefined }): { clientId?: string; developerId?: string } {
+  if (role === 'client') {
+    if (!link.clientId) throw new AccountError('a client account needs --client <clientId>');
+    if (link.developerId) throw new AccountError('a client account cannot also be a developer');
+    return { clientId: link.clientId };
+  }
+  if (role === 'developer') {
+    if (!link.developerId) throw new AccountError('a developer account needs --developer <developerId>');
+    if (link.clientId) throw new AccountError('a developer account cannot also be a client');
+    return { developerId: link.developerId };
+  }
+  if (link.clientId || link.developerId) throw new AccountError('a finance account reads every statement: it takes no --client or --developer');
+  return {};
+}
+
+/**
+ * Fixed-window counter of failed sign-ins per e-mail: after `max` failures in a window, sign-in
+ * is refused until the window ends, whatever the password.
+ */
+export const SIGN_IN_WINDOW_MS = 15 * 60_000;
+export const SIGN_IN_MAX_FAILURES = 5;
+
+export function signInWindow(nowMs: number): number {
+  return Math.floor(nowMs / SIGN_IN_WINDOW_MS);
+}
+
+export function retryAfterSeconds(nowMs: number): number {
+  return Math.max(1, Math.ceil(((signInWindow(nowMs) + 1) * SIGN_IN_WINDOW_MS - nowMs) / 1000));
+}

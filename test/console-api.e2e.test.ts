@@ -1,0 +1,294 @@
+import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SIGN_IN_MAX_FAILURES } from '../shared/accounts.ts';
+import { monthOf, monthStart, nextMonth, previousMonth } from '../shared/month.ts';
+import { statementCsv } from '../runtime/statements/csv.ts';
+import { StatementStore } from '../runtime/statements/statement-store.ts';
+import { documentClient } from '../runtime/store/dynamo-client.ts';
+import type { CatalogueFeatureDetail, CatalogueList, ClientOverview, DeveloperEarnings, DeveloperOverview, SessionInfo, StatementView } from '../runtime/console/api-types.ts';
+import { accountStore, ConsoleSession, invite, MovableClock, PASSWORD, redeem, setAuthors, signIn, signUp } from './helpers/console.ts';
+import { copyFixtures, errorOf, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+
+const run = promisify(execFile);
+const CLI = fileURLToPath(new URL('../runtime/cli/bin.mjs', import.meta.url));
+
+// The platform's clock starts in the middle of last month, then moves past its end to close it.
+const lastMonth = previousMonth(monthOf(Date.now()));
+const clock = new MovableClock(monthStart(lastMonth) + 10 * 86_400_000);
+let functionsDir: string;
+
+let t: TestPlatform;
+let finance: ConsoleSession;
+let client: ConsoleSession;
+let alice: ConsoleSession;
+
+const post = (s: ConsoleSession, path: string, body?: unknown) => s.fetch(path, { method: 'POST', body });
+
+beforeAll(async () => {
+  functionsDir = copyFixtures();
+  setAuthors(functionsDir, 'boom', [{ id: 'carol', weight: 1 }]);
+  t = await startTestPlatform({ clock: clock.now, functionsDir });
+  finance = await signUp(t, 'fin@example.com', 'finance');
+  client = await signUp(t, 'buyer@acme.example', 'client', { clientId: 'acme' });
+  // alice authors echo and slow (fixtures); carol authors nothing here.
+  alice = await signUp(t, 'alice@dev.example', 'developer', { developerId: 'alice' });
+});
+afterAll(async () => {
+  await t.stop();
+  rmSync(functionsDir, { recursive: true, force: true });
+});
+
+describe('accounts and sessions', () => {
+  it('the CLI creates an account and prints a one-time sign-in link that works once', async () => {
+    const env = { ...process.env, FAASCAPE_DATA_DIR: t.dataDir };
+    const { stdout } = await run(process.execPath, [CLI, 'accounts', 'create', '--role', 'finance', '--email', 'Boss@Example.com', '--url', t.url, '--json'], { env });
+    const out = JSON.parse(stdout) as { email: string; role: string; signInLink: string };
+    expect(out).toMatchObject({ email: 'boss@example.com', role: 'finance' });
+    expect(out.signInLink.startsWith(`${t.url}/#/welcome/`)).toBe(true);
+    const token = out.signInLink.split('/').pop() as string;
+    const s = await redeem(t, token);
+    const me = (await (await s.fetch('/session')).json()) as SessionInfo;
+    expect(me).toMatchObject({ email: 'boss@example.com', role: 'finance' });
+    const again = await fetch(`${t.url}/console/api/auth/redeem`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, password: 'another long password' }) });
+    expect(await errorOf(again)).toMatchObject({ status: 400, code: 'invalid_link' });
+  });
+
+  it('the CLI refuses a role without its link, and a duplicate account', async () => {
+    const env = { ...process.env, FAASCAPE_DATA_DIR: t.dataDir };
+    await expect(run(process.execPath, [CLI, 'accounts', 'create', '--role', 'client', '--email', 'x@example.com'], { env })).rejects.toMatchObject({ stderr: expect.stringContaining('needs --client') });
+    await expect(run(process.execPath, [CLI, 'accounts', 'create', '--role', 'finance', '--email', 'fin@example.com'], { env })).rejects.toMatchObject({ stderr: expect.stringContaining('already exists') });
+  });
+
+  it('session cookies are HttpOnly and SameSite=Strict, and Secure behind HTTPS', async () => {
+    const token = await invite(t, 'cookie@example.com', 'finance');
+    const res = await fetch(`${t.url}/console/api/auth/redeem`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' }, body: JSON.stringify({ token, password: PASSWORD }) });
+    const cookie = res.headers.getSetCookie()[0] as string;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).toMatch(/Secure/);
+    const plain = await fetch(`${t.url}/console/api/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'cookie@example.com', password: PASSWORD }) });
+    expect(plain.headers.getSetCookie()[0]).not.toMatch(/Secure/);
+  });
+
+  it('passwords shorter than 12 characters are refused and the link stays usable', async () => {
+    const token = await invite(t, 'short@example.com', 'finance');
+    const res = await fetch(`${t.url}/console/api/auth/redeem`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, password: 'short' }) });
+    expect(await errorOf(res)).toMatchObject({ status: 400, code: 'invalid_request' });
+    await expect(redeem(t, token)).resolves.toBeInstanceOf(ConsoleSession);
+  });
+
+  it('stores only a scrypt hash of the password', async () => {
+    const stored = await accountStore(t).get('fin@example.com');
+    expect(stored?.passwordHash).toMatch(/^scrypt\$/);
+    expect(JSON.stringify(stored)).not.toContain(PASSWORD);
+  });
+
+  it('rate-limits failed sign-ins per account, even with the right password afterwards', async () => {
+    await signUp(t, 'victim@example.com', 'finance');
+    const attempt = (password: string) => fetch(`${t.url}/console/api/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'victim@example.com', password }) });
+    for (let i = 0; i < SIGN_IN_MAX_FAILURES; i++) expect(await errorOf(await attempt(`wrong password ${i}`))).toMatchObject({ status: 401, code: 'invalid_credentials' });
+    const blocked = await attempt(PASSWORD);
+    expect(await errorOf(blocked)).toMatchObject({ status: 429, code: 'too_many_attempts' });
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('an unknown e-mail gets the same answer as a wrong password', async () => {
+    const res = await fetch(`${t.url}/console/api/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'nobody@example.com', password: PASSWORD }) });
+    expect(await errorOf(res)).toMatchObject({ status: 401, code: 'invalid_credentials' });
+  });
+
+  it('signing out ends the session on the server', async () => {
+    const s = await signUp(t, 'leaver@example.com', 'finance');
+    expect((await post(s, '/auth/sign-out')).status).toBe(204);
+    expect(await errorOf(await s.fetch('/session'))).toMatchObject({ status: 401, code: 'not_signed_in' });
+  });
+});
+
+describe('roles: each opens only its own pages', () => {
+  const routes: [string, string, 'client' | 'developer' | 'finance'][] = [
+    ['GET', '/client/overview', 'client'],
+    ['GET', '/client/keys', 'client'],
+    ['POST', '/client/keys', 'client'],
+    ['GET', '/client/invoices', 'client'],
+    ['GET', '/developer/overview', 'developer'],
+    ['GET', '/developer/earnings', 'developer'],
+    ['GET', '/finance/months', 'finance'],
+    ['POST', `/finance/months/${lastMonth}/preview`, 'finance'],
+    ['POST', `/finance/months/${lastMonth}/close`, 'finance'],
+    ['GET', '/finance/revenue', 'finance'],
+    ['GET', `/finance/months/${lastMonth}.csv`, 'finance'],
+  ];
+  it.each(routes)('%s %s is for %s accounts only (403 for the others, 401 signed out)', async (method, path, owner) => {
+    const sessions = { client, developer: alice, finance };
+    for (const [role, s] of Object.entries(sessions)) {
+      if (role === owner) continue;
+      const res = await s.fetch(path, { method, body: method === 'POST' ? {} : undefined });
+      expect(await errorOf(res), `${role} → ${method} ${path}`).toMatchObject({ status: 403, code: 'forbidden' });
+    }
+    const anonymous = await fetch(`${t.url}/console/api${path}`, { method });
+    expect(await errorOf(anonymous)).toMatchObject({ status: 401, code: 'not_signed_in' });
+  });
+
+  it('the catalogue is public', async () => {
+    expect((await fetch(`${t.url}/console/api/catalogue`)).status).toBe(200);
+  });
+});
+
+describe('CSRF', () => {
+  it('refuses a state-changing request without the token, or with a wrong one', async () => {
+    expect(await errorOf(await client.fetch('/client/keys', { method: 'POST', csrf: null }))).toMatchObject({ status: 403, code: 'csrf_failed' });
+    expect(await errorOf(await client.fetch('/client/keys', { method: 'POST', csrf: 'x'.repeat(43) }))).toMatchObject({ status: 403, code: 'csrf_failed' });
+    expect(await errorOf(await finance.fetch(`/finance/months/${lastMonth}/close`, { method: 'POST', body: { confirmRevenueMicros: 0 }, csrf: client.csrf }))).toMatchObject({ status: 403, code: 'csrf_failed' });
+  });
+});
+
+describe('client pages', () => {
+  it('creates a key shown once, lists it without its secret, revokes it, and the key stops working', async () => {
+    const created = await post(client, '/client/keys');
+    expect(created.status).toBe(201);
+    const { keyId, apiKey } = (await created.json()) as { keyId: string; apiKey: string };
+    expect((await t.call(apiKey, '/v1/features/echo')).status).toBe(200);
+    const listed = await (await client.fetch('/client/keys')).text();
+    expect(listed).toContain(keyId);
+    expect(listed).not.toContain(apiKey.split('_').pop());
+    const revoked = await client.fetch(`/client/keys/${keyId}`, { method: 'DELETE' });
+    expect(revoked.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 700)); // the gateway trusts a key lookup for 500 ms
+    expect(await errorOf(await t.call(apiKey, '/v1/features/echo'))).toMatchObject({ status: 401, code: 'invalid_api_key' });
+  });
+
+  it("cannot revoke another client's key", async () => {
+    const other = await t.clients.createKey('globex');
+    const res = await client.fetch(`/client/keys/${other.keyId}`, { method: 'DELETE' });
+    expect(await errorOf(res)).toMatchObject({ status: 404, code: 'not_found' });
+    expect((await t.call(other.apiKey, '/v1/features/echo')).status).toBe(200);
+  });
+
+  it('enforces the spend cap with 429 spend_cap_reached, warning from 85 %', async () => {
+    const s = await signUp(t, 'spender@initech.example', 'client', { clientId: 'initech' });
+    const key = ((await (await post(s, '/client/keys')).json()) as { apiKey: string }).apiKey;
+    // echo costs 0.002 EUR per call plus a little compute: a 0.01 EUR cap allows about 5 calls.
+    const capped = await s.fetch('/client/spend-cap', { method: 'PUT', body: { cap: '0.01' } });
+    expect(((await capped.json()) as ClientOverview).capMicros).toBe(10_000);
+    await new Promise((r) => setTimeout(r, 700)); // limits are cached for 500 ms
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await t.call(key, '/v1/features/echo')).status);
+    expect(statuses.filter((x) => x === 200).length).toBeGreaterThanOrEqual(4);
+    expect(statuses.filter((x) => x === 200).length).toBeLessThanOrEqual(5);
+    const refused = await t.call(key, '/v1/features/echo');
+    expect(await errorOf(refused)).toMatchObject({ status: 429, code: 'spend_cap_reached' });
+    const overview = (await (await s.fetch('/client/overview')).json()) as ClientOverview;
+    expect(overview.capStatus).toBe('reached');
+    expect(overview.spentMicros).toBeGreaterThanOrEqual(10_000);
+    // Raising the cap lets calls through again; 85 % of the new cap is a warning.
+    await s.fetch('/client/spend-cap', { method: 'PUT', body: { cap: (overview.spentMicros / 0.9 / 1e6).toFixed(6) } });
+    const raised = (await (await s.fetch('/client/overview')).json()) as ClientOverview;
+    expect(raised.capStatus).toBe('warning');
+    await new Promise((r) => setTimeout(r, 700));
+    expect((await t.call(key, '/v1/features/echo')).status).toBe(200);
+    expect(await errorOf(await s.fetch('/client/spend-cap', { method: 'PUT', body: { cap: '-3' } }))).toMatchObject({ status: 400, code: 'invalid_request' });
+    const removed = (await (await s.fetch('/client/spend-cap', { method: 'PUT', body: { cap: null } })).json()) as ClientOverview;
+    expect(removed.capStatus).toBe('none');
+  });
+
+  it("shows this month's usage per feature and per day", async () => {
+    const key = ((await (await post(client, '/client/keys')).json()) as { apiKey: string }).apiKey;
+    for (let i = 0; i < 3; i++) await (await t.call(key, '/v1/features/slow?ms=1')).arrayBuffer();
+    const o = (await (await client.fetch('/client/overview')).json()) as ClientOverview;
+    expect(o.month).toBe(lastMonth);
+    expect(o.features.find((f) => f.featureId === 'slow')?.calls).toBe(3);
+    expect(o.days.filter((d) => d.featureId === 'slow').reduce((n, d) => n + d.calls, 0)).toBe(3);
+    expect(o.spentMicros).toBe(o.features.reduce((n, f) => n + f.amountMicros, 0));
+  });
+});
+
+describe('catalogue quality signals', () => {
+  it('counts calls, success rate and latency percentiles of called features', async () => {
+    const key = await t.newKey('quality');
+    for (let i = 0; i < 4; i++) await (await t.call(key, '/v1/features/slow?ms=30')).arrayBuffer();
+    await (await t.call(key, '/v1/features/boom')).arrayBuffer();
+    const list = (await (await fetch(`${t.url}/console/api/catalogue`)).json()) as CatalogueList;
+    const slow = list.features.find((f) => f.slug === 'slow');
+    expect(slow?.quality.calls30d).toBeGreaterThanOrEqual(7); // 3 from the client test, 4 here
+    expect(slow?.quality.successRate).toBe(1);
+    expect(slow?.quality.p95Ms).toBeGreaterThanOrEqual(30);
+    const boom = list.features.find((f) => f.slug === 'boom');
+    expect(boom?.quality).toMatchObject({ calls30d: 1, successRate: 0 });
+    const detail = (await (await fetch(`${t.url}/console/api/catalogue/slow`)).json()) as CatalogueFeatureDetail;
+    expect(detail.invokeUrl).toBe(`${t.url}/v1/features/slow`);
+    expect(detail.days.length).toBeGreaterThan(0);
+  });
+});
+
+describe('developer pages', () => {
+  it("shows only the developer's own features", async () => {
+    const o = (await (await alice.fetch('/developer/overview')).json()) as DeveloperOverview;
+    const slugs = o.features.map((f) => f.slug).sort();
+    const authored = t.platform.features.size;
+    expect(slugs.length).toBeGreaterThan(0);
+    expect(slugs.length).toBeLessThan(authored);
+    for (const slug of slugs) expect(t.platform.features.get(slug)?.spec.manifest.authors.some((a) => a.id === 'alice')).toBe(true);
+    expect(slugs).not.toContain('boom'); // carol's
+    expect(o.days.every((d) => slugs.includes(d.featureId))).toBe(true);
+  });
+});
+
+describe('finance closes a month from the console', () => {
+  it('previews, refuses a close that names other totals, closes, and the CSV is the statement', async () => {
+    clock.jumpTo(monthStart(nextMonth(lastMonth)) + 3 * 3600_000);
+    // Twenty days later, yesterday's sessions have expired: everyone signs in again.
+    expect(await errorOf(await finance.fetch('/session'))).toMatchObject({ status: 401 });
+    finance = await signIn(t, 'fin@example.com');
+    client = await signIn(t, 'buyer@acme.example');
+    alice = await signIn(t, 'alice@dev.example');
+    const preview = (await (await post(finance, `/finance/months/${lastMonth}/preview`)).json()) as StatementView;
+    expect(preview.statement.status).toBe('draft');
+    expect(preview.statement.totals.revenueMicros).toBeGreaterThan(0);
+    expect(preview.checks).toEqual({ clientsEqualRevenue: true, payoutsEqualShare: true, platformIsTheRest: true });
+    const wrong = await post(finance, `/finance/months/${lastMonth}/close`, { confirmRevenueMicros: preview.statement.totals.revenueMicros + 1 });
+    expect(await errorOf(wrong)).toMatchObject({ status: 409, code: 'conflict' });
+    const closed = (await (await post(finance, `/finance/months/${lastMonth}/close`, { confirmRevenueMicros: preview.statement.totals.revenueMicros })).json()) as StatementView;
+    expect(closed.statement.status).toBe('final');
+    expect(closed.statement.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const stored = await new StatementStore(documentClient(t.platform.dynamo), t.platform.tables).get(lastMonth);
+    const csv = await finance.fetch(`/finance/months/${lastMonth}.csv`);
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    expect(await csv.text()).toBe(statementCsv(stored!.statement));
+    const months = (await (await finance.fetch('/finance/months')).json()) as { months: { month: string; status: string }[] };
+    expect(months.months.find((m) => m.month === lastMonth)?.status).toBe('closed');
+  });
+
+  it('then the client sees the invoice and the developer the earnings, each only their own', async () => {
+    const invoices = (await (await client.fetch('/client/invoices')).json()) as { invoices: { month: string }[] };
+    expect(invoices.invoices.map((i) => i.month)).toContain(lastMonth);
+    const csv = await (await client.fetch(`/client/invoices/${lastMonth}.csv`)).text();
+    expect(csv).toContain(',acme,');
+    expect(csv).not.toContain('initech');
+    const earnings = (await (await alice.fetch('/developer/earnings')).json()) as DeveloperEarnings;
+    expect(earnings.months[0]?.month).toBe(lastMonth);
+    const devCsv = await (await alice.fetch(`/developer/earnings/${lastMonth}.csv`)).text();
+    expect(devCsv).toContain(',alice,');
+    expect(devCsv).not.toMatch(/,bob,/);
+  });
+});
+
+describe('bad input', () => {
+  it('answers JSON errors for unknown routes, wrong methods and bad bodies', async () => {
+    expect(await errorOf(await fetch(`${t.url}/console/api/nope`))).toMatchObject({ status: 404, code: 'not_found' });
+    expect(await errorOf(await fetch(`${t.url}/console/api/catalogue`, { method: 'DELETE' }))).toMatchObject({ status: 405, code: 'method_not_allowed' });
+    const bad = await fetch(`${t.url}/console/api/auth/sign-in`, { method: 'POST', body: '{nope' });
+    expect(await errorOf(bad)).toMatchObject({ status: 400, code: 'invalid_request' });
+    expect(await errorOf(await finance.fetch('/finance/months/2026-13/preview', { method: 'POST' }))).toMatchObject({ status: 400 });
+  });
+
+  it('serves the console page at / with security headers', async () => {
+    const res = await fetch(`${t.url}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+  });
+});
+
