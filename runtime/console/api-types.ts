@@ -191,6 +191,8 @@ export interface EarningsMonth {
  */
 export interface DeveloperEarnings {
   developerId: string;
+  /** the one rate every developer is paid (null before the first close) */
+  developerSharePercent: number | null;
   months: EarningsMonth[];
 }
 

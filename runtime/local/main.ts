@@ -7,6 +7,7 @@ try {
   const config = readConfig(process.env);
   const platform = await startPlatform(config, { logger: jsonLogger(), progress: (l) => console.log(`faascape ${l}`) });
   console.log(`faascape ready at ${platform.url}  (Ctrl-C to stop)`);
+  console.log(`faascape console: ${platform.url}/  (an account: npx faascape accounts create --role finance --email you@example.com)`);
   let signals = 0;
   const shutdown = (signal: string) => {
     if (++signals > 1) process.exit(1);

@@ -34,9 +34,13 @@ const TITLE: Record<Route['page'], string> = {
   'not-found': 'Not found',
 };
 
-function signInHash(): string {
-  const path = pathOf(location.hash);
-  return path.startsWith('/sign-in') || path.startsWith('/welcome') ? '#/sign-in' : `#/sign-in?next=${encodeURIComponent(path)}`;
+/**
+ * To sign-in, coming back here afterwards, when the page at the current location (not the one of
+ * a render that may be a hashchange behind) is for signed-in accounts.
+ */
+function toSignInIfPrivate(): void {
+  if (!roleOf(parseHash(location.hash))) return;
+  navigate(`#/sign-in?next=${encodeURIComponent(pathOf(location.hash))}`);
 }
 
 function Header({ route }: { route: Route }) {
@@ -130,8 +134,7 @@ export function App() {
     onAuthProblems({
       notSignedIn: () => {
         setSession(null);
-        // The route now, not the one of the render that asked: the person may have moved on.
-        if (roleOf(parseHash(location.hash))) navigate(signInHash());
+        toSignInIfPrivate();
       },
       forbidden: (e) => setForbidden({ hash: location.hash, message: e.message }),
     });
@@ -146,7 +149,7 @@ export function App() {
 
   const role = roleOf(route);
   useEffect(() => {
-    if (role && session.status === 'signed-out') navigate(signInHash());
+    if (session.status === 'signed-out') toSignInIfPrivate();
   }, [role, session.status]);
 
   // On a page change, move focus to the new heading so screen readers and keyboards start there.

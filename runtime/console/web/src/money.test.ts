@@ -27,6 +27,7 @@ describe('amount input', () => {
     expect(parseEurosInput('1,200,000')).toBe('1200000');
     expect(parseEurosInput('007.5')).toBe('7.5');
     expect(parseEurosInput('0.25 €')).toBe('0.25');
+    expect(parseEurosInput('0,008')).toBe('0.008');
   });
 
   it('refuses what is not an amount', () => {

@@ -39,7 +39,7 @@ export function parseEurosInput(text: string): string | undefined {
   // "1,200.50": commas are thousands; "12,50": a decimal comma; "1,200" alone could be either
   // (1.2 in Paris, 1200 in Dublin), so it is refused rather than guessed.
   if (t.includes('.')) t = t.replace(/,/g, '');
-  else if (/^\d{1,3},\d{3}$/.test(t)) return undefined;
+  else if (/^[1-9]\d{0,2},\d{3}$/.test(t)) return undefined;
   else if (/^\d+,\d{1,6}$/.test(t)) t = t.replace(',', '.');
   else if (/^\d{1,3}(,\d{3})+$/.test(t)) t = t.replace(/,/g, '');
   t = t.replace(/^0+(?=\d)/, '');

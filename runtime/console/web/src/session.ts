@@ -11,10 +11,6 @@ export type SessionState = { status: 'loading' } | { status: 'signed-out' } | { 
 let state: SessionState = { status: 'loading' };
 const subscribers = new Set<(s: SessionState) => void>();
 
-export function getSession(): SessionState {
-  return state;
-}
-
 export function setSession(info: SessionInfo | null): void {
   state = info ? { status: 'signed-in', info } : { status: 'signed-out' };
   setCsrfToken(info?.csrfToken);

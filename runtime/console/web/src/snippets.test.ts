@@ -33,7 +33,7 @@ describe('request snippets', () => {
   it('fetch: reads the key from the environment and sends the example body as JSON', () => {
     const text = fetchSnippet(requestOf(URL, { method: 'POST', path: '', body: { vat: 'FR 40 303 265 045' } }));
     expect(text).toContain(`fetch("${URL}", {`);
-    expect(text).toContain(`'x-api-key': process.env.FAASCAPE_API_KEY,`);
+    expect(text).toContain(`"x-api-key": process.env.FAASCAPE_API_KEY,`);
     expect(text).toContain(`"content-type": "application/json",`);
     expect(text).toContain(`body: JSON.stringify({\n    "vat": "FR 40 303 265 045"\n  }),`);
     // The snippet is valid JavaScript (an async module body).

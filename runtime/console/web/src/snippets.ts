@@ -43,7 +43,7 @@ export function curlSnippet(r: SnippetRequest): string {
 
 export function fetchSnippet(r: SnippetRequest): string {
   const q = (s: string) => JSON.stringify(s);
-  const headerLines = [`    'x-api-key': process.env.FAASCAPE_API_KEY,`, ...r.headers.map(([n, v]) => `    ${q(n)}: ${q(v)},`)];
+  const headerLines = [`    "x-api-key": process.env.FAASCAPE_API_KEY,`, ...r.headers.map(([n, v]) => `    ${q(n)}: ${q(v)},`)];
   const lines = [
     `// Node 18+ or any server-side JavaScript: keep API keys out of web pages.`,
     `const response = await fetch(${q(r.url)}, {`,

@@ -36,16 +36,27 @@ function xValue(label: string): number {
   return label.length === 7 ? monthStartS(label) : dayStartS(label);
 }
 
-function options(series: ChartSeries[], width: number, height: number, monthly: boolean): uPlot.Options {
+function options(xs: number[], series: ChartSeries[], width: number, height: number, monthly: boolean): uPlot.Options {
   const units = [...new Set(series.map((s) => s.unit))];
-  const scales: uPlot.Scales = { x: { time: true } };
+  // Half a step of room on each side, so the first and last bars are not cut in half. From the
+  // data itself: with a single point uPlot would widen the range to a thousand days first.
+  const half = monthly ? 15 * 86_400 : 43_200;
+  const first = xs[0] ?? 0;
+  const last = xs[xs.length - 1] ?? first;
+  const scales: uPlot.Scales = { x: { time: true, range: () => [first - half, last + half] } };
   // Counts, latencies and amounts start at zero: a chart that starts at 9,000 calls lies.
   for (const u of units) scales[u] = { range: (_self, _min, max) => [0, max > 0 ? max * 1.1 : 1] };
   const axes: uPlot.Axis[] = [
     {
       stroke: '#475569',
       grid: { stroke: '#e2e8f0' },
-      ...(monthly ? { values: (_self: uPlot, splits: number[]) => splits.map((s) => new Date(s * 1000).toISOString().slice(0, 7)) } : {}),
+      // Months: a tick on each month (every few months when they would crowd), labelled YYYY-MM.
+      ...(monthly
+        ? {
+            splits: () => xs.filter((_, i) => i % Math.ceil(xs.length / Math.max(1, Math.floor(width / 80))) === 0),
+            values: (_self: uPlot, splits: number[]) => splits.map((s) => new Date(s * 1000).toISOString().slice(0, 7)),
+          }
+        : {}),
     },
     ...units.map(
       (u, i): uPlot.Axis => ({
@@ -76,7 +87,8 @@ function options(series: ChartSeries[], width: number, height: number, monthly: 
           stroke: s.color,
           width: 2,
           ...(s.bars ? { fill: `${s.color}55`, paths: uPlot.paths.bars?.({ size: [0.6, 48] }) } : {}),
-          points: { show: !s.bars },
+          // Bars need no dots; lines get uPlot's default (dots only when there is room for them).
+          ...(s.bars ? { points: { show: false } } : {}),
           spanGaps: false,
           value: (_self, v) => formatValue(s.unit, v),
         }),
@@ -95,8 +107,9 @@ export function Chart({ title, x, series, summary, height = 240 }: { title: stri
     const el = box.current;
     if (!el || x.length === 0) return;
     const width = () => Math.max(260, el.clientWidth);
-    const data: uPlot.AlignedData = [x.map(xValue), ...series.map((s) => s.values)];
-    const plot = new uPlot(options(series, width(), height, monthly), data, el);
+    const xs = x.map(xValue);
+    const data: uPlot.AlignedData = [xs, ...series.map((s) => s.values)];
+    const plot = new uPlot(options(xs, series, width(), height, monthly), data, el);
     const resize = new ResizeObserver(() => plot.setSize({ width: width(), height }));
     resize.observe(el);
     return () => {

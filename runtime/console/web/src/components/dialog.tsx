@@ -17,7 +17,8 @@ export function Dialog({ title, onClose, children, testId }: { title: string; on
     }
     return () => {
       if (d?.open) d.close();
-      opener?.focus();
+      // Back to the button that opened it, unless that button is gone or disabled by now.
+      if (opener?.isConnected && !opener.matches(':disabled')) opener.focus();
     };
   }, []);
   return (

@@ -87,7 +87,8 @@ export function ApiKeys() {
     <>
       <h2>API keys</h2>
       <p>
-        <button type="button" onClick={create} disabled={busy} data-testid="create-key">
+        {/* Not disabled while busy: a disabled button drops focus, and the dialog returns focus to it. */}
+        <button type="button" onClick={() => !busy && void create()} aria-disabled={busy} data-testid="create-key">
           Create key
         </button>
       </p>
@@ -102,7 +103,7 @@ export function ApiKeys() {
             <strong>Copy it now: this key will not be shown again.</strong> Faascape keeps only a fingerprint of it. If you lose it, create another key and
             revoke this one.
           </p>
-          <pre class="secret" tabIndex={0}>
+          <pre class="secret">
             <code id="new-api-key" data-testid="new-api-key">
               {created.apiKey}
             </code>

@@ -35,7 +35,7 @@ export function SignInPage({ next }: { next?: string }) {
   return (
     <section class="narrow">
       <h1 tabIndex={-1}>Sign in</h1>
-      <form onSubmit={submit} class="form" noValidate={false}>
+      <form onSubmit={submit} class="form">
         <label for="sign-in-email">E-mail</label>
         <input id="sign-in-email" type="email" autocomplete="username" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} data-testid="sign-in-email" />
         <label for="sign-in-password">Password</label>

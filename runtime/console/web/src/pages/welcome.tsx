@@ -32,7 +32,8 @@ export function WelcomePage({ token }: { token: string }) {
     <section class="narrow">
       <h1 tabIndex={-1}>Welcome to Faascape</h1>
       <p>Choose a password for your account. This link works once.</p>
-      <form onSubmit={submit} class="form">
+      {/* noValidate: our own messages, announced in the live region, instead of the browser's bubbles. */}
+      <form onSubmit={submit} class="form" noValidate>
         <label for="welcome-password">New password (at least {MIN_PASSWORD} characters)</label>
         <input
           id="welcome-password"
