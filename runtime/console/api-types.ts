@@ -1,3 +1,8 @@
+import type { Role } from '../../shared/accounts.ts';
+import type { QualitySignals } from '../../shared/day-stats.ts';
+import type { Reconciliation } from '../../shared/reconcile.ts';
+import type { CapStatus } from '../../shared/spend.ts';
+
 /**
  * The console's HTTP API as the browser sees it: every route, its JSON body and its answer.
  * Shared by the server (runtime/console/) and the web app (runtime/console/web/), so the two
@@ -15,7 +20,9 @@
  */
 export const CONSOLE_API_PREFIX = '/console/api';
 
-export type Role = 'client' | 'developer' | 'finance';
+/** The domain's own types, computed by pure functions in shared/ and sent as they are. */
+export type { CapStatus, QualitySignals, Reconciliation, Role };
+
 
 /** GET /session → 200 SessionInfo, or 401 when not signed in */
 export interface SessionInfo {
@@ -47,16 +54,6 @@ export interface RedeemBody {
 /** POST /auth/sign-out → 204 */
 
 // ---- catalogue (public, no session needed) ------------------------------------------------
-
-export interface QualitySignals {
-  /** calls that reached the feature in the last 30 days (UTC days, today included) */
-  calls30d: number;
-  /** successful calls / calls over those days; null when no call */
-  successRate: number | null;
-  /** latency percentiles from the per-day histogram buckets: the bucket's upper bound, ms */
-  p50Ms: number | null;
-  p95Ms: number | null;
-}
 
 export interface CatalogueAuthor {
   id: string;
@@ -106,8 +103,6 @@ export interface FeatureDayStat {
 }
 
 // ---- client pages (role client; only their own client id) ----------------------------------
-
-export type CapStatus = 'none' | 'ok' | 'warning' | 'reached';
 
 /** GET /client/overview?month=YYYY-MM (default: this month) */
 export interface ClientOverview {
@@ -203,16 +198,6 @@ export type MonthStatus = 'open' | 'ended' | 'closed';
 /** GET /finance/months → months with usage or a statement, newest first */
 export interface FinanceMonths {
   months: { month: string; status: MonthStatus; revenueMicros: number | null; closedAt?: number }[];
-}
-
-/** The reconciliation checks of a statement, each true when it holds. */
-export interface Reconciliation {
-  /** Σ client totals = revenue */
-  clientsEqualRevenue: boolean;
-  /** payouts = floor(share × revenue) */
-  payoutsEqualShare: boolean;
-  /** platform = revenue − payouts */
-  platformIsTheRest: boolean;
 }
 
 /**

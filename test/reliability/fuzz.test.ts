@@ -131,7 +131,7 @@ const pathArb: fc.Arbitrary<string> = fc
   .tuple(
     fc.oneof(
       { weight: 8, arbitrary: fc.tuple(slugArb, fc.option(fc.array(segmentArb, { maxLength: 3 }), { nil: undefined })).map(([slug, sub]) => `/v1/features/${slug}${sub ? `/${sub.join('/')}` : ''}`) },
-      { weight: 2, arbitrary: fc.constantFrom('/v1/features', '/v1/features/', '/v1/usage', '/v1/health', '/v1/features//', '//v1/health', '/v1', '/', '/V1/features/echo', '/v1/usage/', '/v1/features/echo/') },
+      { weight: 2, arbitrary: fc.constantFrom('/v1/features', '/v1/features/', '/v1/usage', '/v1/health', '/v1/features//', '//v1/health', '/v1', '/', '/V1/features/echo', '/v1/usage/', '/v1/features/echo/', '/index.html', '/console/api/catalogue', '/console/api/session', '/console/api/nope', '/console/api') },
       { weight: 2, arbitrary: fc.array(fc.oneof(segmentArb, escapeArb), { minLength: 1, maxLength: 4 }).map((s) => `/${s.join('/')}`) },
     ),
     queryArb,
@@ -218,6 +218,11 @@ function expectedOf(c: FuzzCase): Expected {
     return isMonth(query.month ?? monthOf(Date.now())) ? { status: 200, metered: false } : { status: 400, code: 'invalid_request', metered: false, clientId: CLIENT };
   }
   if (rawPath === '/v1/health') return { status: 200, metered: false };
+  // The console: its page at / (GET and HEAD only; other methods fall through to the API's 404),
+  // its public catalogue, and a session route that needs a sign-in (fuzzed cookies never hold one).
+  if ((rawPath === '/' || rawPath === '/index.html') && (c.method === 'GET' || c.method === 'HEAD')) return { status: 200, metered: false };
+  if (rawPath === '/console/api/catalogue') return c.method === 'GET' ? { status: 200, metered: false } : { status: 405, code: 'method_not_allowed', metered: false };
+  if (rawPath === '/console/api/session') return c.method === 'GET' ? { status: 401, code: 'not_signed_in', metered: false } : { status: 405, code: 'method_not_allowed', metered: false };
   return { status: 404, code: 'not_found', metered: false };
 }
 

@@ -23,6 +23,8 @@ export const STATUS_OF_CODE: Record<string, number> = {
   payload_too_large: 413,
   rate_limited: 429,
   quota_exceeded: 429,
+  spend_cap_reached: 429,
+  not_signed_in: 401,
   internal_error: 500,
   feature_error: 502,
   service_unavailable: 503,
