@@ -97,7 +97,7 @@ export class PlatformConsole extends Construct {
       memorySize: 1769,
       timeout: Duration.seconds(29),
       environment: {
-        ...tableEnvironment(tables, ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements']),
+        ...tableEnvironment(tables, ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements', 'community']),
         ...props.policyEnv,
       },
       define: props.define,
@@ -112,8 +112,10 @@ export class PlatformConsole extends Construct {
     tables.usage.grantReadData(this.handler);
     tables.records.grantReadData(this.handler);
     tables.statements.grantReadWriteData(this.handler);
+    tables.community.grantReadWriteData(this.handler);
     this.handler.acknowledgeIndexGrant(tables.keys);
     this.handler.acknowledgeIndexGrant(tables.usage);
+    this.handler.acknowledgeIndexGrant(tables.community);
 
     for (const route of props.api.addRoutes({ path: CONSOLE_ROUTE, methods: [HttpMethod.ANY], integration: new HttpLambdaIntegration('Console', this.handler) })) {
       Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'Console sessions are verified by the console Lambda (HttpOnly SameSite=Strict cookie, CSRF token, role per route).' });

@@ -4,6 +4,8 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGN_IN_MAX_FAILURES } from '../shared/accounts.ts';
+import { weightedCallsByDeveloper } from '../shared/levels.ts';
+import type { DeveloperLevel } from '../runtime/console/community-types.ts';
 import { monthOf, monthStart, nextMonth, previousMonth } from '../shared/month.ts';
 import { statementCsv } from '../runtime/statements/csv.ts';
 import { StatementStore } from '../runtime/statements/statement-store.ts';
@@ -259,6 +261,12 @@ describe('finance closes a month from the console', () => {
     expect(await csv.text()).toBe(statementCsv(stored!.statement));
     const months = (await (await finance.fetch('/finance/months')).json()) as { months: { month: string; status: string }[] };
     expect(months.months.find((m) => m.month === lastMonth)?.status).toBe('closed');
+    // The close records what developer levels need: weighted calls per developer, from the aggregates it billed.
+    const aggregates = await t.usage.monthAggregates(lastMonth);
+    expect(await new StatementStore(documentClient(t.platform.dynamo), t.platform.tables).weightedCalls(lastMonth)).toEqual(weightedCallsByDeveloper(aggregates));
+    const level = (await (await fetch(`${t.url}/console/api/developers/alice`)).json()) as DeveloperLevel;
+    expect(level.closedThrough).toBe(lastMonth);
+    expect(level.weightedCalls).toBeCloseTo(weightedCallsByDeveloper(aggregates).alice ?? 0, 6);
   });
 
   it('then the client sees the invoice and the developer the earnings, each only their own', async () => {

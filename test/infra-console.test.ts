@@ -158,7 +158,7 @@ describe('the web console in the CDK stack', () => {
     expect(fn.Properties).toMatchObject({ Architectures: ['arm64'], Runtime: 'nodejs24.x', TracingConfig: { Mode: 'Active' } });
     const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(Object.keys(env).sort()).toEqual(
-      ['FAASCAPE_DEVELOPER_SHARE_PERCENT', 'FAASCAPE_MINIMUM_PAYOUT', 'TABLE_ACCOUNTS', 'TABLE_CLIENTS', 'TABLE_KEYS', 'TABLE_RECORDS', 'TABLE_SESSIONS', 'TABLE_STATEMENTS', 'TABLE_USAGE'].sort(),
+      ['FAASCAPE_DEVELOPER_SHARE_PERCENT', 'FAASCAPE_MINIMUM_PAYOUT', 'TABLE_ACCOUNTS', 'TABLE_CLIENTS', 'TABLE_COMMUNITY', 'TABLE_KEYS', 'TABLE_RECORDS', 'TABLE_SESSIONS', 'TABLE_STATEMENTS', 'TABLE_USAGE'].sort(),
     );
 
     const [, route] = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === 'ANY /console/api/{proxy+}') ?? [];
@@ -167,7 +167,7 @@ describe('the web console in the CDK stack', () => {
     expect(refId(integration.Properties.IntegrationUri)).toBe(consoleId);
   });
 
-  it('lets the console read and write accounts, sessions, clients, keys and statements, and only read usage and records', () => {
+  it('lets the console read and write accounts, sessions, clients, keys, statements and the community, and only read usage and records', () => {
     const tables = Object.fromEntries(
       ofType('AWS::DynamoDB::GlobalTable').map(([id, r]) => [String(r.Properties.TableName).replace('faascape-test-', ''), id]),
     ) as Record<string, string>;
@@ -176,7 +176,7 @@ describe('the web console in the CDK stack', () => {
     const actionsOn = (table: string) => statements.filter((s) => refsIn(s.Resource).includes(tables[table] as string)).flatMap((s) => [s.Action].flat());
     const writes = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/;
 
-    for (const table of ['accounts', 'sessions', 'clients', 'keys', 'statements']) {
+    for (const table of ['accounts', 'sessions', 'clients', 'keys', 'statements', 'community']) {
       expect(actionsOn(table), table).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']));
     }
     for (const table of ['usage', 'records']) {

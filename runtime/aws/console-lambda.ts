@@ -14,19 +14,25 @@ import { StatementStore } from '../statements/statement-store.ts';
 import { StatementsJob } from '../statements/statements-job.ts';
 import { documentClient } from '../store/dynamo-client.ts';
 import { catalogFromJson, readAwsConfig } from './config.ts';
+import { communityOf } from '../community/wire.ts';
 
-const config = readAwsConfig(process.env, { tables: ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements'] });
+const config = readAwsConfig(process.env, { tables: ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements', 'community'] });
 const logger = jsonLogger((line) => process.stdout.write(line));
 const db = documentClient(new DynamoDBClient({}));
 const usage = new DynamoUsageLog(db, config.tables);
 const statementStore = new StatementStore(db, config.tables);
 
+const features = catalogFromJson(process.env.FAASCAPE_CATALOG);
+const { community, levels } = communityOf({ db, tables: config.tables, usage, statementStore, features });
+
 export const handler = createConsoleApi({
+  community,
+  levels,
   accounts: new AccountStore(db, config.tables),
   clients: new ClientStore(db, config.tables),
   usage,
   statements: new StatementsJob({ usage, store: statementStore, policy: readPolicy(process.env), progress: (l) => logger.info(l) }),
   statementStore,
-  features: catalogFromJson(process.env.FAASCAPE_CATALOG),
+  features,
   logger,
 });

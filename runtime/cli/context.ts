@@ -6,12 +6,19 @@ import { dataDirOf } from '../local/config.ts';
 import { openStore } from '../local/embedded-store.ts';
 import { ClientStore } from '../keys/client-store.ts';
 import { AccountStore } from '../console/account-store.ts';
+import { resolve } from 'node:path';
+import type { Community } from '../community/community-service.ts';
+import type { Levels } from '../community/levels.ts';
+import { communityOf } from '../community/wire.ts';
+import { readManifests } from '../local/load-features.ts';
 import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
 import { readPolicy } from '../statements/policy.ts';
 import { StatementStore } from '../statements/statement-store.ts';
 import { StatementsJob } from '../statements/statements-job.ts';
 
 export interface CliContext {
+  community: Community;
+  levels: Levels;
   clients: ClientStore;
   accounts: AccountStore;
   usage: DynamoUsageLog;
@@ -40,11 +47,18 @@ export async function openContext(env: NodeJS.ProcessEnv, stage?: string): Promi
   }
   const db = documentClient(dynamo);
   const usage = new DynamoUsageLog(db, tables);
+  const statementStore = new StatementStore(db, tables);
+  // The catalogue from the manifests (no bundling): deployed stages are built from the same folder.
+  const specs = readManifests(resolve(env.FAASCAPE_FUNCTIONS_DIR || 'functions')).specs;
+  const features = { get: (slug: string) => specs.find((f) => f.slug === slug), list: () => specs };
+  const { community, levels } = communityOf({ db, tables, usage, statementStore, features });
   return {
+    community,
+    levels,
     clients: new ClientStore(db, tables),
     accounts: new AccountStore(db, tables),
     usage,
-    statements: new StatementsJob({ usage, store: new StatementStore(db, tables), policy: readPolicy(env), progress: (l) => console.error(`faascape ${l}`) }),
+    statements: new StatementsJob({ usage, store: statementStore, policy: readPolicy(env), progress: (l) => console.error(`faascape ${l}`) }),
     close: async () => {
       dynamo.destroy();
       await store.close();

@@ -7,6 +7,7 @@ import { PolicyError } from '../statements/policy.ts';
 import { formatMicros, MoneyError, parseDecimalMicros, toSafeNumber } from '../../shared/money.ts';
 import { AccountError, checkLink, isRole, normalizeEmail, ROLES } from '../../shared/accounts.ts';
 import { AccountExistsError } from '../console/account-store.ts';
+import { CommunityError } from '../community/community-service.ts';
 import { isMonth, monthOf } from '../../shared/month.ts';
 import { usageRows } from '../../shared/usage.ts';
 import { NotFoundError } from '../keys/client-store.ts';
@@ -199,6 +200,94 @@ accounts
     }),
   );
 
+const developers = program.command('developers').description('developer levels: usage and help, never money');
+developers
+  .command('show <developerId>')
+  .description("a developer's level, score (usage and help points) and features")
+  .option('--json', 'print JSON')
+  .action(
+    withContext(async (ctx, developerId: string, opts: { json?: boolean }) => {
+      const d = await ctx.levels.of(developerId);
+      if (opts.json) return printJson(d);
+      console.log(`${d.developerId}: ${d.level} (score ${d.score} = usage ${d.usagePoints} + help ${d.helpPoints})`);
+      console.log(`  usage: ${d.weightedCalls.toFixed(1)} weighted billable calls (closed months through ${d.closedThrough ?? '-'}, plus the open month)`);
+      console.log(`  help: ${d.help.acceptedAnswers} accepted answer(s), ${d.help.coAuthoredFeatures} co-authored feature(s), ${d.help.reviews} review(s)`);
+      console.log(`  next: ${d.next ? `${d.next.level} at ${d.next.score}` : 'top level'}`);
+      if (d.features.length) console.log(`  features: ${d.features.map((f) => `${f.slug} (${f.weight}/${f.totalWeight})`).join(', ')}`);
+    }),
+  );
+developers
+  .command('list')
+  .description('every developer who authors a feature, with their level')
+  .option('--json', 'print JSON')
+  .action(
+    withContext(async (ctx, opts: { json?: boolean }) => {
+      const all = await ctx.levels.all();
+      if (opts.json) return printJson(all);
+      console.log(table(all.map((d) => ({ developer: d.developerId, level: d.level, score: d.score, usage: d.usagePoints, help: d.helpPoints })), ['developer', 'level', 'score', 'usage', 'help']));
+    }),
+  );
+
+const requests = program.command('requests').description('custom-development requests from clients, sorted by votes');
+requests
+  .command('list')
+  .description('requests sorted by votes (clients post them in the console)')
+  .option('--tag <tag>', 'only requests with this tag')
+  .addOption(new Option('--status <status>', 'only requests with this status').choices(['open', 'planned', 'delivered', 'declined']))
+  .option('--json', 'print JSON')
+  .action(
+    withContext(async (ctx, opts: { tag?: string; status?: string; json?: boolean }) => {
+      const list = await ctx.community.requests({ ...(opts.tag ? { tag: opts.tag } : {}), ...(opts.status ? { status: opts.status } : {}) });
+      if (opts.json) return printJson(list);
+      console.log(table(list.map((r) => ({ id: r.requestId, votes: r.votes, status: r.status, client: r.clientId, tags: r.tags.join(' '), budget: r.budget ?? '-', title: r.title })), ['id', 'votes', 'status', 'client', 'tags', 'budget', 'title']));
+    }),
+  );
+requests
+  .command('show <requestId>')
+  .description('one request with its description, votes and status')
+  .option('--json', 'print JSON')
+  .action(
+    withContext(async (ctx, requestId: string, opts: { json?: boolean }) => {
+      const r = await ctx.community.request(requestId);
+      if (opts.json) return printJson(r);
+      console.log(`${r.title}\n${r.status}, ${r.votes} vote(s), by client ${r.clientId}${r.budget ? `, budget ${r.budget} EUR` : ''}${r.tags.length ? `, tags: ${r.tags.join(' ')}` : ''}`);
+      if (r.plannedBy) console.log(`planned by ${r.plannedBy}`);
+      if (r.acceptedBy) console.log(`accepted for development by ${r.acceptedBy}`);
+      if (r.deliveredSlug) console.log(`delivered as the feature ${r.deliveredSlug}`);
+      if (r.declineReason) console.log(`declined: ${r.declineReason}`);
+      console.log(`\n${r.description}`);
+    }),
+  );
+
+const discussions = program.command('discussions').description('discussion threads, per feature and general');
+discussions
+  .command('list')
+  .description('threads, newest first')
+  .option('--feature <slug>', "a feature's threads (default: the general threads)")
+  .option('--json', 'print JSON')
+  .action(
+    withContext(async (ctx, opts: { feature?: string; json?: boolean }) => {
+      const list = await ctx.community.listThreads(opts.feature);
+      if (opts.json) return printJson(list);
+      console.log(table(list.map((t) => ({ id: t.threadId, replies: t.replies, answered: t.answered ? 'yes' : '', by: `${t.author.role} ${t.author.id}`, title: t.title })), ['id', 'replies', 'answered', 'by', 'title']));
+    }),
+  );
+discussions
+  .command('show <threadId>')
+  .description('a thread and its posts (hidden posts stay hidden)')
+  .option('--json', 'print JSON')
+  .action(
+    withContext(async (ctx, threadId: string, opts: { json?: boolean }) => {
+      const t = await ctx.community.thread(threadId);
+      if (opts.json) return printJson(t);
+      console.log(`${t.title}${t.featureSlug ? ` (feature ${t.featureSlug})` : ''}`);
+      for (const p of t.posts) {
+        console.log(`\n— ${p.author.role} ${p.author.id}${p.author.level ? ` [${p.author.level}]` : ''}, ${iso(p.createdAt)}${p.accepted ? ', accepted answer' : ''}`);
+        console.log(p.hidden ? '(hidden by a moderator)' : p.markdown);
+      }
+    }),
+  );
+
 const usage = program
   .command('usage')
   .description('usage per (client, feature) for a month, with amounts in micros')
@@ -318,7 +407,7 @@ for (const c of [...leaves(program), usage]) {
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  const known = e instanceof NotFoundError || e instanceof RangeError || e instanceof StatementError || e instanceof PolicyError || e instanceof InvalidArgumentError || e instanceof AccountError || e instanceof AccountExistsError;
+  const known = e instanceof NotFoundError || e instanceof RangeError || e instanceof StatementError || e instanceof PolicyError || e instanceof InvalidArgumentError || e instanceof AccountError || e instanceof AccountExistsError || e instanceof CommunityError;
   const message = known ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   console.error(`faascape: ${message}`);
   process.exitCode = 1;

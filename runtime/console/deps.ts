@@ -5,6 +5,8 @@ import type { UsageReader } from '../meter/usage-log.ts';
 import type { StatementStore } from '../statements/statement-store.ts';
 import type { StatementsJob } from '../statements/statements-job.ts';
 import type { AccountStore } from './account-store.ts';
+import type { Community } from '../community/community-service.ts';
+import type { Levels } from '../community/levels.ts';
 
 /** What the console reads and writes: the same stores as the gateway and the statements job. */
 export interface ConsoleDeps {
@@ -14,6 +16,9 @@ export interface ConsoleDeps {
   statements: Pick<StatementsJob, 'preview' | 'close'>;
   statementStore: Pick<StatementStore, 'get' | 'closedMonths'>;
   features: FeatureCatalog;
+  /** discussions, requests and developer levels */
+  community: Community;
+  levels: Levels;
   /** waits until calls already answered are in the aggregates (locally: the meter) */
   settled?: () => Promise<unknown>;
   clock?: () => number;

@@ -11,6 +11,7 @@ import { catalogueRoutes } from './routes/catalogue.ts';
 import { clientRoutes } from './routes/client.ts';
 import { developerRoutes } from './routes/developer.ts';
 import { financeRoutes } from './routes/finance.ts';
+import { communityRoutes } from './routes/community.ts';
 import { consoleErrors, cookieValue, SESSION_COOKIE, type Event, type Result } from './http.ts';
 import type { ConsoleDeps } from './deps.ts';
 
@@ -60,7 +61,7 @@ async function sessionOf(event: Event, accounts: AccountStore): Promise<{ sessio
  */
 export function createConsoleApi(deps: ConsoleDeps) {
   const clock = deps.clock ?? Date.now;
-  const routes: Route[] = [...authRoutes(deps), ...catalogueRoutes(deps), ...clientRoutes(deps), ...developerRoutes(deps), ...financeRoutes(deps)];
+  const routes: Route[] = [...authRoutes(deps), ...catalogueRoutes(deps), ...clientRoutes(deps), ...developerRoutes(deps), ...financeRoutes(deps), ...communityRoutes(deps)];
 
   const errorsToJson: MiddlewareObj<Event, Result, Error, Context> = {
     name: 'consoleErrors',

@@ -26,6 +26,7 @@ import { CONSOLE_API_PREFIX } from '../console/api-types.ts';
 import { createConsoleApi } from '../console/handler.ts';
 import { buildConsole } from '../console/web/build.ts';
 import { staticSite } from './static-site.ts';
+import { communityOf } from '../community/wire.ts';
 
 
 
@@ -116,12 +117,16 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
   progress(`console: ${built.files.length} file(s), ${(built.jsGzipBytes / 1024).toFixed(1)} KB of JavaScript gzipped`);
   const site = staticSite(consoleDir);
   const jobsUsage = new DynamoUsageLog(jobsDb, tables);
+  const statementStore = new StatementStore(jobsDb, tables);
+  const { community, levels } = communityOf({ db: jobsDb, tables, usage: jobsUsage, statementStore, features: catalogOf(features), clock });
   const consoleApi = createConsoleApi({
+    community,
+    levels,
     accounts: new AccountStore(db, tables, clock),
     clients,
     usage: jobsUsage,
     statements,
-    statementStore: new StatementStore(jobsDb, tables),
+    statementStore,
     features: catalogOf(features),
     settled: () => meter.settled(2_000),
     clock,

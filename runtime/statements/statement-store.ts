@@ -3,6 +3,7 @@ import { BatchWriteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient 
 import { queryAll, scanAll } from '../store/paging.ts';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Statement } from '../../shared/statement.ts';
+import { weightedCallsByDeveloper } from '../../shared/levels.ts';
 import type { UsageAggregate } from '../../shared/usage.ts';
 import type { TableNames } from '../store/tables.ts';
 
@@ -77,6 +78,19 @@ export class StatementStore {
     return header.billedCalls as { regular: number; adjusted: Record<string, number> };
   }
 
+  /**
+   * Billable calls of a closed month per developer, weighted by author weight (what the levels'
+   * usage part counts); undefined for an open month.
+   */
+  async weightedCalls(month: string): Promise<Record<string, number> | undefined> {
+    const header = await this.header(month);
+    if (!header) return undefined;
+    if (header.weightedCalls) return header.weightedCalls as Record<string, number>;
+    // Statements closed before levels existed: computed from the basis they billed.
+    const basis = await this.basis(month);
+    return weightedCallsByDeveloper([...(basis?.regular ?? []), ...Object.values(basis?.adjusted ?? {}).flat()]);
+  }
+
   /** What a final statement billed: needed only to tell late usage apart. */
   async basis(month: string): Promise<StatementBasis | undefined> {
     const header = await this.header(month);
@@ -119,6 +133,8 @@ export class StatementStore {
             attempt,
             jsonChars: json.length,
             status: 'final',
+            // What developer levels need from a closed month, computed once, here, at the close.
+            weightedCalls: weightedCallsByDeveloper([...basis.regular, ...Object.values(basis.adjusted).flat()]),
             billedCalls: {
               regular: basis.regular.reduce((n, a) => n + a.calls, 0),
               adjusted: Object.fromEntries(Object.entries(basis.adjusted).map(([m, aggs]) => [m, aggs.reduce((n, a) => n + a.calls, 0)])),

@@ -73,6 +73,24 @@ export const TABLES = {
    * `S#<sha256(session id)>` sessions, `T#<sha256(token)>` one-time sign-in links and
    * `L#<email>` failed sign-in counters. Everything expires (expiresAt, checked in code too).
    */
+  /**
+   * The community, one table for all of it (no transactions needed anywhere):
+   * - threads: pk `T#<thread>`, sk `#meta` (title, feature, author, accepted post) and posts
+   *   sk `P#<createdAt>#<post>`;
+   * - requests: pk `Q#<request>`, sk `#meta`, and one vote per account, sk `V#<email>` (a
+   *   conditional put: repeated votes count once; the count is a Query COUNT, never a counter);
+   * - help a developer gave: pk `H#<developer>`, sk `A#<thread>` (accepted answer) or
+   *   `R#<feature>` (review), one item each, so a repeat never counts twice.
+   * The byScope index (sparse: only `#meta` items carry `scope`) lists threads per feature or
+   * `general`, and requests (`request`), by creation time.
+   */
+  community: {
+    id: 'community',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    indexes: [{ indexName: 'byScope', partitionKey: { name: 'scope', type: 'S' }, sortKey: { name: 'createdAt', type: 'N' } }],
+    retain: true,
+  },
   sessions: { id: 'sessions', partitionKey: { name: 'id', type: 'S' }, expiryAttribute: 'expiresAt', retain: false },
 } as const satisfies Record<string, TableDefinition>;
 

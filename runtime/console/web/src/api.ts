@@ -67,7 +67,15 @@ async function send(method: Method, path: string, body: unknown): Promise<Respon
   }
 }
 
-export async function apiRequest<T>(method: Method, path: string, body?: unknown): Promise<T> {
+export interface RequestOptions {
+  /**
+   * The page shows a 403 itself, next to the button that caused it (community actions: "only the
+   * planning developer can deliver"), instead of the shell's 403 page.
+   */
+  inlineForbidden?: boolean;
+}
+
+export async function apiRequest<T>(method: Method, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
   let res = await send(method, path, body);
   let error = res.ok ? undefined : await errorOf(res);
   if (error?.code === 'csrf_failed') {
@@ -82,7 +90,7 @@ export async function apiRequest<T>(method: Method, path: string, body?: unknown
   }
   if (error) {
     if (error.status === 401 && error.code === 'not_signed_in') listeners.notSignedIn();
-    if (error.status === 403 && error.code === 'forbidden') listeners.forbidden(error);
+    if (error.status === 403 && error.code === 'forbidden' && !options.inlineForbidden) listeners.forbidden(error);
     throw error;
   }
   if (res.status === 204) return undefined as T;

@@ -10,11 +10,16 @@ import { Loading } from './components/status.tsx';
 import { api } from './endpoints.ts';
 import { CataloguePage } from './pages/catalogue.tsx';
 import { ClientPage } from './pages/client.tsx';
+import { DeveloperProfilePage, DevelopersPage } from './pages/developer-profile.tsx';
 import { DeveloperPage } from './pages/developer.tsx';
+import { DiscussionsPage } from './pages/discussions.tsx';
 import { FeaturePage } from './pages/feature.tsx';
 import { FinanceMonthPage } from './pages/finance-month.tsx';
 import { FinancePage } from './pages/finance.tsx';
+import { RequestPage } from './pages/request.tsx';
+import { RequestsPage } from './pages/requests.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
+import { ThreadPage } from './pages/thread.tsx';
 import { WelcomePage } from './pages/welcome.tsx';
 import { homeOf, navigate, parseHash, pathOf, roleOf, useRoute, type Route } from './router.ts';
 import { setSession, useSession } from './session.ts';
@@ -31,6 +36,12 @@ const TITLE: Record<Route['page'], string> = {
   developer: 'My features',
   finance: 'Finance',
   'finance-month': 'Month',
+  requests: 'Requests',
+  request: 'Request',
+  discussions: 'Discussions',
+  thread: 'Thread',
+  developers: 'Developers',
+  'developer-profile': 'Developer',
   'not-found': 'Not found',
 };
 
@@ -66,6 +77,12 @@ function Header({ route }: { route: Route }) {
       <nav aria-label="Main">
         <a href="#/catalogue" aria-current={current(['catalogue', 'feature'])}>
           Catalogue
+        </a>
+        <a href="#/requests" aria-current={current(['requests', 'request'])} data-testid="nav-requests">
+          Requests
+        </a>
+        <a href="#/discussions" aria-current={current(['discussions', 'thread'])} data-testid="nav-discussions">
+          Discussions
         </a>
         {session.status === 'signed-in' ? (
           <a href={homeOf(session.info.role)} aria-current={current(session.info.role === 'finance' ? ['finance', 'finance-month'] : session.info.role)} data-testid="nav-home">
@@ -111,6 +128,18 @@ function Page({ route }: { route: Route }) {
       return <FinancePage />;
     case 'finance-month':
       return <FinanceMonthPage key={route.month} month={route.month} />;
+    case 'requests':
+      return <RequestsPage />;
+    case 'request':
+      return <RequestPage key={route.id} id={route.id} />;
+    case 'discussions':
+      return <DiscussionsPage />;
+    case 'thread':
+      return <ThreadPage key={route.id} id={route.id} />;
+    case 'developers':
+      return <DevelopersPage />;
+    case 'developer-profile':
+      return <DeveloperProfilePage key={route.id} id={route.id} />;
     case 'not-found':
       return (
         <section>

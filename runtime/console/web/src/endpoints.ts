@@ -1,4 +1,4 @@
-/** Every console API route the app calls, typed with the shared contract (api-types.ts). */
+/** Every console API route the app calls, typed with the shared contracts (api-types.ts, community-types.ts). */
 import type {
   ApiKeyInfo,
   CatalogueFeatureDetail,
@@ -19,7 +19,8 @@ import type {
   SpendCapBody,
   StatementView,
 } from '../../api-types.ts';
-import { apiHref, apiRequest } from './api.ts';
+import type { DevRequest, DeveloperLevel, NewRequestBody, NewThreadBody, Post, RequestStatus, ThreadDetail, ThreadSummary } from '../../community-types.ts';
+import { apiHref, apiRequest, type RequestOptions } from './api.ts';
 
 const seg = encodeURIComponent;
 
@@ -48,6 +49,51 @@ export const api = {
   statement: (month: string) => apiRequest<StatementView>('GET', `/finance/months/${seg(month)}`),
   preview: (month: string) => apiRequest<StatementView>('POST', `/finance/months/${seg(month)}/preview`),
   close: (month: string, body: CloseBody) => apiRequest<StatementView>('POST', `/finance/months/${seg(month)}/close`, body),
+};
+
+/** Community calls answer 403 for rules of the community (not your post, not your request): shown inline. */
+const INLINE: RequestOptions = { inlineForbidden: true };
+
+export interface RequestFilter {
+  tag?: string;
+  status?: RequestStatus;
+  /** developers: only requests in the tags of their features */
+  mine?: boolean;
+}
+
+function query(params: Record<string, string | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
+  const text = q.toString();
+  return text ? `?${text}` : '';
+}
+
+/** Discussions, custom-development requests and developer levels (community-types.ts). */
+export const community = {
+  developers: () => apiRequest<{ developers: DeveloperLevel[] }>('GET', '/developers'),
+  developer: (id: string) => apiRequest<DeveloperLevel>('GET', `/developers/${seg(id)}`),
+  /** The signed-in developer's own features (for "deliver as"), without the shell's 403 page. */
+  myFeatures: () => apiRequest<DeveloperOverview>('GET', '/developer/overview', undefined, INLINE),
+
+  /** A feature's threads, or the general ones; newest first. */
+  threads: (featureSlug?: string) => apiRequest<{ threads: ThreadSummary[] }>('GET', `/threads${query({ feature: featureSlug ?? 'general' })}`),
+  thread: (id: string) => apiRequest<ThreadDetail>('GET', `/threads/${seg(id)}`),
+  createThread: (body: NewThreadBody) => apiRequest<ThreadDetail>('POST', '/threads', body, INLINE),
+  reply: (threadId: string, markdown: string) => apiRequest<Post>('POST', `/threads/${seg(threadId)}/posts`, { markdown }, INLINE),
+  editPost: (threadId: string, postId: string, markdown: string) => apiRequest<Post>('PUT', `/posts/${seg(threadId)}/${seg(postId)}`, { markdown }, INLINE),
+  acceptAnswer: (threadId: string, postId: string) => apiRequest<ThreadDetail>('POST', `/threads/${seg(threadId)}/accept`, { postId }, INLINE),
+  hidePost: (threadId: string, postId: string, hidden: boolean) => apiRequest<Post>('POST', `/posts/${seg(threadId)}/${seg(postId)}/hide`, { hidden }, INLINE),
+
+  requests: (f: RequestFilter = {}) =>
+    apiRequest<{ requests: DevRequest[] }>('GET', `/requests${query({ tag: f.tag, status: f.status, mine: f.mine ? '1' : undefined })}`, undefined, INLINE),
+  request: (id: string) => apiRequest<DevRequest>('GET', `/requests/${seg(id)}`),
+  createRequest: (body: NewRequestBody) => apiRequest<DevRequest>('POST', '/requests', body, INLINE),
+  vote: (id: string) => apiRequest<DevRequest>('POST', `/requests/${seg(id)}/vote`, undefined, INLINE),
+  unvote: (id: string) => apiRequest<DevRequest>('DELETE', `/requests/${seg(id)}/vote`, undefined, INLINE),
+  plan: (id: string) => apiRequest<DevRequest>('POST', `/requests/${seg(id)}/plan`, undefined, INLINE),
+  deliver: (id: string, featureSlug: string) => apiRequest<DevRequest>('POST', `/requests/${seg(id)}/deliver`, { featureSlug }, INLINE),
+  decline: (id: string, reason: string) => apiRequest<DevRequest>('POST', `/requests/${seg(id)}/decline`, { reason }, INLINE),
+  acceptForDevelopment: (id: string) => apiRequest<DevRequest>('POST', `/requests/${seg(id)}/accept`, undefined, INLINE),
 };
 
 /** CSV downloads: plain links to these routes (the session cookie goes along). */

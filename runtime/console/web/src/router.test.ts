@@ -13,6 +13,13 @@ describe('hash routes', () => {
     expect(parseHash('#/developer')).toEqual({ page: 'developer' });
     expect(parseHash('#/finance')).toEqual({ page: 'finance' });
     expect(parseHash('#/finance/2026-03')).toEqual({ page: 'finance-month', month: '2026-03' });
+    expect(parseHash('#/requests')).toEqual({ page: 'requests' });
+    expect(parseHash('#/requests/01abc')).toEqual({ page: 'request', id: '01abc' });
+    expect(parseHash('#/discussions')).toEqual({ page: 'discussions' });
+    expect(parseHash('#/threads/01abc')).toEqual({ page: 'thread', id: '01abc' });
+    expect(parseHash('#/developers')).toEqual({ page: 'developers' });
+    expect(parseHash('#/developers/alice')).toEqual({ page: 'developer-profile', id: 'alice' });
+    expect(parseHash('#/developer')).toEqual({ page: 'developer' });
     expect(parseHash('#/nope')).toEqual({ page: 'not-found', path: '/nope' });
     expect(parseHash('#/catalogue/a/b')).toEqual({ page: 'not-found', path: '/catalogue/a/b' });
     expect(parseHash('#/welcome/%E0%A4%A')).toEqual({ page: 'not-found', path: '/welcome/%E0%A4%A' });

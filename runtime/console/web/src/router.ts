@@ -14,6 +14,12 @@ export type Route =
   | { page: 'developer' }
   | { page: 'finance' }
   | { page: 'finance-month'; month: string }
+  | { page: 'requests' }
+  | { page: 'request'; id: string }
+  | { page: 'discussions' }
+  | { page: 'thread'; id: string }
+  | { page: 'developers' }
+  | { page: 'developer-profile'; id: string }
   | { page: 'not-found'; path: string };
 
 function decode(part: string): string | undefined {
@@ -52,6 +58,14 @@ export function parseHash(hash: string): Route {
       return second ? { page: 'not-found', path } : { page: first };
     case 'finance':
       return second ? { page: 'finance-month', month: second } : { page: 'finance' };
+    case 'requests':
+      return second ? { page: 'request', id: second } : { page: 'requests' };
+    case 'discussions':
+      return second ? { page: 'not-found', path } : { page: 'discussions' };
+    case 'threads':
+      return second ? { page: 'thread', id: second } : { page: 'discussions' };
+    case 'developers':
+      return second ? { page: 'developer-profile', id: second } : { page: 'developers' };
     default:
       return { page: 'not-found', path };
   }
@@ -73,6 +87,20 @@ export function roleOf(route: Route): Role | undefined {
 
 export function homeOf(role: Role): string {
   return `#/${role}`;
+}
+
+/** A feature's catalogue page. */
+export function featureHref(slug: string): string {
+  return `#/catalogue/${encodeURIComponent(slug)}`;
+}
+
+export const requestHref = (id: string) => `#/requests/${encodeURIComponent(id)}`;
+export const threadHref = (id: string) => `#/threads/${encodeURIComponent(id)}`;
+export const developerHref = (id: string) => `#/developers/${encodeURIComponent(id)}`;
+
+/** Sign in, then come back to this page. */
+export function signInHref(hash: string): string {
+  return `#/sign-in?next=${encodeURIComponent(pathOf(hash))}`;
 }
 
 /** The hash path of a route, for `next` after sign-in. */

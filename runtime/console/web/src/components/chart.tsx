@@ -8,6 +8,7 @@ import uPlot from 'uplot';
 import { dayStartS, monthStartS } from '../days.ts';
 import { formatCount, formatMs } from '../format.ts';
 import { formatEuros } from '../money.ts';
+import { numeric, Table } from './table.tsx';
 
 export type Unit = 'count' | 'ms' | 'micros';
 
@@ -128,32 +129,20 @@ export function Chart({ title, x, series, summary, height = 240 }: { title: stri
           <div ref={box} class="chart-canvas" role="img" aria-label={`${title}. ${summary}`} />
           <details class="chart-table">
             <summary>Show the numbers as a table</summary>
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{monthly ? 'Month' : 'Day'}</th>
+            <Table columns={[monthly ? 'Month' : 'Day', ...numeric(...series.map((s) => s.label))]}>
+              <tbody>
+                {x.map((label, i) => (
+                  <tr key={label}>
+                    <th scope="row">{label}</th>
                     {series.map((s) => (
-                      <th scope="col" class="num" key={s.label}>
-                        {s.label}
-                      </th>
+                      <td class="num" key={s.label}>
+                        {formatValue(s.unit, s.values[i])}
+                      </td>
                     ))}
                   </tr>
-                </thead>
-                <tbody>
-                  {x.map((label, i) => (
-                    <tr key={label}>
-                      <th scope="row">{label}</th>
-                      {series.map((s) => (
-                        <td class="num" key={s.label}>
-                          {formatValue(s.unit, s.values[i])}
-                        </td>
-                      ))}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+                ))}
+              </tbody>
+            </Table>
           </details>
         </>
       )}

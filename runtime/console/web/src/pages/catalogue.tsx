@@ -1,10 +1,13 @@
 /** The public catalogue: search, tag filters, and one card per feature with price and quality. */
 import { useMemo, useState } from 'preact/hooks';
 import type { CatalogueFeature } from '../../../api-types.ts';
+import { Field } from '../components/field.tsx';
+import { FeatureAuthors } from '../components/level.tsx';
 import { Quality } from '../components/quality.tsx';
 import { LoadView } from '../components/status.tsx';
 import { api } from '../endpoints.ts';
 import { formatEuros } from '../money.ts';
+import { featureHref } from '../router.ts';
 import { useLoad } from '../use-load.ts';
 
 export function authorsText(f: CatalogueFeature): string {
@@ -26,6 +29,20 @@ export function PriceLine({ f }: { f: CatalogueFeature }) {
   );
 }
 
+/** A feature card's heading, linked to the feature's page, and its slug under it. */
+export function CardTitle({ f, level: Heading }: { f: Pick<CatalogueFeature, 'slug' | 'name' | 'version'>; level: 'h2' | 'h3' }) {
+  return (
+    <>
+      <Heading>
+        <a href={featureHref(f.slug)}>{f.name}</a> <span class="version">v{f.version}</span>
+      </Heading>
+      <p class="muted">
+        <code>{f.slug}</code>
+      </p>
+    </>
+  );
+}
+
 function List({ features }: { features: CatalogueFeature[] }) {
   const [search, setSearch] = useState('');
   const [tags, setTags] = useState<Set<string>>(new Set());
@@ -42,8 +59,7 @@ function List({ features }: { features: CatalogueFeature[] }) {
   return (
     <>
       <div class="filters" role="search">
-        <label for="catalogue-search">Search features</label>
-        <input id="catalogue-search" type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} placeholder="IBAN, VAT, contacts…" data-testid="catalogue-search" />
+        <Field id="catalogue-search" label="Search features" type="search" value={search} onValue={setSearch} placeholder="IBAN, VAT, contacts…" testId="catalogue-search" />
         {allTags.length ? (
           <div class="chips" role="group" aria-label="Filter by tag">
             {allTags.map((t) => (
@@ -65,17 +81,14 @@ function List({ features }: { features: CatalogueFeature[] }) {
       <ul class="cards">
         {shown.map((f) => (
           <li key={f.slug} class="card" data-testid="catalogue-item" data-slug={f.slug}>
-            <h2>
-              <a href={`#/catalogue/${encodeURIComponent(f.slug)}`}>{f.name}</a> <span class="version">v{f.version}</span>
-            </h2>
-            <p class="muted">
-              <code>{f.slug}</code>
-            </p>
+            <CardTitle f={f} level="h2" />
             <p class="description">{f.description}</p>
             <p>
               <PriceLine f={f} />
             </p>
-            <p class="muted">By {authorsText(f)}</p>
+            <p class="muted">
+              By <FeatureAuthors authors={f.authors} />
+            </p>
             {f.tags.length ? (
               <ul class="tags" aria-label="Tags">
                 {f.tags.map((t) => (
@@ -97,6 +110,11 @@ export function CataloguePage() {
     <section>
       <h1 tabIndex={-1}>Feature catalogue</h1>
       <p class="lead">Ready-made features you call over HTTPS with your API key, billed per call.</p>
+      <p class="links" data-testid="community-links">
+        <a href="#/requests">Requests: ask for a feature that does not exist yet</a>
+        <a href="#/discussions">Discussions</a>
+        <a href="#/developers">Developers</a>
+      </p>
       <LoadView loader={loader} loading="Loading the catalogue…">
         {(d) => <List features={d.features} />}
       </LoadView>

@@ -1,72 +1,49 @@
 /** Past invoices (closed months): lines on demand, and the CSV as a plain download link. */
 import { useState } from 'preact/hooks';
 import type { ClientInvoice, ClientInvoiceList } from '../../../api-types.ts';
-import { ErrorBox, Loading, LoadView } from '../components/status.tsx';
+import { LoadView } from '../components/status.tsx';
+import { CountCell, MoneyCell, numeric, Table } from '../components/table.tsx';
 import { api, csv } from '../endpoints.ts';
-import { formatCount, formatDateTime, monthName } from '../format.ts';
-import { formatEuros } from '../money.ts';
+import { formatDateTime, monthName } from '../format.ts';
 import { useLoad } from '../use-load.ts';
 
 function Lines({ inv }: { inv: ClientInvoice }) {
   return (
     <>
-      <div class="table-wrap">
-        <table>
-          <caption>Invoice lines, {monthName(inv.month)}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Feature</th>
-              <th scope="col" class="num">
-                Per call
-              </th>
-              <th scope="col" class="num">
-                Calls
-              </th>
-              <th scope="col" class="num">
-                Billable
-              </th>
-              <th scope="col" class="num">
-                Billed ms
-              </th>
-              <th scope="col" class="num">
-                Amount
-              </th>
+      <Table caption={`Invoice lines, ${monthName(inv.month)}`} columns={['Feature', ...numeric('Per call', 'Calls', 'Billable', 'Billed ms', 'Amount')]}>
+        <tbody>
+          {inv.lines.map((l) => (
+            <tr key={l.featureId}>
+              <th scope="row">{l.featureId}</th>
+              <MoneyCell micros={l.perCallMicros} />
+              <CountCell n={l.calls} />
+              <CountCell n={l.billableCalls} />
+              <CountCell n={l.billedMs} />
+              <MoneyCell micros={l.amountMicros} />
             </tr>
-          </thead>
-          <tbody>
-            {inv.lines.map((l) => (
-              <tr key={l.featureId}>
-                <th scope="row">{l.featureId}</th>
-                <td class="num">{formatEuros(l.perCallMicros)}</td>
-                <td class="num">{formatCount(l.calls)}</td>
-                <td class="num">{formatCount(l.billableCalls)}</td>
-                <td class="num">{formatCount(l.billedMs)}</td>
-                <td class="num">{formatEuros(l.amountMicros)}</td>
-              </tr>
-            ))}
-            {inv.adjustments.map((a) => (
-              <tr key={`${a.featureId}-${a.originalMonth}`}>
-                <th scope="row">
-                  {a.featureId} <span class="muted">(late usage of {a.originalMonth})</span>
-                </th>
-                <td class="num">—</td>
-                <td class="num">{formatCount(a.calls)}</td>
-                <td class="num">{formatCount(a.billableCalls)}</td>
-                <td class="num">—</td>
-                <td class="num">{formatEuros(a.amountMicros)}</td>
-              </tr>
-            ))}
-          </tbody>
-          <tfoot>
-            <tr>
-              <th scope="row" colSpan={5}>
-                Total
+          ))}
+          {inv.adjustments.map((a) => (
+            <tr key={`${a.featureId}-${a.originalMonth}`}>
+              <th scope="row">
+                {a.featureId} <span class="muted">(late usage of {a.originalMonth})</span>
               </th>
-              <td class="num">{formatEuros(inv.totalMicros)}</td>
+              <td class="num">—</td>
+              <CountCell n={a.calls} />
+              <CountCell n={a.billableCalls} />
+              <td class="num">—</td>
+              <MoneyCell micros={a.amountMicros} />
             </tr>
-          </tfoot>
-        </table>
-      </div>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row" colSpan={5}>
+              Total
+            </th>
+            <MoneyCell micros={inv.totalMicros} />
+          </tr>
+        </tfoot>
+      </Table>
       <p class="muted hash">Statement SHA-256: {inv.sha256}</p>
     </>
   );
@@ -74,10 +51,11 @@ function Lines({ inv }: { inv: ClientInvoice }) {
 
 function InvoiceLines({ month }: { month: string }) {
   const loader = useLoad(() => api.invoice(month), [month]);
-  const { load } = loader;
-  if (load.state === 'loading') return <Loading what="Loading the invoice…" />;
-  if (load.state === 'error') return <ErrorBox error={load.error} onRetry={loader.reload} />;
-  return <Lines inv={load.data} />;
+  return (
+    <LoadView loader={loader} loading="Loading the invoice…">
+      {(inv) => <Lines inv={inv} />}
+    </LoadView>
+  );
 }
 
 function InvoiceTable({ list }: { list: ClientInvoiceList }) {
@@ -85,46 +63,32 @@ function InvoiceTable({ list }: { list: ClientInvoiceList }) {
   if (list.invoices.length === 0) return <p class="muted">No invoice yet: one appears here when a month you used features in is closed.</p>;
   return (
     <>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Month</th>
-              <th scope="col" class="num">
-                Total
-              </th>
-              <th scope="col">Closed</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
+      <Table columns={['Month', { label: 'Total', numeric: true }, 'Closed', { label: 'Actions', srOnly: true }]}>
+        <tbody>
+          {list.invoices.map((i) => (
+            <tr key={i.month} data-testid="client-invoice-row" data-month={i.month}>
+              <th scope="row">{monthName(i.month)}</th>
+              <MoneyCell micros={i.totalMicros} />
+              <td>{formatDateTime(i.closedAt)}</td>
+              <td class="actions">
+                <button
+                  type="button"
+                  class="secondary"
+                  aria-expanded={open === i.month}
+                  aria-controls="invoice-lines"
+                  onClick={() => setOpen(open === i.month ? null : i.month)}
+                  data-testid={`view-invoice-${i.month}`}
+                >
+                  {open === i.month ? 'Hide lines' : 'View lines'}
+                </button>
+                <a href={csv.invoice(i.month)} download data-testid={`csv-invoice-${i.month}`}>
+                  Download CSV
+                </a>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {list.invoices.map((i) => (
-              <tr key={i.month} data-testid="client-invoice-row" data-month={i.month}>
-                <th scope="row">{monthName(i.month)}</th>
-                <td class="num">{formatEuros(i.totalMicros)}</td>
-                <td>{formatDateTime(i.closedAt)}</td>
-                <td class="actions">
-                  <button
-                    type="button"
-                    class="secondary"
-                    aria-expanded={open === i.month}
-                    aria-controls="invoice-lines"
-                    onClick={() => setOpen(open === i.month ? null : i.month)}
-                    data-testid={`view-invoice-${i.month}`}
-                  >
-                    {open === i.month ? 'Hide lines' : 'View lines'}
-                  </button>
-                  <a href={csv.invoice(i.month)} download data-testid={`csv-invoice-${i.month}`}>
-                    Download CSV
-                  </a>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+          ))}
+        </tbody>
+      </Table>
       <div id="invoice-lines">{open ? <InvoiceLines month={open} /> : null}</div>
     </>
   );

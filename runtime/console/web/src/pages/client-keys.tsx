@@ -7,6 +7,7 @@ import type { ClientKeyList, NewApiKey } from '../../../api-types.ts';
 import { CopyButton } from '../components/copy-button.tsx';
 import { Dialog } from '../components/dialog.tsx';
 import { LiveStatus, LoadView } from '../components/status.tsx';
+import { Table } from '../components/table.tsx';
 import { api } from '../endpoints.ts';
 import { formatDateTime } from '../format.ts';
 import { asApiError, useLoad } from '../use-load.ts';
@@ -14,38 +15,26 @@ import { asApiError, useLoad } from '../use-load.ts';
 function KeyTable({ list, onRevoke }: { list: ClientKeyList; onRevoke: (keyId: string) => void }) {
   if (list.keys.length === 0) return <p class="muted">No API key yet. Create one to call features.</p>;
   return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Key ID</th>
-            <th scope="col">Created</th>
-            <th scope="col">Status</th>
-            <th scope="col">
-              <span class="sr-only">Actions</span>
+    <Table columns={['Key ID', 'Created', 'Status', { label: 'Actions', srOnly: true }]}>
+      <tbody>
+        {list.keys.map((k) => (
+          <tr key={k.keyId} data-testid="api-key-row" data-key-id={k.keyId}>
+            <th scope="row">
+              <code>{k.keyId}</code>
             </th>
+            <td>{formatDateTime(k.createdAt)}</td>
+            <td>{k.revokedAt ? `Revoked ${formatDateTime(k.revokedAt)}` : <span class="status status-ok">Active</span>}</td>
+            <td class="actions">
+              {k.revokedAt ? null : (
+                <button type="button" class="danger" onClick={() => onRevoke(k.keyId)} data-testid={`revoke-key-${k.keyId}`} aria-label={`Revoke key ${k.keyId}`}>
+                  Revoke
+                </button>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {list.keys.map((k) => (
-            <tr key={k.keyId} data-testid="api-key-row" data-key-id={k.keyId}>
-              <th scope="row">
-                <code>{k.keyId}</code>
-              </th>
-              <td>{formatDateTime(k.createdAt)}</td>
-              <td>{k.revokedAt ? `Revoked ${formatDateTime(k.revokedAt)}` : <span class="status status-ok">Active</span>}</td>
-              <td class="actions">
-                {k.revokedAt ? null : (
-                  <button type="button" class="danger" onClick={() => onRevoke(k.keyId)} data-testid={`revoke-key-${k.keyId}`} aria-label={`Revoke key ${k.keyId}`}>
-                    Revoke
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+        ))}
+      </tbody>
+    </Table>
   );
 }
 

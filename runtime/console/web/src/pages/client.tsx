@@ -2,10 +2,11 @@
 import type { ClientOverview } from '../../../api-types.ts';
 import { Chart, PALETTE, type ChartSeries } from '../components/chart.tsx';
 import { LoadView } from '../components/status.tsx';
+import { CountCell, MoneyCell, numeric, Table } from '../components/table.tsx';
 import { lastDayOfMonth, spanDays, todayUtc } from '../days.ts';
 import { api } from '../endpoints.ts';
 import { formatCount, monthName } from '../format.ts';
-import { formatEuros } from '../money.ts';
+import { featureHref } from '../router.ts';
 import { useLoad } from '../use-load.ts';
 import { ApiKeys } from './client-keys.tsx';
 import { Invoices } from './client-invoices.tsx';
@@ -55,45 +56,28 @@ function Usage({ o }: { o: ClientOverview }) {
   const billable = o.features.reduce((a, f) => a + f.billableCalls, 0);
   return (
     <>
-      <div class="table-wrap">
-        <table>
-          <caption>Usage per feature, {monthName(o.month)}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Feature</th>
-              <th scope="col" class="num">
-                Calls
+      <Table caption={`Usage per feature, ${monthName(o.month)}`} columns={['Feature', ...numeric('Calls', 'Billable calls', 'Amount')]}>
+        <tbody>
+          {o.features.map((f) => (
+            <tr key={f.featureId} data-testid="client-usage-row" data-feature={f.featureId}>
+              <th scope="row">
+                <a href={featureHref(f.featureId)}>{f.featureId}</a>
               </th>
-              <th scope="col" class="num">
-                Billable calls
-              </th>
-              <th scope="col" class="num">
-                Amount
-              </th>
+              <CountCell n={f.calls} />
+              <CountCell n={f.billableCalls} />
+              <MoneyCell micros={f.amountMicros} />
             </tr>
-          </thead>
-          <tbody>
-            {o.features.map((f) => (
-              <tr key={f.featureId} data-testid="client-usage-row" data-feature={f.featureId}>
-                <th scope="row">
-                  <a href={`#/catalogue/${encodeURIComponent(f.featureId)}`}>{f.featureId}</a>
-                </th>
-                <td class="num">{formatCount(f.calls)}</td>
-                <td class="num">{formatCount(f.billableCalls)}</td>
-                <td class="num">{formatEuros(f.amountMicros)}</td>
-              </tr>
-            ))}
-          </tbody>
-          <tfoot>
-            <tr>
-              <th scope="row">Total</th>
-              <td class="num">{formatCount(calls)}</td>
-              <td class="num">{formatCount(billable)}</td>
-              <td class="num">{formatEuros(o.spentMicros)}</td>
-            </tr>
-          </tfoot>
-        </table>
-      </div>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row">Total</th>
+            <CountCell n={calls} />
+            <CountCell n={billable} />
+            <MoneyCell micros={o.spentMicros} />
+          </tr>
+        </tfoot>
+      </Table>
       <DailyChart o={o} />
     </>
   );

@@ -4,11 +4,13 @@ import type { DeveloperEarnings, DeveloperOverview, EarningsMonth } from '../../
 import { Chart, PALETTE } from '../components/chart.tsx';
 import { Quality } from '../components/quality.tsx';
 import { LoadView } from '../components/status.tsx';
+import { MoneyCell, numeric, Table, TableHead } from '../components/table.tsx';
 import { addDays, spanDays, todayUtc } from '../days.ts';
 import { api, csv } from '../endpoints.ts';
 import { formatCount, monthName } from '../format.ts';
 import { formatEuros } from '../money.ts';
 import { useLoad } from '../use-load.ts';
+import { CardTitle } from './catalogue.tsx';
 
 const ALL = '';
 
@@ -72,12 +74,7 @@ function Features({ o }: { o: DeveloperOverview }) {
       <ul class="cards">
         {o.features.map((f) => (
           <li key={f.slug} class="card" data-testid="developer-feature" data-slug={f.slug}>
-            <h3>
-              <a href={`#/catalogue/${encodeURIComponent(f.slug)}`}>{f.name}</a> <span class="version">v{f.version}</span>
-            </h3>
-            <p class="muted">
-              <code>{f.slug}</code>
-            </p>
+            <CardTitle f={f} level="h3" />
             <p>
               Your weight: <strong data-testid="developer-weight">{`${f.weight} / ${f.totalWeight}`}</strong>{' '}
               <span class="muted">({f.totalWeight > 0 ? Math.floor((f.weight * 1000) / f.totalWeight) / 10 : 0} % of the authors' share)</span>
@@ -98,12 +95,12 @@ function MonthRow({ m }: { m: EarningsMonth }) {
     <>
       <tr data-testid="earnings-row" data-month={m.month}>
         <th scope="row">{monthName(m.month)}</th>
-        <td class="num">{formatEuros(m.earnedMicros)}</td>
-        <td class="num">{formatEuros(m.carriedInMicros)}</td>
+        <MoneyCell micros={m.earnedMicros} />
+        <MoneyCell micros={m.carriedInMicros} />
         <td class="num">
           <strong>{formatEuros(m.payableMicros)}</strong>
         </td>
-        <td class="num">{formatEuros(m.carriedOutMicros)}</td>
+        <MoneyCell micros={m.carriedOutMicros} />
         <td class="actions">
           <button type="button" class="secondary" aria-expanded={open} aria-controls={linesId} onClick={() => setOpen(!open)} data-testid={`earnings-lines-${m.month}`}>
             {open ? 'Hide lines' : 'Lines'}
@@ -120,22 +117,12 @@ function MonthRow({ m }: { m: EarningsMonth }) {
           ) : (
             <table>
               <caption class="sr-only">Statement lines, {monthName(m.month)}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Feature</th>
-                  <th scope="col" class="num">
-                    Feature revenue
-                  </th>
-                  <th scope="col" class="num">
-                    Your weight
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={['Feature', ...numeric('Feature revenue', 'Your weight')]} />
               <tbody>
                 {m.lines.map((l) => (
                   <tr key={l.featureId}>
                     <th scope="row">{l.featureId}</th>
-                    <td class="num">{formatEuros(l.revenueMicros)}</td>
+                    <MoneyCell micros={l.revenueMicros} />
                     <td class="num">{`${l.weight} / ${l.totalWeight}`}</td>
                   </tr>
                 ))}
@@ -148,43 +135,21 @@ function MonthRow({ m }: { m: EarningsMonth }) {
   );
 }
 
-function Earnings({ e }: { e: DeveloperEarnings & { developerSharePercent?: number } }) {
+function Earnings({ e }: { e: DeveloperEarnings }) {
   if (e.months.length === 0) return <p class="muted">No closed month yet: earnings appear when finance closes a month.</p>;
   return (
     <>
       <p class="muted">
-        {e.developerSharePercent !== undefined ? `Developers share ${e.developerSharePercent} % of each feature's revenue, by author weight. ` : null}
+        {e.developerSharePercent !== null ? `Developers share ${e.developerSharePercent} % of each feature's revenue, by author weight. ` : null}
         Amounts under the minimum payout carry over to the next month.
       </p>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Month</th>
-              <th scope="col" class="num">
-                Earned
-              </th>
-              <th scope="col" class="num">
-                Carried in
-              </th>
-              <th scope="col" class="num">
-                Payable
-              </th>
-              <th scope="col" class="num">
-                Carried out
-              </th>
-              <th scope="col">
-                <span class="sr-only">Details</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {e.months.map((m) => (
-              <MonthRow key={m.month} m={m} />
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table columns={['Month', ...numeric('Earned', 'Carried in', 'Payable', 'Carried out'), { label: 'Details', srOnly: true }]}>
+        <tbody>
+          {e.months.map((m) => (
+            <MonthRow key={m.month} m={m} />
+          ))}
+        </tbody>
+      </Table>
     </>
   );
 }

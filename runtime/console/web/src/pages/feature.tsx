@@ -3,7 +3,9 @@ import { useId } from 'preact/hooks';
 import type { CatalogueFeatureDetail } from '../../../api-types.ts';
 import { Chart, PALETTE } from '../components/chart.tsx';
 import { CopyButton } from '../components/copy-button.tsx';
+import { FeatureAuthors } from '../components/level.tsx';
 import { Quality } from '../components/quality.tsx';
+import { Stat } from '../components/stat.tsx';
 import { ErrorBox, Loading } from '../components/status.tsx';
 import { addDays, spanDays, todayUtc } from '../days.ts';
 import { api } from '../endpoints.ts';
@@ -11,6 +13,7 @@ import { formatCount } from '../format.ts';
 import { curlSnippet, fetchSnippet, requestOf } from '../snippets.ts';
 import { useLoad } from '../use-load.ts';
 import { PriceLine } from './catalogue.tsx';
+import { FeatureDiscussions } from './discussions.tsx';
 
 function Snippet({ title, code, testId }: { title: string; code: string; testId: string }) {
   const id = useId();
@@ -51,30 +54,17 @@ function Detail({ f }: { f: CatalogueFeatureDetail }) {
       </p>
       <p class="description">{f.description}</p>
       <dl class="facts">
-        <div>
-          <dt>Price</dt>
-          <dd>
-            <PriceLine f={f} />
-          </dd>
-        </div>
-        <div>
-          <dt>Authors</dt>
-          <dd>{f.authors.map((a) => a.id).join(', ')}</dd>
-        </div>
-        <div>
-          <dt>Version</dt>
-          <dd>{f.version}</dd>
-        </div>
-        <div>
-          <dt>Tags</dt>
-          <dd>{f.tags.length ? f.tags.join(', ') : '—'}</dd>
-        </div>
-        <div>
-          <dt>Limits</dt>
-          <dd>
-            {f.memoryMb} MB, {formatCount(f.timeoutMs)} ms timeout
-          </dd>
-        </div>
+        <Stat label="Price">
+          <PriceLine f={f} />
+        </Stat>
+        <Stat label="Authors">
+          <FeatureAuthors authors={f.authors} />
+        </Stat>
+        <Stat label="Version">{f.version}</Stat>
+        <Stat label="Tags">{f.tags.length ? f.tags.join(', ') : '—'}</Stat>
+        <Stat label="Limits">
+          {f.memoryMb} MB, {formatCount(f.timeoutMs)} ms timeout
+        </Stat>
       </dl>
       <h2>Quality</h2>
       <Quality q={f.quality} />
@@ -93,6 +83,7 @@ function Detail({ f }: { f: CatalogueFeatureDetail }) {
       </p>
       <Snippet title="curl" code={curlSnippet(request)} testId="snippet-curl" />
       <Snippet title="JavaScript fetch" code={fetchSnippet(request)} testId="snippet-fetch" />
+      <FeatureDiscussions slug={f.slug} authorIds={f.authors.map((a) => a.id)} />
       <p>
         <a href="#/catalogue">← All features</a>
       </p>

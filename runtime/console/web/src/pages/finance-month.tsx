@@ -6,7 +6,8 @@
 import { useState } from 'preact/hooks';
 import type { MonthStatus, StatementView } from '../../../api-types.ts';
 import { Dialog } from '../components/dialog.tsx';
-import { Banner, ErrorBox, LiveStatus, Loading, LoadView } from '../components/status.tsx';
+import { Stat } from '../components/stat.tsx';
+import { Banner, LiveStatus, LoadView } from '../components/status.tsx';
 import { todayUtc } from '../days.ts';
 import { api } from '../endpoints.ts';
 import { formatDateTime, isMonth, monthName } from '../format.ts';
@@ -17,10 +18,11 @@ import { reconciled, StatementDetails } from './statement-view.tsx';
 
 function FinalStatement({ month }: { month: string }) {
   const loader = useLoad(() => api.statement(month), [month]);
-  const { load } = loader;
-  if (load.state === 'loading') return <Loading what="Loading the final statement…" />;
-  if (load.state === 'error') return <ErrorBox error={load.error} onRetry={loader.reload} />;
-  return <StatementDetails view={load.data} />;
+  return (
+    <LoadView loader={loader} loading="Loading the final statement…">
+      {(view) => <StatementDetails view={view} />}
+    </LoadView>
+  );
 }
 
 function ConfirmClose({ view, busy, onCancel, onConfirm }: { view: StatementView; busy: boolean; onCancel: () => void; onConfirm: () => void }) {
@@ -30,18 +32,9 @@ function ConfirmClose({ view, busy, onCancel, onConfirm }: { view: StatementView
     <Dialog title={`Close ${monthName(s.month)}?`} onClose={onCancel} testId="close-dialog">
       <p>You are closing {monthName(s.month)} with exactly these totals:</p>
       <dl class="facts totals">
-        <div>
-          <dt>Revenue</dt>
-          <dd data-testid="confirm-revenue">{formatEuros(t.revenueMicros)}</dd>
-        </div>
-        <div>
-          <dt>Developer payouts</dt>
-          <dd data-testid="confirm-payouts">{formatEuros(t.payoutMicros)}</dd>
-        </div>
-        <div>
-          <dt>Platform</dt>
-          <dd data-testid="confirm-platform">{formatEuros(t.platformMicros)}</dd>
-        </div>
+        <Stat label="Revenue" testId="confirm-revenue">{formatEuros(t.revenueMicros)}</Stat>
+        <Stat label="Developer payouts" testId="confirm-payouts">{formatEuros(t.payoutMicros)}</Stat>
+        <Stat label="Platform" testId="confirm-platform">{formatEuros(t.platformMicros)}</Stat>
       </dl>
       <p>
         The statement becomes final: it is stored with its SHA-256 and never changes. Usage that arrives later is billed in a following month as an

@@ -2,6 +2,7 @@
 import type { FinanceMonths, FinanceRevenue, MonthStatus } from '../../../api-types.ts';
 import { Chart, PALETTE } from '../components/chart.tsx';
 import { LoadView } from '../components/status.tsx';
+import { MoneyCell, Table } from '../components/table.tsx';
 import { api } from '../endpoints.ts';
 import { formatDateTime, monthName } from '../format.ts';
 import { formatEuros, percentOf } from '../money.ts';
@@ -12,34 +13,22 @@ export const STATUS_LABEL: Record<MonthStatus, string> = { open: 'Open (in progr
 function Months({ list }: { list: FinanceMonths }) {
   if (list.months.length === 0) return <p class="muted">No usage recorded yet.</p>;
   return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Month</th>
-            <th scope="col">Status</th>
-            <th scope="col" class="num">
-              Revenue
+    <Table columns={['Month', 'Status', { label: 'Revenue', numeric: true }, 'Closed']}>
+      <tbody>
+        {list.months.map((m) => (
+          <tr key={m.month} data-testid="finance-month-row" data-month={m.month} data-status={m.status}>
+            <th scope="row">
+              <a href={`#/finance/${m.month}`}>{monthName(m.month)}</a>
             </th>
-            <th scope="col">Closed</th>
+            <td>
+              <span class={`status status-${m.status}`}>{STATUS_LABEL[m.status]}</span>
+            </td>
+            <MoneyCell micros={m.revenueMicros} />
+            <td>{m.closedAt ? formatDateTime(m.closedAt) : '—'}</td>
           </tr>
-        </thead>
-        <tbody>
-          {list.months.map((m) => (
-            <tr key={m.month} data-testid="finance-month-row" data-month={m.month} data-status={m.status}>
-              <th scope="row">
-                <a href={`#/finance/${m.month}`}>{monthName(m.month)}</a>
-              </th>
-              <td>
-                <span class={`status status-${m.status}`}>{STATUS_LABEL[m.status]}</span>
-              </td>
-              <td class="num">{m.revenueMicros === null ? '—' : formatEuros(m.revenueMicros)}</td>
-              <td>{m.closedAt ? formatDateTime(m.closedAt) : '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+        ))}
+      </tbody>
+    </Table>
   );
 }
 
@@ -48,31 +37,19 @@ function TopFeatures({ top }: { top: FinanceRevenue['topFeatures'] }) {
   if (top.length === 0) return null;
   const max = Math.max(...top.map((f) => f.revenueMicros));
   return (
-    <div class="table-wrap">
-      <table class="bars">
-        <caption>Top features by revenue, closed months</caption>
-        <thead>
-          <tr>
-            <th scope="col">Feature</th>
-            <th scope="col" class="num">
-              Revenue
-            </th>
-            <th scope="col" aria-hidden="true" />
+    <Table class="bars" caption="Top features by revenue, closed months" columns={['Feature', { label: 'Revenue', numeric: true }, { decorative: true }]}>
+      <tbody>
+        {top.map((f) => (
+          <tr key={f.featureId}>
+            <th scope="row">{f.featureId}</th>
+            <MoneyCell micros={f.revenueMicros} />
+            <td class="bar-cell" aria-hidden="true">
+              <span style={{ width: `${max > 0 ? percentOf(f.revenueMicros, max) : 0}%` }} />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {top.map((f) => (
-            <tr key={f.featureId}>
-              <th scope="row">{f.featureId}</th>
-              <td class="num">{formatEuros(f.revenueMicros)}</td>
-              <td class="bar-cell" aria-hidden="true">
-                <span style={{ width: `${max > 0 ? percentOf(f.revenueMicros, max) : 0}%` }} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+        ))}
+      </tbody>
+    </Table>
   );
 }
 

@@ -1,16 +1,20 @@
 /** E-mail + password sign-in; the API's own message on failure (wrong password, 429 locked out). */
 import { useState } from 'preact/hooks';
 import type { SessionInfo } from '../../../api-types.ts';
+import { Field } from '../components/field.tsx';
 import { LiveStatus } from '../components/status.tsx';
 import { api } from '../endpoints.ts';
 import { homeOf, navigate } from '../router.ts';
 import { setSession } from '../session.ts';
 import { asApiError } from '../use-load.ts';
 
+/** Pages anyone may read, where people sign in to write (vote, reply) and come back. */
+const PUBLIC_PATHS = ['/catalogue', '/requests', '/discussions', '/threads', '/developers'];
+
 /** After sign-in: back where the 401 interrupted, else the role's home. */
 export function enter(info: SessionInfo, next?: string): void {
   setSession(info);
-  const allowed = next && (next.startsWith(`/${info.role}`) || next.startsWith('/catalogue'));
+  const allowed = next && [`/${info.role}`, ...PUBLIC_PATHS].some((p) => next === p || next.startsWith(`${p}/`));
   navigate(allowed ? `#${next}` : homeOf(info.role));
 }
 
@@ -36,18 +40,8 @@ export function SignInPage({ next }: { next?: string }) {
     <section class="narrow">
       <h1 tabIndex={-1}>Sign in</h1>
       <form onSubmit={submit} class="form">
-        <label for="sign-in-email">E-mail</label>
-        <input id="sign-in-email" type="email" autocomplete="username" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} data-testid="sign-in-email" />
-        <label for="sign-in-password">Password</label>
-        <input
-          id="sign-in-password"
-          type="password"
-          autocomplete="current-password"
-          required
-          value={password}
-          onInput={(e) => setPassword(e.currentTarget.value)}
-          data-testid="sign-in-password"
-        />
+        <Field id="sign-in-email" label="E-mail" type="email" autocomplete="username" required value={email} onValue={setEmail} testId="sign-in-email" />
+        <Field id="sign-in-password" label="Password" type="password" autocomplete="current-password" required value={password} onValue={setPassword} testId="sign-in-password" />
         <button type="submit" disabled={busy} data-testid="sign-in-submit">
           {busy ? 'Signing in…' : 'Sign in'}
         </button>

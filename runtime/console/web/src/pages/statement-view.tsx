@@ -1,5 +1,7 @@
 /** A statement (draft or final): totals, the reconciliation verdict, per-client and per-developer tables, CSVs. */
 import type { Reconciliation, StatementView } from '../../../api-types.ts';
+import { Stat } from '../components/stat.tsx';
+import { MoneyCell, numeric, Table } from '../components/table.tsx';
 import { csv } from '../endpoints.ts';
 import { formatCount, monthName } from '../format.ts';
 import { formatEuros } from '../money.ts';
@@ -44,26 +46,11 @@ export function StatementDetails({ view }: { view: StatementView }) {
       {s.sha256 ? <p class="muted hash">SHA-256: {s.sha256}</p> : <p class="muted">A draft: nothing is stored until the month is closed.</p>}
       <ReconciliationBanner checks={view.checks} share={s.developerSharePercent} />
       <dl class="facts totals">
-        <div>
-          <dt>Revenue</dt>
-          <dd data-testid="total-revenue">{formatEuros(t.revenueMicros)}</dd>
-        </div>
-        <div>
-          <dt>Developer payouts ({s.developerSharePercent} %)</dt>
-          <dd data-testid="total-payouts">{formatEuros(t.payoutMicros)}</dd>
-        </div>
-        <div>
-          <dt>Platform</dt>
-          <dd data-testid="total-platform">{formatEuros(t.platformMicros)}</dd>
-        </div>
-        <div>
-          <dt>Payable now</dt>
-          <dd>{formatEuros(t.payableMicros)}</dd>
-        </div>
-        <div>
-          <dt>Carried out</dt>
-          <dd>{formatEuros(t.carriedOutMicros)}</dd>
-        </div>
+        <Stat label="Revenue" testId="total-revenue">{formatEuros(t.revenueMicros)}</Stat>
+        <Stat label={`Developer payouts (${s.developerSharePercent} %)`} testId="total-payouts">{formatEuros(t.payoutMicros)}</Stat>
+        <Stat label="Platform" testId="total-platform">{formatEuros(t.platformMicros)}</Stat>
+        <Stat label="Payable now">{formatEuros(t.payableMicros)}</Stat>
+        <Stat label="Carried out">{formatEuros(t.carriedOutMicros)}</Stat>
       </dl>
       <p class="links">
         <a href={csv.statement(s.month)} download data-testid="csv-statement">
@@ -81,108 +68,66 @@ export function StatementDetails({ view }: { view: StatementView }) {
       {s.clients.length === 0 ? (
         <p class="muted">No billable usage.</p>
       ) : (
-        <div class="table-wrap">
-          <table data-testid="statement-clients">
-            <thead>
-              <tr>
-                <th scope="col">Client</th>
-                <th scope="col" class="num">
-                  Total
-                </th>
-                <th scope="col">Lines</th>
+        <Table testId="statement-clients" columns={['Client', { label: 'Total', numeric: true }, 'Lines']}>
+          <tbody>
+            {s.clients.map((c) => (
+              <tr key={c.clientId}>
+                <th scope="row">{c.clientId}</th>
+                <MoneyCell micros={c.totalMicros} />
+                <td>
+                  <details>
+                    <summary>
+                      {c.lines.length} feature{c.lines.length === 1 ? '' : 's'}
+                    </summary>
+                    <ul class="plain">
+                      {c.lines.map((l) => (
+                        <li key={l.featureId}>
+                          {l.featureId}: {formatCount(l.billableCalls)} billable of {formatCount(l.calls)} calls, {formatEuros(l.amountMicros)}
+                        </li>
+                      ))}
+                    </ul>
+                  </details>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {s.clients.map((c) => (
-                <tr key={c.clientId}>
-                  <th scope="row">{c.clientId}</th>
-                  <td class="num">{formatEuros(c.totalMicros)}</td>
-                  <td>
-                    <details>
-                      <summary>
-                        {c.lines.length} feature{c.lines.length === 1 ? '' : 's'}
-                      </summary>
-                      <ul class="plain">
-                        {c.lines.map((l) => (
-                          <li key={l.featureId}>
-                            {l.featureId}: {formatCount(l.billableCalls)} billable of {formatCount(l.calls)} calls, {formatEuros(l.amountMicros)}
-                          </li>
-                        ))}
-                      </ul>
-                    </details>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+          </tbody>
+        </Table>
       )}
 
       <h3>Developers</h3>
       {s.developers.length === 0 ? (
         <p class="muted">No developer earnings.</p>
       ) : (
-        <div class="table-wrap">
-          <table data-testid="statement-developers">
-            <thead>
-              <tr>
-                <th scope="col">Developer</th>
-                <th scope="col" class="num">
-                  Earned
-                </th>
-                <th scope="col" class="num">
-                  Carried in
-                </th>
-                <th scope="col" class="num">
-                  Payable
-                </th>
-                <th scope="col" class="num">
-                  Carried out
-                </th>
+        <Table testId="statement-developers" columns={['Developer', ...numeric('Earned', 'Carried in', 'Payable', 'Carried out')]}>
+          <tbody>
+            {s.developers.map((d) => (
+              <tr key={d.developerId}>
+                <th scope="row">{d.developerId}</th>
+                <MoneyCell micros={d.earnedMicros} />
+                <MoneyCell micros={d.carriedInMicros} />
+                <MoneyCell micros={d.payableMicros} />
+                <MoneyCell micros={d.carriedOutMicros} />
               </tr>
-            </thead>
-            <tbody>
-              {s.developers.map((d) => (
-                <tr key={d.developerId}>
-                  <th scope="row">{d.developerId}</th>
-                  <td class="num">{formatEuros(d.earnedMicros)}</td>
-                  <td class="num">{formatEuros(d.carriedInMicros)}</td>
-                  <td class="num">{formatEuros(d.payableMicros)}</td>
-                  <td class="num">{formatEuros(d.carriedOutMicros)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+          </tbody>
+        </Table>
       )}
 
       {s.adjustments.length ? (
         <>
           <h3>Adjustments (late usage of closed months)</h3>
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Client</th>
-                  <th scope="col">Feature</th>
-                  <th scope="col">Original month</th>
-                  <th scope="col" class="num">
-                    Amount
-                  </th>
+          <Table columns={['Client', 'Feature', 'Original month', { label: 'Amount', numeric: true }]}>
+            <tbody>
+              {s.adjustments.map((a) => (
+                <tr key={`${a.clientId}-${a.featureId}-${a.originalMonth}`}>
+                  <td>{a.clientId}</td>
+                  <td>{a.featureId}</td>
+                  <td>{a.originalMonth}</td>
+                  <MoneyCell micros={a.amountMicros} />
                 </tr>
-              </thead>
-              <tbody>
-                {s.adjustments.map((a) => (
-                  <tr key={`${a.clientId}-${a.featureId}-${a.originalMonth}`}>
-                    <td>{a.clientId}</td>
-                    <td>{a.featureId}</td>
-                    <td>{a.originalMonth}</td>
-                    <td class="num">{formatEuros(a.amountMicros)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+              ))}
+            </tbody>
+          </Table>
         </>
       ) : null}
     </div>

@@ -1,5 +1,6 @@
 /** The one-time link from `faascape accounts create`: choose a password, then straight in. */
 import { useState } from 'preact/hooks';
+import { Field } from '../components/field.tsx';
 import { LiveStatus } from '../components/status.tsx';
 import { api } from '../endpoints.ts';
 import { asApiError } from '../use-load.ts';
@@ -34,31 +35,22 @@ export function WelcomePage({ token }: { token: string }) {
       <p>Choose a password for your account. This link works once.</p>
       {/* noValidate: our own messages, announced in the live region, instead of the browser's bubbles. */}
       <form onSubmit={submit} class="form" noValidate>
-        <label for="welcome-password">New password (at least {MIN_PASSWORD} characters)</label>
-        <input
+        <Field
           id="welcome-password"
+          label={`New password (at least ${MIN_PASSWORD} characters)`}
           type="password"
           autocomplete="new-password"
           required
           minLength={MIN_PASSWORD}
           value={password}
-          onInput={(e) => setPassword(e.currentTarget.value)}
+          onValue={setPassword}
           aria-describedby="welcome-hint"
-          data-testid="welcome-password"
+          testId="welcome-password"
         />
         <p id="welcome-hint" class="muted">
           A long phrase is easier to remember than a short jumble.
         </p>
-        <label for="welcome-confirm">Repeat the password</label>
-        <input
-          id="welcome-confirm"
-          type="password"
-          autocomplete="new-password"
-          required
-          value={confirm}
-          onInput={(e) => setConfirm(e.currentTarget.value)}
-          data-testid="welcome-confirm"
-        />
+        <Field id="welcome-confirm" label="Repeat the password" type="password" autocomplete="new-password" required value={confirm} onValue={setConfirm} testId="welcome-confirm" />
         <button type="submit" disabled={busy} data-testid="welcome-submit">
           {busy ? 'Saving…' : 'Set password and sign in'}
         </button>

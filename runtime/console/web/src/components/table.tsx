@@ -1,0 +1,71 @@
+/**
+ * The table markup every page writes alike: the scrolling wrapper, a header row from column
+ * specs, and right-aligned number cells (amounts arrive as micros, see money.ts).
+ */
+import type { ComponentChildren } from 'preact';
+import { formatCount } from '../format.ts';
+import { formatEuros } from '../money.ts';
+
+/**
+ * One header cell; a plain string is a text column. `numeric`: right-aligned like its figures;
+ * `srOnly`: a label for screen readers only (an actions column); `decorative`: an empty cell
+ * hidden from assistive technology (a bar column).
+ */
+export type Column = string | { label: string; numeric?: boolean; srOnly?: boolean } | { decorative: true };
+
+/** Right-aligned columns, one per label: `['Feature', ...numeric('Calls', 'Amount')]`. */
+export function numeric(...labels: string[]): Column[] {
+  return labels.map((label) => ({ label, numeric: true }));
+}
+
+export function TableHead({ columns }: { columns: Column[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c, i) => {
+          if (typeof c !== 'string' && 'decorative' in c) return <th key={i} scope="col" aria-hidden="true" />;
+          const col = typeof c === 'string' ? { label: c } : c;
+          return (
+            <th key={i} scope="col" class={col.numeric ? 'num' : undefined}>
+              {col.srOnly ? <span class="sr-only">{col.label}</span> : col.label}
+            </th>
+          );
+        })}
+      </tr>
+    </thead>
+  );
+}
+
+/** `<div class="table-wrap"><table>`, with an optional caption and the header row; children: tbody, tfoot. */
+export function Table({
+  columns,
+  caption,
+  testId,
+  class: className,
+  children,
+}: {
+  columns: Column[];
+  caption?: ComponentChildren;
+  testId?: string;
+  class?: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="table-wrap">
+      <table class={className} data-testid={testId}>
+        {caption ? <caption>{caption}</caption> : null}
+        <TableHead columns={columns} />
+        {children}
+      </table>
+    </div>
+  );
+}
+
+/** An amount in euros; null (nothing to show yet) → "—". */
+export function MoneyCell({ micros }: { micros: number | null }) {
+  return <td class="num">{micros === null ? '—' : formatEuros(micros)}</td>;
+}
+
+export function CountCell({ n }: { n: number }) {
+  return <td class="num">{formatCount(n)}</td>;
+}

@@ -1,0 +1,222 @@
+import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HELP_POINTS } from '../shared/levels.ts';
+import { jsonLogger } from '../runtime/logger.ts';
+import type { DeveloperLevel, DevRequest, Post, ThreadDetail } from '../runtime/console/community-types.ts';
+import { EDIT_WINDOW_MS } from '../runtime/console/community-types.ts';
+import { ConsoleSession, MovableClock, setAuthors, signUp } from './helpers/console.ts';
+import { copyFixtures, errorOf, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+
+const run = promisify(execFile);
+const CLI = fileURLToPath(new URL('../runtime/cli/bin.mjs', import.meta.url));
+
+const clock = new MovableClock(Date.now());
+let t: TestPlatform;
+let functionsDir: string;
+let acme: ConsoleSession;
+let globex: ConsoleSession;
+let alice: ConsoleSession; // authors echo (with bob)
+let carol: ConsoleSession; // authors slow
+let dave: ConsoleSession; // authors nothing
+let finance: ConsoleSession;
+
+const body = async <T>(res: Response | Promise<Response>): Promise<T> => {
+  const r = await res;
+  if (r.status >= 300) throw new Error(`${r.status} ${await r.text()}`);
+  return (await r.json()) as T;
+};
+const post = (s: ConsoleSession, path: string, b?: unknown) => s.fetch(path, { method: 'POST', body: b ?? {} });
+
+beforeAll(async () => {
+  functionsDir = copyFixtures();
+  setAuthors(functionsDir, 'slow', [{ id: 'carol', weight: 1 }]);
+  t = await startTestPlatform({ clock: clock.now, functionsDir, ...(process.env.DEBUG_LOG ? { logger: jsonLogger() } : {}) });
+  [acme, globex, alice, carol, dave, finance] = await Promise.all([
+    signUp(t, 'buyer@acme.example', 'client', { clientId: 'acme' }),
+    signUp(t, 'buyer@globex.example', 'client', { clientId: 'globex' }),
+    signUp(t, 'alice@dev.example', 'developer', { developerId: 'alice' }),
+    signUp(t, 'carol@dev.example', 'developer', { developerId: 'carol' }),
+    signUp(t, 'dave@dev.example', 'developer', { developerId: 'dave' }),
+    signUp(t, 'fin@example.com', 'finance'),
+  ]);
+});
+afterAll(async () => {
+  await t.stop();
+  rmSync(functionsDir, { recursive: true, force: true });
+});
+
+describe('custom-development requests', () => {
+  let request: DevRequest;
+
+  it('a client posts a request; developers and finance cannot', async () => {
+    request = await body<DevRequest>(post(acme, '/requests', { title: 'SIRET lookup', description: 'Check a **SIRET** number', budget: '1500.00', tags: ['france', 'test'] }));
+    expect(request).toMatchObject({ status: 'open', votes: 0, clientId: 'acme', budgetMicros: 1_500_000_000, tags: ['france', 'test'] });
+    expect(request.descriptionHtml).toContain('<strong>SIRET</strong>');
+    expect(await errorOf(await post(alice, '/requests', { title: 'From a dev', description: 'x' }))).toMatchObject({ status: 403 });
+    expect(await errorOf(await post(finance, '/requests', { title: 'From finance', description: 'x' }))).toMatchObject({ status: 403 });
+  });
+
+  it('refuses bad input with clear errors', async () => {
+    expect(await errorOf(await post(acme, '/requests', { title: 'abc', description: 'x' }))).toMatchObject({ status: 400, code: 'invalid_request' });
+    expect(await errorOf(await post(acme, '/requests', { title: 'A fine title', description: 'x', budget: '12,50' }))).toMatchObject({ status: 400 });
+    expect(await errorOf(await post(acme, '/requests', { title: 'A fine title', description: 'x', tags: ['Not A Tag'] }))).toMatchObject({ status: 400 });
+    expect(await errorOf(await acme.fetch('/requests/nope'))).toMatchObject({ status: 404 });
+  });
+
+  it("a client cannot edit another client's request, and edits its own while open", async () => {
+    expect(await errorOf(await globex.fetch(`/requests/${request.requestId}`, { method: 'PUT', body: { title: 'Hijacked title' } }))).toMatchObject({ status: 403 });
+    const edited = await body<DevRequest>(acme.fetch(`/requests/${request.requestId}`, { method: 'PUT', body: { title: 'SIRET and SIREN lookup' } }));
+    expect(edited.title).toBe('SIRET and SIREN lookup');
+  });
+
+  it('100 concurrent votes from one account count once; a vote can be withdrawn', async () => {
+    const answers = await Promise.all(Array.from({ length: 100 }, () => post(alice, `/requests/${request.requestId}/vote`)));
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    expect((await body<DevRequest>(alice.fetch(`/requests/${request.requestId}`))).votes).toBe(1);
+    await body(post(carol, `/requests/${request.requestId}/vote`));
+    await body(post(globex, `/requests/${request.requestId}/vote`));
+    const three = await body<DevRequest>(carol.fetch(`/requests/${request.requestId}`));
+    expect(three).toMatchObject({ votes: 3, voted: true });
+    const withdrawn = await body<DevRequest>(globex.fetch(`/requests/${request.requestId}/vote`, { method: 'DELETE' }));
+    expect(withdrawn).toMatchObject({ votes: 2, voted: false });
+    expect(await errorOf(await post(finance, `/requests/${request.requestId}/vote`))).toMatchObject({ status: 403 });
+  });
+
+  it('lists requests by votes, filtered by tag and by the tags of a developer\u2019s features', async () => {
+    const other = await body<DevRequest>(post(globex, '/requests', { title: 'Invoice OCR please', description: 'Read invoices', tags: ['ocr'] }));
+    const list = await body<{ requests: DevRequest[] }>(fetch(`${t.url}/console/api/requests`));
+    expect(list.requests.map((r) => r.requestId)).toEqual([request.requestId, other.requestId]);
+    const ocr = await body<{ requests: DevRequest[] }>(fetch(`${t.url}/console/api/requests?tag=ocr`));
+    expect(ocr.requests.map((r) => r.requestId)).toEqual([other.requestId]);
+    // alice's features are tagged "test": she sees the request tagged test, not the OCR one
+    const mine = await body<{ requests: DevRequest[] }>(alice.fetch('/requests?mine=1'));
+    expect(mine.requests.map((r) => r.requestId)).toEqual([request.requestId]);
+  });
+
+  it('open → planned by one developer (a second cannot), delivered only by them as their own feature', async () => {
+    const planned = await body<DevRequest>(post(carol, `/requests/${request.requestId}/plan`));
+    expect(planned).toMatchObject({ status: 'planned', plannedBy: 'carol' });
+    expect(await errorOf(await post(alice, `/requests/${request.requestId}/plan`))).toMatchObject({ status: 409, code: 'conflict' });
+    expect(await errorOf(await post(alice, `/requests/${request.requestId}/deliver`, { featureSlug: 'echo' }))).toMatchObject({ status: 403 });
+    expect(await errorOf(await post(carol, `/requests/${request.requestId}/deliver`, { featureSlug: 'echo' }))).toMatchObject({ status: 400 });
+    expect(await errorOf(await post(acme, `/requests/${request.requestId}/decline`, { reason: 'changed my mind' }))).toMatchObject({ status: 403 });
+    expect(await errorOf(await acme.fetch(`/requests/${request.requestId}`, { method: 'PUT', body: { title: 'Too late to edit' } }))).toMatchObject({ status: 409 });
+    const delivered = await body<DevRequest>(post(carol, `/requests/${request.requestId}/deliver`, { featureSlug: 'slow' }));
+    expect(delivered).toMatchObject({ status: 'delivered', deliveredSlug: 'slow', votes: 2 });
+  });
+
+  it('only a mentor may accept a request for development', async () => {
+    const r = await body<DevRequest>(post(acme, '/requests', { title: 'Another request', description: 'y' }));
+    expect(await errorOf(await post(alice, `/requests/${r.requestId}/accept`))).toMatchObject({ status: 403 });
+    const declined = await body<DevRequest>(post(finance, `/requests/${r.requestId}/decline`, { reason: 'out of scope' }));
+    expect(declined).toMatchObject({ status: 'declined', declineReason: 'out of scope' });
+  });
+
+  it('the CLI lists and shows requests', async () => {
+    const env = { ...process.env, FAASCAPE_DATA_DIR: t.dataDir, FAASCAPE_FUNCTIONS_DIR: functionsDir };
+    const { stdout } = await run(process.execPath, [CLI, 'requests', 'list', '--json'], { env });
+    const list = JSON.parse(stdout) as DevRequest[];
+    expect(list[0]).toMatchObject({ requestId: request.requestId, status: 'delivered', votes: 2 });
+    const shown = await run(process.execPath, [CLI, 'requests', 'show', request.requestId], { env });
+    expect(shown.stdout).toContain('delivered as the feature slow');
+  });
+});
+
+describe('discussions', () => {
+  let general: ThreadDetail;
+  let onEcho: ThreadDetail;
+
+  it('anyone signed in opens a thread; reading is public; markdown is sanitized', async () => {
+    general = await body<ThreadDetail>(post(acme, '/threads', { title: 'How do I batch calls?', markdown: 'Hello <script>alert(1)</script> [x](javascript:alert(1))' }));
+    const read = await body<ThreadDetail>(fetch(`${t.url}/console/api/threads/${general.threadId}`));
+    const html = read.posts[0]?.html ?? '';
+    expect(html).not.toMatch(/<script|javascript:/i);
+    expect(read.canAccept).toBe(false);
+    expect(await errorOf(await fetch(`${t.url}/console/api/threads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }))).toMatchObject({ status: 401 });
+  });
+
+  it("the thread's author accepts an answer, which earns a developer help points; others cannot accept", async () => {
+    const before = await body<DeveloperLevel>(fetch(`${t.url}/console/api/developers/dave`));
+    const answer = await body<Post>(post(dave, `/threads/${general.threadId}/posts`, { markdown: 'Use `Promise.all`.' }));
+    expect(await errorOf(await post(carol, `/threads/${general.threadId}/accept`, { postId: answer.postId }))).toMatchObject({ status: 403 });
+    const accepted = await body<ThreadDetail>(post(acme, `/threads/${general.threadId}/accept`, { postId: answer.postId }));
+    expect(accepted.acceptedPostId).toBe(answer.postId);
+    const after = await body<DeveloperLevel>(fetch(`${t.url}/console/api/developers/dave`));
+    expect(after.help.acceptedAnswers).toBe(before.help.acceptedAnswers + 1);
+    expect(after.helpPoints - before.helpPoints).toBe(HELP_POINTS.acceptedAnswer);
+  });
+
+  it("an answer about one's own feature earns nothing; the feature's author may accept in its threads", async () => {
+    onEcho = await body<ThreadDetail>(post(globex, '/threads', { title: 'Echo drops my header', markdown: 'Why?', featureSlug: 'echo' }));
+    const own = await body<Post>(post(alice, `/threads/${onEcho.threadId}/posts`, { markdown: 'It is by design.' }));
+    const before = await body<DeveloperLevel>(fetch(`${t.url}/console/api/developers/alice`));
+    const accepted = await body<ThreadDetail>(post(alice, `/threads/${onEcho.threadId}/accept`, { postId: own.postId }));
+    expect(accepted.acceptedPostId).toBe(own.postId);
+    const after = await body<DeveloperLevel>(fetch(`${t.url}/console/api/developers/alice`));
+    expect(after.help.acceptedAnswers).toBe(before.help.acceptedAnswers);
+  });
+
+  it('a review of another developer\u2019s feature counts once per feature; not of one\u2019s own', async () => {
+    await body(post(carol, '/threads', { title: 'Review of echo', markdown: 'Solid.', featureSlug: 'echo', review: true }));
+    await body(post(carol, '/threads', { title: 'Second review of echo', markdown: 'Still solid.', featureSlug: 'echo', review: true }));
+    expect((await body<DeveloperLevel>(fetch(`${t.url}/console/api/developers/carol`))).help.reviews).toBe(1);
+    expect(await errorOf(await post(carol, '/threads', { title: 'Review of slow', markdown: 'Mine is great.', featureSlug: 'slow', review: true }))).toMatchObject({ status: 403 });
+  });
+
+  it('posts are editable by their author only, within the edit window', async () => {
+    const reply = await body<Post>(post(globex, `/threads/${onEcho.threadId}/posts`, { markdown: 'Thanks' }));
+    expect(reply.canEdit).toBe(true);
+    expect(await errorOf(await carol.fetch(`/posts/${onEcho.threadId}/${reply.postId}`, { method: 'PUT', body: { markdown: 'Vandalised' } }))).toMatchObject({ status: 403 });
+    const edited = await body<Post>(globex.fetch(`/posts/${onEcho.threadId}/${reply.postId}`, { method: 'PUT', body: { markdown: 'Thanks a lot' } }));
+    expect(edited).toMatchObject({ markdown: 'Thanks a lot' });
+    expect(edited.editedAt).toBeGreaterThan(0);
+    clock.jumpTo(clock.now() + EDIT_WINDOW_MS + 1_000);
+    expect(await errorOf(await globex.fetch(`/posts/${onEcho.threadId}/${reply.postId}`, { method: 'PUT', body: { markdown: 'Later edit' } }))).toMatchObject({ status: 403 });
+  });
+
+  it('hiding needs the maintainer level (or finance); hidden posts stay hidden in the API and the CLI', async () => {
+    const abusive = await body<Post>(post(dave, `/threads/${general.threadId}/posts`, { markdown: 'BUY CHEAP STUFF secret-spam-marker' }));
+    expect(await errorOf(await post(alice, `/posts/${general.threadId}/${abusive.postId}/hide`, { hidden: true }))).toMatchObject({ status: 403 });
+    const hidden = await body<Post>(post(finance, `/posts/${general.threadId}/${abusive.postId}/hide`, { hidden: true }));
+    expect(hidden).toMatchObject({ hidden: true });
+    const publicView = await (await fetch(`${t.url}/console/api/threads/${general.threadId}`)).text();
+    expect(publicView).not.toContain('secret-spam-marker');
+    const asAuthor = await (await dave.fetch(`/threads/${general.threadId}`)).text();
+    expect(asAuthor).not.toContain('secret-spam-marker');
+    const env = { ...process.env, FAASCAPE_DATA_DIR: t.dataDir, FAASCAPE_FUNCTIONS_DIR: functionsDir };
+    const cli = await run(process.execPath, [CLI, 'discussions', 'show', general.threadId, '--json'], { env });
+    expect(cli.stdout).not.toContain('secret-spam-marker');
+    expect(await errorOf(await post(dave, `/posts/${general.threadId}/${abusive.postId}/hide`, { hidden: false }))).toMatchObject({ status: 403 });
+  });
+
+  it('a hidden accepted answer stops earning help, and earns again when unhidden', async () => {
+    const thread = await body<ThreadDetail>(fetch(`${t.url}/console/api/threads/${general.threadId}`));
+    const accepted = thread.acceptedPostId as string;
+    const before = (await body<DeveloperLevel>(fetch(`${t.url}/console/api/developers/dave`))).help.acceptedAnswers;
+    await body(post(finance, `/posts/${general.threadId}/${accepted}/hide`, { hidden: true }));
+    expect((await body<DeveloperLevel>(fetch(`${t.url}/console/api/developers/dave`))).help.acceptedAnswers).toBe(before - 1);
+    await body(post(finance, `/posts/${general.threadId}/${accepted}/hide`, { hidden: false }));
+    expect((await body<DeveloperLevel>(fetch(`${t.url}/console/api/developers/dave`))).help.acceptedAnswers).toBe(before);
+  });
+});
+
+describe('developer levels', () => {
+  it('usage points come from billable calls weighted by author weight, live before a close', async () => {
+    const key = await t.newKey('levels');
+    for (let i = 0; i < 30; i++) await (await t.call(key, '/v1/features/echo')).arrayBuffer();
+    await t.platform.meter.settled();
+    const env = { ...process.env, FAASCAPE_DATA_DIR: t.dataDir, FAASCAPE_FUNCTIONS_DIR: functionsDir };
+    const { stdout } = await run(process.execPath, [CLI, 'developers', 'show', 'alice', '--json'], { env });
+    const alice = JSON.parse(stdout) as DeveloperLevel;
+    // echo is alice 2 : bob 1, so alice's share of its 30 billable calls is 20.
+    expect(alice.weightedCalls).toBeCloseTo(20, 6);
+    // 100 points per decade of weighted calls: ⌊100 · log10(1 + 20)⌋ = 132, a contributor.
+    expect(alice.usagePoints).toBe(132);
+    expect(alice.level).toBe('contributor');
+    const bob = JSON.parse((await run(process.execPath, [CLI, 'developers', 'show', 'bob', '--json'], { env })).stdout) as DeveloperLevel;
+    expect(bob.weightedCalls).toBeCloseTo(10, 6);
+  });
+});
