@@ -203,6 +203,34 @@ describe('discussions', () => {
   });
 });
 
+describe('levels unlock trust', () => {
+  /** `n` threads by a client, each answered by the developer and accepted: 20 help points each. */
+  async function helpOut(dev: ConsoleSession, n: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      const thread = await body<ThreadDetail>(post(globex, '/threads', { title: `Question ${i}`, markdown: 'How?' }));
+      const answer = await body<Post>(post(dev, `/threads/${thread.threadId}/posts`, { markdown: 'Like this.' }));
+      await body(post(globex, `/threads/${thread.threadId}/accept`, { postId: answer.postId }));
+    }
+  }
+
+  it('a developer who helped enough becomes a maintainer and may hide posts, then a mentor and may accept requests', async () => {
+    const erin = await signUp(t, 'erin@dev.example', 'developer', { developerId: 'erin' });
+    const thread = await body<ThreadDetail>(post(acme, '/threads', { title: 'Spam magnet', markdown: 'Hi' }));
+    const spam = await body<Post>(post(dave, `/threads/${thread.threadId}/posts`, { markdown: 'spam' }));
+    const request = await body<DevRequest>(post(acme, '/requests', { title: 'Mentor check', description: 'z' }));
+
+    await helpOut(erin, 20); // 400 help points: score 400, help ≥ 100
+    expect((await body<DeveloperLevel>(fetch(`${t.url}/console/api/developers/erin`))).level).toBe('maintainer');
+    expect((await body<ThreadDetail>(erin.fetch(`/threads/${thread.threadId}`))).canModerate).toBe(true);
+    expect(await body<Post>(post(erin, `/posts/${thread.threadId}/${spam.postId}/hide`, { hidden: true }))).toMatchObject({ hidden: true });
+    expect(await errorOf(await post(erin, `/requests/${request.requestId}/accept`))).toMatchObject({ status: 403 });
+
+    await helpOut(erin, 30); // 1000 help points: a mentor
+    expect((await body<DeveloperLevel>(fetch(`${t.url}/console/api/developers/erin`))).level).toBe('mentor');
+    expect(await body<DevRequest>(post(erin, `/requests/${request.requestId}/accept`))).toMatchObject({ acceptedBy: 'erin', status: 'open' });
+  });
+});
+
 describe('developer levels', () => {
   it('usage points come from billable calls weighted by author weight, live before a close', async () => {
     const key = await t.newKey('levels');
