@@ -1,5 +1,5 @@
 import type { Role } from '../../shared/accounts.ts';
-import type { QualitySignals } from '../../shared/day-stats.ts';
+import type { FeatureDay, QualitySignals } from '../../shared/day-stats.ts';
 import type { Reconciliation } from '../../shared/reconcile.ts';
 import type { CapStatus } from '../../shared/spend.ts';
 
@@ -90,14 +90,8 @@ export interface CatalogueFeatureDetail extends CatalogueFeature {
   days: FeatureDayStat[];
 }
 
-export interface FeatureDayStat {
-  featureId: string;
-  /** YYYY-MM-DD (UTC) */
-  day: string;
-  calls: number;
-  okCalls: number;
-  errors: number;
-  timeouts: number;
+/** A feature's day as the domain counts it, with its latency buckets read as percentiles. */
+export interface FeatureDayStat extends Omit<FeatureDay, 'latency'> {
   p50Ms: number | null;
   p95Ms: number | null;
 }

@@ -10,7 +10,8 @@ import { monthOf, monthStart, nextMonth, previousMonth } from '../../shared/mont
 import { statementCsv } from '../../runtime/statements/csv.ts';
 import { StatementStore } from '../../runtime/statements/statement-store.ts';
 import { documentClient } from '../../runtime/store/dynamo-client.ts';
-import { invite, MovableClock, PASSWORD, setAuthors } from '../helpers/console.ts';
+import { MovableClock, setAuthors } from '../helpers/console.ts';
+import { welcomeIn } from '../helpers/browser.ts';
 import { copyFixtures, errorOf, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
@@ -27,17 +28,8 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 }
 
-/** A fresh browser profile that redeems a sign-in link, as a new user would. */
-async function signedIn(email: string, role: 'client' | 'developer' | 'finance', link: { clientId?: string; developerId?: string } = {}): Promise<{ context: BrowserContext; page: Page }> {
-  const token = await invite(t, email, role, link);
-  const context = await browser.newContext({ viewport: { width: 1100, height: 800 }, acceptDownloads: true });
-  const page = await context.newPage();
-  await page.goto(`${t.url}/#/welcome/${token}`);
-  await page.getByTestId('welcome-password').fill(PASSWORD);
-  await page.getByTestId('welcome-confirm').fill(PASSWORD);
-  await page.getByTestId('welcome-submit').click();
-  await page.waitForURL(new RegExp(`#/${role}`));
-  return { context, page };
+function signedIn(email: string, role: 'client' | 'developer' | 'finance', link: { clientId?: string; developerId?: string } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  return welcomeIn(browser, t, email, role, link);
 }
 
 beforeAll(async () => {

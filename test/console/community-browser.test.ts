@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invite, PASSWORD, setAuthors } from '../helpers/console.ts';
+import { setAuthors } from '../helpers/console.ts';
+import { welcomeIn } from '../helpers/browser.ts';
 import { copyFixtures, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
@@ -26,15 +27,8 @@ async function shot(page: Page, name: string): Promise<void> {
 
 /** A fresh browser profile that redeems a sign-in link, as a new user would. */
 async function signedIn(email: string, role: 'client' | 'developer' | 'finance', link: { clientId?: string; developerId?: string } = {}): Promise<Page> {
-  const token = await invite(t, email, role, link);
-  const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const { context, page } = await welcomeIn(browser, t, email, role, link);
   contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(`${t.url}/#/welcome/${token}`);
-  await page.getByTestId('welcome-password').fill(PASSWORD);
-  await page.getByTestId('welcome-confirm').fill(PASSWORD);
-  await page.getByTestId('welcome-submit').click();
-  await page.waitForURL(new RegExp(`#/${role}`));
   return page;
 }
 
