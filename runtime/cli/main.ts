@@ -52,7 +52,7 @@ function withContext<A extends unknown[]>(fn: (ctx: CliContext, ...args: A) => P
 }
 
 const program = new Command('faascape')
-  .description('Operate a Faascape platform: clients, API keys, limits and usage.\nData dir: $FAASCAPE_DATA_DIR (default ./.faascape); works whether or not `npm start` is running.')
+  .description('Operate a Faascape platform: clients, API keys, limits, usage, statements, console accounts and the community.\nData dir: $FAASCAPE_DATA_DIR (default ./.faascape); works whether or not `npm start` is running.')
   .showHelpAfterError()
   // so that `usage records --month` reaches the subcommand rather than `usage` itself
   .enablePositionalOptions();
