@@ -10,8 +10,8 @@ import { monthOf, monthStart, nextMonth, previousMonth } from '../../shared/mont
 import { statementCsv } from '../../runtime/statements/csv.ts';
 import { StatementStore } from '../../runtime/statements/statement-store.ts';
 import { documentClient } from '../../runtime/store/dynamo-client.ts';
-import { MovableClock, setAuthors } from '../helpers/console.ts';
-import { welcomeIn } from '../helpers/browser.ts';
+import { MovableClock, PASSWORD, setAuthors } from '../helpers/console.ts';
+import { unlabelledControls, welcomeIn } from '../helpers/browser.ts';
 import { copyFixtures, errorOf, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
@@ -53,6 +53,22 @@ afterAll(async () => {
 });
 
 describe('console in Chromium', () => {
+  it('signs in with the keyboard alone', async () => {
+    await signedIn('keys@example.com', 'finance').then(({ context }) => context.close());
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${t.url}/#/sign-in`);
+    await page.getByTestId('sign-in-email').focus();
+    await page.keyboard.type('keys@example.com');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#\/finance/);
+    await page.getByTestId('signed-in-as').waitFor();
+    await shot(page, 'sign-in-by-keyboard');
+    await context.close();
+  });
+
   it('the catalogue shows the quality signals of a feature that has been called', async () => {
     const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
     await page.goto(`${t.url}/`);
@@ -61,6 +77,7 @@ describe('console in Chromium', () => {
     expect(await slow.getByTestId('quality-success').textContent()).toContain('100');
     expect(await slow.getByTestId('quality-p95').textContent()).toMatch(/\d+\s*ms/);
     await shot(page, 'catalogue');
+    expect(await unlabelledControls(page)).toEqual([]);
     await slow.getByRole('link').first().click();
     await page.waitForURL(/#\/catalogue\/slow/);
     await expect.poll(() => page.locator('body').textContent()).toContain('curl');
@@ -82,6 +99,7 @@ describe('console in Chromium', () => {
     expect(apiKey).toMatch(/^fsk_/);
     expect((await t.call(apiKey, '/v1/features/echo')).status).toBe(200);
     await shot(page, 'client');
+    expect(await unlabelledControls(page)).toEqual([]);
     const keyId = apiKey.split('_')[1] as string;
     await page.reload();
     await page.getByTestId(`revoke-key-${keyId}`).waitFor();
@@ -112,6 +130,7 @@ describe('console in Chromium', () => {
     for (const slug of mine) expect(text).toContain(slug);
     for (const f of t.platform.features.values()) if (!mine.includes(f.spec.slug)) expect(text).not.toContain(f.spec.manifest.name);
     await shot(page, 'developer');
+    expect(await unlabelledControls(page)).toEqual([]);
     await context.close();
   });
 
@@ -122,6 +141,7 @@ describe('console in Chromium', () => {
     await page.getByTestId('preview-month').click();
     await page.getByTestId('reconciliation').waitFor();
     await shot(page, 'finance-preview');
+    expect(await unlabelledControls(page)).toEqual([]);
     await page.getByTestId('close-month').click();
     await page.getByTestId('confirm-close').click();
     const store = new StatementStore(documentClient(t.platform.dynamo), t.platform.tables);
@@ -136,6 +156,12 @@ describe('console in Chromium', () => {
     const jsonLines = stored.statement.clients.flatMap((c) => c.lines.map((l) => [c.clientId, l.featureId, String(l.calls), String(l.amountMicros)]));
     expect(clientRows.map((r) => [r[3], r[5], r[9], r[14]])).toEqual(jsonLines);
     await shot(page, 'finance');
+    // The months overview, with the revenue and top-features charts of the closed month.
+    await page.goto(`${t.url}/#/finance`);
+    await page.getByTestId('finance-month-row').first().waitFor();
+    await expect.poll(() => page.locator('canvas').count()).toBeGreaterThan(0);
+    await shot(page, 'finance-months');
+    expect(await unlabelledControls(page)).toEqual([]);
     await context.close();
   });
 });

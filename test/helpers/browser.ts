@@ -15,3 +15,22 @@ export async function welcomeIn(browser: Browser, t: TestPlatform, email: string
   await page.waitForURL(new RegExp(`#/${role}`));
   return { context, page };
 }
+
+/**
+ * Controls on the page without an accessible name: inputs, selects and text areas need a label
+ * (or aria-label), buttons and links need text (or aria-label). Returns a description of each.
+ */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => {
+    const out = [];
+    for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+      const named = (el.labels && el.labels.length > 0) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+      if (!named) out.push(el.outerHTML.slice(0, 120));
+    }
+    for (const el of document.querySelectorAll('button, a[href]')) {
+      const named = (el.textContent || '').trim() || el.getAttribute('aria-label') || el.getAttribute('title');
+      if (!named) out.push(el.outerHTML.slice(0, 120));
+    }
+    return out;
+  })()`) as Promise<string[]>;
+}
