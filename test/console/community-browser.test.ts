@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setAuthors } from '../helpers/console.ts';
-import { welcomeIn } from '../helpers/browser.ts';
+import { unlabelledControls, welcomeIn } from '../helpers/browser.ts';
 import { copyFixtures, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
@@ -21,8 +21,10 @@ let t: TestPlatform;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 
+/** A screenshot of each page, and every control on it has an accessible name. */
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+  expect(await unlabelledControls(page), name).toEqual([]);
 }
 
 /** A fresh browser profile that redeems a sign-in link, as a new user would. */
