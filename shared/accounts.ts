@@ -12,6 +12,8 @@ export interface Account {
   clientId?: string;
   developerId?: string;
   createdAt: number;
+  /** set when the operator disabled the account: no sign-in, no session */
+  disabledAt?: number;
 }
 
 export class AccountError extends Error {

@@ -102,6 +102,19 @@ describe('accounts and sessions', () => {
     expect(await errorOf(res)).toMatchObject({ status: 401, code: 'invalid_credentials' });
   });
 
+  it('the CLI disables an account: its sessions end at once and it cannot sign in again', async () => {
+    const s = await signUp(t, 'leaving@example.com', 'finance');
+    const env = { ...process.env, FAASCAPE_DATA_DIR: t.dataDir };
+    const { stdout } = await run(process.execPath, [CLI, 'accounts', 'disable', '--email', 'leaving@example.com', '--json'], { env });
+    expect(JSON.parse(stdout)).toEqual({ email: 'leaving@example.com', disabled: true, sessionsEnded: 1 });
+    expect(await errorOf(await s.fetch('/finance/months'))).toMatchObject({ status: 401 });
+    const again = await fetch(`${t.url}/console/api/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'leaving@example.com', password: PASSWORD }) });
+    expect(await errorOf(again)).toMatchObject({ status: 401, code: 'invalid_credentials' });
+    await run(process.execPath, [CLI, 'accounts', 'enable', '--email', 'leaving@example.com'], { env });
+    const back = await fetch(`${t.url}/console/api/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'leaving@example.com', password: PASSWORD }) });
+    expect(back.status).toBe(200);
+  });
+
   it('signing out ends the session on the server', async () => {
     const s = await signUp(t, 'leaver@example.com', 'finance');
     expect((await post(s, '/auth/sign-out')).status).toBe(204);

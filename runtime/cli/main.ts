@@ -189,6 +189,32 @@ accounts
     }),
   );
 accounts
+  .command('disable')
+  .description('disable an account: no sign-in, and its open sessions end at once')
+  .requiredOption('--email <email>', "the account's e-mail address")
+  .option('--json', 'print {"email","disabled","sessionsEnded"}')
+  .action(
+    withContext(async (ctx, opts: { email: string; json?: boolean }) => {
+      const email = normalizeEmail(opts.email);
+      if (!(await ctx.accounts.get(email))) throw new AccountError(`no account for ${email}`);
+      const ended = await ctx.accounts.disable(email);
+      if (opts.json) return printJson({ email, disabled: true, sessionsEnded: ended });
+      console.log(`disabled ${email}; ${ended} open session(s) ended`);
+    }),
+  );
+accounts
+  .command('enable')
+  .description('enable a disabled account again')
+  .requiredOption('--email <email>', "the account's e-mail address")
+  .action(
+    withContext(async (ctx, opts: { email: string }) => {
+      const email = normalizeEmail(opts.email);
+      if (!(await ctx.accounts.get(email))) throw new AccountError(`no account for ${email}`);
+      await ctx.accounts.enable(email);
+      console.log(`enabled ${email}`);
+    }),
+  );
+accounts
   .command('list')
   .description('list accounts (never passwords)')
   .option('--json', 'print JSON')
@@ -196,7 +222,7 @@ accounts
     withContext(async (ctx, opts: { json?: boolean }) => {
       const list = await ctx.accounts.list();
       if (opts.json) return printJson(list);
-      console.log(table(list.map((a) => ({ email: a.email, role: a.role, of: a.clientId ?? a.developerId ?? '', created: iso(a.createdAt) })), ['email', 'role', 'of', 'created']));
+      console.log(table(list.map((a) => ({ email: a.email, role: a.role, of: a.clientId ?? a.developerId ?? '', created: iso(a.createdAt), disabled: iso(a.disabledAt) })), ['email', 'role', 'of', 'created', 'disabled']));
     }),
   );
 

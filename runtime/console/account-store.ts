@@ -77,6 +77,37 @@ export class AccountStore {
     );
   }
 
+  /**
+   * Disables an account: it can no longer sign in or redeem a link, and its open sessions end
+   * now (the sessions table is small and short-lived: a scan finds them).
+   */
+  async disable(email: string): Promise<number> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tables.accounts,
+        Key: { email },
+        UpdateExpression: 'SET disabledAt = :now',
+        ConditionExpression: 'attribute_exists(email)',
+        ExpressionAttributeValues: { ':now': this.now() },
+      }),
+    );
+    const sessions = await scanAll(this.db, {
+      TableName: this.tables.sessions,
+      FilterExpression: 'email = :e AND begins_with(id, :s)',
+      ExpressionAttributeValues: { ':e': email, ':s': 'S#' },
+      ProjectionExpression: 'id',
+    });
+    for (const s of sessions) await this.db.send(new DeleteCommand({ TableName: this.tables.sessions, Key: { id: s.id } }));
+    return sessions.length;
+  }
+
+  /** Lets a disabled account sign in again (with its password, or a new link). */
+  async enable(email: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({ TableName: this.tables.accounts, Key: { email }, UpdateExpression: 'REMOVE disabledAt', ConditionExpression: 'attribute_exists(email)' }),
+    );
+  }
+
   /** A one-time token for the sign-in link; only its hash is stored. */
   async issueSignInToken(email: string): Promise<{ token: string; expiresAt: number }> {
     const token = secret();

@@ -48,7 +48,7 @@ export function authRoutes(deps: ConsoleDeps): Route[] {
         if ((await deps.accounts.failures(email)) >= SIGN_IN_MAX_FAILURES) throw consoleErrors.tooManyAttempts(retryAfterSeconds(now));
         const account = await deps.accounts.get(email);
         const ok = await verifyPassword(password, account?.passwordHash ?? DUMMY_HASH);
-        if (!account || !account.passwordHash || !ok) {
+        if (!account || !account.passwordHash || !ok || account.disabledAt !== undefined) {
           await deps.accounts.recordFailure(email);
           deps.logger.warn('console sign-in failed', { reason: account ? 'password' : 'unknown account' });
           throw consoleErrors.badCredentials();
@@ -75,7 +75,7 @@ export function authRoutes(deps: ConsoleDeps): Route[] {
         const passwordHash = await hashPassword(password);
         const email = await deps.accounts.redeemSignInToken(token);
         const account = email ? await deps.accounts.get(email) : undefined;
-        if (!account) throw consoleErrors.invalidLink();
+        if (!account || account.disabledAt !== undefined) throw consoleErrors.invalidLink();
         await deps.accounts.setPasswordHash(account.email, passwordHash);
         return startSession(event, account);
       },
