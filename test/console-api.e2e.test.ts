@@ -115,6 +115,14 @@ describe('accounts and sessions', () => {
     expect(back.status).toBe(200);
   });
 
+  it('a new password from a reset link ends the sessions opened with the old one', async () => {
+    const before = await signUp(t, 'reset@example.com', 'finance');
+    const link = await accountStore(t).issueSignInToken('reset@example.com');
+    const after = await redeem(t, link.token, 'a brand new passphrase');
+    expect(await errorOf(await before.fetch('/session'))).toMatchObject({ status: 401 });
+    expect((await after.fetch('/session')).status).toBe(200);
+  });
+
   it('signing out ends the session on the server', async () => {
     const s = await signUp(t, 'leaver@example.com', 'finance');
     expect((await post(s, '/auth/sign-out')).status).toBe(204);

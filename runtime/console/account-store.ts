@@ -91,6 +91,11 @@ export class AccountStore {
         ExpressionAttributeValues: { ':now': this.now() },
       }),
     );
+    return this.endSessions(email);
+  }
+
+  /** Ends every open session of an account; returns how many there were. */
+  async endSessions(email: string): Promise<number> {
     const sessions = await scanAll(this.db, {
       TableName: this.tables.sessions,
       FilterExpression: 'email = :e AND begins_with(id, :s)',

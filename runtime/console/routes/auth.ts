@@ -77,6 +77,8 @@ export function authRoutes(deps: ConsoleDeps): Route[] {
         const account = email ? await deps.accounts.get(email) : undefined;
         if (!account || account.disabledAt !== undefined) throw consoleErrors.invalidLink();
         await deps.accounts.setPasswordHash(account.email, passwordHash);
+        // A new password (a reset link) ends the sessions opened with the old one.
+        await deps.accounts.endSessions(account.email);
         return startSession(event, account);
       },
     },
