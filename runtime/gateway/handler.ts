@@ -121,7 +121,7 @@ export function createGateway(deps: GatewayDeps) {
       const record = context.record;
       if (!record || !response) return;
       await deps.meter.record(record);
-      if (record.billable) spend.add(record.clientId, monthOf(record.startedAt), lineAmountMicros(record.price, 1, record.billedMs * record.memoryMb));
+      if (record.billable) spend.add(record.clientId, monthOf(record.startedAt), () => lineAmountMicros(record.price, 1, record.billedMs * record.memoryMb));
       response.headers = { ...response.headers, 'faascape-invocation-id': record.invocationId };
     },
   };

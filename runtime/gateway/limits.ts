@@ -88,9 +88,12 @@ export class SpendCounter {
     if (entry.micros >= BigInt(capMicros)) throw errors.spendCapReached(capMicros);
   }
 
-  /** A served call's price, counted at once so the next call sees it. */
-  add(clientId: string, month: string, micros: bigint): void {
+  /**
+   * A served call's price, counted at once so the next call sees it. Priced only for clients
+   * with a cap (tracked here): the others pay nothing for this on the hot path.
+   */
+  add(clientId: string, month: string, price: () => bigint): void {
     const entry = this.spent.get(`${clientId}#${month}`);
-    if (entry) entry.micros += micros;
+    if (entry) entry.micros += price();
   }
 }
