@@ -294,3 +294,22 @@ export function lateUsage(originalMonth: string, current: UsageAggregate[], alre
 }
 
 const COUNTERS = ['calls', 'billableCalls', 'errors', 'timeouts', 'billedMs', 'billableMs', 'billableMbMs', 'requestBytes', 'responseBytes'] as const;
+
+export type StatementParty = { client: string } | { developer: string };
+
+/** A statement as one party sees it: no other party, and not the platform's totals. */
+export type PartyStatement<S extends Statement = Statement> = Omit<S, 'totals'>;
+
+/**
+ * One party's part of a statement: the same shape, every other client and developer removed
+ * (a client keeps its adjustments; a developer its lines), and without the month's totals,
+ * which are the platform's figures. What a client's invoice or a developer's earnings page
+ * reads, without loading everyone's figures.
+ */
+export function partyStatement<S extends Statement>(s: S, party: StatementParty): PartyStatement<S> {
+  const { totals: _platformFigures, ...rest } = s;
+  if ('client' in party) {
+    return { ...rest, clients: s.clients.filter((c) => c.clientId === party.client), developers: [], adjustments: s.adjustments.filter((a) => a.clientId === party.client) };
+  }
+  return { ...rest, clients: [], developers: s.developers.filter((d) => d.developerId === party.developer), adjustments: [] };
+}

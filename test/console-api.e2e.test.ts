@@ -8,6 +8,7 @@ import { weightedCallsByDeveloper } from '../shared/levels.ts';
 import type { DeveloperLevel } from '../runtime/console/community-types.ts';
 import { monthOf, monthStart, nextMonth, previousMonth } from '../shared/month.ts';
 import { statementCsv } from '../runtime/statements/csv.ts';
+import { partyStatement } from '../shared/statement.ts';
 import { StatementStore } from '../runtime/statements/statement-store.ts';
 import { documentClient } from '../runtime/store/dynamo-client.ts';
 import type { CatalogueFeatureDetail, CatalogueList, ClientOverview, DeveloperEarnings, DeveloperOverview, SessionInfo, StatementView } from '../runtime/console/api-types.ts';
@@ -285,6 +286,12 @@ describe('finance closes a month from the console', () => {
     // The close records what developer levels need: weighted calls per developer, from the aggregates it billed.
     const aggregates = await t.usage.monthAggregates(lastMonth);
     expect(await new StatementStore(documentClient(t.platform.dynamo), t.platform.tables).weightedCalls(lastMonth)).toEqual(weightedCallsByDeveloper(aggregates));
+    // Each party's part is stored at the close: a client's invoice never loads the whole statement.
+    const store = new StatementStore(documentClient(t.platform.dynamo), t.platform.tables);
+    expect((await store.partyOf(lastMonth, { client: 'acme' }))?.statement).toEqual(partyStatement(stored!.statement, { client: 'acme' }));
+    expect((await store.partyOf(lastMonth, { developer: 'alice' }))?.statement).toEqual(partyStatement(stored!.statement, { developer: 'alice' }));
+    expect(await store.partyOf(lastMonth, { client: 'nobody' })).toBeUndefined();
+    expect((await store.summary(lastMonth))?.totals).toEqual(stored!.statement.totals);
     const level = (await (await fetch(`${t.url}/console/api/developers/alice`)).json()) as DeveloperLevel;
     expect(level.closedThrough).toBe(lastMonth);
     expect(level.weightedCalls).toBeCloseTo(weightedCallsByDeveloper(aggregates).alice ?? 0, 6);

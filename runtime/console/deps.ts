@@ -14,7 +14,7 @@ export interface ConsoleDeps {
   clients: Pick<ClientStore, 'getClient' | 'listKeys' | 'createKey' | 'revokeKey' | 'getKey' | 'setSpendCap'>;
   usage: Pick<UsageReader, 'clientAggregates' | 'monthAggregates' | 'hasUsage' | 'featureDays' | 'clientDays'>;
   statements: Pick<StatementsJob, 'preview' | 'close'>;
-  statementStore: Pick<StatementStore, 'get' | 'closedMonths'>;
+  statementStore: Pick<StatementStore, 'get' | 'closedMonths' | 'partyOf' | 'summary'>;
   features: FeatureCatalog;
   /** discussions, requests and developer levels */
   community: Community;

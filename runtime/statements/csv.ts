@@ -20,7 +20,7 @@ function cell(v: string | number | undefined): string {
  * developer_earned / developer_carried_in / developer_payable / developer_carried_out, total_*.
  * Amounts are integer micros, with EUR decimals beside them.
  */
-export function statementCsv(s: Statement, party?: Party): string {
+export function statementCsv(s: Statement | (Omit<Statement, 'totals'> & { totals?: undefined }), party?: Party): string {
   const rows: (string | number | undefined)[][] = [];
   const row = (section: string, f: { client?: string; developer?: string; feature?: string; original?: string; perCall?: number; perGb?: number; calls?: number; billable?: number; ms?: number; weight?: number; total?: number; amount: number }) =>
     rows.push([s.month, s.status, section, f.client, f.developer, f.feature, f.original, f.perCall, f.perGb, f.calls, f.billable, f.ms, f.weight, f.total, f.amount, formatMicros(f.amount)]);
@@ -44,6 +44,7 @@ export function statementCsv(s: Statement, party?: Party): string {
     row('developer_carried_out', { developer: d.developerId, amount: d.carriedOutMicros });
   }
   if (!party) {
+    if (!s.totals) throw new RangeError('the whole-statement CSV needs the totals: pass the whole statement');
     row('total_revenue', { amount: s.totals.revenueMicros });
     row('total_payout', { amount: s.totals.payoutMicros });
     row('total_platform', { amount: s.totals.platformMicros });

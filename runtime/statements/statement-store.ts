@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BatchWriteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { queryAll, scanAll } from '../store/paging.ts';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { Statement } from '../../shared/statement.ts';
+import { partyStatement, type PartyStatement, type Statement, type StatementParty } from '../../shared/statement.ts';
 import { weightedCallsByDeveloper } from '../../shared/levels.ts';
 import type { UsageAggregate } from '../../shared/usage.ts';
 import type { TableNames } from '../store/tables.ts';
@@ -21,6 +21,23 @@ export interface StoredStatement {
 export interface StatementBasis {
   regular: UsageAggregate[];
   adjusted: Record<string, UsageAggregate[]>;
+}
+
+/** A party's part must fit in one item (400 KB); a larger one is cut from the whole on read. */
+const MAX_PARTY_CHARS = 350_000;
+
+function partyKey(attempt: string, party: StatementParty): string {
+  return 'client' in party ? `party#${attempt}#client#${party.client}` : `party#${attempt}#developer#${party.developer}`;
+}
+
+function partyItems(month: string, attempt: string, s: Statement & { sha256: string }) {
+  const parties: StatementParty[] = [...s.clients.map((c) => ({ client: c.clientId })), ...s.developers.map((d) => ({ developer: d.developerId }))];
+  const texts = parties.map((party) => ({ party, text: JSON.stringify(partyStatement(s, party)) }));
+  const fitting = texts.filter((p) => p.text.length <= MAX_PARTY_CHARS);
+  return {
+    items: fitting.map(({ party, text }) => ({ PutRequest: { Item: { month, sk: partyKey(attempt, party), text } } })),
+    complete: fitting.length === texts.length,
+  };
 }
 
 function chunks(text: string): string[] {
@@ -103,7 +120,7 @@ export class StatementStore {
    * with a condition: a month has a header only when all its parts are in, a second close can
    * never overwrite the first, and parts of a losing concurrent attempt are never read.
    */
-  async putFinal(month: string, json: string, sha256: string, basis: StatementBasis, closedAt: number): Promise<'stored' | 'exists'> {
+  async putFinal(month: string, json: string, sha256: string, basis: StatementBasis, closedAt: number, statement?: Statement & { sha256: string }): Promise<'stored' | 'exists'> {
     const attempt = randomBytes(6).toString('hex');
     const jsonParts = chunks(json);
     const basisParts = chunks(JSON.stringify(basis));
@@ -111,6 +128,8 @@ export class StatementStore {
       ...jsonParts.map((text, i) => ({ PutRequest: { Item: { month, sk: `json#${attempt}#${String(i).padStart(5, '0')}`, text } } })),
       ...basisParts.map((text, i) => ({ PutRequest: { Item: { month, sk: `basis#${attempt}#${String(i).padStart(5, '0')}`, text } } })),
     ];
+    const parties = statement ? partyItems(month, attempt, statement) : undefined;
+    if (parties) puts.push(...parties.items);
     if (await this.isClosed(month)) return 'exists';
     // One chunk is up to 300 KB: a few per BatchWrite keeps each request under its 16 MB limit.
     for (let i = 0; i < puts.length; i += 10) {
@@ -133,6 +152,8 @@ export class StatementStore {
             attempt,
             jsonChars: json.length,
             status: 'final',
+            // Small enough for every listing: the month's totals, and whether party items exist.
+            ...(statement && parties ? { totals: statement.totals, parties: parties.complete ? 'all' : 'some' } : {}),
             // What developer levels need from a closed month, computed once, here, at the close.
             weightedCalls: weightedCallsByDeveloper([...basis.regular, ...Object.values(basis.adjusted).flat()]),
             billedCalls: {
@@ -148,6 +169,38 @@ export class StatementStore {
       if (e instanceof ConditionalCheckFailedException) return 'exists';
       throw e;
     }
+  }
+
+  /**
+   * One party's part of a final statement (see partyStatement): one item read when the close
+   * stored party items, else cut from the whole statement. Undefined when the month is not
+   * closed or the party has nothing in it.
+   */
+  async partyOf(month: string, party: StatementParty): Promise<{ statement: PartyStatement<Statement & { sha256: string }>; closedAt: number } | undefined> {
+    const header = await this.header(month);
+    if (!header) return undefined;
+    const closedAt = Number(header.closedAt);
+    if (header.parties) {
+      const res = await this.db.send(new GetCommand({ TableName: this.tables.statements, Key: { month, sk: partyKey(String(header.attempt), party) } }));
+      if (res.Item) return { statement: JSON.parse(String(res.Item.text)), closedAt };
+      // Every party got its item: this one has nothing in the month.
+      if (header.parties === 'all') return undefined;
+    }
+    // Closed before party items existed (or this party's part was too large for one item).
+    const whole = await this.get(month);
+    if (!whole) return undefined;
+    const part = partyStatement(whole.statement, party);
+    const present = 'client' in party ? part.clients.length > 0 : part.developers.length > 0;
+    return present ? { statement: part, closedAt } : undefined;
+  }
+
+  /** A closed month's totals and dates from its header alone (older statements: from the whole). */
+  async summary(month: string): Promise<{ closedAt: number; sha256: string; totals: Statement['totals'] } | undefined> {
+    const header = await this.header(month);
+    if (!header) return undefined;
+    if (header.totals) return { closedAt: Number(header.closedAt), sha256: String(header.sha256), totals: header.totals as Statement['totals'] };
+    const whole = await this.get(month);
+    return whole && { closedAt: whole.closedAt, sha256: whole.statement.sha256, totals: whole.statement.totals };
   }
 
   /** Months with a final statement, newest first (a scan of headers; the table is small). */

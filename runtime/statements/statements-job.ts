@@ -98,7 +98,7 @@ export class StatementsJob {
     const sha256 = createHash('sha256').update(body).digest('hex');
     const final = { ...statement, sha256 };
     const json = canonicalJson(final);
-    const outcome = await this.deps.store.putFinal(month, json, sha256, basis, this.clock());
+    const outcome = await this.deps.store.putFinal(month, json, sha256, basis, this.clock(), final);
     if (outcome === 'exists') {
       const winner = (await this.deps.store.get(month)) as StoredStatement;
       return { month, outcome: 'already_closed', json: winner.json, statement: winner.statement };

@@ -35,11 +35,13 @@ export function clientRoutes(deps: ConsoleDeps): Route[] {
     };
   };
 
+  /** The client's part of a closed month's statement (the whole is never loaded for it). */
   const invoice = async (clientId: string, month: string) => {
     if (!isMonth(month)) throw consoleErrors.badRequest(`"${month}" is not a month (YYYY-MM).`);
-    const stored = await deps.statementStore.get(month);
-    if (!stored) throw consoleErrors.notFound(`${month} is not closed yet: its invoice is issued when finance closes the month.`);
-    return stored.statement;
+    const mine = await deps.statementStore.partyOf(month, { client: clientId });
+    if (mine) return mine.statement;
+    if (await deps.statementStore.summary(month)) throw consoleErrors.notFound(`You have no invoice for ${month}: no billable use that month.`);
+    throw consoleErrors.notFound(`${month} is not closed yet: its invoice is issued when finance closes the month.`);
   };
 
   return [
@@ -84,9 +86,9 @@ export function clientRoutes(deps: ConsoleDeps): Route[] {
         const months = (await deps.statementStore.closedMonths()).slice(0, INVOICE_MONTHS);
         const invoices: ClientInvoiceList['invoices'] = [];
         for (const month of months) {
-          const stored = await deps.statementStore.get(month);
-          const mine = stored?.statement.clients.find((c) => c.clientId === clientId);
-          if (stored && mine) invoices.push({ month, totalMicros: mine.totalMicros, total: formatMicros(mine.totalMicros), closedAt: stored.closedAt });
+          const part = await deps.statementStore.partyOf(month, { client: clientId });
+          const mine = part?.statement.clients[0];
+          if (part && mine) invoices.push({ month, totalMicros: mine.totalMicros, total: formatMicros(mine.totalMicros), closedAt: part.closedAt });
         }
         return json(200, { invoices });
       },

@@ -46,10 +46,10 @@ export function developerRoutes(deps: ConsoleDeps): Route[] {
         const months: DeveloperEarnings['months'] = [];
         let share: number | undefined;
         for (const month of (await deps.statementStore.closedMonths()).slice(0, EARNING_MONTHS)) {
-          const stored = await deps.statementStore.get(month);
-          share ??= stored?.statement.developerSharePercent;
-          const d = stored?.statement.developers.find((x) => x.developerId === developerId);
-          if (!d) continue;
+          const part = await deps.statementStore.partyOf(month, { developer: developerId });
+          const d = part?.statement.developers[0];
+          if (!part || !d) continue;
+          share ??= part.statement.developerSharePercent;
           months.push({ month, earnedMicros: d.earnedMicros, carriedInMicros: d.carriedInMicros, payableMicros: d.payableMicros, carriedOutMicros: d.carriedOutMicros, lines: d.lines });
         }
         return json(200, { developerId, developerSharePercent: share ?? null, months });
@@ -62,9 +62,9 @@ export function developerRoutes(deps: ConsoleDeps): Route[] {
       handle: async (req) => {
         const month = req.params[0] ?? '';
         if (!isMonth(month)) throw consoleErrors.badRequest(`"${month}" is not a month (YYYY-MM).`);
-        const stored = await deps.statementStore.get(month);
-        if (!stored) throw consoleErrors.notFound(`${month} is not closed yet.`);
-        return csv(`faascape-earnings-${month}-${developerOf(req)}.csv`, statementCsv(stored.statement, { developer: developerOf(req) }));
+        const part = await deps.statementStore.partyOf(month, { developer: developerOf(req) });
+        if (!part) throw consoleErrors.notFound((await deps.statementStore.summary(month)) ? `You earned nothing in ${month}.` : `${month} is not closed yet.`);
+        return csv(`faascape-earnings-${month}-${developerOf(req)}.csv`, statementCsv(part.statement, { developer: developerOf(req) }));
       },
     },
   ];

@@ -52,8 +52,8 @@ export function financeRoutes(deps: ConsoleDeps): Route[] {
         for (let i = 0; i < OPEN_MONTHS_SHOWN; i++, m = previousMonth(m)) if (i === 0 || (await deps.usage.hasUsage(m))) candidates.add(m);
         const months: FinanceMonths['months'] = [];
         for (const month of [...candidates].sort().reverse()) {
-          const stored = closed.includes(month) ? await deps.statementStore.get(month) : undefined;
-          if (stored) months.push({ month, status: 'closed', revenueMicros: stored.statement.totals.revenueMicros, closedAt: stored.closedAt });
+          const stored = closed.includes(month) ? await deps.statementStore.summary(month) : undefined;
+          if (stored) months.push({ month, status: 'closed', revenueMicros: stored.totals.revenueMicros, closedAt: stored.closedAt });
           else months.push({ month, status: hasEnded(month, now) ? 'ended' : 'open', revenueMicros: null });
         }
         return json(200, { months });
