@@ -281,6 +281,11 @@ describe('finance closes a month from the console', () => {
     const csv = await finance.fetch(`/finance/months/${lastMonth}.csv`);
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     expect(await csv.text()).toBe(statementCsv(stored!.statement));
+    const clientsTable = (await (await finance.fetch(`/finance/months/${lastMonth}/clients.csv`)).text()).trim().split('\n');
+    expect(clientsTable[0]).toBe('client_id,calls,billable_calls,total_micros,total_eur');
+    expect(clientsTable.slice(1).map((r) => r.split(',')[3])).toEqual(stored!.statement.clients.map((c) => String(c.totalMicros)));
+    const devTable = (await (await finance.fetch(`/finance/months/${lastMonth}/developers.csv`)).text()).trim().split('\n');
+    expect(devTable.slice(1).map((r) => r.split(',')[0])).toEqual(stored!.statement.developers.map((d) => d.developerId));
     const months = (await (await finance.fetch('/finance/months')).json()) as { months: { month: string; status: string }[] };
     expect(months.months.find((m) => m.month === lastMonth)?.status).toBe('closed');
     // The close records what developer levels need: weighted calls per developer, from the aggregates it billed.

@@ -144,7 +144,10 @@ export class Community {
     const threadId = newId(now);
     const thread: StoredThread = { threadId, title, ...(featureSlug ? { featureSlug } : {}), author, createdAt: now };
     await this.deps.store.createThread(thread, { postId: newId(now), threadId, author, markdown: md, createdAt: now, hidden: false, review });
-    if (review && s.developerId && featureSlug) await this.deps.store.creditReview(s.developerId, featureSlug);
+    if (review && s.developerId && featureSlug) {
+      await this.deps.store.creditReview(s.developerId, featureSlug);
+      this.deps.levels.invalidate();
+    }
     return this.thread(threadId, s);
   }
 

@@ -23,6 +23,8 @@ const CACHE_MS = 30_000;
  */
 export class Levels {
   private cache: { at: number; usage: Promise<{ calls: Map<string, number>; closedThrough: string | null }> } | undefined;
+  /** Levels computed in the same window: a thread page names each author once, not per post. */
+  private computed: { at: number; levels: Map<string, Promise<DeveloperLevel>> } | undefined;
 
   constructor(private readonly deps: LevelsDeps) {}
 
@@ -35,9 +37,10 @@ export class Levels {
     return usage;
   }
 
-  /** Forgets cached usage (after a close, or in tests). */
+  /** Forgets cached usage and levels (after help was given or taken back, or a close). */
   invalidate(): void {
     this.cache = undefined;
+    this.computed = undefined;
   }
 
   private async loadUsage(now: number): Promise<{ calls: Map<string, number>; closedThrough: string | null }> {
@@ -56,7 +59,20 @@ export class Levels {
     return { calls, closedThrough };
   }
 
-  async of(developerId: string): Promise<DeveloperLevel> {
+  of(developerId: string): Promise<DeveloperLevel> {
+    const now = this.deps.clock();
+    if (!this.computed || now - this.computed.at >= CACHE_MS) this.computed = { at: now, levels: new Map() };
+    const levels = this.computed.levels;
+    let level = levels.get(developerId);
+    if (!level) {
+      level = this.compute(developerId);
+      levels.set(developerId, level);
+      level.catch(() => levels.delete(developerId));
+    }
+    return level;
+  }
+
+  private async compute(developerId: string): Promise<DeveloperLevel> {
     const { calls, closedThrough } = await this.usage();
     const features = this.deps.features.list();
     const mine = features.filter((f) => f.manifest.authors.some((a) => a.id === developerId));

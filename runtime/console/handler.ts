@@ -68,7 +68,7 @@ export function createConsoleApi(deps: ConsoleDeps) {
     onError: (request) => {
       const e = request.error;
       if (e instanceof PlatformError) {
-        request.response = { ...errorResponse(e), headers: { ...errorResponse(e).headers, 'cache-control': 'no-store' } };
+        request.response = errorResponse(e, { 'cache-control': 'no-store' });
         return;
       }
       deps.logger.error('unhandled console error', { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), path: request.event.rawPath });

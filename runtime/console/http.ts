@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { PlatformError } from '../gateway/errors.ts';
+import { jsonResponse, PlatformError } from '../gateway/errors.ts';
 
 export type Event = APIGatewayProxyEventV2;
 export type Result = APIGatewayProxyStructuredResultV2;
@@ -39,8 +39,10 @@ export function isHttps(event: Event): boolean {
   return (event.headers?.['x-forwarded-proto'] ?? '').split(',')[0]?.trim() === 'https';
 }
 
+/** The gateway's JSON answer, never cached: console answers are per account. */
 export function json(status: number, body: unknown, extra: Partial<Result> = {}): Result {
-  return { statusCode: status, ...extra, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...extra.headers }, body: JSON.stringify(body) };
+  const base = jsonResponse(status, body);
+  return { ...base, ...extra, headers: { ...base.headers, 'cache-control': 'no-store', ...extra.headers } };
 }
 
 export function csv(fileName: string, body: string): Result {

@@ -10,6 +10,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { usageRecord } from '../../test/helpers/usage-record.ts';
 import { clientDays, dayOf, featureDays, type ClientDay, type FeatureDay } from '../../shared/day-stats.ts';
 import { histogramOf, LATENCY_BUCKET_BOUNDS_MS, LATENCY_BUCKETS } from '../../shared/latency.ts';
 import { monthOf } from '../../shared/month.ts';
@@ -17,9 +18,7 @@ import type { UnitPrice } from '../../shared/price.ts';
 import {
   aggregateKey,
   aggregateRecords,
-  billedMsOf,
   cmp,
-  isBillable,
   RejectionTally,
   type Outcome,
   type RejectionCount,
@@ -48,31 +47,8 @@ const APR02 = at('2025-04-02T18:30:00Z');
 /** One duration in every latency bucket, the open-ended one included. */
 const DURATIONS = LATENCY_BUCKET_BOUNDS_MS.map((b, i) => (b === Infinity ? 1_000_000 : i % 2 ? b : b - 0.25));
 
-let nextInvocation = 0;
-
 function rec(over: Partial<UsageRecord> = {}): UsageRecord {
-  const outcome: Outcome = over.outcome ?? 'ok';
-  const status = over.status ?? (outcome === 'ok' ? 200 : outcome === 'timeout' ? 504 : 502);
-  const durationMs = over.durationMs ?? 12.3;
-  return {
-    invocationId: `inv-${++nextInvocation}`,
-    clientId: 'c_acme',
-    keyId: 'k_1',
-    featureId: 'echo',
-    featureVersion: '1.0.0',
-    startedAt: MAR31,
-    durationMs,
-    billedMs: billedMsOf(durationMs),
-    memoryMb: 128,
-    requestBytes: 100,
-    responseBytes: 250,
-    status,
-    outcome,
-    price: PRICE,
-    authors: [{ id: 'a_ada', weight: 1 }],
-    billable: isBillable(outcome, status),
-    ...over,
-  };
+  return usageRecord({ startedAt: MAR31, price: PRICE, ...over });
 }
 
 /** Records over clients, features, prices, days on both sides of a month end, outcomes, buckets. */

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { usageRecord } from '../../test/helpers/usage-record.ts';
 import { monthOf } from '../../shared/month.ts';
 import type { UnitPrice } from '../../shared/price.ts';
 import { aggregateRecords, billedMsOf, type AuthorShare, isBillable, type Outcome, type UsageAggregate, type UsageBatch, type UsageRecord } from '../../shared/usage.ts';
@@ -22,31 +23,8 @@ const PRICES: UnitPrice[] = [
 const MARCH = Date.UTC(2025, 2, 14, 12);
 const APRIL = Date.UTC(2025, 3, 1, 0, 0, 0, 5);
 
-let nextInvocation = 0;
-
 function makeRecord(over: Partial<UsageRecord> = {}): UsageRecord {
-  const outcome: Outcome = over.outcome ?? 'ok';
-  const status = over.status ?? (outcome === 'ok' ? 200 : outcome === 'timeout' ? 504 : 502);
-  const durationMs = over.durationMs ?? 12.3;
-  return {
-    invocationId: `inv-${++nextInvocation}`,
-    clientId: 'c_acme',
-    keyId: 'k_1',
-    featureId: 'echo',
-    featureVersion: '1.0.0',
-    startedAt: MARCH,
-    durationMs,
-    billedMs: billedMsOf(durationMs),
-    memoryMb: 128,
-    requestBytes: 100,
-    responseBytes: 250,
-    status,
-    outcome,
-    price: PRICES[0] as UnitPrice,
-    authors: [{ id: 'a_ada', weight: 1 }],
-    billable: isBillable(outcome, status),
-    ...over,
-  };
+  return usageRecord({ startedAt: MARCH, price: PRICES[0] as UnitPrice, ...over });
 }
 
 /** Records spread over clients, features, prices, months and outcomes: several aggregates. */
@@ -663,7 +641,7 @@ async function runScenario(steps: Step[], opts: Partial<MeterOptions>): Promise<
   const all: UsageRecord[] = [];
   const rejections = new Map<string, number>();
   const record = async (specs: Omit<UsageRecord, 'invocationId'>[]) => {
-    const recs = specs.map((s) => ({ invocationId: `p-${++nextInvocation}`, ...s }));
+    const recs = specs.map((s) => ({ ...s, invocationId: makeRecord().invocationId }));
     all.push(...recs);
     await Promise.all(recs.map((r) => proc.meter.record(r)));
   };

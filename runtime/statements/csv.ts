@@ -49,7 +49,28 @@ export function statementCsv(s: Statement | (Omit<Statement, 'totals'> & { total
     row('total_payout', { amount: s.totals.payoutMicros });
     row('total_platform', { amount: s.totals.platformMicros });
   }
-  return [HEADER, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
+  return table(HEADER, rows);
+}
+
+function table(header: string[], rows: (string | number | undefined)[][]): string {
+  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
+}
+
+/** Finance's per-client table: one row per client with its calls and total. */
+export function clientsCsv(s: Pick<Statement, 'clients'>): string {
+  return table(
+    ['client_id', 'calls', 'billable_calls', 'total_micros', 'total_eur'],
+    s.clients.map((c) => [c.clientId, c.lines.reduce((n, l) => n + l.calls, 0), c.lines.reduce((n, l) => n + l.billableCalls, 0), c.totalMicros, formatMicros(c.totalMicros)]),
+  );
+}
+
+/** Finance's per-developer table: earned, carried in, payable and carried out. */
+export function developersCsv(s: Pick<Statement, 'developers'>): string {
+  const m = formatMicros;
+  return table(
+    ['developer_id', 'earned_micros', 'earned_eur', 'carried_in_micros', 'carried_in_eur', 'payable_micros', 'payable_eur', 'carried_out_micros', 'carried_out_eur'],
+    s.developers.map((d) => [d.developerId, d.earnedMicros, m(d.earnedMicros), d.carriedInMicros, m(d.carriedInMicros), d.payableMicros, m(d.payableMicros), d.carriedOutMicros, m(d.carriedOutMicros)]),
+  );
 }
 
 /** One party's part of a statement, as JSON (the other parties removed). */

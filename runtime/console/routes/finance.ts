@@ -1,7 +1,7 @@
 import { hasEnded, isMonth, monthOf, previousMonth } from '../../../shared/month.ts';
 import { reconcile } from '../../../shared/reconcile.ts';
 import type { Statement } from '../../../shared/statement.ts';
-import { statementCsv } from '../../statements/csv.ts';
+import { clientsCsv, developersCsv, statementCsv } from '../../statements/csv.ts';
 import { StatementError } from '../../statements/statements-job.ts';
 import type { FinanceMonths, FinanceRevenue, StatementView } from '../api-types.ts';
 import type { ConsoleDeps } from '../deps.ts';
@@ -125,8 +125,7 @@ export function financeRoutes(deps: ConsoleDeps): Route[] {
       access: 'finance',
       handle: async ({ params }) => {
         const s = await current(monthParam(params[0]));
-        const rows = s.clients.map((c) => [c.clientId, c.lines.reduce((n, l) => n + l.calls, 0), c.lines.reduce((n, l) => n + l.billableCalls, 0), c.totalMicros, formatMicros(c.totalMicros)].join(','));
-        return csv(`faascape-clients-${s.month}-${s.status}.csv`, ['client_id,calls,billable_calls,total_micros,total_eur', ...rows].join('\n') + '\n');
+        return csv(`faascape-clients-${s.month}-${s.status}.csv`, clientsCsv(s));
       },
     },
     {
@@ -135,12 +134,7 @@ export function financeRoutes(deps: ConsoleDeps): Route[] {
       access: 'finance',
       handle: async ({ params }) => {
         const s = await current(monthParam(params[0]));
-        const m = formatMicros;
-        const rows = s.developers.map((d) => [d.developerId, d.earnedMicros, m(d.earnedMicros), d.carriedInMicros, m(d.carriedInMicros), d.payableMicros, m(d.payableMicros), d.carriedOutMicros, m(d.carriedOutMicros)].join(','));
-        return csv(
-          `faascape-developers-${s.month}-${s.status}.csv`,
-          ['developer_id,earned_micros,earned_eur,carried_in_micros,carried_in_eur,payable_micros,payable_eur,carried_out_micros,carried_out_eur', ...rows].join('\n') + '\n',
-        );
+        return csv(`faascape-developers-${s.month}-${s.status}.csv`, developersCsv(s));
       },
     },
     {

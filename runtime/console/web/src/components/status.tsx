@@ -38,9 +38,28 @@ export function Banner({ kind, children, testId }: { kind: BannerKind; children:
   );
 }
 
-export function LoadView<T>({ loader, children, loading }: { loader: Loader<T>; children: (data: T) => JSX.Element; loading?: string }) {
+/** What a page shows when the thing it names does not exist (a 404): no retry, a way back. */
+export interface NotFound {
+  title: string;
+  back?: { href: string; label: string };
+}
+
+export function LoadView<T>({ loader, children, loading, notFound }: { loader: Loader<T>; children: (data: T) => JSX.Element; loading?: string; notFound?: NotFound }) {
   const { load } = loader;
   if (load.state === 'loading') return <Loading what={loading} />;
+  if (load.state === 'error' && load.error.status === 404 && notFound) {
+    return (
+      <>
+        <h1 tabIndex={-1}>{notFound.title}</h1>
+        <ErrorBox error={load.error} />
+        {notFound.back ? (
+          <p>
+            <a href={notFound.back.href}>{notFound.back.label}</a>
+          </p>
+        ) : null}
+      </>
+    );
+  }
   if (load.state === 'error') return <ErrorBox error={load.error} onRetry={loader.reload} />;
   return children(load.data);
 }

@@ -6,7 +6,7 @@ import type { DeveloperLevel } from '../../../community-types.ts';
 import { HELP_POINTS, LEVELS } from '../../../../../shared/levels.ts';
 import { DeveloperName, LevelBadge } from '../components/level.tsx';
 import { Stat } from '../components/stat.tsx';
-import { ErrorBox, LoadView } from '../components/status.tsx';
+import { LoadView } from '../components/status.tsx';
 import { CountCell, numeric, Table } from '../components/table.tsx';
 import { community } from '../endpoints.ts';
 import { formatCount, monthName } from '../format.ts';
@@ -141,18 +141,9 @@ function Profile({ d }: { d: DeveloperLevel }) {
 
 export function DeveloperProfilePage({ id }: { id: string }) {
   const loader = useLoad(() => community.developer(id), [id]);
-  const { load } = loader;
-  if (load.state === 'error' && load.error.status === 404) {
-    return (
-      <section>
-        <h1 tabIndex={-1}>No developer “{id}”</h1>
-        <ErrorBox error={load.error} />
-      </section>
-    );
-  }
   return (
     <section>
-      <LoadView loader={loader} loading="Loading the profile…">
+      <LoadView loader={loader} loading="Loading the profile…" notFound={{ title: `No developer “${id}”` }}>
         {(d) => <Profile d={d} />}
       </LoadView>
     </section>

@@ -9,7 +9,7 @@ import { TextAreaField } from '../components/field.tsx';
 import { ServerHtml } from '../components/html.tsx';
 import { DeveloperName } from '../components/level.tsx';
 import { Stat } from '../components/stat.tsx';
-import { Banner, ErrorBox, LiveStatus, Loading, LoadView } from '../components/status.tsx';
+import { Banner, LiveStatus, Loading, LoadView } from '../components/status.tsx';
 import { community } from '../endpoints.ts';
 import { formatCount, formatDateTime } from '../format.ts';
 import { useLevels } from '../levels.ts';
@@ -272,21 +272,9 @@ function Detail({ r, onChange }: { r: DevRequest; onChange: (r: DevRequest) => v
 
 export function RequestPage({ id }: { id: string }) {
   const loader = useLoad(() => community.request(id), [id]);
-  const { load } = loader;
-  if (load.state === 'error' && load.error.status === 404) {
-    return (
-      <section>
-        <h1 tabIndex={-1}>No such request</h1>
-        <ErrorBox error={load.error} />
-        <p>
-          <a href="#/requests">← All requests</a>
-        </p>
-      </section>
-    );
-  }
   return (
     <section>
-      <LoadView loader={loader} loading="Loading the request…">
+      <LoadView loader={loader} loading="Loading the request…" notFound={{ title: 'No such request', back: { href: '#/requests', label: '← All requests' } }}>
         {(r) => <Detail r={r} onChange={loader.replace} />}
       </LoadView>
     </section>

@@ -8,7 +8,7 @@ import type { Post, ThreadDetail } from '../../../community-types.ts';
 import { TextAreaField } from '../components/field.tsx';
 import { ServerHtml } from '../components/html.tsx';
 import { AuthorName } from '../components/level.tsx';
-import { ErrorBox, LiveStatus, LoadView } from '../components/status.tsx';
+import { LiveStatus, LoadView } from '../components/status.tsx';
 import { community } from '../endpoints.ts';
 import { formatDateTime } from '../format.ts';
 import { featureHref, signInHref, threadHref } from '../router.ts';
@@ -238,21 +238,9 @@ function Thread({ t, onChange }: { t: ThreadDetail; onChange: (t: ThreadDetail) 
 
 export function ThreadPage({ id }: { id: string }) {
   const loader = useLoad(() => community.thread(id), [id]);
-  const { load } = loader;
-  if (load.state === 'error' && load.error.status === 404) {
-    return (
-      <section>
-        <h1 tabIndex={-1}>No such thread</h1>
-        <ErrorBox error={load.error} />
-        <p>
-          <a href="#/discussions">← All discussions</a>
-        </p>
-      </section>
-    );
-  }
   return (
     <section>
-      <LoadView loader={loader} loading="Loading the thread…">
+      <LoadView loader={loader} loading="Loading the thread…" notFound={{ title: 'No such thread', back: { href: '#/discussions', label: '← All discussions' } }}>
         {(t) => <Thread t={t} onChange={loader.replace} />}
       </LoadView>
     </section>
