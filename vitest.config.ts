@@ -5,7 +5,6 @@ export default defineConfig({
     include: ['shared/**/*.test.ts', 'runtime/**/*.test.ts', 'functions/**/*.test.ts', 'test/**/*.test.ts'],
     // The reliability suite (minutes of load, kill -9, soak) runs on its own: npm run test:reliability.
     exclude: [...configDefaults.exclude, 'test/reliability/**'],
-    setupFiles: ['runtime/quiet-warnings.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Platform tests spawn stores and worker pools; two cores do not gain from more forks.

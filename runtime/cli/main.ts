@@ -1,4 +1,3 @@
-import '../quiet-warnings.ts';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Statement } from '../../shared/statement.ts';
 import { partyView, statementCsv, type Party } from '../statements/csv.ts';

@@ -72,7 +72,7 @@ export async function loadFeatures(functionsDir: string, buildDir: string): Prom
           bundle: true,
           platform: 'node',
           format: 'esm',
-          target: 'node20',
+          target: 'node24',
           logLevel: 'silent',
           // CommonJS dependencies inside an ES module bundle still need `require` for built-ins.
           banner: { js: "import { createRequire as __faascapeRequire } from 'node:module'; const require = __faascapeRequire(import.meta.url);" },

@@ -1,4 +1,3 @@
-import '../quiet-warnings.ts';
 import { jsonLogger } from '../logger.ts';
 import { ConfigError, readConfig } from './config.ts';
 import { startPlatform } from './platform.ts';

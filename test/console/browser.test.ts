@@ -1,10 +1,10 @@
 /**
- * The console in a real browser: Debian's Chromium driven by playwright-core, against a real
+ * The console in a real browser: Chromium (from the npm registry) driven by playwright-core, against a real
  * platform on loopback. Screenshots of each page land in test/artifacts/ (not committed).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthOf, monthStart, nextMonth, previousMonth } from '../../shared/month.ts';
 import { statementCsv } from '../../runtime/statements/csv.ts';
@@ -12,9 +12,9 @@ import { StatementStore } from '../../runtime/statements/statement-store.ts';
 import { documentClient } from '../../runtime/store/dynamo-client.ts';
 import { MovableClock, PASSWORD, setAuthors } from '../helpers/console.ts';
 import { unlabelledControls, welcomeIn } from '../helpers/browser.ts';
+import { launchBrowser } from '../helpers/chromium.ts';
 import { copyFixtures, errorOf, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
 const lastMonth = previousMonth(monthOf(Date.now()));
@@ -33,13 +33,11 @@ function signedIn(email: string, role: 'client' | 'developer' | 'finance', link:
 }
 
 beforeAll(async () => {
-  if (!CHROMIUM) throw new Error('Chromium not found: apt-get install -y chromium (or set CHROMIUM_PATH)');
   mkdirSync(ARTIFACTS, { recursive: true });
   functionsDir = copyFixtures();
   setAuthors(functionsDir, 'slow', [{ id: 'carol', weight: 1 }]);
   t = await startTestPlatform({ clock: clock.now, functionsDir });
-  // root in containers: Chromium's sandbox needs user namespaces it may not have.
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  browser = await launchBrowser();
   const key = await t.newKey('acme');
   for (let i = 0; i < 5; i++) await (await t.call(key, '/v1/features/slow?ms=20')).arrayBuffer();
   await (await t.call(key, '/v1/features/echo')).arrayBuffer();

@@ -1,19 +1,19 @@
 /**
- * The community pages in a real browser (Debian's Chromium via playwright-core) against a real
+ * The community pages in a real browser (Chromium from the npm registry via playwright-core) against a real
  * platform on loopback: a client posts a custom-development request, two developers vote, one
  * plans and delivers it as their feature, and the client follows the link to the catalogue.
  * Also: votes count once per account and can be withdrawn; a thread with an accepted answer and
  * a hidden post; a developer profile. Screenshots land in test/artifacts/ (not committed).
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setAuthors } from '../helpers/console.ts';
 import { unlabelledControls, welcomeIn } from '../helpers/browser.ts';
+import { launchBrowser } from '../helpers/chromium.ts';
 import { copyFixtures, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
 let functionsDir: string;
@@ -42,13 +42,12 @@ async function open(page: Page, hash: string): Promise<void> {
 const votesOn = (page: Page) => page.getByTestId('request-votes').first().textContent();
 
 beforeAll(async () => {
-  if (!CHROMIUM) throw new Error('Chromium not found: apt-get install -y chromium (or set CHROMIUM_PATH)');
   mkdirSync(ARTIFACTS, { recursive: true });
   functionsDir = copyFixtures();
   // alice authors echo (with bob), carol authors slow on her own.
   setAuthors(functionsDir, 'slow', [{ id: 'carol', weight: 1 }]);
   t = await startTestPlatform({ functionsDir });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  browser = await launchBrowser();
   const key = await t.newKey('acme');
   for (let i = 0; i < 3; i++) await (await t.call(key, '/v1/features/slow?ms=5')).arrayBuffer();
   await t.platform.meter.settled();

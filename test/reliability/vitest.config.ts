@@ -10,7 +10,6 @@ export default defineConfig({
   test: {
     root: fileURLToPath(new URL('../..', import.meta.url)),
     include: ['test/reliability/**/*.test.ts'],
-    setupFiles: ['runtime/quiet-warnings.ts'],
     fileParallelism: false,
     maxWorkers: 1,
     testTimeout: 240_000,
