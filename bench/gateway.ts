@@ -30,7 +30,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { ClientStore } from '../runtime/keys/client-store.ts';
 import { createHttpServer, toEvent } from '../runtime/local/http-server.ts';
 import { startPlatform, type Platform } from '../runtime/local/platform.ts';
-import { WorkerPool } from '../runtime/local/worker-pool.ts';
+import { ProcessPool } from '../runtime/local/process-pool.ts';
 import { silentLogger } from '../runtime/logger.ts';
 import { DynamoUsageLog } from '../runtime/meter/dynamo-usage-log.ts';
 import type { MeterStats } from '../runtime/meter/meter.ts';
@@ -363,7 +363,7 @@ async function coldStarts(p: Platform) {
   const event = featureLikeEvent();
   const runs: { firstCallMs: number; workerReadyMs: number }[] = [];
   for (let i = 0; i < COLD_STARTS; i += 1) {
-    const pool = new WorkerPool(p.features, silentLogger);
+    const pool = new ProcessPool(p.features, silentLogger);
     try {
       const t0 = performance.now();
       const o = await pool.invoke({ feature: spec, invocationId: `cold-${i}`, event });

@@ -431,7 +431,7 @@ async function main(): Promise<void> {
   await store.start();
   const storePid = storeChildPids()[0];
   if (!storePid) err('could not find the store process in /proc: its CPU and memory will not be reported');
-  const dynamo = localDynamoClient({ endpoint: store.endpoint });
+  const dynamo = localDynamoClient({ endpoint: store.endpoint, credential: store.credential });
   const db = documentClient(dynamo);
   const tables = tableNames(LOCAL_TABLE_PREFIX);
   await ensureTables(dynamo, tables);

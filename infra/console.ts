@@ -30,10 +30,16 @@ import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deplo
 import { Construct } from 'constructs';
 import type { TableId } from '../runtime/store/tables.ts';
 import { HouseFunction, REPO_ROOT } from './house-function.ts';
-import { tableEnvironment } from './table-access.ts';
+import { grantTables, tableEnvironment } from './table-access.ts';
 
 /** The console's API routes, on the same HTTP API as the gateway. */
 export const CONSOLE_ROUTE = '/console/api/{proxy+}';
+
+/**
+ * The one console route that writes final statements (finance closes a month), with its own Lambda
+ * and role; the more specific route wins over CONSOLE_ROUTE in an HTTP API.
+ */
+export const FINANCE_CLOSE_ROUTE = { method: HttpMethod.POST, path: '/console/api/finance/months/{month}/close' };
 
 /**
  * Content-Security-Policy of the console pages: scripts and everything else from the site itself
@@ -76,12 +82,13 @@ export interface PlatformConsoleProps {
 }
 
 /**
- * The web console: its API Lambda behind `ANY /console/api/{proxy+}` on the platform's HTTP API,
- * the static app in a private bucket, and one CloudFront distribution that serves both (and the
+ * The web console: its API Lambda behind `ANY /console/api/{proxy+}` on the platform's HTTP API
+ * (and a second one, same code, for the finance close route alone: see FINANCE_CLOSE_ROUTE), the static app in a private bucket, and one CloudFront distribution that serves both (and the
  * public `/v1/*` API) on a single origin, so the SameSite=Strict session cookie just works.
  */
 export class PlatformConsole extends Construct {
   readonly handler: HouseFunction;
+  readonly financeClose: HouseFunction;
   readonly bucket: Bucket;
   readonly logs: Bucket;
   readonly distribution: Distribution;
@@ -90,35 +97,70 @@ export class PlatformConsole extends Construct {
     super(scope, id);
     const { tables } = props;
 
-    this.handler = new HouseFunction(this, 'Api', {
-      entry: `${REPO_ROOT}runtime/aws/console-lambda.ts`,
-      description: 'Faascape console API: sign-in, client, developer and finance pages',
-      // Finance previews and closes a month within one request: one full vCPU for it.
-      memorySize: 1769,
-      timeout: Duration.seconds(29),
-      environment: {
-        ...tableEnvironment(tables, ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements', 'community']),
-        ...props.policyEnv,
-      },
-      define: props.define,
-    });
-    // Least privilege: the console manages accounts, sessions, clients (spend caps) and keys; reads
-    // usage and the usage log; stores statements when finance closes a month. It never writes
-    // usage or records (the gateway, the spool drain and the statements job do).
-    tables.accounts.grantReadWriteData(this.handler);
-    tables.sessions.grantReadWriteData(this.handler);
-    tables.clients.grantReadWriteData(this.handler);
-    tables.keys.grantReadWriteData(this.handler);
-    tables.usage.grantReadData(this.handler);
-    tables.records.grantReadData(this.handler);
-    tables.statements.grantReadWriteData(this.handler);
-    tables.community.grantReadWriteData(this.handler);
-    this.handler.acknowledgeIndexGrant(tables.keys);
-    this.handler.acknowledgeIndexGrant(tables.usage);
-    this.handler.acknowledgeIndexGrant(tables.community);
+    const consoleFunction = (id: string, description: string) =>
+      new HouseFunction(this, id, {
+        entry: `${REPO_ROOT}runtime/aws/console-lambda.ts`,
+        description,
+        // Finance previews and closes a month within one request: one full vCPU for it.
+        memorySize: 1769,
+        timeout: Duration.seconds(29),
+        environment: {
+          // The handler reads every table name at start; its role decides what it may do with each.
+          ...tableEnvironment(tables, ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements', 'community']),
+          ...props.policyEnv,
+        },
+        define: props.define,
+      });
 
+    // The console serves every page to the internet: its role holds exactly the calls its routes
+    // make (runtime/console, runtime/community, the statements preview). It writes no usage, no
+    // records and no statement; it never reads the usage log.
+    this.handler = consoleFunction('Api', 'Faascape console API: sign-in, client, developer and finance pages');
+    grantTables(this.handler, tables, {
+      // Password sign-in and reset (GetItem, UpdateItem of the hash); accounts are created by the operator's CLI.
+      accounts: { actions: ['GetItem', 'UpdateItem'] },
+      // Sessions, one-time links (a conditional delete redeems one), failed sign-in counters, and a
+      // Scan that ends an account's sessions when its password is reset.
+      sessions: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Scan'] },
+      // A client's page and spend cap (the client item is created on first use).
+      clients: { actions: ['GetItem', 'PutItem', 'UpdateItem'] },
+      // Keys: created (conditional PutItem), revoked (UpdateItem), listed per client on byClient.
+      keys: { actions: ['GetItem', 'PutItem', 'UpdateItem'], queryIndexes: ['byClient'] },
+      // A client's month and days, a feature's days (Query); a month's lines on byMonth for the
+      // finance preview and developer levels; a month's call counter (GetItem) for late usage.
+      usage: { actions: ['GetItem', 'Query'], queryIndexes: ['byMonth'] },
+      // Invoices, earnings and the finance archive: headers (a Scan of them lists the closed
+      // months), chunks and party items. Never a PutItem, BatchWriteItem, UpdateItem or DeleteItem.
+      statements: { actions: ['GetItem', 'Query', 'Scan'] },
+      // Threads, posts, requests, votes and help credits: posts are edited and hidden, votes withdrawn.
+      community: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'], queryIndexes: ['byScope'] },
+    });
+
+    // Finance closes a month from the console (POST …/finance/months/{month}/close), which stores
+    // the final statement, as the scheduled statements job does. That write cannot be split off by
+    // key inside the statements table (every item of it is part of a final statement, one partition
+    // per month), so it is split off by route: this Lambda runs the same console code but serves
+    // that one route only, and it alone of the two may add statement items. It can read a session
+    // (the handler checks for a finance session and the CSRF token before the route runs) and what
+    // a close reads; it can never update or delete a statement item.
+    this.financeClose = consoleFunction('FinanceClose', 'Faascape console API: finance closes a month (the one console route that stores statements)');
+    grantTables(this.financeClose, tables, {
+      sessions: { actions: ['GetItem'] },
+      // The close previews again first: a month's lines (byMonth) and call counters (GetItem).
+      usage: { actions: ['GetItem'], queryIndexes: ['byMonth'] },
+      // StatementStore.putFinal: the parts (BatchWriteItem), then the header on condition that none
+      // exists (PutItem), so the store's code never overwrites a closed month. IAM cannot require
+      // that condition, nor tell a BatchWriteItem put from a delete: what it enforces here is no
+      // UpdateItem and no DeleteItem, for this one finance-only route.
+      statements: { actions: ['GetItem', 'Query', 'PutItem', 'BatchWriteItem'] },
+    });
+
+    const apig4 = { id: 'AwsSolutions-APIG4', reason: 'Console sessions are verified by the console Lambda (HttpOnly SameSite=Strict cookie, CSRF token, role per route).' };
     for (const route of props.api.addRoutes({ path: CONSOLE_ROUTE, methods: [HttpMethod.ANY], integration: new HttpLambdaIntegration('Console', this.handler) })) {
-      Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'Console sessions are verified by the console Lambda (HttpOnly SameSite=Strict cookie, CSRF token, role per route).' });
+      Validations.of(route).acknowledge(apig4);
+    }
+    for (const route of props.api.addRoutes({ path: FINANCE_CLOSE_ROUTE.path, methods: [FINANCE_CLOSE_ROUTE.method], integration: new HttpLambdaIntegration('FinanceClose', this.financeClose) })) {
+      Validations.of(route).acknowledge(apig4);
     }
 
     // Access logs of the distribution and of the site bucket. CloudFront standard logging writes

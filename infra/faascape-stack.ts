@@ -8,10 +8,10 @@ import type { StatementPolicy } from '../shared/statement.ts';
 import { formatMicros } from '../shared/money.ts';
 import { PlatformApi } from './api.ts';
 import { PlatformConsole } from './console.ts';
-import { FeatureFunctions } from './features.ts';
+import { FeatureFunctions, gatewayTimeout } from './features.ts';
 import { HouseFunction, REPO_ROOT } from './house-function.ts';
 import { PlatformJobs } from './jobs.ts';
-import { tableEnvironment } from './table-access.ts';
+import { grantTables, tableEnvironment } from './table-access.ts';
 import { PlatformTables } from './tables.ts';
 
 export interface FaascapeStackProps extends StackProps {
@@ -56,7 +56,7 @@ export class FaascapeStack extends Stack {
       entry: `${REPO_ROOT}runtime/aws/gateway-lambda.ts`,
       description: 'Faascape gateway: key, limits, invoke, meter',
       memorySize: 1024,
-      timeout: Duration.seconds(29),
+      timeout: gatewayTimeout(specs),
       environment: {
         ...tableEnvironment(tables, ['clients', 'keys', 'usage', 'records']),
         SPOOL_QUEUE_URL: this.jobs.spool.queueUrl,
@@ -65,18 +65,23 @@ export class FaascapeStack extends Stack {
       },
       define: catalogDefine,
     });
-    tables.clients.grantReadData(this.gateway);
-    tables.keys.grantReadData(this.gateway);
-    tables.usage.grantReadWriteData(this.gateway);
-    tables.records.grantReadWriteData(this.gateway);
+    grantTables(this.gateway, tables, {
+      // The caller's limits (GetItem) and key (GetItem by key id); never a Scan or an index.
+      clients: { actions: ['GetItem'] },
+      keys: { actions: ['GetItem'] },
+      // Quotas, spend caps and /v1/usage read one client's month (Query); metering adds the call
+      // to the aggregates (conditional UpdateItem ADD). Never a Scan, a PutItem or a delete.
+      usage: { actions: ['Query', 'UpdateItem'] },
+      // The one idempotent write of a call (PutItem of the batch), then its record group in and its
+      // pending marker out (BatchWriteItem, which IAM cannot split into puts and deletes).
+      records: { actions: ['PutItem', 'BatchWriteItem'] },
+    });
     this.jobs.spool.grantSendMessages(this.gateway);
     pseudonymKey.grantRead(this.gateway);
     for (const fn of this.features.functions.values()) {
       fn.grantInvoke(this.gateway);
       this.gateway.acknowledgeInvokeGrant(fn);
     }
-    this.gateway.acknowledgeIndexGrant(tables.keys);
-    this.gateway.acknowledgeIndexGrant(tables.usage);
 
     const api = new PlatformApi(this, 'Api', { gateway: this.gateway, throttle: { rateLimit: 1000, burstLimit: 2000 } });
     this.console = new PlatformConsole(this, 'Console', { api: api.api, tables, policyEnv, define: catalogDefine, siteDir: props.consoleSiteDir, destroyable });
@@ -100,6 +105,14 @@ export class FaascapeStack extends Stack {
       alarmDescription: 'The console API Lambda is failing',
       metric: this.console.handler.metricErrors({ period: Duration.minutes(5) }),
       threshold: 5,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    new Alarm(this, 'FinanceCloseErrors', {
+      alarmDescription: 'Closing a month from the console is failing',
+      metric: this.console.financeClose.metricErrors({ period: Duration.minutes(5) }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });

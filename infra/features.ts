@@ -1,10 +1,33 @@
 import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { FeatureSpec } from '../shared/manifest.ts';
+import { GATEWAY_MARGIN_MS, HTTP_API_TIMEOUT_MS, type FeatureSpec } from '../shared/manifest.ts';
 import { featureFunctionName } from '../runtime/aws/lambda-invoker.ts';
 import { entryPoint } from '../runtime/local/load-features.ts';
 import { HouseFunction } from './house-function.ts';
+
+/** A feature Lambda's timeout: its manifest's `timeoutMs` rounded up to the second (at least 1 s). */
+export function featureTimeout(spec: FeatureSpec): Duration {
+  return Duration.seconds(Math.max(1, Math.ceil(spec.manifest.timeoutMs / 1000)));
+}
+
+/**
+ * The gateway Lambda's timeout: the 29 s an HTTP API request may take, no more (the API would have
+ * answered the client already), and it must outlast the slowest feature by the gateway's margin so
+ * that a feature timing out is still answered 504 and metered. The manifest parser refuses slower
+ * features; this holds the Lambda settings, with their rounding, to the same rule at synth.
+ */
+export function gatewayTimeout(features: FeatureSpec[]): Duration {
+  const timeout = Duration.millis(HTTP_API_TIMEOUT_MS);
+  for (const f of features) {
+    if (featureTimeout(f).toMilliseconds() + GATEWAY_MARGIN_MS > timeout.toMilliseconds()) {
+      throw new Error(
+        `cannot deploy: feature "${f.slug}" would time out after ${featureTimeout(f).toSeconds()} s, leaving the gateway less than its ${GATEWAY_MARGIN_MS} ms within the HTTP API's ${HTTP_API_TIMEOUT_MS / 1000} s`,
+      );
+    }
+  }
+  return timeout;
+}
 
 /**
  * One Lambda per feature, sized by its manifest. A feature's role is Lambda's basic execution
@@ -25,7 +48,12 @@ export class FeatureFunctions extends Construct {
           functionName: featureFunctionName(props.functionPrefix, f.slug),
           description: `${f.manifest.name} ${f.manifest.version} (Faascape feature)`,
           memorySize: f.manifest.memoryMb,
-          timeout: Duration.millis(Math.max(1000, Math.ceil(f.manifest.timeoutMs / 1000) * 1000)),
+          timeout: featureTimeout(f),
+          // The manifest's concurrency (default 4) is a real ceiling, as the local process pool's is:
+          // reserved for this feature, so it always has it, and capped, so one busy or runaway
+          // feature cannot take the account's concurrency from the gateway and the other features.
+          // Calls beyond it are throttled (the gateway answers them 502 after the SDK's retries).
+          reservedConcurrentExecutions: f.concurrency,
           environment: { FAASCAPE_FEATURE: f.slug },
         }),
       );

@@ -52,12 +52,6 @@ export class HouseFunction extends NodejsFunction {
     Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.' });
   }
 
-  /** Acknowledges the `/index/*` wildcard that a table grant adds: it covers that table's own indexes only. */
-  acknowledgeIndexGrant(table: { node: { defaultChild?: unknown } }): void {
-    const id = Stack.of(this).getLogicalId(table.node.defaultChild as CfnResource);
-    Validations.of(this.role as Role).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${id}.Arn>/index/*]`, reason: "Queries on this table's own secondary indexes." });
-  }
-
   /** Acknowledges the `:*` wildcard of an invoke grant: the versions of that one function only. */
   acknowledgeInvokeGrant(fn: HouseFunction): void {
     const id = Stack.of(this).getLogicalId(fn.node.defaultChild as CfnResource);

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { TableId } from '../runtime/store/tables.ts';
 import { HouseFunction, REPO_ROOT } from './house-function.ts';
-import { tableEnvironment } from './table-access.ts';
+import { grantTables, tableEnvironment } from './table-access.ts';
 
 /**
  * The spool (SQS + dead-letter queue + drain Lambda) and the scheduled statements job.
@@ -40,9 +40,9 @@ export class PlatformJobs extends Construct {
       timeout: Duration.seconds(60),
       environment: tableEnvironment(props.tables, ['usage', 'records']),
     });
-    props.tables.usage.grantReadWriteData(this.drain);
-    props.tables.records.grantReadWriteData(this.drain);
-    this.drain.acknowledgeIndexGrant(props.tables.usage);
+    // Applying a spooled batch (DynamoUsageLog.apply): its record groups in BatchWriteItem requests
+    // and its aggregates by conditional UpdateItem (ADD, once per writer and seq). It reads nothing.
+    grantTables(this.drain, props.tables, { usage: { actions: ['UpdateItem'] }, records: { actions: ['BatchWriteItem'] } });
     this.drain.addEventSource(new SqsEventSource(this.spool, { batchSize: 10, reportBatchItemFailures: true }));
 
     this.statements = new HouseFunction(this, 'Statements', {
@@ -52,10 +52,21 @@ export class PlatformJobs extends Construct {
       timeout: Duration.minutes(15),
       environment: { ...tableEnvironment(props.tables, ['usage', 'records', 'statements']), ...props.policyEnv },
     });
-    props.tables.usage.grantReadWriteData(this.statements);
-    props.tables.records.grantReadWriteData(this.statements);
-    props.tables.statements.grantReadWriteData(this.statements);
-    this.statements.acknowledgeIndexGrant(props.tables.usage);
+    grantTables(this.statements, props.tables, {
+      // Statements read aggregates: a month's lines on the byMonth index (monthAggregates, hasUsage)
+      // and the month's call counter (GetItem, monthCalls). The one write is the sweep's, which runs
+      // before every close as well as on its own schedule: a batch a dead gateway container committed
+      // but never applied is applied here with the gateway's own conditional UpdateItem (ADD, once
+      // per writer and seq). No PutItem, DeleteItem, BatchWriteItem or Scan on usage.
+      usage: { actions: ['GetItem', 'UpdateItem'], queryIndexes: ['byMonth'] },
+      // The sweep again: Query the pending markers, then BatchWriteItem puts the batches' record
+      // groups (apply) and deletes their markers (settle).
+      records: { actions: ['Query', 'BatchWriteItem'] },
+      // The close: reads headers and chunks, stores the parts (BatchWriteItem) and then the header
+      // (PutItem, on condition that none exists). No UpdateItem or DeleteItem: the code never
+      // rewrites a final statement (IAM cannot tell a BatchWriteItem put from a delete, though).
+      statements: { actions: ['GetItem', 'Query', 'PutItem', 'BatchWriteItem'] },
+    });
 
     new Rule(this, 'MonthlyClose', {
       description: 'Close the previous month at 02:00 UTC on the 1st',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AccountError, checkLink, checkPassword, normalizeEmail, retryAfterSeconds, SIGN_IN_WINDOW_MS } from './accounts.ts';
+import { AccountError, checkLink, checkPassword, commonPasswordForm, normalizeEmail, retryAfterSeconds, SIGN_IN_WINDOW_MS } from './accounts.ts';
 
 describe('accounts', () => {
   it('normalizes e-mail addresses and refuses what is not one', () => {
@@ -7,11 +7,28 @@ describe('accounts', () => {
     for (const bad of ['', 'ada', 'ada@', '@example.com', 'a b@example.com', 'ada@example']) expect(() => normalizeEmail(bad)).toThrow(AccountError);
   });
 
+  const none = () => false;
+
   it('asks for at least 12 characters, counted as characters not bytes', () => {
-    expect(() => checkPassword('elevenchars')).toThrow(/at least 12/);
-    expect(() => checkPassword('twelve chars')).not.toThrow();
-    expect(() => checkPassword('ééééééééééé')).toThrow(/at least 12/);
-    expect(() => checkPassword('x'.repeat(257))).toThrow(/at most/);
+    expect(() => checkPassword('elevenchars', none)).toThrow(/at least 12/);
+    expect(() => checkPassword('twelve chars', none)).not.toThrow();
+    expect(() => checkPassword('ééééééééééé', none)).toThrow(/at least 12/);
+    expect(() => checkPassword('x'.repeat(257), none)).toThrow(/at most/);
+  });
+
+  it('refuses a password on the common list, compared without case, spaces around or compatibility forms', () => {
+    const seen: string[] = [];
+    const list = (p: string) => (seen.push(p), p === 'password1234');
+    expect(() => checkPassword('PassWord1234', list)).toThrow(/one of the most common passwords/);
+    expect(() => checkPassword(' password1234 ', list)).toThrow(AccountError);
+    expect(() => checkPassword('ｐａｓｓｗｏｒｄ１２３４', list)).toThrow(AccountError); // full-width: NFKC
+    expect(() => checkPassword('password1234 but longer', list)).not.toThrow();
+    expect(seen[0]).toBe('password1234');
+    expect(commonPasswordForm(' ÉTÉ Été 2024 ')).toBe('été été 2024');
+  });
+
+  it('checks the length before the list, so a short password is told it is short', () => {
+    expect(() => checkPassword('password', () => true)).toThrow(/at least 12/);
   });
 
   it('links each role to exactly what it needs', () => {

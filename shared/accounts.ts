@@ -33,10 +33,23 @@ export function normalizeEmail(raw: string): string {
   return email;
 }
 
-export function checkPassword(password: string): void {
+/** How a password is compared with a list of common passwords: case and compatibility forms ignored. */
+export function commonPasswordForm(password: string): string {
+  return password.normalize('NFKC').trim().toLowerCase();
+}
+
+/**
+ * A length floor, a ceiling, and not one of the passwords attackers try first (NIST SP 800-63B
+ * asks for a check against a list of commonly used or breached values). `isCommon` gets the
+ * password in `commonPasswordForm`; the list itself is data, kept out of this pure module.
+ */
+export function checkPassword(password: string, isCommon: (commonForm: string) => boolean): void {
   const length = [...password].length;
   if (length < MIN_PASSWORD_LENGTH) throw new AccountError(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
   if (length > MAX_PASSWORD_LENGTH) throw new AccountError(`the password must have at most ${MAX_PASSWORD_LENGTH} characters`);
+  if (isCommon(commonPasswordForm(password))) {
+    throw new AccountError('this password is one of the most common passwords, the first ones an attacker tries; choose another (a few unrelated words make a good one)');
+  }
 }
 
 export function isRole(value: string): value is Role {
@@ -61,7 +74,9 @@ export function checkLink(role: Role, link: { clientId?: string | undefined; dev
 
 /**
  * Fixed-window counter of failed sign-ins per e-mail: after `max` failures in a window, sign-in
- * is refused until the window ends, whatever the password.
+ * is refused until the window ends, whatever the password. Each attempt reserves a slot before its
+ * password is checked (and gives it back when the password was right), so concurrent guesses
+ * cannot check more than `max` passwords per window.
  */
 export const SIGN_IN_WINDOW_MS = 15 * 60_000;
 export const SIGN_IN_MAX_FAILURES = 5;

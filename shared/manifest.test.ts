@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_CONCURRENCY, ManifestError, SLUG, parseManifest } from './manifest.ts';
+import { DEFAULT_CONCURRENCY, GATEWAY_MARGIN_MS, HTTP_API_TIMEOUT_MS, MAX_TIMEOUT_MS, ManifestError, SLUG, parseManifest } from './manifest.ts';
 
 const FILE = 'functions/contact-normalizer/feature.json';
 
@@ -161,6 +161,41 @@ describe('parseManifest', () => {
       ],
     });
     expect(paths(e).sort()).toEqual(['authors', 'authors.0.weight']);
+  });
+
+  describe('timeoutMs', () => {
+    it('leaves the gateway its margin within the 29 s an HTTP API request may take, in whole seconds', () => {
+      expect(HTTP_API_TIMEOUT_MS).toBe(29_000);
+      expect(GATEWAY_MARGIN_MS).toBeGreaterThanOrEqual(1_000);
+      expect(GATEWAY_MARGIN_MS).toBeLessThanOrEqual(2_000);
+      expect(MAX_TIMEOUT_MS).toBe(HTTP_API_TIMEOUT_MS - GATEWAY_MARGIN_MS);
+      // A feature Lambda's timeout is rounded up to the second: the cap must already be one.
+      expect(MAX_TIMEOUT_MS % 1000).toBe(0);
+    });
+
+    it('accepts the longest timeout that fits behind the HTTP API', () => {
+      expect(parseManifest('slow-report', FILE, { ...example(), timeoutMs: MAX_TIMEOUT_MS }).manifest.timeoutMs).toBe(MAX_TIMEOUT_MS);
+    });
+
+    it.each([MAX_TIMEOUT_MS + 1, 29_000, 30_000, 60_000, 900_000])('refuses %i ms, naming the feature, the field and the limit', (timeoutMs) => {
+      const e = rejection({ ...example(), timeoutMs }, 'slow-report', 'functions/slow-report/feature.json');
+      expect(paths(e)).toEqual(['timeoutMs']);
+      expect(e.problems[0]).toContain('"slow-report"');
+      expect(e.problems[0]).toContain(`${timeoutMs} ms`);
+      expect(e.problems[0]).toContain(`at most ${MAX_TIMEOUT_MS} ms`);
+      expect(e.message).toMatch(/^functions\/slow-report\/feature\.json: timeoutMs: feature "slow-report"/);
+    });
+
+    it('reports a too-long timeout alongside the other problems of the manifest', () => {
+      const e = rejection({ ...example(), timeoutMs: 60_000, memoryMb: 64 }, 'slow-report');
+      expect(paths(e).sort()).toEqual(['memoryMb', 'timeoutMs']);
+    });
+
+    it.each([99, 1.5, '3000'])('still refuses the malformed timeout %j with the usual message', (timeoutMs) => {
+      const e = rejection({ ...example(), timeoutMs });
+      expect(paths(e)).toEqual(['timeoutMs']);
+      expect(e.problems[0]).not.toContain('HTTP API');
+    });
   });
 
   it('rejects an empty author list', () => {

@@ -15,6 +15,28 @@ const decimalPrice = z.string().refine((s) => {
   }
 }, 'must be a decimal string with at most 6 decimals, e.g. "0.002"');
 
+/**
+ * What a request may take end to end: an API Gateway HTTP API integration times out at 30 s, and
+ * 29 s is what a Lambda integration can count on (the gateway Lambda's own timeout is this).
+ */
+export const HTTP_API_TIMEOUT_MS = 29_000;
+
+/**
+ * The gateway's own share of a request, around the feature call: the key and limit look-ups
+ * before, the metering write (or the spool) and the response after. A cold start and a slow
+ * DynamoDB write fit in 2 s; the feature gets the rest.
+ */
+export const GATEWAY_MARGIN_MS = 2_000;
+
+/**
+ * The longest `timeoutMs` a feature may declare. A slower call would be cut off by the HTTP API:
+ * the client gets the API's own error while the gateway, still running, meters a result that never
+ * reached it. Whole seconds, so that a feature Lambda's timeout (rounded up to the second) still
+ * leaves the gateway its margin. Locally the same limit holds, so a feature that loads on one
+ * machine also deploys.
+ */
+export const MAX_TIMEOUT_MS = HTTP_API_TIMEOUT_MS - GATEWAY_MARGIN_MS;
+
 export const manifestSchema = z.strictObject({
   name: z.string().min(1).max(80),
   description: z.string().min(1).max(2000),
@@ -25,7 +47,7 @@ export const manifestSchema = z.strictObject({
     .refine((a) => new Set(a.map((x) => x.id)).size === a.length, 'must not list the same developer twice'),
   price: z.strictObject({ perCall: decimalPrice, perGbSecond: decimalPrice, currency: z.literal('EUR') }),
   memoryMb: z.number().int().min(128).max(10240),
-  timeoutMs: z.number().int().min(100).max(900_000),
+  timeoutMs: z.number().int().min(100).max(MAX_TIMEOUT_MS),
   concurrency: z.number().int().min(1).max(64).optional(),
   tags: z.array(z.string().regex(/^[a-z0-9-]{1,32}$/)).max(20).default([]),
   example: z
@@ -67,7 +89,11 @@ export function parseManifest(slug: string, file: string, raw: unknown): Feature
   if (!SLUG.test(slug)) throw new ManifestError(file, [`folder name "${slug}" is not a valid slug (lowercase letters, digits, dashes)`]);
   const result = manifestSchema.safeParse(raw);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+    const problems = result.error.issues.map((i) =>
+      i.code === 'too_big' && i.path.join('.') === 'timeoutMs'
+        ? `timeoutMs: feature "${slug}" asks for ${String((raw as { timeoutMs?: unknown }).timeoutMs)} ms, but at most ${MAX_TIMEOUT_MS} ms fit behind the HTTP API (${HTTP_API_TIMEOUT_MS / 1000} s per request, ${GATEWAY_MARGIN_MS} ms of them kept by the gateway for the key, limits, metering and the response)`
+        : `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`,
+    );
     // zod skips the duplicate check when an author entry is itself invalid; report it anyway.
     const ids = Array.isArray((raw as { authors?: unknown })?.authors) ? ((raw as { authors: { id?: unknown }[] }).authors.map((a) => a?.id).filter((id) => typeof id === 'string')) : [];
     if (new Set(ids).size !== ids.length && !problems.some((p) => p.includes('same developer twice'))) {

@@ -16,6 +16,7 @@ import { createDrainHandler } from '../runtime/aws/spool-drain-lambda.ts';
 import { createStatementsHandler } from '../runtime/aws/statements-lambda.ts';
 import { ClientStore } from '../runtime/keys/client-store.ts';
 import { startDynalite, type RunningDynalite } from '../runtime/local/dynalite-server.ts';
+import { storeCredential, type StoreCredential } from '../runtime/local/store-credential.ts';
 import { silentLogger } from '../runtime/logger.ts';
 import { DynamoUsageLog } from '../runtime/meter/dynamo-usage-log.ts';
 import { documentClient, localDynamoClient } from '../runtime/store/dynamo-client.ts';
@@ -27,12 +28,14 @@ const month = monthOf(Date.now());
 let dir: string;
 let store: RunningDynalite;
 let endpoint: string;
+let credential: StoreCredential;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'faascape-aws-'));
-  store = await startDynalite(join(dir, 'store'));
+  credential = storeCredential(dir);
+  store = await startDynalite(join(dir, 'store'), { credential });
   endpoint = `http://127.0.0.1:${store.port}`;
-  await ensureTables(localDynamoClient({ endpoint }), tables);
+  await ensureTables(localDynamoClient({ endpoint, credential }), tables);
 });
 const savedEnv = { ...process.env };
 afterAll(async () => {
@@ -43,7 +46,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const db = () => documentClient(localDynamoClient({ endpoint }));
+const db = () => documentClient(localDynamoClient({ endpoint, credential }));
 const lambdaMock = mockClient(LambdaClient);
 const sqsMock = mockClient(SQSClient);
 const secretsMock = mockClient(SecretsManagerClient);
@@ -75,8 +78,9 @@ describe('the gateway Lambda, with the real module, against the embedded store',
     const { apiKey } = await clients.createKey('aws-client');
     Object.assign(process.env, {
       AWS_REGION: 'eu-west-3',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
+      // The embedded store refuses any other credential (the mocked services take any).
+      AWS_ACCESS_KEY_ID: credential.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credential.secretAccessKey,
       // The real SDK client of the module talks to dynalite through the standard endpoint override.
       AWS_ENDPOINT_URL_DYNAMODB: endpoint,
       SPOOL_QUEUE_URL: 'https://sqs.eu-west-3.amazonaws.com/1/spool',

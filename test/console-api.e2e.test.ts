@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIGN_IN_MAX_FAILURES } from '../shared/accounts.ts';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { signInWindow, SIGN_IN_MAX_FAILURES, SIGN_IN_WINDOW_MS } from '../shared/accounts.ts';
 import { weightedCallsByDeveloper } from '../shared/levels.ts';
 import type { DeveloperLevel } from '../runtime/console/community-types.ts';
 import { monthOf, monthStart, nextMonth, previousMonth } from '../shared/month.ts';
@@ -12,6 +14,8 @@ import { partyStatement } from '../shared/statement.ts';
 import { StatementStore } from '../runtime/statements/statement-store.ts';
 import { documentClient } from '../runtime/store/dynamo-client.ts';
 import type { CatalogueFeatureDetail, CatalogueList, ClientOverview, DeveloperEarnings, DeveloperOverview, SessionInfo, StatementView } from '../runtime/console/api-types.ts';
+import { CONSOLE_MAX_BODY_BYTES } from '../runtime/console/http.ts';
+import { MAX_MARKDOWN_CHARS } from '../shared/markdown.ts';
 import { accountStore, ConsoleSession, invite, MovableClock, PASSWORD, redeem, setAuthors, signIn, signUp } from './helpers/console.ts';
 import { copyFixtures, errorOf, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
@@ -29,6 +33,19 @@ let client: ConsoleSession;
 let alice: ConsoleSession;
 
 const post = (s: ConsoleSession, path: string, body?: unknown) => s.fetch(path, { method: 'POST', body });
+const JSON_TYPE = { 'content-type': 'application/json' };
+/** A sign-in or redeem as the console's page sends it, unless `headers` say otherwise. */
+const signInRaw = (body: unknown, headers: Record<string, string> = JSON_TYPE) =>
+  fetch(`${t.url}/console/api/auth/sign-in`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const redeemRaw = (body: unknown, headers: Record<string, string> = JSON_TYPE) =>
+  fetch(`${t.url}/console/api/auth/redeem`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+/** Failed sign-ins count per 15-minute window of the platform's clock: start a lockout test well inside one. */
+function awayFromWindowEnd(): void {
+  const now = clock.now();
+  const end = (signInWindow(now) + 1) * SIGN_IN_WINDOW_MS;
+  if (end - now < 30_000) clock.jumpTo(end + 1_000);
+}
 
 beforeAll(async () => {
   functionsDir = copyFixtures();
@@ -76,11 +93,34 @@ describe('accounts and sessions', () => {
     expect(plain.headers.getSetCookie()[0]).not.toMatch(/Secure/);
   });
 
+  it('the session cookie is scoped to the console API path (Path=/console/api), and sign-out clears it on that path', async () => {
+    await signUp(t, 'scoped@example.com', 'finance');
+    const res = await signInRaw({ email: 'scoped@example.com', password: PASSWORD });
+    expect(res.status).toBe(200);
+    const [cookie] = res.headers.getSetCookie();
+    expect(cookie).toMatch(/^faascape_session=[\w-]{43}; Path=\/console\/api; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    const s = new ConsoleSession(t.url, (cookie as string).split(';')[0] as string, ((await res.json()) as SessionInfo).csrfToken);
+    const out = await post(s, '/auth/sign-out');
+    expect(out.status).toBe(204);
+    expect(out.headers.getSetCookie()).toEqual(['faascape_session=; Path=/console/api; HttpOnly; SameSite=Strict; Max-Age=0']);
+  });
+
   it('passwords shorter than 12 characters are refused and the link stays usable', async () => {
     const token = await invite(t, 'short@example.com', 'finance');
     const res = await fetch(`${t.url}/console/api/auth/redeem`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, password: 'short' }) });
     expect(await errorOf(res)).toMatchObject({ status: 400, code: 'invalid_request' });
+    expect(await errorOf(await redeemRaw({ token, password: 'elevenchars' }))).toMatchObject({ status: 400, message: 'The password must have at least 12 characters.' });
     await expect(redeem(t, token)).resolves.toBeInstanceOf(ConsoleSession);
+  });
+
+  it('common passwords of 12 characters and more are refused with a clear message, and the link stays usable', async () => {
+    const token = await invite(t, 'common@example.com', 'finance');
+    for (const password of ['password1234', 'qwertyuiop123', 'Password1234']) {
+      const refused = await errorOf(await redeemRaw({ token, password }));
+      expect(refused, password).toMatchObject({ status: 400, code: 'invalid_request' });
+      expect(refused.message).toMatch(/^This password is one of the most common passwords.*choose another/);
+    }
+    await expect(redeem(t, token, 'quiet lemur 83 ladder')).resolves.toBeInstanceOf(ConsoleSession);
   });
 
   it('stores only a scrypt hash of the password', async () => {
@@ -90,12 +130,41 @@ describe('accounts and sessions', () => {
   });
 
   it('rate-limits failed sign-ins per account, even with the right password afterwards', async () => {
+    awayFromWindowEnd();
     await signUp(t, 'victim@example.com', 'finance');
     const attempt = (password: string) => fetch(`${t.url}/console/api/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'victim@example.com', password }) });
     for (let i = 0; i < SIGN_IN_MAX_FAILURES; i++) expect(await errorOf(await attempt(`wrong password ${i}`))).toMatchObject({ status: 401, code: 'invalid_credentials' });
     const blocked = await attempt(PASSWORD);
     expect(await errorOf(blocked)).toMatchObject({ status: 429, code: 'too_many_attempts' });
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('60 parallel wrong guesses check at most 5 passwords; then the right one is refused within the window', async () => {
+    awayFromWindowEnd();
+    await signUp(t, 'crowd@example.com', 'finance');
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => signInRaw({ email: 'crowd@example.com', password: `wrong password ${i}` }).then(errorOf)));
+    const checked = answers.filter((a) => a.status === 401);
+    expect(checked.length).toBeGreaterThan(0);
+    expect(checked.length).toBeLessThanOrEqual(SIGN_IN_MAX_FAILURES);
+    expect(checked.every((a) => a.code === 'invalid_credentials')).toBe(true);
+    expect(answers.filter((a) => a.status === 429 && a.code === 'too_many_attempts')).toHaveLength(60 - checked.length);
+    const right = await signInRaw({ email: 'crowd@example.com', password: PASSWORD });
+    expect(await errorOf(right)).toMatchObject({ status: 429, code: 'too_many_attempts' });
+    const retryAfter = Number(right.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(SIGN_IN_WINDOW_MS / 1000);
+  });
+
+  it('a right password gives its attempt back: it is not counted as a failure', async () => {
+    awayFromWindowEnd();
+    await signUp(t, 'forgetful@example.com', 'finance');
+    const attempt = (password: string) => signInRaw({ email: 'forgetful@example.com', password }).then(errorOf);
+    for (let i = 0; i < SIGN_IN_MAX_FAILURES - 1; i++) expect(await attempt(`typo ${i}`)).toMatchObject({ status: 401 });
+    expect((await signInRaw({ email: 'forgetful@example.com', password: PASSWORD })).status).toBe(200);
+    expect((await signInRaw({ email: 'forgetful@example.com', password: PASSWORD })).status).toBe(200);
+    // The fifth failure is still a 401 (its password checked), the sixth is refused unchecked.
+    expect(await attempt('typo again')).toMatchObject({ status: 401, code: 'invalid_credentials' });
+    expect(await attempt('typo once more')).toMatchObject({ status: 429, code: 'too_many_attempts' });
   });
 
   it('an unknown e-mail gets the same answer as a wrong password', async () => {
@@ -109,8 +178,17 @@ describe('accounts and sessions', () => {
     const { stdout } = await run(process.execPath, [CLI, 'accounts', 'disable', '--email', 'leaving@example.com', '--json'], { env });
     expect(JSON.parse(stdout)).toEqual({ email: 'leaving@example.com', disabled: true, sessionsEnded: 1 });
     expect(await errorOf(await s.fetch('/finance/months'))).toMatchObject({ status: 401 });
+    // Only whoever knows the password learns that the account is disabled ...
     const again = await fetch(`${t.url}/console/api/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'leaving@example.com', password: PASSWORD }) });
-    expect(await errorOf(again)).toMatchObject({ status: 401, code: 'invalid_credentials' });
+    expect(again.headers.getSetCookie()).toEqual([]);
+    const disabled = await errorOf(again);
+    expect(disabled).toMatchObject({ status: 403, code: 'account_disabled' });
+    expect(disabled.message).toMatch(/disabled/);
+    // ... a wrong password gets the answer any wrong password (or unknown e-mail) gets.
+    const wrong = await errorOf(await signInRaw({ email: 'leaving@example.com', password: 'not the password at all' }));
+    const unknown = await errorOf(await signInRaw({ email: 'never-was@example.com', password: 'not the password at all' }));
+    expect(wrong).toEqual({ status: 401, code: 'invalid_credentials', message: 'Wrong e-mail or password.' });
+    expect(unknown).toEqual(wrong);
     await run(process.execPath, [CLI, 'accounts', 'enable', '--email', 'leaving@example.com'], { env });
     const back = await fetch(`${t.url}/console/api/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'leaving@example.com', password: PASSWORD }) });
     expect(back.status).toBe(200);
@@ -122,6 +200,62 @@ describe('accounts and sessions', () => {
     const after = await redeem(t, link.token, 'a brand new passphrase');
     expect(await errorOf(await before.fetch('/session'))).toMatchObject({ status: 401 });
     expect((await after.fetch('/session')).status).toBe(200);
+  });
+
+  it('issuing a sign-in link revokes the earlier ones', async () => {
+    const first = await invite(t, 'relink@example.com', 'finance');
+    const second = (await accountStore(t).issueSignInToken('relink@example.com')).token;
+    expect(await errorOf(await redeemRaw({ token: first, password: PASSWORD }))).toMatchObject({ status: 400, code: 'invalid_link' });
+    await expect(redeem(t, second)).resolves.toBeInstanceOf(ConsoleSession);
+    // Only the live link is left in the table, and once redeemed, none.
+    expect(await accountStore(t).itemsOf('relink@example.com', 'T#')).toEqual([]);
+  });
+
+  it('redeeming a sign-in link revokes every link of the account', async () => {
+    const token = await invite(t, 'stray@example.com', 'finance');
+    // A link item the account does not name: left by two issues at once, or issued before links were tracked.
+    const stray = 'stray-link-token-0123456789abcdefghijklmnopq';
+    const expiresAtMs = clock.now() + 86_400_000;
+    await documentClient(t.platform.dynamo).send(
+      new PutCommand({ TableName: t.platform.tables.sessions, Item: { id: `T#${createHash('sha256').update(stray).digest('base64url')}`, email: 'stray@example.com', expiresAt: Math.floor(expiresAtMs / 1000), expiresAtMs } }),
+    );
+    expect(await accountStore(t).itemsOf('stray@example.com', 'T#')).toHaveLength(2);
+    await redeem(t, token);
+    expect(await accountStore(t).itemsOf('stray@example.com', 'T#')).toEqual([]);
+    expect(await errorOf(await redeemRaw({ token: stray, password: PASSWORD }))).toMatchObject({ status: 400, code: 'invalid_link' });
+    expect(await errorOf(await redeemRaw({ token, password: PASSWORD }))).toMatchObject({ status: 400, code: 'invalid_link' });
+  });
+
+  it('sign-in and redeem take only JSON, and nothing another site sent (login CSRF)', async () => {
+    const token = await invite(t, 'csrf-login@example.com', 'finance');
+    const creds = { email: 'csrf-login@example.com', password: PASSWORD };
+    // What a cross-site HTML form, or a no-cors fetch, can send: refused before anything is read.
+    const form = await signInRaw(new URLSearchParams(creds).toString(), { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(await errorOf(form)).toMatchObject({ status: 415, code: 'unsupported_media_type' });
+    expect(form.headers.get('content-type')).toMatch(/application\/json/);
+    expect(await errorOf(await signInRaw(creds, { 'content-type': 'text/plain' }))).toMatchObject({ status: 415, code: 'unsupported_media_type' });
+    expect(await errorOf(await signInRaw(creds, { 'content-type': 'multipart/form-data; boundary=x' }))).toMatchObject({ status: 415 });
+    expect(await errorOf(await fetch(`${t.url}/console/api/auth/sign-in`, { method: 'POST', body: new Blob([JSON.stringify(creds)]) }))).toMatchObject({ status: 415 });
+    expect(await errorOf(await redeemRaw({ token, password: PASSWORD }, { 'content-type': 'text/plain' }))).toMatchObject({ status: 415, code: 'unsupported_media_type' });
+    // JSON, but sent by another site's page (the browser says so).
+    for (const site of ['cross-site', 'same-site']) {
+      expect(await errorOf(await signInRaw(creds, { ...JSON_TYPE, 'sec-fetch-site': site }))).toMatchObject({ status: 403, code: 'cross_site_request' });
+      expect(await errorOf(await redeemRaw({ token, password: PASSWORD }, { ...JSON_TYPE, 'sec-fetch-site': site }))).toMatchObject({ status: 403, code: 'cross_site_request' });
+    }
+    // The link was not consumed by any of that; the console's own requests work.
+    expect((await redeemRaw({ token, password: PASSWORD }, { 'content-type': 'application/json; charset=utf-8', 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+    expect((await signInRaw(creds, { ...JSON_TYPE, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+  });
+
+  it('refuses a body over the console limit with 413, not a validation error', async () => {
+    const big = 'x'.repeat(CONSOLE_MAX_BODY_BYTES);
+    expect(await errorOf(await signInRaw({ email: 'fin@example.com', password: big }))).toMatchObject({ status: 413, code: 'payload_too_large' });
+    expect(await errorOf(await post(client, '/threads', { title: 'A long one', markdown: big }))).toMatchObject({ status: 413, code: 'payload_too_large' });
+    // Past the local server's 6 MiB cut as well.
+    expect(await errorOf(await signInRaw({ email: 'fin@example.com', password: 'y'.repeat(7 * 1024 * 1024) }))).toMatchObject({ status: 413, code: 'payload_too_large' });
+    // The largest post a route takes still fits: 20,000 characters of three UTF-8 bytes each.
+    const largest = await post(client, '/threads', { title: '長い投稿', markdown: '語'.repeat(MAX_MARKDOWN_CHARS) });
+    expect(largest.status).toBe(201);
   });
 
   it('signing out ends the session on the server', async () => {
@@ -320,7 +454,7 @@ describe('bad input', () => {
   it('answers JSON errors for unknown routes, wrong methods and bad bodies', async () => {
     expect(await errorOf(await fetch(`${t.url}/console/api/nope`))).toMatchObject({ status: 404, code: 'not_found' });
     expect(await errorOf(await fetch(`${t.url}/console/api/catalogue`, { method: 'DELETE' }))).toMatchObject({ status: 405, code: 'method_not_allowed' });
-    const bad = await fetch(`${t.url}/console/api/auth/sign-in`, { method: 'POST', body: '{nope' });
+    const bad = await fetch(`${t.url}/console/api/auth/sign-in`, { method: 'POST', headers: JSON_TYPE, body: '{nope' });
     expect(await errorOf(bad)).toMatchObject({ status: 400, code: 'invalid_request' });
     expect(await errorOf(await finance.fetch('/finance/months/2026-13/preview', { method: 'POST' }))).toMatchObject({ status: 400 });
   });

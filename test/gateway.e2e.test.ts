@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthOf } from '../shared/month.ts';
+import { OPERATOR_STATUS_PATH, OPERATOR_TOKEN_HEADER, operatorToken } from '../runtime/local/operator.ts';
 import { errorOf, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let t: TestPlatform;
@@ -20,7 +21,10 @@ async function rejections(clientId: string) {
 
 describe('the gateway over real HTTP', () => {
   it('serves health and the public catalogue without a key', async () => {
-    expect((await t.call(undefined, '/v1/health')).status).toBe(200);
+    const health = await t.call(undefined, '/v1/health');
+    expect(health.status).toBe(200);
+    // Liveness only: the meter's counters are the operator's.
+    expect(await health.json()).toEqual({ status: 'ok' });
     const body = (await (await t.call(undefined, '/v1/features')).json()) as { features: { slug: string; price: { perCallMicros: number }; authors: unknown[] }[] };
     const slugs = body.features.map((f) => f.slug);
     expect(slugs).toEqual(['bad-result', 'boom', 'echo', 'hog', 'loop', 'slow', 'spin']);
@@ -55,6 +59,24 @@ describe('the gateway over real HTTP', () => {
     expect(viaHeader.authorizer.lambda.clientId).toMatch(/^c_[\w-]{22}$/);
     expect(viaHeader.authorizer.lambda.clientId).toBe(viaBearer.authorizer.lambda.clientId);
     expect(viaHeader.authorizer.lambda.clientId).not.toContain('acme');
+  });
+
+  it('refuses two different keys in x-api-key and Authorization with 400 conflicting_credentials', async () => {
+    const other = await t.newKey('acme');
+    const res = await fetch(`${t.url}/v1/features/echo`, { headers: { 'x-api-key': key, authorization: `Bearer ${other}` } });
+    expect(await errorOf(res)).toMatchObject({ status: 400, code: 'conflicting_credentials' });
+    // The same key twice is one credential.
+    expect((await fetch(`${t.url}/v1/features/echo`, { headers: { 'x-api-key': key, authorization: `Bearer ${key}` } })).status).toBe(200);
+  });
+
+  it('gives the operator the meter counters with the token from the data dir, and nobody else', async () => {
+    expect(await errorOf(await t.call(undefined, OPERATOR_STATUS_PATH))).toMatchObject({ status: 401, code: 'operator_only' });
+    expect((await t.call(undefined, OPERATOR_STATUS_PATH, { headers: { [OPERATOR_TOKEN_HEADER]: 'guess' } })).status).toBe(401);
+    const res = await t.call(undefined, OPERATOR_STATUS_PATH, { headers: { [OPERATOR_TOKEN_HEADER]: operatorToken(t.dataDir) } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { meter: { recordsCommitted: number }; features: string[] };
+    expect(body.features).toContain('echo');
+    expect(body.meter.recordsCommitted).toBeGreaterThan(0);
   });
 
   it('gives features a Lambda-like environment without platform settings', async () => {

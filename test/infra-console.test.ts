@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../infra/app.ts';
 import type { FaascapeStack } from '../infra/faascape-stack.ts';
+import { FINANCE_CLOSE_ROUTE } from '../infra/console.ts';
+import { CONSOLE_API_PREFIX } from '../runtime/console/api-types.ts';
+import type { ConsoleDeps } from '../runtime/console/deps.ts';
+import { financeRoutes } from '../runtime/console/routes/finance.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 type Resources = Record<string, Resource>;
@@ -42,12 +46,6 @@ const refId = (v: unknown): string | undefined => {
 const idOf = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as Parameters<FaascapeStack['getLogicalId']>[0]);
 /** Logical ids a policy resource (GetAtt, Ref, or a Join of them) refers to. */
 const refsIn = (v: unknown): string[] => (JSON.stringify(v).match(/"(?:Ref|Fn::GetAtt)":\s*(?:"|\[")([A-Za-z0-9]+)/g) ?? []).map((m) => m.replace(/.*"([A-Za-z0-9]+)$/, '$1'));
-
-function statementsOfRole(roleId: string): Statement[] {
-  return ofType('AWS::IAM::Policy')
-    .filter(([, p]) => (p.Properties.Roles as unknown[]).some((r) => refId(r) === roleId))
-    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-}
 
 function distribution() {
   const [, d] = only('AWS::CloudFront::Distribution');
@@ -167,26 +165,34 @@ describe('the web console in the CDK stack', () => {
     expect(refId(integration.Properties.IntegrationUri)).toBe(consoleId);
   });
 
-  it('lets the console read and write accounts, sessions, clients, keys, statements and the community, and only read usage and records', () => {
-    const tables = Object.fromEntries(
-      ofType('AWS::DynamoDB::GlobalTable').map(([id, r]) => [String(r.Properties.TableName).replace('faascape-test-', ''), id]),
-    ) as Record<string, string>;
-    const fn = resources[idOf(stack.console.handler)] as Resource;
-    const statements = statementsOfRole(refId(fn.Properties.Role) as string);
-    const actionsOn = (table: string) => statements.filter((s) => refsIn(s.Resource).includes(tables[table] as string)).flatMap((s) => [s.Action].flat());
-    const writes = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/;
+  it('serves the finance close from a Lambda of its own, the same console code on the one route that stores statements', () => {
+    const closeId = idOf(stack.console.financeClose);
+    const close = resources[closeId] as Resource;
+    const main = resources[idOf(stack.console.handler)] as Resource;
+    expect(close.Properties).toMatchObject({ Architectures: ['arm64'], Runtime: 'nodejs24.x', TracingConfig: { Mode: 'Active' }, MemorySize: main.Properties.MemorySize, Timeout: main.Properties.Timeout });
+    // The same bundle and the same environment: only the role differs.
+    expect(close.Properties.Code).toEqual(main.Properties.Code);
+    expect(close.Properties.Environment).toEqual(main.Properties.Environment);
+    expect(close.Properties.Role).not.toEqual(main.Properties.Role);
 
-    for (const table of ['accounts', 'sessions', 'clients', 'keys', 'statements', 'community']) {
-      expect(actionsOn(table), table).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']));
-    }
-    for (const table of ['usage', 'records']) {
-      expect(actionsOn(table), table).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
-      expect(actionsOn(table).filter((a) => writes.test(a)), table).toEqual([]);
-    }
-    // usage is read through its byMonth index too
-    expect(statements.some((s) => JSON.stringify(s.Resource).includes(`${tables.usage}","Arn"]},"/index/*"`))).toBe(true);
-    // nothing beyond tables, logs and X-Ray: no feature invoke, no queue, no secret
-    expect(statements.flatMap((s) => [s.Action].flat()).filter((a) => !/^(dynamodb|logs|xray):/.test(a))).toEqual([]);
+    const integrationOf = (routeKey: string) => {
+      const [, route] = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === routeKey) ?? [];
+      const integrationId = JSON.stringify(route?.Properties.Target).match(/"Ref":"([A-Za-z0-9]+)"/)?.[1];
+      return refId((resources[integrationId ?? ''] as Resource).Properties.IntegrationUri);
+    };
+    expect(integrationOf(`${FINANCE_CLOSE_ROUTE.method} ${FINANCE_CLOSE_ROUTE.path}`)).toBe(closeId);
+    // Only that route: every other console call goes to the console Lambda.
+    const targets = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => String(r.Properties.RouteKey).includes('/console/')).map(([, r]) => integrationOf(String(r.Properties.RouteKey)));
+    expect(targets.filter((t) => t === closeId)).toHaveLength(1);
+  });
+
+  it("names the console's own close route: the only route the close Lambda is given", () => {
+    const routes = financeRoutes({} as ConsoleDeps);
+    const path = FINANCE_CLOSE_ROUTE.path.slice(CONSOLE_API_PREFIX.length).replace('{month}', '2026-11');
+    const matching = routes.filter((r) => r.path.test(path));
+    expect(matching.map((r) => r.method)).toEqual([FINANCE_CLOSE_ROUTE.method]);
+    expect(matching[0]?.access).toBe('finance');
+    expect(matching[0]?.csrf).not.toBe(false);
   });
 
   it('outputs the console URL next to the API URL', () => {

@@ -2,14 +2,18 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../infra/app.ts';
+import { FaascapeStack } from '../infra/faascape-stack.ts';
+import { FeatureFunctions, gatewayTimeout } from '../infra/features.ts';
 import { readManifests } from '../runtime/local/load-features.ts';
 import { REPO_ROOT } from '../infra/house-function.ts';
 import { PlatformTables } from '../infra/tables.ts';
+import { DEFAULT_CONCURRENCY, GATEWAY_MARGIN_MS, MAX_TIMEOUT_MS, parseManifest } from '../shared/manifest.ts';
+import { DEFAULT_POLICY } from '../shared/statement.ts';
 import { TABLES, type TableId } from '../runtime/store/tables.ts';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
@@ -54,8 +58,67 @@ describe('the CDK stack', () => {
     expect(features).toHaveLength(specs.length);
     for (const spec of specs) {
       const [, fn] = features.find(([, f]) => (f.Properties.Environment as { Variables: Record<string, string> }).Variables.FAASCAPE_FEATURE === spec.slug) ?? [];
-      expect(fn?.Properties).toMatchObject({ MemorySize: spec.manifest.memoryMb, Timeout: Math.ceil(spec.manifest.timeoutMs / 1000), Architectures: ['arm64'], Runtime: 'nodejs24.x' });
+      expect(fn?.Properties).toMatchObject({
+        MemorySize: spec.manifest.memoryMb,
+        Timeout: Math.ceil(spec.manifest.timeoutMs / 1000),
+        ReservedConcurrentExecutions: spec.concurrency,
+        Architectures: ['arm64'],
+        Runtime: 'nodejs24.x',
+      });
     }
+  });
+
+  it("reserves each feature's declared concurrency for it, and caps it there", () => {
+    // The test fixtures declare 1, 2, 4 and 8; the shipped features use the default.
+    const fixtures = `${REPO_ROOT}test/fixtures/functions`;
+    const { specs: declared } = readManifests(fixtures);
+    expect(new Set(declared.map((s) => s.manifest.concurrency))).toEqual(new Set([1, 2, 4, 8]));
+    const stack = new Stack(new App({ outdir: outdir() }), 'Features');
+    const fns = new FeatureFunctions(stack, 'F', { functionsDir: fixtures, features: declared, functionPrefix: 'faascape-x-feature-' });
+    const reserved = Object.values(Template.fromStack(stack).toJSON().Resources as Resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((r) => [(r.Properties.Environment as { Variables: Record<string, string> }).Variables.FAASCAPE_FEATURE, r.Properties.ReservedConcurrentExecutions]);
+    expect(Object.fromEntries(reserved)).toEqual(Object.fromEntries(declared.map((s) => [s.slug, s.manifest.concurrency])));
+    expect(fns.functions.size).toBe(declared.length);
+  });
+
+  it('reserves the default concurrency, as the local process pool allows, for a manifest that declares none', () => {
+    const undeclared = specs.filter((s) => s.manifest.concurrency === undefined);
+    expect(undeclared.length).toBeGreaterThan(0);
+    for (const spec of undeclared) {
+      template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ FAASCAPE_FEATURE: spec.slug }) }, ReservedConcurrentExecutions: DEFAULT_CONCURRENCY });
+    }
+  });
+
+  it('gives the gateway 29 s at most, and at least the slowest feature plus its margin', () => {
+    const [, gateway] = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith('Gateway')) ?? [];
+    const featureTimeouts = ofType('AWS::Lambda::Function')
+      .filter(([, f]) => (f.Properties.Environment as { Variables: Record<string, string> })?.Variables?.FAASCAPE_FEATURE)
+      .map(([, f]) => f.Properties.Timeout as number);
+    const timeout = gateway?.Properties.Timeout as number;
+    expect(timeout).toBeLessThanOrEqual(29);
+    expect(timeout * 1000).toBeGreaterThanOrEqual(Math.max(...featureTimeouts) * 1000 + GATEWAY_MARGIN_MS);
+    // The longest timeout a manifest may declare still fits, with the feature Lambda's rounding.
+    const longest = parseManifest('slowest', 'x', { ...specs[0]?.manifest, timeoutMs: MAX_TIMEOUT_MS });
+    expect(gatewayTimeout([longest]).toSeconds()).toBe(timeout);
+    expect(Math.ceil(MAX_TIMEOUT_MS / 1000) * 1000 + GATEWAY_MARGIN_MS).toBeLessThanOrEqual(timeout * 1000);
+  });
+
+  it('refuses at synth a feature Lambda slower than the gateway can wait for, naming it', () => {
+    // Past the manifest parser (which refuses it already): the Lambda settings hold the same rule.
+    const spec = parseManifest('report-builder', 'x', { ...specs[0]?.manifest, timeoutMs: MAX_TIMEOUT_MS });
+    const tooSlow = { ...spec, manifest: { ...spec.manifest, timeoutMs: MAX_TIMEOUT_MS + 1 } };
+    expect(() => gatewayTimeout([spec, tooSlow])).toThrow(/feature "report-builder" would time out after 28 s/);
+  });
+
+  it('refuses to synthesize a feature whose manifest asks for more time than the HTTP API allows', () => {
+    const functionsDir = join(outdir(), 'functions');
+    mkdirSync(join(functionsDir, 'report-builder'), { recursive: true });
+    writeFileSync(join(functionsDir, 'report-builder', 'feature.json'), JSON.stringify({ ...specs[0]?.manifest, timeoutMs: 60_000 }));
+    writeFileSync(join(functionsDir, 'report-builder', 'index.ts'), 'export const handler = async () => ({ statusCode: 200, body: "ok" });\n');
+    const synth = () => new FaascapeStack(new App({ outdir: outdir() }), 'TooSlow', { stage: 'test', policy: DEFAULT_POLICY, functionsDir, consoleSiteDir: outdir() });
+    expect(synth).toThrow(/cannot deploy/);
+    expect(synth).toThrow(/report-builder\/feature\.json: timeoutMs: feature "report-builder" asks for 60000 ms, but at most 27000 ms/);
   });
 
   it('gives feature roles nothing on platform tables, queues or secrets', () => {
@@ -130,7 +193,7 @@ describe('the CDK stack', () => {
 
   it('serves the local routes through an HTTP API with access logs and throttling, and outputs its URL', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
-    expect(routes).toEqual(['ANY /console/api/{proxy+}', 'ANY /v1/features', 'ANY /v1/features/{slug}', 'ANY /v1/features/{slug}/{proxy+}', 'ANY /v1/usage', 'GET /v1/health']);
+    expect(routes).toEqual(['ANY /console/api/{proxy+}', 'ANY /v1/features', 'ANY /v1/features/{slug}', 'ANY /v1/features/{slug}/{proxy+}', 'ANY /v1/usage', 'GET /v1/health', 'POST /console/api/finance/months/{month}/close']);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }), DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 1000 }) });
     expect(Object.keys(template.toJSON().Outputs).sort()).toEqual([expect.stringMatching(/^ApiUrl/), 'ConsoleUrl']);
   });

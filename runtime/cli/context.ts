@@ -41,7 +41,7 @@ export async function openContext(env: NodeJS.ProcessEnv, stage?: string): Promi
   } else {
     const local = await openStore(dataDirOf(env));
     store = local;
-    dynamo = localDynamoClient({ endpoint: local.endpoint, maxAttempts: 3 });
+    dynamo = localDynamoClient({ endpoint: local.endpoint, credential: local.credential, maxAttempts: 3 });
     tables = tableNames(LOCAL_TABLE_PREFIX);
     await ensureTables(dynamo, tables);
   }

@@ -12,6 +12,8 @@ import { usageRows } from '../../shared/usage.ts';
 import { NotFoundError } from '../keys/client-store.ts';
 import { openContext, type CliContext } from './context.ts';
 import { printJson, table } from './format.ts';
+import { dataDirOf } from '../local/config.ts';
+import { fetchStatus, StatusError } from '../local/operator.ts';
 
 function month(value: string): string {
   if (!isMonth(value)) throw new InvalidArgumentError('expected a month as YYYY-MM');
@@ -429,11 +431,24 @@ for (const c of [...leaves(program), usage]) {
   c.option('--stage <stage>', 'a deployed stage (AWS credentials from the standard chain) instead of the local data dir');
 }
 
+// Local only: it asks the running `npm start` (the counters live in its memory).
+program
+  .command('status')
+  .description('the running local platform: meter counters (records, batches pending, spooled, applied) and feature processes')
+  .option('--json', 'print {"meter","features","processes"}')
+  .action(async (opts: { json?: boolean }) => {
+    const status = await fetchStatus(dataDirOf(process.env));
+    if (opts.json) return printJson(status);
+    const meter = status.meter as Record<string, unknown>;
+    console.log(table(Object.entries(meter).map(([counter, value]) => ({ counter, value: String(value) })), ['counter', 'value']));
+    console.log(`\nfeatures: ${(status.features as string[]).join(', ')}\nprocesses: ${JSON.stringify(status.processes)}`);
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
   const known = e instanceof NotFoundError || e instanceof RangeError || e instanceof StatementError || e instanceof PolicyError || e instanceof InvalidArgumentError || e instanceof AccountError || e instanceof AccountExistsError || e instanceof CommunityError;
-  const message = known ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  const message = known || e instanceof StatusError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   console.error(`faascape: ${message}`);
   process.exitCode = 1;
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { signInWindow, SIGN_IN_WINDOW_MS, type Account, type Role } from '../../shared/accounts.ts';
+import { signInWindow, SIGN_IN_MAX_FAILURES, SIGN_IN_WINDOW_MS, type Account, type Role } from '../../shared/accounts.ts';
 import { scanAll } from '../store/paging.ts';
 import type { TableNames } from '../store/tables.ts';
 
@@ -21,6 +21,15 @@ export class AccountExistsError extends Error {
   override readonly name = 'AccountExistsError';
 }
 
+/** A failed-sign-in slot taken before a password is checked; given back when the password was right. */
+export interface SignInAttempt {
+  /** the counter's item: the window it was taken in, even if the check ends in the next one */
+  key: string;
+}
+
+/** The account item as stored: the account, its password hash, and the hash of its one live sign-in link. */
+type StoredAccount = Account & { passwordHash?: string; signInLink?: string };
+
 function sha256(secret: string): string {
   return createHash('sha256').update(secret).digest('base64url');
 }
@@ -33,7 +42,10 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 
 /**
  * Accounts, sessions, one-time sign-in links and failed sign-in counters in DynamoDB. Session ids
- * and link tokens are stored only as sha256 hashes: reading the table never yields one.
+ * and link tokens are stored only as sha256 hashes: reading the table never yields one. An account
+ * has at most one live sign-in link: the account item names its hash (`signInLink`), so issuing a
+ * link revokes the earlier ones and redeeming it revokes them all. No transactions (dynalite has
+ * none): each rule holds by one conditional write on one item.
  */
 export class AccountStore {
   constructor(
@@ -53,15 +65,15 @@ export class AccountStore {
     return item;
   }
 
-  async get(email: string): Promise<(Account & { passwordHash?: string }) | undefined> {
+  async get(email: string): Promise<StoredAccount | undefined> {
     const res = await this.db.send(new GetCommand({ TableName: this.tables.accounts, Key: { email } }));
-    return res.Item as (Account & { passwordHash?: string }) | undefined;
+    return res.Item as StoredAccount | undefined;
   }
 
   async list(): Promise<Account[]> {
     const items = await scanAll(this.db, { TableName: this.tables.accounts });
     return items
-      .map(({ passwordHash: _hidden, ...a }) => a as unknown as Account)
+      .map(({ passwordHash: _hidden, signInLink: _link, ...a }) => a as unknown as Account)
       .sort((a, b) => (a.email < b.email ? -1 : 1));
   }
 
@@ -96,14 +108,25 @@ export class AccountStore {
 
   /** Ends every open session of an account; returns how many there were. */
   async endSessions(email: string): Promise<number> {
-    const sessions = await scanAll(this.db, {
+    return this.deleteItemsOf(email, 'S#');
+  }
+
+  /** The sessions-table items of one account with one prefix (`S#` sessions, `T#` links). */
+  async itemsOf(email: string, prefix: 'S#' | 'T#'): Promise<string[]> {
+    const items = await scanAll(this.db, {
       TableName: this.tables.sessions,
-      FilterExpression: 'email = :e AND begins_with(id, :s)',
-      ExpressionAttributeValues: { ':e': email, ':s': 'S#' },
+      FilterExpression: 'email = :e AND begins_with(id, :p)',
+      ExpressionAttributeValues: { ':e': email, ':p': prefix },
       ProjectionExpression: 'id',
     });
-    for (const s of sessions) await this.db.send(new DeleteCommand({ TableName: this.tables.sessions, Key: { id: s.id } }));
-    return sessions.length;
+    return items.map((i) => String(i.id));
+  }
+
+  /** The sessions table is small and short-lived: a scan finds an account's items. */
+  private async deleteItemsOf(email: string, prefix: 'S#' | 'T#'): Promise<number> {
+    const ids = await this.itemsOf(email, prefix);
+    for (const id of ids) await this.db.send(new DeleteCommand({ TableName: this.tables.sessions, Key: { id } }));
+    return ids.length;
   }
 
   /** Lets a disabled account sign in again (with its password, or a new link). */
@@ -113,31 +136,75 @@ export class AccountStore {
     );
   }
 
-  /** A one-time token for the sign-in link; only its hash is stored. */
+  /**
+   * A one-time token for the sign-in link; only its hash is stored. The account item then names
+   * this link as its only live one, so every earlier link stops working at once (and its item is
+   * deleted). The account must exist.
+   */
   async issueSignInToken(email: string): Promise<{ token: string; expiresAt: number }> {
     const token = secret();
+    const hash = sha256(token);
     const expiresAt = this.now() + SIGN_IN_LINK_TTL_MS;
-    await this.db.send(new PutCommand({ TableName: this.tables.sessions, Item: { id: `T#${sha256(token)}`, email, expiresAt: seconds(expiresAt), expiresAtMs: expiresAt } }));
+    let previous: string | undefined;
+    try {
+      const res = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.accounts,
+          Key: { email },
+          UpdateExpression: 'SET signInLink = :h',
+          ConditionExpression: 'attribute_exists(email)',
+          ExpressionAttributeValues: { ':h': hash },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      previous = res.Attributes?.signInLink as string | undefined;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) throw new Error(`no account for ${email}`);
+      throw e;
+    }
+    await this.db.send(new PutCommand({ TableName: this.tables.sessions, Item: { id: `T#${hash}`, email, expiresAt: seconds(expiresAt), expiresAtMs: expiresAt } }));
+    // Already unusable (the account names the new link); deleted so the table keeps no dead links.
+    if (previous && previous !== hash) await this.db.send(new DeleteCommand({ TableName: this.tables.sessions, Key: { id: `T#${previous}` } }));
     return { token, expiresAt };
   }
 
-  /** Consumes a sign-in token: a conditional delete, so two redeems of one link cannot both win. */
+  /**
+   * Consumes a sign-in token; returns the account's e-mail, or undefined for an unknown, used,
+   * expired or revoked link. First a conditional delete of the link, so two redeems of one link
+   * cannot both win; then the account must still name it as its live link (a conditional update
+   * that also clears it), so a link issued later revokes this one, and once one is redeemed no
+   * other can be. Any other link item of the account left behind is deleted.
+   */
   async redeemSignInToken(token: string): Promise<string | undefined> {
+    const hash = sha256(token);
+    let email: string;
     try {
       const res = await this.db.send(
         new DeleteCommand({
           TableName: this.tables.sessions,
-          Key: { id: `T#${sha256(token)}` },
+          Key: { id: `T#${hash}` },
           ConditionExpression: 'attribute_exists(id) AND expiresAtMs > :now',
           ExpressionAttributeValues: { ':now': this.now() },
           ReturnValues: 'ALL_OLD',
         }),
       );
-      return res.Attributes ? String(res.Attributes.email) : undefined;
+      if (!res.Attributes) return undefined;
+      email = String(res.Attributes.email);
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.accounts,
+          Key: { email },
+          UpdateExpression: 'REMOVE signInLink',
+          ConditionExpression: 'signInLink = :h',
+          ExpressionAttributeValues: { ':h': hash },
+        }),
+      );
     } catch (e) {
       if (e instanceof ConditionalCheckFailedException) return undefined;
       throw e;
     }
+    await this.deleteItemsOf(email, 'T#');
+    return email;
   }
 
   async createSession(account: Account): Promise<{ sessionId: string; session: Session }> {
@@ -167,25 +234,55 @@ export class AccountStore {
     await this.db.send(new DeleteCommand({ TableName: this.tables.sessions, Key: { id: `S#${sha256(sessionId)}` } }));
   }
 
-  /** Failed sign-ins for this e-mail in the current window. */
+  /** Failed (or in-flight) sign-ins for this e-mail in the current window. */
   async failures(email: string): Promise<number> {
     const res = await this.db.send(new GetCommand({ TableName: this.tables.sessions, Key: { id: this.failureKey(email) } }));
     return Number(res.Item?.count ?? 0);
   }
 
-  async recordFailure(email: string): Promise<number> {
+  /**
+   * Takes one of the window's failed-sign-in slots BEFORE the password is checked: one conditional
+   * ADD on the counter, so however many attempts run at once, at most `max` passwords are checked
+   * per account and window. Undefined when the slots are gone: refuse without checking.
+   */
+  async reserveSignInAttempt(email: string, max = SIGN_IN_MAX_FAILURES): Promise<SignInAttempt | undefined> {
+    const key = this.failureKey(email);
     const windowEnd = (signInWindow(this.now()) + 1) * SIGN_IN_WINDOW_MS;
-    const res = await this.db.send(
-      new UpdateCommand({
-        TableName: this.tables.sessions,
-        Key: { id: this.failureKey(email) },
-        UpdateExpression: 'SET expiresAt = :e ADD #count :one',
-        ExpressionAttributeNames: { '#count': 'count' },
-        ExpressionAttributeValues: { ':e': seconds(windowEnd), ':one': 1 },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    return Number(res.Attributes?.count ?? 1);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.sessions,
+          Key: { id: key },
+          UpdateExpression: 'SET expiresAt = :e ADD #count :one',
+          ConditionExpression: 'attribute_not_exists(#count) OR #count < :max',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: { ':e': seconds(windowEnd), ':one': 1, ':max': max },
+        }),
+      );
+      return { key };
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return undefined;
+      throw e;
+    }
+  }
+
+  /** Gives a slot back: the password was right, so the attempt was no failure. */
+  async releaseSignInAttempt(attempt: SignInAttempt): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.sessions,
+          Key: { id: attempt.key },
+          UpdateExpression: 'ADD #count :minusOne',
+          ConditionExpression: '#count > :zero',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
+        }),
+      );
+    } catch (e) {
+      // The counter is gone (its window expired and TTL removed it): nothing to give back.
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
   }
 
   private failureKey(email: string): string {

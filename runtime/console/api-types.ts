@@ -11,10 +11,15 @@ import type { CapStatus } from '../../shared/spend.ts';
  * Conventions:
  * - Errors: `{ error: { code, message } }` with a 4xx/5xx status, like the gateway.
  *   401 `not_signed_in`, 403 `forbidden` (wrong role), 403 `csrf_failed`, 404 `not_found`,
- *   400 `invalid_request`, 429 `too_many_attempts` (sign-in), 409 `conflict`.
- * - Sessions: an HttpOnly SameSite=Strict cookie `faascape_session` (Secure over HTTPS).
+ *   400 `invalid_request`, 429 `too_many_attempts` (sign-in), 409 `conflict`,
+ *   413 `payload_too_large` (a body over 64 KiB), and on sign-in/redeem 401 `invalid_credentials`,
+ *   403 `account_disabled` (right password, disabled account), 403 `cross_site_request`,
+ *   415 `unsupported_media_type`.
+ * - Sessions: an HttpOnly SameSite=Strict cookie `faascape_session` with Path=CONSOLE_API_PREFIX
+ *   (never sent to a feature's URL), Secure over HTTPS.
  * - CSRF: every POST/PUT/DELETE except sign-in and redeem sends header `x-csrf-token` with the
- *   `csrfToken` of GET /session.
+ *   `csrfToken` of GET /session. Sign-in and redeem instead take only `application/json` and
+ *   refuse a request whose `Sec-Fetch-Site` names another site (login CSRF).
  * - Money: integer micro-euros (`...Micros`) plus a formatted decimal string where shown.
  * - CSV routes answer `text/csv` with a content-disposition attachment file name.
  */
@@ -44,7 +49,8 @@ export interface SignInBody {
 /**
  * POST /auth/redeem  body RedeemBody → 200 SessionInfo (+ Set-Cookie). Redeems the one-time
  * sign-in link printed by `faascape accounts create` (`<origin>/#/welcome/<token>`): sets the
- * account's password (at least 12 characters) and signs in. A token works once, for 7 days.
+ * account's password (at least 12 characters, not one of the most common passwords) and signs
+ * in. A token works once, for 7 days, and only while it is the account's newest link.
  */
 export interface RedeemBody {
   token: string;

@@ -12,7 +12,7 @@ import { clientRoutes } from './routes/client.ts';
 import { developerRoutes } from './routes/developer.ts';
 import { financeRoutes } from './routes/finance.ts';
 import { communityRoutes } from './routes/community.ts';
-import { consoleErrors, cookieValue, SESSION_COOKIE, type Event, type Result } from './http.ts';
+import { bodyBytes, consoleErrors, CONSOLE_MAX_BODY_BYTES, cookieValue, isFromAnotherSite, isJsonRequest, SESSION_COOKIE, type Event, type Result } from './http.ts';
 import type { ConsoleDeps } from './deps.ts';
 
 export type { ConsoleDeps } from './deps.ts';
@@ -34,7 +34,12 @@ export interface Route {
   /** matched against the path after CONSOLE_API_PREFIX */
   path: RegExp;
   access: Access;
-  /** state-changing routes check the CSRF token unless they create the session themselves */
+  /**
+   * State-changing routes check the CSRF token unless they create the session themselves
+   * (`csrf: false`: sign-in, redeem). Those have no token to check, so instead they take only a
+   * JSON body and no request another site made (login CSRF: a cross-site HTML form can send
+   * only form or text bodies; Fetch Metadata names the site that sent the request).
+   */
   csrf?: boolean;
   handle(req: RouteRequest): Promise<Result>;
 }
@@ -91,6 +96,8 @@ export function createConsoleApi(deps: ConsoleDeps) {
       } catch {
         throw consoleErrors.badRequest('Malformed escape in the path.');
       }
+      // Before anything reads it: no route takes more (community posts are the largest).
+      if (method !== 'GET' && bodyBytes(event) > CONSOLE_MAX_BODY_BYTES) throw consoleErrors.payloadTooLarge();
       const req: RouteRequest = { event, params, now: clock() };
       const signedIn = await sessionOf(event, deps.accounts);
       if (signedIn) Object.assign(req, signedIn);
@@ -100,6 +107,10 @@ export function createConsoleApi(deps: ConsoleDeps) {
       }
       if (method !== 'GET' && route.csrf !== false) {
         if (!req.session || !sameToken(event.headers?.['x-csrf-token'], req.session.csrfToken)) throw consoleErrors.csrf();
+      }
+      if (method !== 'GET' && route.csrf === false) {
+        if (isFromAnotherSite(event)) throw consoleErrors.crossSite();
+        if (!isJsonRequest(event)) throw consoleErrors.notJson();
       }
       return route.handle(req);
     });

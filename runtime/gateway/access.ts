@@ -50,18 +50,21 @@ export class TtlCache<V> {
 /** Reads the presented key and removes every credential header from the event, in place. */
 export function takeCredentials(event: APIGatewayProxyEventV2): string | undefined {
   const headers = event.headers ?? {};
-  let presented: string | undefined;
+  let apiKey: string | undefined;
+  let bearer: string | undefined;
   for (const name of Object.keys(headers)) {
     const lower = name.toLowerCase();
-    if (lower === 'x-api-key') presented ??= headers[name];
+    if (lower === 'x-api-key') apiKey ??= headers[name]?.trim();
     else if (lower === 'authorization') {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(headers[name] ?? '');
-      if (m) presented ??= m[1];
+      if (m) bearer ??= m[1];
     }
     // A feature must never see a client's credentials (DESIGN invariant 6), whatever their form.
     if (lower === 'x-api-key' || lower === 'authorization') delete headers[name];
   }
-  return presented?.trim() || undefined;
+  // Two different keys: which client pays is ambiguous, so neither is chosen.
+  if (apiKey && bearer && apiKey !== bearer) throw errors.conflictingCredentials();
+  return apiKey || bearer || undefined;
 }
 
 export class Authenticator {

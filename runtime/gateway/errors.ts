@@ -22,6 +22,8 @@ export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
 export const errors = {
   missingKey: () => new PlatformError(401, 'missing_api_key', 'Send your API key in the x-api-key header or as Authorization: Bearer <key>.'),
+  conflictingCredentials: () =>
+    new PlatformError(400, 'conflicting_credentials', 'The x-api-key header and Authorization: Bearer carry different keys; send one key.'),
   invalidKey: () => new PlatformError(401, 'invalid_api_key', 'The API key is unknown or has been revoked.'),
   featureNotFound: (slug: string) => new PlatformError(404, 'feature_not_found', `No feature named "${slug}". GET /v1/features lists them.`),
   routeNotFound: (path: string) => new PlatformError(404, 'not_found', `No route for ${path}.`),

@@ -10,6 +10,8 @@ export interface FeatureResponse {
   bodyBytes: number;
 }
 
+const DROPPED_RESPONSE_HEADERS = new Set(['set-cookie', 'set-cookie2', 'content-security-policy', 'content-security-policy-report-only', 'x-content-type-options']);
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -34,8 +36,9 @@ export function interpretResult(result: unknown): FeatureResponse | undefined {
   for (const [k, v] of Object.entries(headers)) {
     if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return undefined;
     const name = k.toLowerCase();
-    // The platform owns its header namespace; a feature cannot forge an invocation id.
-    if (name.startsWith('faascape-')) continue;
+    // The platform owns its header namespace; a feature cannot forge an invocation id. Nor can it
+    // set a cookie on the console's origin, or loosen the sandbox the gateway puts its answer in.
+    if (name.startsWith('faascape-') || DROPPED_RESPONSE_HEADERS.has(name)) continue;
     outHeaders[name] = String(v);
   }
   const bodyBytes = isBase64Encoded ? Buffer.byteLength(body, 'base64') : Buffer.byteLength(body);

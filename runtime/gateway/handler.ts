@@ -42,7 +42,6 @@ export interface GatewayDeps {
   clock?: () => number;
   /** how long a key or limit lookup is trusted; a revoked key stops within this */
   cacheTtlMs?: number;
-  health?: () => Record<string, unknown>;
   /** how often a client's spending is re-read from the aggregates (other processes' calls) */
   spendRefreshMs?: number;
 }
@@ -226,7 +225,8 @@ export function createGateway(deps: GatewayDeps) {
         if (method !== 'GET') throw errors.methodNotAllowed('GET');
         return usageRoute(event, context);
       }
-      if (path === '/v1/health') return jsonResponse(200, { status: 'ok', features: deps.features.list().length, ...deps.health?.() });
+      // Liveness only: the counters are the operator's (runtime/local/operator.ts, `faascape status`).
+      if (path === '/v1/health') return jsonResponse(200, { status: 'ok' });
       throw errors.routeNotFound(path);
     });
 }
@@ -241,13 +241,20 @@ export function clientPseudonym(secret: string, clientId: string, slug: string):
   return `c_${createHmac('sha256', secret).update(`${clientId}\n${slug}`).digest('base64url').slice(0, 22)}`;
 }
 
-/** The event as the feature sees it: credentials already stripped, platform details filled in. */
+/**
+ * Request headers a feature never sees: a browser's session with the console (its cookie and CSRF
+ * token) and the platform's own. Credentials were already taken out by takeCredentials.
+ */
+const PRIVATE_REQUEST_HEADERS = new Set(['cookie', 'x-csrf-token', BODY_BYTES_HEADER]);
+
+/** The event as the feature sees it: credentials and session stripped, platform details filled in. */
 function featureEvent(event: Event, feature: FeatureSpec, caller: Caller, invocationId: string, secret: string, now: number): Event {
-  const headers = { ...event.headers };
-  delete headers[BODY_BYTES_HEADER];
+  const headers: Event['headers'] = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) if (!PRIVATE_REQUEST_HEADERS.has(name.toLowerCase())) headers[name] = value;
+  const { cookies: _session, ...rest } = event;
   const proxy = INVOKE_PATH.exec(event.rawPath)?.[2];
   return {
-    ...event,
+    ...rest,
     headers,
     routeKey: proxy === undefined ? 'ANY /v1/features/{slug}' : 'ANY /v1/features/{slug}/{proxy+}',
     pathParameters: { slug: feature.slug, ...(proxy !== undefined ? { proxy } : {}) },
@@ -262,21 +269,28 @@ function featureEvent(event: Event, feature: FeatureSpec, caller: Caller, invoca
   };
 }
 
+/**
+ * On every answer to a feature call: a feature's page served on the console's origin can run no
+ * script and read nothing of that origin (a CSP sandbox gives it an opaque origin), and no
+ * browser guesses a type the feature did not state.
+ */
+export const FEATURE_RESPONSE_HEADERS = { 'content-security-policy': 'sandbox', 'x-content-type-options': 'nosniff' } as const;
+
 function judge(outcome: InvokeOutcome, feature: FeatureSpec): { response: Result; status: number; kind: Outcome; responseBytes: number } {
   if (outcome.kind === 'timeout') {
-    const r = errorResponse(errors.featureTimeout(feature.manifest.timeoutMs));
+    const r = errorResponse(errors.featureTimeout(feature.manifest.timeoutMs), FEATURE_RESPONSE_HEADERS);
     return { response: r, status: 504, kind: 'timeout', responseBytes: 0 };
   }
   const interpreted = outcome.kind === 'returned' ? interpretResult(outcome.result) : undefined;
   if (!interpreted) {
-    const r = errorResponse(errors.featureError());
+    const r = errorResponse(errors.featureError(), FEATURE_RESPONSE_HEADERS);
     return { response: r, status: 502, kind: 'feature_error', responseBytes: 0 };
   }
+  // A feature's cookies are never returned: it shares the console's origin (and its cookie jar).
   return {
     response: {
       statusCode: interpreted.statusCode,
-      headers: interpreted.headers,
-      ...(interpreted.cookies.length ? { cookies: interpreted.cookies } : {}),
+      headers: { ...interpreted.headers, ...FEATURE_RESPONSE_HEADERS },
       body: interpreted.body,
       isBase64Encoded: interpreted.isBase64Encoded,
     },

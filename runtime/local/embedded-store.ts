@@ -4,12 +4,15 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDynalite } from './dynalite-server.ts';
+import { storeCredential, type StoreCredential } from './store-credential.ts';
 
 const STORE_ENTRY = fileURLToPath(new URL('./store-process.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 
 export interface StoreEndpoint {
   endpoint: string;
+  /** what clients sign with (localDynamoClient): the store refuses anything else */
+  credential: StoreCredential;
   close(): Promise<void>;
 }
 
@@ -17,6 +20,7 @@ export function storePath(dataDir: string): string {
   return join(dataDir, 'store');
 }
 
+/** Where the running platform's store listens: `{ endpoint, pid }`, never the credential. */
 function locatorPath(dataDir: string): string {
   return join(dataDir, 'store.json');
 }
@@ -27,23 +31,39 @@ function locatorPath(dataDir: string): string {
  */
 export class StoreProcess {
   private child: ChildProcess | undefined;
+  private storeCredential: StoreCredential | undefined;
   port = 0;
 
   constructor(private readonly dataDir: string) {}
+
+  /** The installation's store credential (created with the 0700 data dir on first use). */
+  get credential(): StoreCredential {
+    return (this.storeCredential ??= storeCredential(this.dataDir));
+  }
 
   get endpoint(): string {
     return `http://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
-    mkdirSync(storePath(this.dataDir), { recursive: true });
+    const credential = this.credential;
+    mkdirSync(storePath(this.dataDir), { recursive: true, mode: 0o700 });
     const child = fork(STORE_ENTRY, [storePath(this.dataDir), String(this.port)], {
       execArgv: ['--import', TSX],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child = child;
-    const msg = await new Promise<{ ready: boolean; port?: number; error?: string }>((resolve, reject) => {
-      child.once('message', (m) => resolve(m as { ready: boolean; port?: number; error?: string }));
+    type Reply = { awaitingCredential?: true; ready: boolean; port?: number; error?: string };
+    const msg = await new Promise<Reply>((resolve, reject) => {
+      const onMessage = (m: unknown) => {
+        const reply = m as Reply;
+        // The credential goes over IPC (argv is world-readable in /proc/<pid>/cmdline), once the
+        // child listens for it: a message sent before that would be lost.
+        if (reply.awaitingCredential) return void child.send({ credential }, (e) => e && reject(new Error('could not hand the embedded store its credential', { cause: e })));
+        child.off('message', onMessage);
+        resolve(reply);
+      };
+      child.on('message', onMessage);
       child.once('exit', (code) => reject(new Error(`the embedded store exited with code ${code} before it was ready`)));
     });
     if (!msg.ready || !msg.port) throw new Error(`the embedded store failed to start: ${msg.error ?? 'unknown reason'}`);
@@ -91,14 +111,15 @@ function reachable(port: number, timeoutMs = 500): Promise<boolean> {
  * store in this process for the length of the command. Either way the CLI works.
  */
 export async function openStore(dataDir: string): Promise<StoreEndpoint> {
+  const credential = storeCredential(dataDir);
   try {
     const { endpoint } = JSON.parse(readFileSync(locatorPath(dataDir), 'utf8')) as { endpoint: string };
     const port = Number(new URL(endpoint).port);
-    if (await reachable(port)) return { endpoint, close: async () => {} };
+    if (await reachable(port)) return { endpoint, credential, close: async () => {} };
   } catch {
     // no running platform: fall through to an in-process store
   }
-  mkdirSync(storePath(dataDir), { recursive: true });
-  const store = await startDynalite(storePath(dataDir));
-  return { endpoint: `http://127.0.0.1:${store.port}`, close: () => store.close() };
+  mkdirSync(storePath(dataDir), { recursive: true, mode: 0o700 });
+  const store = await startDynalite(storePath(dataDir), { credential });
+  return { endpoint: `http://127.0.0.1:${store.port}`, credential, close: () => store.close() };
 }

@@ -6,7 +6,7 @@ import type { FeatureCatalog } from '../gateway/invoker.ts';
 
 export interface LoadedFeature {
   spec: FeatureSpec;
-  /** the esbuild bundle the workers import */
+  /** the esbuild bundle its processes import, alone in its folder */
   modulePath: string;
 }
 
@@ -64,7 +64,8 @@ export async function loadFeatures(functionsDir: string, buildDir: string): Prom
         problems.push(new ManifestError(manifestFile, ['handler: no index.ts (or index.js) beside the manifest']));
         return;
       }
-      const modulePath = join(buildDir, `${spec.slug}.mjs`);
+      // A folder per feature: its process may read its own bundle and nothing of another feature's.
+      const modulePath = join(buildDir, spec.slug, 'index.mjs');
       try {
         await build({
           entryPoints: [entry],

@@ -17,7 +17,7 @@ import type { PlatformConfig } from './config.ts';
 import { StoreProcess } from './embedded-store.ts';
 import { createHttpServer, type EventHandler } from './http-server.ts';
 import { catalogOf, loadFeatures, type LoadedFeature } from './load-features.ts';
-import { WorkerPool } from './worker-pool.ts';
+import { ProcessPool } from './process-pool.ts';
 import { MonthlyScheduler } from './scheduler.ts';
 import { StatementStore } from '../statements/statement-store.ts';
 import { StatementsJob } from '../statements/statements-job.ts';
@@ -27,6 +27,8 @@ import { createConsoleApi } from '../console/handler.ts';
 import { buildConsole } from '../console/web/build.ts';
 import { staticSite } from './static-site.ts';
 import { communityOf } from '../community/wire.ts';
+import { isOperator, OPERATOR_STATUS_PATH, OPERATOR_TOKEN_HEADER, operatorToken, removePlatformLocator, writePlatformLocator } from './operator.ts';
+import { errorResponse, jsonResponse, PlatformError } from '../gateway/errors.ts';
 
 
 
@@ -37,7 +39,7 @@ export interface Platform {
   problems: Error[];
   store: StoreProcess;
   meter: Meter;
-  pool: WorkerPool;
+  pool: ProcessPool;
   statements: StatementsJob;
   tables: TableNames;
   dynamo: DynamoDBClient;
@@ -62,15 +64,16 @@ export interface StartOptions {
 export async function startPlatform(config: PlatformConfig, opts: StartOptions): Promise<Platform> {
   const progress = opts.progress ?? (() => {});
   const clock = opts.clock ?? Date.now;
-  mkdirSync(config.dataDir, { recursive: true });
+  // Owner-only: it holds the store credential and the pseudonym secret (store-credential.ts).
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
 
   const store = new StoreProcess(config.dataDir);
   await store.start();
   // The gateway's client gives up fast so a hung store fails over to the spool within seconds;
   // the statements job reads and writes tens of MB and gets the patient default.
-  const dynamo = localDynamoClient({ endpoint: store.endpoint, requestTimeoutMs: 1_500 });
+  const dynamo = localDynamoClient({ endpoint: store.endpoint, credential: store.credential, requestTimeoutMs: 1_500 });
   const db = documentClient(dynamo);
-  const jobsDynamo = localDynamoClient({ endpoint: store.endpoint });
+  const jobsDynamo = localDynamoClient({ endpoint: store.endpoint, credential: store.credential });
   const jobsDb = documentClient(jobsDynamo);
   const tables = tableNames(LOCAL_TABLE_PREFIX);
   await ensureTables(dynamo, tables);
@@ -85,7 +88,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
   const recovered = await meter.recover();
   if (recovered > 0) progress(`meter: replaying ${recovered} batch(es) left by the last run`);
 
-  const pool = new WorkerPool(features, opts.logger);
+  const pool = new ProcessPool(features, opts.logger);
   const clients = new ClientStore(db, tables);
   const gateway = createGateway({
     features: catalogOf(features),
@@ -98,7 +101,6 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
     usage: usageLog,
     pseudonymSecret: platformSecret(config.dataDir),
     logger: opts.logger,
-    health: () => ({ meter: meter.stats() }),
     clock,
   });
 
@@ -132,9 +134,15 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
     clock,
     logger: opts.logger,
   });
+  const operator = operatorToken(config.dataDir);
+  const operatorStatus = () => ({ meter: meter.stats(), features: [...features.keys()], processes: pool.stats });
   // One origin for pages, console API and features, as CloudFront gives in AWS.
   const front: EventHandler = async (event, context) => {
     const path = event.rawPath;
+    if (path === OPERATOR_STATUS_PATH) {
+      if (!isOperator(event.headers?.[OPERATOR_TOKEN_HEADER], operator)) return errorResponse(new PlatformError(401, 'operator_only', `Operators only: use \`npx faascape status\`.`));
+      return jsonResponse(200, operatorStatus());
+    }
     if (path === CONSOLE_API_PREFIX || path.startsWith(`${CONSOLE_API_PREFIX}/`)) return consoleApi(event, context);
     if (!path.startsWith('/v1/')) {
       const page = site(event.requestContext.http.method.toUpperCase(), path);
@@ -151,6 +159,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  writePlatformLocator(config.dataDir, `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -160,6 +169,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 2_000).unref();
       });
+      removePlatformLocator(config.dataDir);
       await scheduler.stop();
       await meter.close();
       await pool.close();

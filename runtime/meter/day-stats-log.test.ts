@@ -27,6 +27,7 @@ import {
   type UsageRecord,
 } from '../../shared/usage.ts';
 import { startDynalite, type RunningDynalite } from '../local/dynalite-server.ts';
+import { storeCredential } from '../local/store-credential.ts';
 import { scanAll } from '../store/paging.ts';
 import { documentClient, localDynamoClient } from '../store/dynamo-client.ts';
 import { ensureTables } from '../store/ensure-tables.ts';
@@ -114,8 +115,9 @@ const dynamoTables = new Map<Log, TableNames>();
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'faascape-daystats-'));
-  store = await startDynalite(join(dir, 'store'));
-  client = localDynamoClient({ endpoint: `http://127.0.0.1:${store.port}` });
+  const credential = storeCredential(dir);
+  store = await startDynalite(join(dir, 'store'), { credential });
+  client = localDynamoClient({ endpoint: `http://127.0.0.1:${store.port}`, credential });
   db = documentClient(client);
 });
 

@@ -26,7 +26,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'faascape-statements-'));
   store = new StoreProcess(dir);
   await store.start();
-  dynamo = localDynamoClient({ endpoint: store.endpoint });
+  dynamo = localDynamoClient({ endpoint: store.endpoint, credential: store.credential });
   const tables = tableNames('t-');
   await ensureTables(dynamo, tables);
   statements = new StatementStore(documentClient(dynamo), tables);

@@ -5,6 +5,11 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 export interface LocalStoreOptions {
   endpoint: string;
+  /**
+   * The installation's store credential (runtime/local/store-credential.ts): the embedded store
+   * refuses every request not signed with it.
+   */
+  credential: { accessKeyId: string; secretAccessKey: string };
   /** SDK attempts per call; kept low locally so an outage fails over to the spool quickly */
   maxAttempts?: number;
   /**
@@ -19,8 +24,7 @@ export function localDynamoClient(opts: LocalStoreOptions): DynamoDBClient {
   return new DynamoDBClient({
     endpoint: opts.endpoint,
     region: 'local',
-    // dynalite checks that a signature is present, not which credentials made it.
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: { accessKeyId: opts.credential.accessKeyId, secretAccessKey: opts.credential.secretAccessKey },
     maxAttempts: opts.maxAttempts ?? 2,
     requestHandler: new NodeHttpHandler({
       connectionTimeout: 1_000,

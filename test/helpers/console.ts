@@ -5,7 +5,8 @@ import { AccountStore } from '../../runtime/console/account-store.ts';
 import { documentClient } from '../../runtime/store/dynamo-client.ts';
 import type { TestPlatform } from './platform.ts';
 
-export const PASSWORD = 'correct horse battery staple';
+/** 12+ characters and on no common-password list (the xkcd classic is on breach lists). */
+export const PASSWORD = 'velvet harbour 19 quills';
 
 /** A signed-in browser without the browser: the session cookie and the CSRF token. */
 export class ConsoleSession {

@@ -1,5 +1,6 @@
-import { AccountError, checkPassword, normalizeEmail, retryAfterSeconds, SIGN_IN_MAX_FAILURES, type Account } from '../../../shared/accounts.ts';
+import { AccountError, checkPassword, normalizeEmail, retryAfterSeconds, type Account } from '../../../shared/accounts.ts';
 import { SESSION_TTL_MS, type Session } from '../account-store.ts';
+import { isCommonPassword } from '../common-passwords.ts';
 import type { SessionInfo } from '../api-types.ts';
 import type { ConsoleDeps } from '../deps.ts';
 import type { Route } from '../handler.ts';
@@ -44,15 +45,20 @@ export function authRoutes(deps: ConsoleDeps): Route[] {
           throw e;
         }
         const password = stringField(body, 'password', 1_024);
-        // Counted per account, before the password is even checked: guessing stops at the limit.
-        if ((await deps.accounts.failures(email)) >= SIGN_IN_MAX_FAILURES) throw consoleErrors.tooManyAttempts(retryAfterSeconds(now));
+        // A failed-attempt slot is taken BEFORE the password is checked (one conditional write per
+        // account): parallel guesses cannot check more passwords than the limit.
+        const attempt = await deps.accounts.reserveSignInAttempt(email);
+        if (!attempt) throw consoleErrors.tooManyAttempts(retryAfterSeconds(now));
         const account = await deps.accounts.get(email);
         const ok = await verifyPassword(password, account?.passwordHash ?? DUMMY_HASH);
-        if (!account || !account.passwordHash || !ok || account.disabledAt !== undefined) {
-          await deps.accounts.recordFailure(email);
+        if (!account || !account.passwordHash || !ok) {
+          // The slot stays taken: it is this failure.
           deps.logger.warn('console sign-in failed', { reason: account ? 'password' : 'unknown account' });
           throw consoleErrors.badCredentials();
         }
+        await deps.accounts.releaseSignInAttempt(attempt);
+        // Said only to whoever knows the password: a wrong one gets the answer above, disabled or not.
+        if (account.disabledAt !== undefined) throw consoleErrors.accountDisabled();
         return startSession(event, account);
       },
     },
@@ -66,7 +72,7 @@ export function authRoutes(deps: ConsoleDeps): Route[] {
         const token = stringField(body, 'token', 200);
         const password = stringField(body, 'password', 1_024);
         try {
-          checkPassword(password);
+          checkPassword(password, isCommonPassword);
         } catch (e) {
           if (e instanceof AccountError) throw consoleErrors.badRequest(`${e.message[0]?.toUpperCase()}${e.message.slice(1)}.`);
           throw e;

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { OPERATOR_STATUS_PATH, OPERATOR_TOKEN_HEADER, operatorToken } from '../../../runtime/local/operator.ts';
 
 export const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 export const RELIABILITY_FUNCTIONS = fileURLToPath(new URL('../functions', import.meta.url));
@@ -160,7 +161,12 @@ export async function startPlatformProcess(opts: StartOptions): Promise<Platform
     health: async () => {
       const res = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(5_000) });
       if (res.status !== 200) throw new Error(`health ${res.status}`);
-      return (await res.json()) as HealthBody;
+      const { status } = (await res.json()) as { status: string };
+      // The counters are the operator's: the same token file `faascape status` reads.
+      const op = await fetch(`${url}${OPERATOR_STATUS_PATH}`, { headers: { [OPERATOR_TOKEN_HEADER]: operatorToken(opts.dataDir) }, signal: AbortSignal.timeout(5_000) });
+      if (op.status !== 200) throw new Error(`operator status ${op.status}`);
+      const { meter, features } = (await op.json()) as { meter: HealthBody['meter']; features: string[] };
+      return { status, features: features.length, meter };
     },
     storePid: () => storeChildOf(pid),
     rssKb: () => rssKb(pid),

@@ -17,7 +17,7 @@ export interface StoreView {
 
 export async function withStore<T>(dataDir: string, fn: (s: StoreView) => Promise<T>): Promise<T> {
   const store = await openStore(dataDir);
-  const dynamo = localDynamoClient({ endpoint: store.endpoint, maxAttempts: 3 });
+  const dynamo = localDynamoClient({ endpoint: store.endpoint, credential: store.credential, maxAttempts: 3 });
   try {
     const db = documentClient(dynamo);
     const tables = tableNames(LOCAL_TABLE_PREFIX);

@@ -1,0 +1,177 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../infra/app.ts';
+import type { FaascapeStack } from '../infra/faascape-stack.ts';
+import { TABLES } from '../runtime/store/tables.ts';
+
+/**
+ * What each platform role may do on each table, read from the synthesized IAM policies: exactly
+ * the calls its handler makes (runtime/aws/*, and the stores they wire), nothing broader.
+ */
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+let stack: FaascapeStack;
+let resources: Record<string, Resource>;
+/** table logical id → table id ("usage", "records", ...) */
+let tableIds: Map<string, string>;
+const dir = mkdtempSync(join(tmpdir(), 'faascape-cdk-iam-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  const built = await buildApp({ stage: 'test' }, dir);
+  stack = built.stack;
+  // With cdk-nag's AwsSolutions pack registered, synth throws on any unacknowledged finding.
+  built.app.synth();
+  resources = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
+  tableIds = new Map(
+    Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::DynamoDB::GlobalTable')
+      .map(([id, r]) => [id, String(r.Properties.TableName).replace('faascape-test-', '')]),
+  );
+}, 120_000);
+
+const refId = (v: unknown): string | undefined => {
+  const o = v as { 'Fn::GetAtt'?: [string, string]; Ref?: string };
+  return o?.['Fn::GetAtt']?.[0] ?? o?.Ref;
+};
+const idOf = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as Parameters<FaascapeStack['getLogicalId']>[0]);
+
+function statementsOf(fn: { node: { defaultChild?: unknown } }): Statement[] {
+  const roleId = refId((resources[idOf(fn)] as Resource).Properties.Role);
+  expect(roleId).toBeDefined();
+  return Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles as unknown[]).some((x) => refId(x) === roleId))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+/** A DynamoDB resource as "usage" or "usage/index/byMonth"; anything else (a "*", another service) verbatim. */
+function describeResource(r: unknown): string {
+  const table = (v: unknown) => {
+    const id = (v as { 'Fn::GetAtt'?: [string, string] })?.['Fn::GetAtt'];
+    return id && id[1] === 'Arn' ? tableIds.get(id[0]) : undefined;
+  };
+  const direct = table(r);
+  if (direct) return direct;
+  const join = (r as { 'Fn::Join'?: [string, unknown[]] })?.['Fn::Join'];
+  if (join && join[0] === '' && join[1].length === 2 && table(join[1][0]) && typeof join[1][1] === 'string') return `${table(join[1][0])}${join[1][1]}`;
+  return JSON.stringify(r);
+}
+
+/** Every DynamoDB action a function's role is allowed, per table or index: `{ usage: ['GetItem', ...] }`. */
+function dynamoAccess(fn: { node: { defaultChild?: unknown } }): Record<string, string[]> {
+  const out: Record<string, Set<string>> = {};
+  for (const s of statementsOf(fn)) {
+    const actions = [s.Action].flat().filter((a) => a.startsWith('dynamodb:'));
+    if (!actions.length) continue;
+    expect(s.Effect).toBe('Allow');
+    expect(s.Condition).toBeUndefined();
+    for (const r of [s.Resource].flat()) for (const a of actions) (out[describeResource(r)] ??= new Set()).add(a.replace('dynamodb:', ''));
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v].sort()]));
+}
+
+const WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'];
+const on = (access: Record<string, string[]>, key: string) => access[key] ?? [];
+
+describe('IAM of the platform roles', () => {
+  it('lets the gateway read keys, limits and aggregates and write records, but never Scan or delete usage', () => {
+    const access = dynamoAccess(stack.gateway);
+    expect(access).toEqual({
+      clients: ['GetItem'],
+      keys: ['GetItem'],
+      usage: ['Query', 'UpdateItem'],
+      records: ['BatchWriteItem', 'PutItem'],
+    });
+    // The forbidden, spelled out: no Scan anywhere, nothing that deletes or replaces aggregates.
+    for (const actions of Object.values(access)) expect(actions).not.toContain('Scan');
+    for (const a of ['Scan', 'DeleteItem', 'PutItem', 'BatchWriteItem']) expect(on(access, 'usage')).not.toContain(a);
+    expect(on(access, 'records')).not.toContain('DeleteItem');
+    // No index at all, and no table outside its four.
+    expect(Object.keys(access).filter((k) => k.includes('/index/'))).toEqual([]);
+  });
+
+  it('lets the internet-facing console neither put, update nor delete a statement, nor touch usage records', () => {
+    const access = dynamoAccess(stack.console.handler);
+    expect(access).toEqual({
+      accounts: ['GetItem', 'UpdateItem'],
+      sessions: ['DeleteItem', 'GetItem', 'PutItem', 'Scan', 'UpdateItem'],
+      clients: ['GetItem', 'PutItem', 'UpdateItem'],
+      keys: ['GetItem', 'PutItem', 'UpdateItem'],
+      'keys/index/byClient': ['Query'],
+      usage: ['GetItem', 'Query'],
+      'usage/index/byMonth': ['Query'],
+      statements: ['GetItem', 'Query', 'Scan'],
+      community: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+      'community/index/byScope': ['Query'],
+    });
+    for (const a of WRITES) expect(on(access, 'statements'), a).not.toContain(a);
+    for (const a of WRITES) expect(on(access, 'usage'), a).not.toContain(a);
+    expect(access.records).toBeUndefined();
+    // Accounts are created and deleted by the operator's CLI only.
+    expect(on(access, 'accounts')).not.toContain('PutItem');
+    expect(on(access, 'accounts')).not.toContain('DeleteItem');
+  });
+
+  it('lets the finance close route add statement items, and never update or delete one', () => {
+    const access = dynamoAccess(stack.console.financeClose);
+    expect(access).toEqual({
+      sessions: ['GetItem'],
+      usage: ['GetItem'],
+      'usage/index/byMonth': ['Query'],
+      statements: ['BatchWriteItem', 'GetItem', 'PutItem', 'Query'],
+    });
+    expect(on(access, 'statements')).not.toContain('DeleteItem');
+    expect(on(access, 'statements')).not.toContain('UpdateItem');
+  });
+
+  it('lets the statements job read usage and write it only as the sweep applies pending batches (UpdateItem)', () => {
+    const access = dynamoAccess(stack.jobs.statements);
+    expect(access).toEqual({
+      usage: ['GetItem', 'UpdateItem'],
+      'usage/index/byMonth': ['Query'],
+      records: ['BatchWriteItem', 'Query'],
+      statements: ['BatchWriteItem', 'GetItem', 'PutItem', 'Query'],
+    });
+    // No write on usage but the sweep's conditional ADD: nothing that puts, deletes or batch-writes aggregates.
+    expect(on(access, 'usage').filter((a) => WRITES.includes(a))).toEqual(['UpdateItem']);
+    expect(on(access, 'usage')).not.toContain('Scan');
+    // A final statement is never rewritten or removed.
+    expect(on(access, 'statements')).not.toContain('DeleteItem');
+    expect(on(access, 'statements')).not.toContain('UpdateItem');
+  });
+
+  it('gives the two console Lambdas nothing beyond their tables, logs and X-Ray: no feature invoke, queue or secret', () => {
+    for (const fn of [stack.console.handler, stack.console.financeClose]) {
+      expect(statementsOf(fn).flatMap((s) => [s.Action].flat()).filter((a) => !/^(dynamodb|logs|xray):/.test(a))).toEqual([]);
+    }
+  });
+
+  it('lets the spool drain apply batches and do nothing else', () => {
+    expect(dynamoAccess(stack.jobs.drain)).toEqual({ usage: ['UpdateItem'], records: ['BatchWriteItem'] });
+  });
+
+  it('allows no DynamoDB wildcard and no statement write to any other role', () => {
+    const writers = new Map<string, string[]>();
+    for (const [id, r] of Object.entries(resources)) {
+      if (r.Type !== 'AWS::IAM::Policy') continue;
+      for (const s of (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement) {
+        const actions = [s.Action].flat();
+        expect(actions.filter((a) => a.startsWith('dynamodb:') && a.includes('*')), id).toEqual([]);
+        if (!actions.some((a) => a.startsWith('dynamodb:'))) continue;
+        for (const res of [s.Resource].flat()) {
+          const key = describeResource(res);
+          // Only this stack's own tables and their named indexes: no "*" and no "/index/*".
+          expect(key, id).toMatch(new RegExp(`^(${Object.keys(TABLES).join('|')})(/index/[A-Za-z]+)?$`));
+          if (key === 'statements' && actions.some((a) => WRITES.includes(a.replace('dynamodb:', '')))) writers.set(id, (r.Properties.Roles as unknown[]).map((x) => refId(x) as string));
+        }
+      }
+    }
+    const roleOf = (fn: { node: { defaultChild?: unknown } }) => refId((resources[idOf(fn)] as Resource).Properties.Role);
+    expect([...writers.values()].flat().sort()).toEqual([roleOf(stack.jobs.statements), roleOf(stack.console.financeClose)].sort());
+  });
+});
