@@ -3,11 +3,37 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { CfnResource } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat, type BundlingOptions, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** ES module bundles still need `require` for CommonJS dependencies inside them. */
+export const HOUSE_BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
+
+/**
+ * Left out of every bundle: the AWS SDK v3 the Lambda Node.js runtime ships. This is what
+ * NodejsFunction does by default for Node >= 18 (with the `sdkV3ExcludeSmithyPackages` flag off,
+ * so the `@smithy/*` packages are bundled); stated here so that bench/bundle-report.ts and
+ * test/infra-bundle.test.ts bundle exactly what the stack deploys.
+ */
+export const HOUSE_EXTERNALS = ['@aws-sdk/*'];
+
+/** The esbuild options of a house bundle (NodejsFunction passes them to esbuild as CLI flags). */
+export function houseBundling(define?: Record<string, string>): BundlingOptions {
+  return {
+    format: OutputFormat.ESM,
+    target: 'node24',
+    minify: true,
+    sourceMap: true,
+    externalModules: HOUSE_EXTERNALS,
+    banner: HOUSE_BANNER,
+    define,
+    // esbuild's warnings and errors only: no file sizes and "Done in" lines for every bundle of a synth
+    logLevel: LogLevel.WARNING,
+  };
+}
 
 export interface HouseFunctionProps extends Omit<NodejsFunctionProps, 'runtime' | 'architecture' | 'logGroup'> {
   entry: string;
@@ -21,8 +47,13 @@ export interface HouseFunctionProps extends Omit<NodejsFunctionProps, 'runtime' 
  * minified by esbuild (locally, no Docker), X-Ray tracing, and a log group with a retention.
  */
 export class HouseFunction extends NodejsFunction {
+  /** the bundle's entry point and esbuild options, for bench/bundle-report.ts */
+  readonly entry: string;
+  readonly bundlingOptions: BundlingOptions;
+
   constructor(scope: Construct, id: string, props: HouseFunctionProps) {
     const { define, logRetention, bundling, ...rest } = props;
+    const bundlingOptions: BundlingOptions = { ...houseBundling(define), ...bundling };
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: logRetention ?? RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
     // Our own role instead of the AWS managed basic-execution policy: logs to this group only.
     const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
@@ -38,17 +69,10 @@ export class HouseFunction extends NodejsFunction {
       projectRoot: REPO_ROOT,
       depsLockFilePath: `${REPO_ROOT}package-lock.json`,
       ...rest,
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        // ES module bundles still need `require` for CommonJS dependencies inside them.
-        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-        define,
-        ...bundling,
-      },
+      bundling: bundlingOptions,
     });
+    this.entry = props.entry;
+    this.bundlingOptions = bundlingOptions;
     Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.' });
   }
 

@@ -11,4 +11,9 @@ export function jsonLogger(write: (line: string) => void = (l) => process.stderr
   return { info: log('info'), warn: log('warn'), error: log('error') };
 }
 
+/** `Name: message` of a thrown value, for a log line: no stack, and never for a client. */
+export function describeError(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
 export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };

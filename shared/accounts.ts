@@ -2,6 +2,8 @@
  * Console accounts: who may sign in and what they may see. One role per account, linked to the
  * one client or developer whose figures it reads (finance reads everything). Pure rules only.
  */
+import { DomainError } from './errors.ts';
+
 export type Role = 'client' | 'developer' | 'finance';
 
 export const ROLES: readonly Role[] = ['client', 'developer', 'finance'];
@@ -16,8 +18,11 @@ export interface Account {
   disabledAt?: number;
 }
 
-export class AccountError extends Error {
+export class AccountError extends DomainError {
   override readonly name = 'AccountError';
+  constructor(message: string) {
+    super('invalid_request', message);
+  }
 }
 
 /** Passphrases beat composition rules (NIST SP 800-63B): a length floor and a sane ceiling. */

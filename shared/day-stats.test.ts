@@ -10,6 +10,7 @@ import {
   isDay,
   mergeClientDays,
   mergeFeatureDays,
+  failuresOf,
   qualitySignals,
   type FeatureDay,
 } from './day-stats.ts';
@@ -107,10 +108,10 @@ describe('featureDays / clientDays', () => {
     const f = featureDays(recs);
     expect([...f.keys()].sort()).toEqual(['echo#2025-03-31', 'echo#2025-04-01']);
     const mar = f.get('echo#2025-03-31') as FeatureDay;
-    expect({ ...mar, latency: undefined }).toEqual({ featureId: 'echo', day: '2025-03-31', calls: 2, okCalls: 1, errors: 0, timeouts: 1, latency: undefined });
+    expect({ ...mar, latency: undefined }).toEqual({ featureId: 'echo', day: '2025-03-31', calls: 2, okCalls: 1, errors: 0, timeouts: 1, clientErrors: 0, latency: undefined });
     expect(mar.latency[2]).toBe(1); // 3 ms in (2, 5]
     expect(mar.latency[14]).toBe(1); // 30 000.5 ms in (30 000, 60 000]
-    expect(f.get('echo#2025-04-01')).toMatchObject({ calls: 2, okCalls: 0, errors: 1, timeouts: 0 });
+    expect(f.get('echo#2025-04-01')).toMatchObject({ calls: 2, okCalls: 0, errors: 1, timeouts: 0, clientErrors: 1 }); // the 404 is the client's
     expect(sorted(clientDays(recs))).toEqual([
       ['c_acme#2025-03-31#echo', { clientId: 'c_acme', day: '2025-03-31', featureId: 'echo', calls: 2, billableCalls: 1 }],
       ['c_acme#2025-04-01#echo', { clientId: 'c_acme', day: '2025-04-01', featureId: 'echo', calls: 1, billableCalls: 0 }],
@@ -162,6 +163,9 @@ describe('featureDays / clientDays', () => {
           expect(d.calls - d.okCalls).toBe(own.filter((r) => !r.billable).length);
           expect(d.errors).toBe(own.filter((r) => r.outcome === 'feature_error').length);
           expect(d.timeouts).toBe(own.filter((r) => r.outcome === 'timeout').length);
+          // a 4xx the feature answers is the client's error; everything not served and not that is the feature's failure
+          expect(d.clientErrors).toBe(own.filter((r) => r.outcome === 'ok' && r.status >= 400 && r.status < 500).length);
+          expect(failuresOf(d)).toBe(own.filter((r) => r.outcome !== 'ok' || r.status >= 500).length);
           expect(d.latency).toEqual(histogramOf(own.map((r) => r.durationMs)));
           const perClient = [...c.values()].filter((x) => x.featureId === d.featureId && x.day === d.day);
           expect(perClient.reduce((s, x) => s + x.calls, 0)).toBe(d.calls);
@@ -176,17 +180,19 @@ describe('featureDays / clientDays', () => {
 
 describe('qualitySignals', () => {
   const NOW = at('2025-03-30T15:00:00Z');
-  const day = (d: string, calls: number, okCalls: number, latency: number[]): FeatureDay => {
+  const day = (d: string, calls: number, okCalls: number, latency: number[], clientErrors = 0): FeatureDay => {
     const fd = emptyFeatureDay('echo', d);
     fd.calls = calls;
     fd.okCalls = okCalls;
+    fd.clientErrors = clientErrors;
     latency.forEach((n, i) => (fd.latency[i] = n));
     return fd;
   };
 
   it('is empty without calls', () => {
-    expect(qualitySignals([], NOW)).toEqual({ calls30d: 0, successRate: null, p50Ms: null, p95Ms: null });
-    expect(qualitySignals([day('2025-02-28', 5, 5, [5])], NOW)).toEqual({ calls30d: 0, successRate: null, p50Ms: null, p95Ms: null });
+    const none = { calls30d: 0, successRate: null, failures: 0, clientErrors: 0, p50Ms: null, p95Ms: null };
+    expect(qualitySignals([], NOW)).toEqual(none);
+    expect(qualitySignals([day('2025-02-28', 5, 5, [5])], NOW)).toEqual(none);
   });
 
   it('sums [today − 29, today] only', () => {
@@ -196,10 +202,34 @@ describe('qualitySignals', () => {
       day('2025-03-30', 10, 8, [0, 0, 0, 0, 0, 0, 0, 0, 0, 10]), // today: in
       day('2025-03-31', 1_000, 0, [1_000]), // tomorrow: out
     ];
-    expect(qualitySignals(days, NOW)).toEqual({ calls30d: 20, successRate: 17 / 20, p50Ms: 2, p95Ms: 1_000 });
-    expect(qualitySignals(days, NOW, 1)).toEqual({ calls30d: 10, successRate: 0.8, p50Ms: 1_000, p95Ms: 1_000 });
+    expect(qualitySignals(days, NOW)).toEqual({ calls30d: 20, successRate: 17 / 20, failures: 3, clientErrors: 0, p50Ms: 2, p95Ms: 1_000 });
+    expect(qualitySignals(days, NOW, 1)).toEqual({ calls30d: 10, successRate: 0.8, failures: 2, clientErrors: 0, p50Ms: 1_000, p95Ms: 1_000 });
     expect(qualitySignals(days, at('2025-03-30T23:59:59.999Z')).calls30d).toBe(20);
     expect(qualitySignals(days, at('2025-03-31T00:00:00Z')).calls30d).toBe(1_010);
+  });
+
+  it("a client's bad input (a 4xx the feature answers) is not a failure of the feature", () => {
+    // iban-check: 89 served, 11 answered 400 to malformed JSON, nothing failed: 100 %, not 89 %.
+    const q = qualitySignals([day('2025-03-30', 100, 89, [100], 11)], NOW);
+    expect(q).toMatchObject({ calls30d: 100, successRate: 1, failures: 0, clientErrors: 11 });
+    // 2 threw or timed out among 90 calls with valid input.
+    expect(qualitySignals([day('2025-03-30', 100, 88, [100], 10)], NOW)).toMatchObject({ successRate: 88 / 90, failures: 2, clientErrors: 10 });
+    // Only 4xx: no call says anything about the feature.
+    expect(qualitySignals([day('2025-03-30', 3, 0, [3], 3)], NOW).successRate).toBeNull();
+  });
+
+  it('a percentile never exceeds the timeout (a 1 000 ms timeout never shows p95 2 000 ms)', () => {
+    // 90 fast calls, 10 cut at the 1 000 ms timeout (measured 1 000.4 ms: in (1 000, 2 000]).
+    const records = [
+      ...Array.from({ length: 90 }, (_, i) => record({ startedAt: NOW - i, durationMs: 3 })),
+      ...Array.from({ length: 10 }, (_, i) => record({ startedAt: NOW - 100 - i, outcome: 'timeout', durationMs: 1_000.4 })),
+    ];
+    const days = [...featureDays(records).values()];
+    expect(qualitySignals(days, NOW).p95Ms).toBe(2_000); // uncapped: the bucket's bound
+    expect(qualitySignals(days, NOW, 30, 1_000)).toMatchObject({ p50Ms: 5, p95Ms: 1_000 });
+    // A timeout between bounds: calls in (2 000, 5 000] with a 3 000 ms timeout read 3 000.
+    const slow = [...featureDays([record({ startedAt: NOW, durationMs: 2_900 })]).values()];
+    expect(qualitySignals(slow, NOW, 30, 3_000).p95Ms).toBe(3_000);
   });
 
   it('refuses a window that is not a positive whole number of days', () => {
@@ -215,9 +245,12 @@ describe('qualitySignals', () => {
         const hi = dayStart(dayOf(now)) + DAY_MS;
         const inWindow = echo.filter((r) => r.startedAt >= lo && r.startedAt < hi);
         const h = histogramOf(inWindow.map((r) => r.durationMs));
+        const valid = inWindow.filter((r) => !(r.outcome === 'ok' && r.status >= 400 && r.status < 500));
         expect(qualitySignals(days, now, w)).toEqual({
           calls30d: inWindow.length,
-          successRate: inWindow.length ? inWindow.filter((r) => r.billable).length / inWindow.length : null,
+          successRate: valid.length ? inWindow.filter((r) => r.billable).length / valid.length : null,
+          failures: valid.filter((r) => !r.billable).length,
+          clientErrors: inWindow.length - valid.length,
           p50Ms: percentileMs(h, 0.5),
           p95Ms: percentileMs(h, 0.95),
         });

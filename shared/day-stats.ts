@@ -46,6 +46,11 @@ export interface FeatureDay {
   errors: number;
   /** outcome 'timeout' */
   timeouts: number;
+  /**
+   * the feature answered 4xx: the client's bad input (malformed JSON, a missing field), not a
+   * failure of the feature. Days stored before this counter read 0.
+   */
+  clientErrors: number;
   /** counts per bucket of LATENCY_BUCKET_BOUNDS_MS, from each call's durationMs */
   latency: number[];
 }
@@ -68,7 +73,7 @@ export function clientDayKey(d: { clientId: string; day: string; featureId: stri
 }
 
 export function emptyFeatureDay(featureId: string, day: string): FeatureDay {
-  return { featureId, day, calls: 0, okCalls: 0, errors: 0, timeouts: 0, latency: emptyHistogram() };
+  return { featureId, day, calls: 0, okCalls: 0, errors: 0, timeouts: 0, clientErrors: 0, latency: emptyHistogram() };
 }
 
 /** Adds the counters of `from` into `into` (same feature and day) and returns `into`. */
@@ -77,6 +82,7 @@ export function addFeatureDay(into: FeatureDay, from: FeatureDay): FeatureDay {
   into.okCalls += from.okCalls;
   into.errors += from.errors;
   into.timeouts += from.timeouts;
+  into.clientErrors += from.clientErrors;
   addHistograms(into.latency, from.latency);
   return into;
 }
@@ -85,6 +91,11 @@ export function addClientDay(into: ClientDay, from: ClientDay): ClientDay {
   into.calls += from.calls;
   into.billableCalls += from.billableCalls;
   return into;
+}
+
+/** The feature answered the client's request with a 4xx: the client's error, not the feature's. */
+export function isClientError(r: Pick<UsageRecord, 'outcome' | 'status'>): boolean {
+  return r.outcome === 'ok' && r.status >= 400 && r.status < 500;
 }
 
 /** Folds records into per (feature, day) stats keyed `featureId#day`. */
@@ -99,6 +110,7 @@ export function featureDays(records: Iterable<UsageRecord>): Map<string, Feature
     if (r.billable) d.okCalls += 1;
     if (r.outcome === 'feature_error') d.errors += 1;
     if (r.outcome === 'timeout') d.timeouts += 1;
+    if (isClientError(r)) d.clientErrors += 1;
     const b = latencyBucket(r.durationMs);
     d.latency[b] = (d.latency[b] as number) + 1;
   }
@@ -148,34 +160,51 @@ export function mergeClientDays(maps: Iterable<Map<string, ClientDay>>): Map<str
 /** What the catalogue shows for a feature over its recent days. */
 export interface QualitySignals {
   calls30d: number;
-  /** okCalls / calls; null without calls */
+  /**
+   * The feature's own reliability: okCalls / (calls − clientErrors), the calls it served well
+   * among those it was given valid input for. Null when no call counts (none, or all 4xx).
+   */
   successRate: number | null;
-  /** upper bound of the latency bucket holding the median call (see percentileMs) */
+  /** the feature's own failures: it threw, crashed, timed out or answered 5xx */
+  failures: number;
+  /** calls the feature refused with a 4xx: the clients' bad input, not counted against it */
+  clientErrors: number;
+  /** upper bound of the latency bucket holding the median call, never above the timeout (see percentileMs) */
   p50Ms: number | null;
   p95Ms: number | null;
 }
 
+/** The feature's own failures among a day's calls: neither served (2xx/3xx) nor the client's 4xx. */
+export function failuresOf(d: Pick<FeatureDay, 'calls' | 'okCalls' | 'clientErrors'>): number {
+  return d.calls - d.okCalls - d.clientErrors;
+}
+
 /**
  * Sums one feature's days within the last `windowDays` UTC days, today included:
- * [today − (windowDays − 1), today]. Days outside the window are ignored.
+ * [today − (windowDays − 1), today]. Days outside the window are ignored. Percentiles are capped
+ * at `timeoutMs`, the feature's timeout: no call takes longer (a timed-out call ends there).
  */
-export function qualitySignals(days: FeatureDay[], nowMs: number, windowDays = 30): QualitySignals {
+export function qualitySignals(days: FeatureDay[], nowMs: number, windowDays = 30, timeoutMs = Infinity): QualitySignals {
   if (!Number.isInteger(windowDays) || windowDays < 1) throw new RangeError(`windowDays must be a positive integer, got ${windowDays}`);
   const today = dayOf(nowMs);
   const first = addDays(today, -(windowDays - 1));
   let calls = 0;
   let okCalls = 0;
+  let clientErrors = 0;
   const latency = emptyHistogram();
   for (const d of days) {
     if (d.day < first || d.day > today) continue;
     calls += d.calls;
     okCalls += d.okCalls;
+    clientErrors += d.clientErrors;
     addHistograms(latency, d.latency);
   }
   return {
     calls30d: calls,
-    successRate: calls > 0 ? okCalls / calls : null,
-    p50Ms: percentileMs(latency, 0.5),
-    p95Ms: percentileMs(latency, 0.95),
+    successRate: calls - clientErrors > 0 ? okCalls / (calls - clientErrors) : null,
+    failures: failuresOf({ calls, okCalls, clientErrors }),
+    clientErrors,
+    p50Ms: percentileMs(latency, 0.5, timeoutMs),
+    p95Ms: percentileMs(latency, 0.95, timeoutMs),
   };
 }

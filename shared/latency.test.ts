@@ -134,6 +134,21 @@ describe('percentileMs', () => {
     expect(percentileMs(h, 0.9)).toBe(200); // 9th: 150
   });
 
+  it('never exceeds a ceiling (the timeout), and is the uncapped value below it', () => {
+    const h = histogramOf([3, 3, 1_000.4]); // a call cut at a 1 000 ms timeout, measured a little over
+    expect(percentileMs(h, 1)).toBe(2_000);
+    expect(percentileMs(h, 1, 1_000)).toBe(1_000);
+    expect(percentileMs(h, 0.5, 1_000)).toBe(5);
+    fc.assert(
+      fc.property(histogramArb, pArb, fc.integer({ min: 1, max: 900_000 }), (hist, p, ceiling) => {
+        const capped = percentileMs(hist, p, ceiling);
+        const plain = percentileMs(hist, p);
+        if (plain === null) return void expect(capped).toBeNull();
+        expect(capped).toBe(Math.min(plain, ceiling));
+      }),
+    );
+  });
+
   it('is monotone in p', () => {
     fc.assert(
       fc.property(histogramArb, pArb, pArb, (h, a, b) => {

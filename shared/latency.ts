@@ -69,8 +69,12 @@ export function nearestRank(p: number, n: number): number {
  * bucket of the ceil(p × n)-th smallest call. So the true quantile is ≤ the result and above the
  * previous bound. Null for an empty histogram. When that call is in the open-ended last bucket
  * the result is the largest finite bound (900 000 ms): a lower bound for it, not an upper one.
+ *
+ * `ceilingMs` is the feature's timeout: no call runs longer (a timed-out call is cut there, its
+ * measured overrun is the platform's, not the feature's), so a bucket bound above it is reported
+ * as the timeout: with a 1 000 ms timeout, calls in (1 000, 2 000] read 1 000 ms, never 2 000.
  */
-export function percentileMs(histogram: readonly number[], p: number): number | null {
+export function percentileMs(histogram: readonly number[], p: number, ceilingMs = LARGEST_FINITE_BOUND_MS): number | null {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`percentile ${p} is not within [0, 1]`);
   if (histogram.length > LATENCY_BUCKETS) throw new RangeError(`a latency histogram has at most ${LATENCY_BUCKETS} buckets`);
   const n = histogram.reduce((s, c) => s + c, 0);
@@ -79,7 +83,7 @@ export function percentileMs(histogram: readonly number[], p: number): number | 
   let seen = 0;
   for (let i = 0; i < histogram.length; i++) {
     seen += histogram[i] as number;
-    if (seen >= rank) return Math.min(LATENCY_BUCKET_BOUNDS_MS[i] as number, LARGEST_FINITE_BOUND_MS);
+    if (seen >= rank) return Math.min(LATENCY_BUCKET_BOUNDS_MS[i] as number, LARGEST_FINITE_BOUND_MS, ceilingMs);
   }
-  return LARGEST_FINITE_BOUND_MS; // unreachable: the counts reach n ≥ rank
+  return Math.min(LARGEST_FINITE_BOUND_MS, ceilingMs); // unreachable: the counts reach n ≥ rank
 }

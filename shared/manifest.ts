@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DomainError } from './errors.ts';
 import { MoneyError, parseDecimalMicros } from './money.ts';
 import { parsePrice, type UnitPrice } from './price.ts';
 
@@ -74,13 +75,13 @@ export interface FeatureSpec {
 
 export const DEFAULT_CONCURRENCY = 4;
 
-export class ManifestError extends Error {
+export class ManifestError extends DomainError {
   override readonly name = 'ManifestError';
   constructor(
     readonly file: string,
     readonly problems: string[],
   ) {
-    super(`${file}: ${problems.join('; ')}`);
+    super('invalid_request', `${file}: ${problems.join('; ')}`);
   }
 }
 

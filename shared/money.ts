@@ -3,10 +3,16 @@
  * inside computations and as a safe integer `number` at the edges (JSON). A float never
  * becomes an amount: every conversion here goes through strings or integers.
  */
+import { DomainError } from './errors.ts';
+
 export const MICROS_PER_UNIT = 1_000_000n;
 
-export class MoneyError extends Error {
+/** An amount that is not one: malformed text, or a value past what money may hold. */
+export class MoneyError extends DomainError {
   override readonly name = 'MoneyError';
+  constructor(message: string) {
+    super('invalid_request', message);
+  }
 }
 
 const DECIMAL = /^(0|[1-9]\d{0,11})(?:\.(\d{1,6}))?$/;

@@ -8,6 +8,8 @@ import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { catalogueJson } from '../shared/catalogue.ts';
+import { parseManifest } from '../shared/manifest.ts';
 import { monthOf } from '../shared/month.ts';
 import type { UsageBatch } from '../shared/usage.ts';
 import { tableEnvName } from '../runtime/aws/config.ts';
@@ -86,8 +88,9 @@ describe('the gateway Lambda, with the real module, against the embedded store',
       SPOOL_QUEUE_URL: 'https://sqs.eu-west-3.amazonaws.com/1/spool',
       FEATURE_FUNCTION_PREFIX: 'faascape-awstest-feature-',
       PSEUDONYM_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-3:1:secret:pseudonym',
-      FAASCAPE_CATALOG: JSON.stringify([
-        { slug: 'iban-check', manifest: { name: 'IBAN', description: 'd', version: '1.0.0', authors: [{ id: 'carol', weight: 1 }], price: { perCall: '0.001', perGbSecond: '0', currency: 'EUR' }, memoryMb: 128, timeoutMs: 2000 } },
+      // As infra inlines it: the specs parsed at synth, as plain data (no parser in the bundle).
+      FAASCAPE_CATALOG: catalogueJson([
+        parseManifest('iban-check', 'functions/iban-check/feature.json', { name: 'IBAN', description: 'd', version: '1.0.0', authors: [{ id: 'carol', weight: 1 }], price: { perCall: '0.001', perGbSecond: '0', currency: 'EUR' }, memoryMb: 128, timeoutMs: 2000 }),
       ]),
     });
     for (const id of Object.keys(TABLES) as TableId[]) process.env[tableEnvName(id)] = tables[id];
@@ -104,6 +107,8 @@ describe('the gateway Lambda, with the real module, against the embedded store',
     const id = res.headers?.['faascape-invocation-id'];
     const records = await new DynamoUsageLog(db(), tables).records(month, 'aws-client', 'iban-check');
     expect(records.map((r) => r.invocationId)).toEqual([id]);
+    // The price fixed on the record is the catalogue's, in integer micros (0.001 EUR).
+    expect(records[0]?.price).toEqual({ perCallMicros: 1000, perGbSecondMicros: 0, currency: 'EUR' });
     const [agg] = await new DynamoUsageLog(db(), tables).clientAggregates('aws-client', month);
     expect(agg).toMatchObject({ calls: 1, billableCalls: 1 });
 
@@ -114,13 +119,40 @@ describe('the gateway Lambda, with the real module, against the embedded store',
       .resolvesOnce({ StatusCode: 200, FunctionError: 'Unhandled', Payload: payload('{"errorType":"Error","errorMessage":"boom"}') })
       .resolvesOnce({ StatusCode: 200, FunctionError: 'Unhandled', Payload: payload('{"errorType":"Sandbox.Timedout","errorMessage":"Task timed out after 2.00 seconds"}') })
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' }));
-    expect((await handler(event('/v1/features/iban-check', apiKey), {} as Context)).statusCode).toBe(502);
-    expect((await handler(event('/v1/features/iban-check', apiKey), {} as Context)).statusCode).toBe(504);
-    expect((await handler(event('/v1/features/iban-check', apiKey), {} as Context)).statusCode).toBe(502);
+    // The Lambda logs each failure as one JSON line on stdout (CloudWatch): read here, not printed into the test run.
+    const logged = await jsonLinesOnStdout(async () => {
+      expect((await handler(event('/v1/features/iban-check', apiKey), {} as Context)).statusCode).toBe(502);
+      expect((await handler(event('/v1/features/iban-check', apiKey), {} as Context)).statusCode).toBe(504);
+      expect((await handler(event('/v1/features/iban-check', apiKey), {} as Context)).statusCode).toBe(502);
+    });
+    expect(logged.map((l) => [l.level, l.msg, l.feature])).toEqual([
+      ['warn', 'feature threw', 'iban-check'],
+      ['error', 'feature invoke failed', 'iban-check'],
+    ]);
+    expect(logged[1]?.error).toBe('TooManyRequestsException: Rate exceeded');
     const [after] = await new DynamoUsageLog(db(), tables).clientAggregates('aws-client', month);
     expect(after).toMatchObject({ calls: 4, billableCalls: 1, errors: 2, timeouts: 1 });
   });
 });
+
+/** The JSON log lines `fn` writes to stdout, kept from the test output and returned parsed; other output passes. */
+async function jsonLinesOnStdout(fn: () => Promise<void>): Promise<Record<string, unknown>[]> {
+  const lines: Record<string, unknown>[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = function (this: typeof process.stdout, chunk: unknown, ...rest: unknown[]) {
+    if (typeof chunk === 'string' && chunk.startsWith('{"level"')) {
+      lines.push(JSON.parse(chunk) as Record<string, unknown>);
+      return true;
+    }
+    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof process.stdout.write;
+  try {
+    await fn();
+  } finally {
+    process.stdout.write = write;
+  }
+  return lines;
+}
 
 function record(clientId: string, n: number) {
   return {

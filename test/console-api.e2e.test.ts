@@ -368,13 +368,21 @@ describe('catalogue quality signals', () => {
     const key = await t.newKey('quality');
     for (let i = 0; i < 4; i++) await (await t.call(key, '/v1/features/slow?ms=30')).arrayBuffer();
     await (await t.call(key, '/v1/features/boom')).arrayBuffer();
+    await (await t.call(key, '/v1/features/loop')).arrayBuffer(); // cut at its 300 ms timeout
+    await (await t.call(key, '/v1/features/echo?status=422')).arrayBuffer(); // the client's bad input
     const list = (await (await fetch(`${t.url}/console/api/catalogue`)).json()) as CatalogueList;
     const slow = list.features.find((f) => f.slug === 'slow');
     expect(slow?.quality.calls30d).toBeGreaterThanOrEqual(7); // 3 from the client test, 4 here
     expect(slow?.quality.successRate).toBe(1);
     expect(slow?.quality.p95Ms).toBeGreaterThanOrEqual(30);
     const boom = list.features.find((f) => f.slug === 'boom');
-    expect(boom?.quality).toMatchObject({ calls30d: 1, successRate: 0 });
+    expect(boom?.quality).toMatchObject({ calls30d: 1, successRate: 0, failures: 1, clientErrors: 0 });
+    // A timed-out call measures a little over the timeout: its percentile is the timeout, not the next bucket's bound.
+    const loop = list.features.find((f) => f.slug === 'loop');
+    expect(loop?.quality.failures).toBeGreaterThanOrEqual(1);
+    expect(loop?.quality.p95Ms).toBe(300);
+    const echo = list.features.find((f) => f.slug === 'echo');
+    expect(echo?.quality.clientErrors).toBeGreaterThanOrEqual(1);
     const detail = (await (await fetch(`${t.url}/console/api/catalogue/slow`)).json()) as CatalogueFeatureDetail;
     expect(detail.invokeUrl).toBe(`${t.url}/v1/features/slow`);
     expect(detail.days.length).toBeGreaterThan(0);
@@ -457,6 +465,12 @@ describe('bad input', () => {
     const bad = await fetch(`${t.url}/console/api/auth/sign-in`, { method: 'POST', headers: JSON_TYPE, body: '{nope' });
     expect(await errorOf(bad)).toMatchObject({ status: 400, code: 'invalid_request' });
     expect(await errorOf(await finance.fetch('/finance/months/2026-13/preview', { method: 'POST' }))).toMatchObject({ status: 400 });
+    // The statements job's refusal (a StatementError) is answered by its kind: 409 with its reason.
+    const open = monthOf(clock.now());
+    const preview = (await (await post(finance, `/finance/months/${open}/preview`)).json()) as StatementView;
+    const early = await post(finance, `/finance/months/${open}/close`, { confirmRevenueMicros: preview.statement.totals.revenueMicros });
+    expect(await errorOf(early)).toMatchObject({ status: 409, code: 'conflict', message: expect.stringContaining(`${open} has not ended yet`) });
+    expect(early.headers.get('cache-control')).toBe('no-store');
   });
 
   it('serves the console page at / with security headers', async () => {

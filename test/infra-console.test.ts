@@ -11,6 +11,9 @@ import { FINANCE_CLOSE_ROUTE } from '../infra/console.ts';
 import { CONSOLE_API_PREFIX } from '../runtime/console/api-types.ts';
 import type { ConsoleDeps } from '../runtime/console/deps.ts';
 import { financeRoutes } from '../runtime/console/routes/finance.ts';
+import { quietCdkBundling } from './helpers/quiet-cdk.ts';
+
+quietCdkBundling();
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 type Resources = Record<string, Resource>;

@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../infra/app.ts';
 import type { FaascapeStack } from '../infra/faascape-stack.ts';
 import { TABLES } from '../runtime/store/tables.ts';
+import { quietCdkBundling } from './helpers/quiet-cdk.ts';
+
+quietCdkBundling();
 
 /**
  * What each platform role may do on each table, read from the synthesized IAM policies: exactly

@@ -10,16 +10,21 @@ import { buildApp } from '../infra/app.ts';
 import { FaascapeStack } from '../infra/faascape-stack.ts';
 import { FeatureFunctions, gatewayTimeout } from '../infra/features.ts';
 import { readManifests } from '../runtime/local/load-features.ts';
-import { REPO_ROOT } from '../infra/house-function.ts';
+import { HouseFunction, REPO_ROOT } from '../infra/house-function.ts';
+import { LogLevel } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { PlatformTables } from '../infra/tables.ts';
 import { DEFAULT_CONCURRENCY, GATEWAY_MARGIN_MS, MAX_TIMEOUT_MS, parseManifest } from '../shared/manifest.ts';
 import { DEFAULT_POLICY } from '../shared/statement.ts';
 import { TABLES, type TableId } from '../runtime/store/tables.ts';
+import { quietCdkBundling } from './helpers/quiet-cdk.ts';
+
+quietCdkBundling();
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
 
 let template: Template;
 let resources: Resources;
+let houseFunctions: HouseFunction[];
 const { specs } = readManifests(`${REPO_ROOT}functions`);
 
 const outdirs: string[] = [];
@@ -38,6 +43,7 @@ beforeAll(async () => {
   app.synth();
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources as Resources;
+  houseFunctions = stack.node.findAll().filter((c): c is HouseFunction => c instanceof HouseFunction);
 }, 120_000);
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
@@ -53,6 +59,11 @@ function actionsOfRole(roleId: string): string[] {
 }
 
 describe('the CDK stack', () => {
+  it('bundles quietly: esbuild prints warnings and errors, not sizes and timings of every bundle (npm test output)', () => {
+    expect(houseFunctions.length).toBeGreaterThan(specs.length);
+    for (const f of houseFunctions) expect(f.bundlingOptions.logLevel, f.node.path).toBe(LogLevel.WARNING);
+  });
+
   it('deploys one Lambda per feature with the memory and timeout of its manifest', () => {
     const features = ofType('AWS::Lambda::Function').filter(([, f]) => (f.Properties.Environment as { Variables: Record<string, string> })?.Variables?.FAASCAPE_FEATURE);
     expect(features).toHaveLength(specs.length);

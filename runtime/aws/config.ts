@@ -1,4 +1,5 @@
-import { parseManifest, type FeatureSpec } from '../../shared/manifest.ts';
+import { CatalogueError, parseCatalogue } from '../../shared/catalogue.ts';
+import type { FeatureSpec } from '../../shared/manifest.ts';
 import type { FeatureCatalog } from '../gateway/invoker.ts';
 import { TABLES, type TableId, type TableNames } from '../store/tables.ts';
 
@@ -45,19 +46,24 @@ export function readAwsConfig(env: NodeJS.ProcessEnv, needs: AwsNeeds): AwsConfi
   return config;
 }
 
-export interface CatalogEntry {
-  slug: string;
-  manifest: unknown;
-}
-
 /**
- * The feature catalogue baked into the gateway bundle at synth time (esbuild `define` of
- * FAASCAPE_CATALOG), validated again here so a bad bundle fails at cold start, not per call.
+ * The feature catalogue baked into the bundle at synth time (esbuild `define` of FAASCAPE_CATALOG):
+ * the specs infra parsed and validated from functions/ (shared/catalogue.ts). Only its shape is
+ * checked here, by hand, so a bad bundle fails at cold start, not per call, and the Lambda does not
+ * carry the manifest parser (zod, ~450 KB minified) to do it.
  */
 export function catalogFromJson(json: string | undefined): FeatureCatalog {
   if (!json) throw new AwsConfigError('FAASCAPE_CATALOG is empty: the gateway was bundled without features');
-  const specs = new Map<string, FeatureSpec>();
-  for (const e of JSON.parse(json) as CatalogEntry[]) specs.set(e.slug, parseManifest(e.slug, `functions/${e.slug}/feature.json`, e.manifest));
-  const list = [...specs.values()];
+  const list = readCatalogue(json);
+  const specs = new Map(list.map((s) => [s.slug, s]));
   return { get: (slug) => specs.get(slug), list: () => list };
+}
+
+function readCatalogue(json: string): FeatureSpec[] {
+  try {
+    return parseCatalogue(json);
+  } catch (e) {
+    if (e instanceof CatalogueError) throw new AwsConfigError(`FAASCAPE_CATALOG: ${e.message}`, { cause: e });
+    throw e;
+  }
 }

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { InvokeOutcome, InvokeRequest, Invoker } from '../gateway/invoker.ts';
-import type { Logger } from '../logger.ts';
+import { describeError, type Logger } from '../logger.ts';
 
 /** The name of a feature's Lambda: the stack fixes it, so the gateway needs no lookup. */
 export function featureFunctionName(prefix: string, slug: string): string {
@@ -44,7 +44,7 @@ export class LambdaInvoker implements Invoker {
       return result === INVALID ? { kind: 'error', message: 'invalid JSON result', durationMs: elapsed() } : { kind: 'returned', result, durationMs: elapsed() };
     } catch (e) {
       // Throttling or a Lambda service error: the feature did not answer; the call fails as a 502.
-      this.logger.error('feature invoke failed', { feature: request.feature.slug, invocationId: request.invocationId, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+      this.logger.error('feature invoke failed', { feature: request.feature.slug, invocationId: request.invocationId, error: describeError(e) });
       return { kind: 'error', message: 'invoke failed', durationMs: elapsed() };
     }
   }

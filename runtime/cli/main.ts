@@ -1,19 +1,22 @@
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Statement } from '../../shared/statement.ts';
 import { partyView, statementCsv, type Party } from '../statements/csv.ts';
-import { StatementError } from '../statements/statements-job.ts';
-import { PolicyError } from '../statements/policy.ts';
 import { formatMicros, MoneyError, parseDecimalMicros, toSafeNumber } from '../../shared/money.ts';
+import { DomainError } from '../../shared/errors.ts';
 import { AccountError, checkLink, isRole, normalizeEmail, ROLES } from '../../shared/accounts.ts';
-import { AccountExistsError } from '../console/account-store.ts';
-import { CommunityError } from '../community/community-service.ts';
 import { isMonth, monthOf } from '../../shared/month.ts';
 import { usageRows } from '../../shared/usage.ts';
-import { NotFoundError } from '../keys/client-store.ts';
 import { openContext, type CliContext } from './context.ts';
 import { printJson, table } from './format.ts';
 import { dataDirOf } from '../local/config.ts';
-import { fetchStatus, StatusError } from '../local/operator.ts';
+import { fetchStatus, runningPlatform, StatusError } from '../local/operator.ts';
+import { parseSince, showLogs } from './logs.ts';
+import { StoreLockedError } from '../local/dynalite-server.ts';
+import { describeError } from '../logger.ts';
+import { registerDevCommands } from './dev-commands.ts';
+import { NotFoundError } from '../keys/client-store.ts';
+import { unknownId } from './suggest.ts';
 
 function month(value: string): string {
   if (!isMonth(value)) throw new InvalidArgumentError('expected a month as YYYY-MM');
@@ -52,7 +55,25 @@ function withContext<A extends unknown[]>(fn: (ctx: CliContext, ...args: A) => P
   };
 }
 
+/** An existing client, or rc 1 naming the closest ids: a typo must not act on (or create) another client. */
+async function requireClient(ctx: CliContext, clientId: string): Promise<void> {
+  if (await ctx.clients.getClient(clientId)) return;
+  const known = (await ctx.clients.listClients()).map((c) => c.clientId);
+  throw new NotFoundError(unknownId('client', clientId, known, `(to create it: npx faascape clients create ${clientId})`));
+}
+
+/** A developer id known here: a feature's author or a developer account; else rc 1 naming the closest. */
+async function requireDeveloper(ctx: CliContext, developerId: string, alsoKnown: readonly string[] = []): Promise<void> {
+  const authors = (await ctx.levels.all()).map((d) => d.developerId);
+  const accounts = (await ctx.accounts.list()).flatMap((a) => (a.developerId ? [a.developerId] : []));
+  const known = [...new Set([...authors, ...accounts, ...alsoKnown])].sort();
+  if (!known.includes(developerId)) throw new NotFoundError(unknownId('developer', developerId, known, '(developers are the authors in feature manifests, or have a developer account)'));
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 const program = new Command('faascape')
+  .version(VERSION, '-V, --version', 'print the version')
   .description('Operate a Faascape platform: clients, API keys, limits, usage, statements, console accounts and the community.\nData dir: $FAASCAPE_DATA_DIR (default ./.faascape); works whether or not `npm start` is running.')
   .showHelpAfterError()
   // so that `usage records --month` reaches the subcommand rather than `usage` itself
@@ -61,13 +82,19 @@ const program = new Command('faascape')
 const keys = program.command('keys').description('create, list and revoke API keys');
 keys
   .command('create')
-  .description('create a key for a client (the client is created if needed); the key is shown once')
+  .description('create a key for a client (a new client id creates the client, and says so); the key is shown once')
   .requiredOption('--client <clientId>', 'client id, e.g. acme')
   .option('--json', 'print {"clientId","keyId","apiKey"}')
+  .option('--quiet', 'print only the API key, e.g. KEY=$(npx faascape keys create --client acme --quiet)')
   .action(
-    withContext(async (ctx, opts: { client: string; json?: boolean }) => {
+    withContext(async (ctx, opts: { client: string; json?: boolean; quiet?: boolean }) => {
+      // The one command that still creates a client on the fly: scripts and the public contract
+      // (`keys create --client X` on a fresh platform) rely on it. It says so, on stderr, so a
+      // typo is visible without breaking `--json` or `--quiet` output.
+      if (!(await ctx.clients.getClient(opts.client))) console.error(`new client "${opts.client}" created (its limits: npx faascape clients set-limits ${opts.client})`);
       const key = await ctx.clients.createKey(opts.client);
       if (opts.json) return printJson(key);
+      if (opts.quiet) return console.log(key.apiKey);
       console.log(`client:  ${key.clientId}\nkey id:  ${key.keyId}\napi key: ${key.apiKey}\n\nStore the API key now: only its hash is kept, it cannot be shown again.`);
     }),
   );
@@ -89,13 +116,26 @@ keys
   .option('--json', 'print JSON')
   .action(
     withContext(async (ctx, opts: { client: string; json?: boolean }) => {
+      await requireClient(ctx, opts.client);
       const list = await ctx.clients.listKeys(opts.client);
       if (opts.json) return printJson(list);
       console.log(table(list.map((k) => ({ keyId: k.keyId, created: iso(k.createdAt), revoked: iso(k.revokedAt) })), ['keyId', 'created', 'revoked']));
     }),
   );
 
-const clients = program.command('clients').description('list clients and set their limits');
+const clients = program.command('clients').description('create and list clients, set their limits');
+clients
+  .command('create <clientId>')
+  .description('create a client (lowercase letters, digits, ".", "_" or "-"); then: keys create --client <clientId>')
+  .option('--json', 'print the client as JSON')
+  .action(
+    withContext(async (ctx, clientId: string, opts: { json?: boolean }) => {
+      if (!(await ctx.clients.ensureClient(clientId))) throw new DomainError('conflict', `client "${clientId}" already exists (its keys: npx faascape keys list --client ${clientId})`);
+      const client = await ctx.clients.getClient(clientId);
+      if (opts.json) return printJson(client);
+      console.log(`created client ${clientId}; an API key for it: npx faascape keys create --client ${clientId}`);
+    }),
+  );
 clients
   .command('list')
   .description('list clients with their limits')
@@ -129,6 +169,7 @@ clients
   .option('--json', 'print JSON')
   .action(
     withContext(async (ctx, clientId: string, opts: { rps?: number; burst?: number; monthlyQuota?: number; spendCap?: number | null; json?: boolean }) => {
+      await requireClient(ctx, clientId);
       const current = (await ctx.clients.getClient(clientId))?.limits.monthlySpendCapMicros;
       const cap = opts.spendCap === undefined ? current : (opts.spendCap ?? undefined);
       const limits = {
@@ -149,8 +190,11 @@ function signInLink(base: string, token: string): string {
   return `${base.replace(/\/+$/, '')}/#/welcome/${token}`;
 }
 
+/** Where sign-in links point by default: the platform running on this data dir, else where `npm start` would listen. */
+const defaultConsoleUrl = () => runningPlatform(dataDirOf(process.env))?.url ?? `http://127.0.0.1:${process.env.PORT ?? '3000'}`;
+
 const consoleUrlOption = () =>
-  new Option('--url <consoleUrl>', 'the console address the link points to (in AWS: the stack output ConsoleUrl)').env('FAASCAPE_CONSOLE_URL').default(`http://127.0.0.1:${process.env.PORT ?? '3000'}`);
+  new Option('--url <consoleUrl>', 'the console address the link points to (default: the running platform\'s; in AWS: the stack output ConsoleUrl)').env('FAASCAPE_CONSOLE_URL').default(defaultConsoleUrl());
 
 accounts
   .command('create')
@@ -165,7 +209,7 @@ accounts
     withContext(async (ctx, opts: { email: string; role: string; client?: string; developer?: string; url: string; json?: boolean }) => {
       if (!isRole(opts.role)) throw new AccountError(`--role must be one of ${ROLES.join(', ')}`);
       const link = checkLink(opts.role, { clientId: opts.client, developerId: opts.developer });
-      if (link.clientId) await ctx.clients.ensureClient(link.clientId);
+      if (link.clientId) await requireClient(ctx, link.clientId);
       const account = await ctx.accounts.create({ email: normalizeEmail(opts.email), role: opts.role, ...link });
       const { token, expiresAt } = await ctx.accounts.issueSignInToken(account.email);
       const url = signInLink(opts.url, token);
@@ -234,6 +278,7 @@ developers
   .option('--json', 'print JSON')
   .action(
     withContext(async (ctx, developerId: string, opts: { json?: boolean }) => {
+      await requireDeveloper(ctx, developerId);
       const d = await ctx.levels.of(developerId);
       if (opts.json) return printJson(d);
       console.log(`${d.developerId}: ${d.level} (score ${d.score} = usage ${d.usagePoints} + help ${d.helpPoints})`);
@@ -324,6 +369,7 @@ const usage = program
   .action(
     withContext(async (ctx, opts: { month?: string; client?: string; json?: boolean }) => {
       const m = opts.month ?? monthOf(Date.now());
+      if (opts.client) await requireClient(ctx, opts.client);
       const aggs = opts.client ? await ctx.usage.clientAggregates(opts.client, m) : await ctx.usage.monthAggregates(m);
       const rows = usageRows(aggs);
       if (opts.json) return printJson(rows);
@@ -345,6 +391,7 @@ usage
   .option('--json', 'print JSON')
   .action(
     withContext(async (ctx, opts: { month: string; client: string; feature: string; json?: boolean }) => {
+      await requireClient(ctx, opts.client);
       const records = await ctx.usage.records(opts.month, opts.client, opts.feature);
       if (opts.json) return printJson(records);
       console.log(
@@ -395,6 +442,7 @@ statements
     withContext(async (ctx, opts: { month: string; client?: string; developer?: string; format: string; json?: boolean }) => {
       if (opts.client && opts.developer) throw new InvalidArgumentError('use --client or --developer, not both');
       const stored = await ctx.statements.show(opts.month);
+      await requireParty(ctx, stored.statement, opts);
       const party = opts.client ? { client: opts.client } : opts.developer ? { developer: opts.developer } : undefined;
       const format = opts.json ? 'json' : opts.format;
       if (format === 'csv') return void process.stdout.write(statementCsv(stored.statement, party));
@@ -403,6 +451,23 @@ statements
       console.log(`\nfinal, closed ${iso(stored.closedAt)}, sha256 ${stored.statement.sha256}`);
     }),
   );
+
+/** A party of the statement: an unknown id, or one with no part in this month, is rc 1, not an empty answer. */
+async function requireParty(ctx: CliContext, s: Statement, opts: { client?: string; developer?: string }): Promise<void> {
+  if (opts.client && !s.clients.some((c) => c.clientId === opts.client) && !s.adjustments.some((a) => a.clientId === opts.client)) {
+    const inStatement = s.clients.map((c) => c.clientId);
+    if (!(await ctx.clients.getClient(opts.client))) {
+      const known = [...new Set([...inStatement, ...(await ctx.clients.listClients()).map((c) => c.clientId)])].sort();
+      throw new NotFoundError(unknownId('client', opts.client, known));
+    }
+    throw new NotFoundError(`client "${opts.client}" has no invoice in ${s.month} (no usage that month); invoiced: ${inStatement.join(', ') || 'nobody'}`);
+  }
+  if (opts.developer && !s.developers.some((d) => d.developerId === opts.developer)) {
+    const inStatement = s.developers.map((d) => d.developerId);
+    await requireDeveloper(ctx, opts.developer, inStatement);
+    throw new NotFoundError(`developer "${opts.developer}" has no earnings in ${s.month}; with earnings: ${inStatement.join(', ') || 'nobody'}`);
+  }
+}
 
 function printSummary(s: Statement, party?: Party): void {
   console.log(`statement ${s.month} (${s.status}), developers' share ${s.developerSharePercent} %, amounts in EUR\n`);
@@ -431,6 +496,21 @@ for (const c of [...leaves(program), usage]) {
   c.option('--stage <stage>', 'a deployed stage (AWS credentials from the standard chain) instead of the local data dir');
 }
 
+// The developer's loop (local only, no store): new, event, invoke.
+registerDevCommands(program);
+
+program
+  .command('logs <slug>')
+  .description("a feature's log lines (what it wrote, its throws with their stack traces, its timeouts and crashes), from the data dir")
+  .option('--follow', 'keep printing new lines (Ctrl-C to stop)')
+  .option('--since <when>', 'only lines since a duration ago (10m, 2h, 1d) or an ISO date')
+  .option('--invocation <id>', "only one call's lines (its faascape-invocation-id)")
+  .option('--json', 'one JSON object per line: {"time","feature","invocationId?","level","message","stack?"}')
+  .action(async (slug: string, opts: { follow?: boolean; since?: string; invocation?: string; json?: boolean }) => {
+    const q = { ...(opts.since ? { sinceMs: parseSince(opts.since, Date.now()) } : {}), ...(opts.invocation ? { invocationId: opts.invocation } : {}) };
+    await showLogs(dataDirOf(process.env), slug, q, { follow: opts.follow ?? false, json: opts.json ?? false });
+  });
+
 // Local only: it asks the running `npm start` (the counters live in its memory).
 program
   .command('status')
@@ -447,8 +527,9 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  const known = e instanceof NotFoundError || e instanceof RangeError || e instanceof StatementError || e instanceof PolicyError || e instanceof InvalidArgumentError || e instanceof AccountError || e instanceof AccountExistsError || e instanceof CommunityError;
-  const message = known || e instanceof StatusError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  // Said to the operator as it is: a rule said no, a bad argument, or the platform/store is not there.
+  const plain = e instanceof DomainError || e instanceof InvalidArgumentError || e instanceof StatusError || e instanceof StoreLockedError;
+  const message = plain ? e.message : describeError(e);
   console.error(`faascape: ${message}`);
   process.exitCode = 1;
 }

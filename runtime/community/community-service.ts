@@ -1,19 +1,21 @@
 import { formatMicros, MoneyError, parseDecimalMicros, toSafeNumber } from '../../shared/money.ts';
 import { canAcceptRequests, canModerate } from '../../shared/levels.ts';
+import { DomainError, type ErrorKind } from '../../shared/errors.ts';
 import { MAX_MARKDOWN_CHARS, renderMarkdown } from '../../shared/markdown.ts';
 import type { Session } from '../console/account-store.ts';
-import { EDIT_WINDOW_MS, type Author, type DevRequest, type NewRequestBody, type Post, type RequestStatus, type ThreadDetail, type ThreadSummary } from '../console/community-types.ts';
+import { EDIT_WINDOW_MS, type Author, type DevRequest, type FeatureThreads, type NewRequestBody, type Post, type RequestStatus, type ThreadDetail, type ThreadSummary } from '../console/community-types.ts';
 import type { FeatureCatalog } from '../gateway/invoker.ts';
 import { ConditionFailed, newId, type CommunityStore, type StoredAuthor, type StoredPost, type StoredRequest, type StoredThread } from './community-store.ts';
 import type { Levels } from './levels.ts';
 
-export class CommunityError extends Error {
+/** A community rule said no; its code is the kind. */
+export class CommunityError extends DomainError {
   override readonly name = 'CommunityError';
   constructor(
-    readonly code: 'invalid_request' | 'forbidden' | 'not_found' | 'conflict',
+    override readonly code: ErrorKind,
     message: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 
@@ -41,7 +43,13 @@ function text(value: unknown, name: string, min: number, max: number): string {
 
 function markdown(value: unknown, name: string): { markdown: string; html: string } {
   const md = text(value, name, 1, MAX_MARKDOWN_CHARS);
-  return { markdown: md, html: renderMarkdown(md) };
+  try {
+    return { markdown: md, html: renderMarkdown(md) };
+  } catch (e) {
+    // The renderer's own limits (nesting too deep to parse): the text, not the platform, is at fault.
+    if (e instanceof RangeError) throw invalid(`"${name}" cannot be rendered: ${e.message}.`);
+    throw e;
+  }
 }
 
 function checkId(id: string, what: string): string {
@@ -100,6 +108,32 @@ export class Community {
     if (featureSlug && !this.deps.features.get(featureSlug)) throw notFound(`No feature named "${featureSlug}".`);
     const threads = await this.deps.store.listThreads(featureSlug);
     return Promise.all(threads.map(async (t) => ({ ...(await this.summary(t)) })));
+  }
+
+  /** Every thread, general and of every feature, newest first (the #/discussions page). */
+  async listAllThreads(): Promise<ThreadSummary[]> {
+    const scopes = [undefined, ...this.deps.features.list().map((f) => f.slug)];
+    const threads = (await Promise.all(scopes.map((slug) => this.deps.store.listThreads(slug)))).flat();
+    threads.sort((a, b) => b.createdAt - a.createdAt || (a.threadId < b.threadId ? 1 : -1));
+    return Promise.all(threads.map((t) => this.summary(t)));
+  }
+
+  /**
+   * The threads on a developer's own features, and those started by others since the account's
+   * last visit (`markVisit`): what the developer page counts as new.
+   */
+  async myFeatureThreads(s: Session): Promise<FeatureThreads> {
+    if (s.role !== 'developer' || !s.developerId) throw forbidden('Only developers author features.');
+    const mine = this.deps.features.list().filter((f) => f.manifest.authors.some((a) => a.id === s.developerId));
+    const threads = (await Promise.all(mine.map((f) => this.deps.store.listThreads(f.slug)))).flat().sort((a, b) => b.createdAt - a.createdAt);
+    const since = await this.deps.store.lastVisit(s.email);
+    const fresh = threads.filter((t) => (since === undefined || t.createdAt > since) && t.author.email !== s.email);
+    return { since: since ?? null, threads: threads.length, newThreads: await Promise.all(fresh.map((t) => this.summary(t))) };
+  }
+
+  /** The developer has seen its features' threads up to now. */
+  async markVisit(s: Session): Promise<void> {
+    await this.deps.store.markVisit(s.email, this.deps.clock());
   }
 
   private async summary(t: StoredThread, posts?: StoredPost[]): Promise<ThreadSummary> {

@@ -106,6 +106,30 @@ export class CommunityStore {
     return items.map((i) => stripKeys<StoredThread>(i));
   }
 
+  /** When this account last looked at its features' threads (epoch ms), if ever. */
+  async lastVisit(email: string): Promise<number | undefined> {
+    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `D#${email}`, sk: 'visit' } }));
+    return res.Item ? Number(res.Item.at) : undefined;
+  }
+
+  /** Moves the visit forward only: an older visit arriving late never brings read threads back. */
+  async markVisit(email: string, at: number): Promise<void> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `D#${email}`, sk: 'visit' },
+          UpdateExpression: 'SET #at = :at',
+          ConditionExpression: 'attribute_not_exists(#at) OR #at < :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      )
+      .catch((e: unknown) => {
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      });
+  }
+
   /** A thread and its posts in order, or undefined. */
   async getThread(threadId: string): Promise<{ thread: StoredThread; posts: StoredPost[] } | undefined> {
     const items = await queryAll(this.db, { TableName: this.table, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `T#${threadId}` } });

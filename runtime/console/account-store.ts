@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { signInWindow, SIGN_IN_MAX_FAILURES, SIGN_IN_WINDOW_MS, type Account, type Role } from '../../shared/accounts.ts';
+import { DomainError } from '../../shared/errors.ts';
 import { scanAll } from '../store/paging.ts';
 import type { TableNames } from '../store/tables.ts';
 
@@ -17,8 +18,11 @@ export interface Session {
   expiresAt: number;
 }
 
-export class AccountExistsError extends Error {
+export class AccountExistsError extends DomainError {
   override readonly name = 'AccountExistsError';
+  constructor(message: string) {
+    super('conflict', message);
+  }
 }
 
 /** A failed-sign-in slot taken before a password is checked; given back when the password was right. */

@@ -70,7 +70,22 @@ export interface ThreadSummary {
 }
 
 /**
- * GET /threads?feature=<slug>|general → { threads: ThreadSummary[] } (newest first)
+ * GET /developer/discussions (developers) → FeatureThreads: the threads on the developer's own
+ * features; those others started since the account's last visit are `newThreads`.
+ * POST /developer/discussions/seen → 204: the developer page was seen; later threads are new.
+ */
+export interface FeatureThreads {
+  /** the last visit (epoch ms); null before the first */
+  since: number | null;
+  /** threads on the developer's features, all time */
+  threads: number;
+  /** started by someone else after `since` (all of them before a first visit), newest first */
+  newThreads: ThreadSummary[];
+}
+
+/**
+ * GET /threads?feature=<slug>|general|all → { threads: ThreadSummary[] } (newest first; `all`:
+ * the general threads and every feature's)
  * POST /threads  body NewThreadBody → 201 ThreadDetail
  * GET /threads/{threadId} → ThreadDetail
  * POST /threads/{threadId}/posts  body { markdown } → 201 Post

@@ -2,8 +2,8 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { timingSafeEqual } from 'node:crypto';
 import type { Role } from '../../shared/accounts.ts';
-import { errorResponse, errors, PlatformError } from '../gateway/errors.ts';
-import type { Logger } from '../logger.ts';
+import { errorAnswer, errors } from '../gateway/errors.ts';
+import { describeError, type Logger } from '../logger.ts';
 import type { AccountStore, Session } from './account-store.ts';
 import { CONSOLE_API_PREFIX } from './api-types.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -71,13 +71,10 @@ export function createConsoleApi(deps: ConsoleDeps) {
   const errorsToJson: MiddlewareObj<Event, Result, Error, Context> = {
     name: 'consoleErrors',
     onError: (request) => {
-      const e = request.error;
-      if (e instanceof PlatformError) {
-        request.response = errorResponse(e, { 'cache-control': 'no-store' });
-        return;
-      }
-      deps.logger.error('unhandled console error', { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), path: request.event.rawPath });
-      request.response = errorResponse(errors.internal());
+      request.response = errorAnswer(request.error, {
+        headers: { 'cache-control': 'no-store' },
+        onUnexpected: (e) => deps.logger.error('unhandled console error', { error: describeError(e), path: request.event.rawPath }),
+      });
     },
   };
 

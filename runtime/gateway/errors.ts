@@ -1,10 +1,11 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { DomainError, type ErrorKind } from '../../shared/errors.ts';
 import { formatMicros } from '../../shared/money.ts';
 
 /**
  * A platform error: what the client is told (status, stable code, message) and nothing else.
- * Errors become HTTP here and only here; anything that is not a PlatformError becomes a generic
- * 500 so that no stack trace or internal detail reaches a client.
+ * Errors become HTTP here and only here (`errorAnswer`): a PlatformError as it is, a DomainError by
+ * its kind, anything else a generic 500 so that no stack trace or internal detail reaches a client.
  */
 export class PlatformError extends Error {
   override readonly name = 'PlatformError';
@@ -36,6 +37,8 @@ export const errors = {
   spendCapReached: (capMicros: number) =>
     new PlatformError(429, 'spend_cap_reached', `The monthly spend cap of ${formatMicros(capMicros)} EUR is reached; raise it in the console or wait for next month.`),
   featureError: () => new PlatformError(502, 'feature_error', 'The feature failed or returned an invalid response.'),
+  // No detail: why a feature does not build is its developer's business (their log says it).
+  featureUnavailable: () => new PlatformError(503, 'feature_unavailable', 'This feature cannot run right now; try again later.', { 'retry-after': '30' }),
   featureTimeout: (timeoutMs: number) => new PlatformError(504, 'feature_timeout', `The feature did not answer within ${timeoutMs} ms.`),
   unavailable: (cause?: unknown) =>
     Object.assign(new PlatformError(503, 'service_unavailable', 'The platform cannot verify this request right now; retry shortly.', { 'retry-after': '1' }), { cause }),
@@ -48,6 +51,27 @@ export function errorResponse(e: PlatformError, extraHeaders: Record<string, str
     headers: { 'content-type': 'application/json', ...e.headers, ...extraHeaders },
     body: JSON.stringify({ error: { code: e.code, message: e.message } }),
   };
+}
+
+/** The status each kind of domain error is answered with; its code is the kind. */
+export const STATUS_OF_KIND: Record<ErrorKind, number> = { invalid_request: 400, forbidden: 403, not_found: 404, conflict: 409 };
+
+/** What the client is told for an error we expected, or undefined for a bug or an outage. */
+export function platformErrorOf(e: unknown): PlatformError | undefined {
+  if (e instanceof PlatformError) return e;
+  if (e instanceof DomainError) return new PlatformError(STATUS_OF_KIND[e.kind], e.kind, e.message);
+  return undefined;
+}
+
+/**
+ * The HTTP answer to any thrown value: the one place errors become HTTP, for the gateway and the
+ * console. What is not a PlatformError or a DomainError is handed to `onUnexpected` (to log it)
+ * and answered 500 `internal_error` with nothing of it in the body.
+ */
+export function errorAnswer(e: unknown, options: { onUnexpected: (e: unknown) => void; headers?: Record<string, string> }): APIGatewayProxyStructuredResultV2 {
+  const known = platformErrorOf(e);
+  if (!known) options.onUnexpected(e);
+  return errorResponse(known ?? errors.internal(), options.headers);
 }
 
 export function jsonResponse(status: number, body: unknown): APIGatewayProxyStructuredResultV2 {

@@ -6,10 +6,10 @@ import { lineAmountMicros } from '../../shared/price.ts';
 import { isMonth, monthOf } from '../../shared/month.ts';
 import type { FeatureSpec } from '../../shared/manifest.ts';
 import { billedMsOf, canonicalAuthors, isBillable, UNKNOWN_CLIENT, usageRows, type Outcome, type UsageRecord } from '../../shared/usage.ts';
-import type { Logger } from '../logger.ts';
+import { describeError, type Logger } from '../logger.ts';
 import type { UsageReader } from '../meter/usage-log.ts';
 import { Authenticator, takeCredentials, TtlCache, type AccessStore, type Caller } from './access.ts';
-import { errorResponse, errors, jsonResponse, MAX_PAYLOAD_BYTES, PlatformError } from './errors.ts';
+import { errorAnswer, errorResponse, errors, jsonResponse, MAX_PAYLOAD_BYTES, platformErrorOf } from './errors.ts';
 import { interpretResult } from './feature-result.ts';
 import type { FeatureCatalog, InvokeOutcome, Invoker } from './invoker.ts';
 import { QuotaCounter, RateLimiter, SpendCounter } from './limits.ts';
@@ -44,6 +44,8 @@ export interface GatewayDeps {
   cacheTtlMs?: number;
   /** how often a client's spending is re-read from the aggregates (other processes' calls) */
   spendRefreshMs?: number;
+  /** each metered call, once durable (npm start prints a line per call) */
+  onCall?: (record: UsageRecord) => void;
 }
 
 /** Header a trusted front (the local server) sets with the true body size when it cut the body. */
@@ -88,7 +90,7 @@ export function createGateway(deps: GatewayDeps) {
         // A malformed escape names no feature; keep the raw text for the message.
       }
       const feature = deps.features.get(slug);
-      if (!feature) throw errors.featureNotFound(slug);
+      if (!feature) throw deps.features.unavailable?.(slug) ? errors.featureUnavailable() : errors.featureNotFound(slug);
       context.feature = feature;
     },
   };
@@ -120,6 +122,7 @@ export function createGateway(deps: GatewayDeps) {
       const record = context.record;
       if (!record || !response) return;
       await deps.meter.record(record);
+      deps.onCall?.(record);
       if (record.billable) spend.add(record.clientId, monthOf(record.startedAt), () => lineAmountMicros(record.price, 1, record.billedMs * record.memoryMb));
       response.headers = { ...response.headers, 'faascape-invocation-id': record.invocationId };
     },
@@ -198,16 +201,13 @@ export function createGateway(deps: GatewayDeps) {
   const platformErrors: MiddlewareObj<Event, Result, Error, GatewayContext> = {
     name: 'platformErrors',
     onError: (request) => {
-      const e = request.error;
-      if (e instanceof PlatformError) {
-        if (e.status !== 405 && e.status !== 400 && e.code !== 'not_found') {
-          deps.meter.reject(request.context.caller?.clientId ?? UNKNOWN_CLIENT, e.code, clock());
-        }
-        request.response = errorResponse(e);
-        return;
+      const known = platformErrorOf(request.error);
+      if (known && known.status !== 405 && known.status !== 400 && known.code !== 'not_found') {
+        deps.meter.reject(request.context.caller?.clientId ?? UNKNOWN_CLIENT, known.code, clock());
       }
-      deps.logger.error('unhandled gateway error', { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), path: request.event.rawPath });
-      request.response = errorResponse(errors.internal());
+      request.response = errorAnswer(request.error, {
+        onUnexpected: (e) => deps.logger.error('unhandled gateway error', { error: describeError(e), path: request.event.rawPath }),
+      });
     },
   };
 

@@ -24,4 +24,6 @@ export interface Invoker {
 export interface FeatureCatalog {
   get(slug: string): FeatureSpec | undefined;
   list(): FeatureSpec[];
+  /** a feature that exists but cannot run now (it does not build): 503, not 404 */
+  unavailable?(slug: string): boolean;
 }

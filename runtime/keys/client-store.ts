@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DomainError } from '../../shared/errors.ts';
 import { scanAll } from '../store/paging.ts';
 import type { TableNames } from '../store/tables.ts';
 import { generateKey } from './api-key.ts';
@@ -29,8 +30,11 @@ export interface StoredKey {
   revokedAt?: number;
 }
 
-export class NotFoundError extends Error {
+export class NotFoundError extends DomainError {
   override readonly name = 'NotFoundError';
+  constructor(message: string) {
+    super('not_found', message);
+  }
 }
 
 export const CLIENT_ID = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
@@ -43,8 +47,9 @@ export class ClientStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async ensureClient(clientId: string): Promise<void> {
-    if (!CLIENT_ID.test(clientId)) throw new RangeError(`client id "${clientId}" must be lowercase letters, digits, '.', '_' or '-' (max 63)`);
+  /** Creates the client unless it exists; true when this call created it. */
+  async ensureClient(clientId: string): Promise<boolean> {
+    if (!CLIENT_ID.test(clientId)) throw new DomainError('invalid_request', `client id "${clientId}" must be lowercase letters, digits, '.', '_' or '-' (max 63)`);
     try {
       await this.db.send(
         new PutCommand({
@@ -53,8 +58,10 @@ export class ClientStore {
           ConditionExpression: 'attribute_not_exists(clientId)',
         }),
       );
+      return true;
     } catch (e) {
       if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      return false;
     }
   }
 

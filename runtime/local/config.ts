@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { StatementPolicy } from '../../shared/statement.ts';
 import { PolicyError, readPolicy } from '../statements/policy.ts';
@@ -10,6 +11,8 @@ export interface PlatformConfig {
   policy: StatementPolicy;
   /** close ended months at start and on the 1st at 02:00 UTC (default true) */
   scheduleCloses?: boolean;
+  /** rebuild and swap features when `functions/` changes (npm start; default off) */
+  watch?: boolean;
 }
 
 export class ConfigError extends Error {
@@ -26,6 +29,9 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Platfor
   if (!host.trim()) problems.push('HOST must not be empty');
   const dataDir = resolve(cwd, env.FAASCAPE_DATA_DIR || '.faascape');
   const functionsDir = resolve(cwd, env.FAASCAPE_FUNCTIONS_DIR || 'functions');
+  if (env.FAASCAPE_FUNCTIONS_DIR && !statSync(functionsDir, { throwIfNoEntry: false })?.isDirectory()) {
+    problems.push(`FAASCAPE_FUNCTIONS_DIR is not a directory: ${functionsDir} (unset it for ./functions)`);
+  }
   let policy: StatementPolicy | undefined;
   try {
     policy = readPolicy(env);

@@ -5,6 +5,7 @@
 // with a Lambda-like environment. Plain JavaScript, no loader: a cold start stays a cold start.
 import module from 'node:module';
 import os from 'node:os';
+import { format } from 'node:util';
 
 const [modulePath, functionName, memoryMb, version] = process.argv.slice(2);
 if (!process.send || !modulePath) {
@@ -33,13 +34,42 @@ module.syncBuiltinESMExports();
 
 const send = (message) => new Promise((resolve) => process.send(message, undefined, undefined, () => resolve()));
 
+// Every line the feature writes goes to the platform over the IPC channel, tagged with the call it
+// belongs to: one call at a time per process, and the channel keeps the lines in order with the
+// call's result (a pipe would not). The platform labels, stores and shows them.
+let current;
+const log = (level, text) => {
+  try {
+    process.send({ log: { level, invocationId: current, message: text } });
+  } catch {
+    // the platform is gone; nothing to tell
+  }
+};
+for (const [method, level] of [['log', 'info'], ['info', 'info'], ['debug', 'debug'], ['warn', 'warn'], ['error', 'error'], ['trace', 'debug']]) {
+  console[method] = (...args) => log(level, format(...args));
+}
+const writer = (level) => (chunk, encoding, callback) => {
+  log(level, String(chunk).replace(/\n$/, ''));
+  const cb = typeof encoding === 'function' ? encoding : callback;
+  if (typeof cb === 'function') cb();
+  return true;
+};
+process.stdout.write = writer('info');
+process.stderr.write = writer('error');
+const describe = (e) => ({ name: String(e?.name ?? 'Error'), message: String(e?.message ?? e), ...(typeof e?.stack === 'string' ? { stack: e.stack } : {}) });
+// A throw outside the handler's promise (a timer, an event) ends the process, as in Lambda; its
+// stack reaches the developer's log first.
+process.on('uncaughtException', (e) => {
+  process.send({ crash: { invocationId: current, ...describe(e) } }, undefined, undefined, () => process.exit(1));
+});
+
 let handler;
 try {
   const mod = await import(modulePath);
   handler = typeof mod.handler === 'function' ? mod.handler : mod.default?.handler;
   if (typeof handler !== 'function') throw new TypeError(`${functionName} does not export a handler function`);
 } catch (e) {
-  await send({ ready: false, error: `${e?.name ?? 'Error'}: ${e?.message ?? String(e)}` });
+  await send({ ready: false, error: `${e?.name ?? 'Error'}: ${e?.message ?? String(e)}`, stack: typeof e?.stack === 'string' ? e.stack : undefined });
   process.exit(1);
 }
 
@@ -55,6 +85,7 @@ function run(event, context) {
 }
 
 process.on('message', async ({ id, event, timeoutMs }) => {
+  current = id;
   const deadline = Date.now() + timeoutMs;
   const context = {
     awsRequestId: id,
@@ -79,8 +110,9 @@ process.on('message', async ({ id, event, timeoutMs }) => {
       process.send({ id, ok: false, error: { name: 'TypeError', message: 'the handler returned a value that is not serialisable' } });
     }
   } catch (e) {
-    const error = { name: String(e?.name ?? 'Error'), message: String(e?.message ?? e) };
-    process.send({ id, ok: false, error });
+    process.send({ id, ok: false, error: describe(e) });
+  } finally {
+    if (current === id) current = undefined;
   }
 });
 await send({ ready: true });

@@ -2,18 +2,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { ManifestError, parseManifest, type FeatureSpec } from '../../shared/manifest.ts';
-import type { FeatureCatalog } from '../gateway/invoker.ts';
 
 export interface LoadedFeature {
   spec: FeatureSpec;
   /** the esbuild bundle its processes import, alone in its folder */
   modulePath: string;
-}
-
-export interface FeatureLoad {
-  features: Map<string, LoadedFeature>;
-  /** one per feature that could not load; the others load regardless */
-  problems: ManifestError[];
 }
 
 /** Reads and validates every `functions/<slug>/feature.json`; a bad one never stops the others. */
@@ -52,43 +45,43 @@ export function entryPoint(functionsDir: string, slug: string): string | undefin
   return undefined;
 }
 
-/** Validates and bundles every feature with esbuild, as Lambda would run it. */
-export async function loadFeatures(functionsDir: string, buildDir: string): Promise<FeatureLoad> {
-  const { specs, problems } = readManifests(functionsDir);
-  const features = new Map<string, LoadedFeature>();
-  await Promise.all(
-    specs.map(async (spec) => {
-      const entry = entryPoint(functionsDir, spec.slug);
-      const manifestFile = join(functionsDir, spec.slug, 'feature.json');
-      if (!entry) {
-        problems.push(new ManifestError(manifestFile, ['handler: no index.ts (or index.js) beside the manifest']));
-        return;
-      }
-      // A folder per feature: its process may read its own bundle and nothing of another feature's.
-      const modulePath = join(buildDir, spec.slug, 'index.mjs');
-      try {
-        await build({
-          entryPoints: [entry],
-          outfile: modulePath,
-          bundle: true,
-          platform: 'node',
-          format: 'esm',
-          target: 'node24',
-          logLevel: 'silent',
-          // CommonJS dependencies inside an ES module bundle still need `require` for built-ins.
-          banner: { js: "import { createRequire as __faascapeRequire } from 'node:module'; const require = __faascapeRequire(import.meta.url);" },
-        });
-        features.set(spec.slug, { spec, modulePath });
-      } catch (e) {
-        const msg = (e as { errors?: { text: string }[] }).errors?.map((x) => x.text).join('; ') ?? String(e);
-        problems.push(new ManifestError(entry, [`does not build: ${msg}`]));
-      }
-    }),
-  );
-  return { features: new Map([...features].sort(([a], [b]) => (a < b ? -1 : 1))), problems };
+export type BuildResult = { ok: true; feature: LoadedFeature } | { ok: false; problem: ManifestError };
+
+interface EsbuildMessage {
+  text: string;
+  location?: { file: string; line: number; column: number; lineText?: string } | null;
 }
 
-export function catalogOf(features: Map<string, LoadedFeature>): FeatureCatalog {
-  const list = [...features.values()].map((f) => f.spec);
-  return { get: (slug) => features.get(slug)?.spec, list: () => list };
+/** esbuild's messages as `file:line:column: text`, the form editors and terminals link. */
+export function buildMessages(e: unknown): string {
+  const errors = (e as { errors?: EsbuildMessage[] }).errors;
+  if (!errors?.length) return String(e);
+  return errors.map((x) => (x.location ? `${x.location.file}:${x.location.line}:${x.location.column + 1}: ${x.text}` : x.text)).join('; ');
+}
+
+/**
+ * Bundles one feature with esbuild, as Lambda would run it, into `outDir/index.mjs`: a folder of
+ * its own, so that its process may read its bundle and nothing of another feature's (or of
+ * another build of itself).
+ */
+export async function buildFeature(functionsDir: string, spec: FeatureSpec, outDir: string): Promise<BuildResult> {
+  const entry = entryPoint(functionsDir, spec.slug);
+  if (!entry) return { ok: false, problem: new ManifestError(join(functionsDir, spec.slug, 'feature.json'), ['handler: no index.ts (or index.js) beside the manifest']) };
+  const modulePath = join(outDir, 'index.mjs');
+  try {
+    await build({
+      entryPoints: [entry],
+      outfile: modulePath,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node24',
+      logLevel: 'silent',
+      // CommonJS dependencies inside an ES module bundle still need `require` for built-ins.
+      banner: { js: "import { createRequire as __faascapeRequire } from 'node:module'; const require = __faascapeRequire(import.meta.url);" },
+    });
+    return { ok: true, feature: { spec, modulePath } };
+  } catch (e) {
+    return { ok: false, problem: new ManifestError(entry, [`does not build: ${buildMessages(e)}`]) };
+  }
 }

@@ -50,6 +50,23 @@ export function readPlatformLocator(dataDir: string): { url: string; pid: number
   }
 }
 
+/** Whether a process with this pid is alive (EPERM: alive, owned by another user). */
+export function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The platform running on this data dir, if any: a locator left by a crash (dead pid) is not one. */
+export function runningPlatform(dataDir: string): { url: string; pid: number } | undefined {
+  const where = readPlatformLocator(dataDir);
+  return where && typeof where.url === 'string' && isAlive(where.pid) ? where : undefined;
+}
+
 export class StatusError extends Error {
   override readonly name = 'StatusError';
 }

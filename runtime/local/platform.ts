@@ -16,7 +16,11 @@ import { LOCAL_TABLE_PREFIX, tableNames, type TableNames } from '../store/tables
 import type { PlatformConfig } from './config.ts';
 import { StoreProcess } from './embedded-store.ts';
 import { createHttpServer, type EventHandler } from './http-server.ts';
-import { catalogOf, loadFeatures, type LoadedFeature } from './load-features.ts';
+import type { LoadedFeature } from './load-features.ts';
+import type { UsageRecord } from '../../shared/usage.ts';
+import { FeatureRegistry } from './feature-registry.ts';
+import { FileFeatureLogs, type FeatureLogEntry } from './feature-logs.ts';
+import { watchFeatures } from './watch-features.ts';
 import { ProcessPool } from './process-pool.ts';
 import { MonthlyScheduler } from './scheduler.ts';
 import { StatementStore } from '../statements/statement-store.ts';
@@ -36,6 +40,9 @@ export interface Platform {
   url: string;
   port: number;
   features: Map<string, LoadedFeature>;
+  registry: FeatureRegistry;
+  /** resolves once the changes to functions/ seen so far are built and swapped in (watch mode) */
+  reloaded(): Promise<void>;
   problems: Error[];
   store: StoreProcess;
   meter: Meter;
@@ -59,6 +66,10 @@ export interface StartOptions {
   progress?: (line: string) => void;
   /** the platform's time (tests move it across a month end); default Date.now */
   clock?: () => number;
+  /** each line a feature logs (it is also kept in `<data dir>/logs/`) */
+  featureLog?: (entry: FeatureLogEntry) => void;
+  /** each metered call once durable */
+  onCall?: (record: UsageRecord) => void;
 }
 
 export async function startPlatform(config: PlatformConfig, opts: StartOptions): Promise<Platform> {
@@ -79,19 +90,22 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
   await ensureTables(dynamo, tables);
   progress(`store: dynalite on ${store.endpoint} (data in ${config.dataDir})`);
 
-  const { features, problems } = await loadFeatures(config.functionsDir, join(config.dataDir, 'build'));
+  const pool = new ProcessPool(new Map(), opts.logger, new FileFeatureLogs(config.dataDir, opts.featureLog));
+  const registry = new FeatureRegistry(config.functionsDir, join(config.dataDir, 'build'), pool, opts.logger);
+  const { problems } = await registry.reload();
+  const features = registry.features;
   for (const p of problems) opts.logger.error('feature not loaded', { error: p.message });
   progress(`features: ${[...features.keys()].join(', ') || 'none'} from ${config.functionsDir}`);
+  const watcher = config.watch ? watchFeatures(config.functionsDir, registry, opts.logger, progress) : undefined;
 
   const usageLog = new DynamoUsageLog(db, tables);
   const meter = new Meter(usageLog, new FileSpool(join(config.dataDir, 'spool')), { logger: opts.logger });
   const recovered = await meter.recover();
   if (recovered > 0) progress(`meter: replaying ${recovered} batch(es) left by the last run`);
 
-  const pool = new ProcessPool(features, opts.logger);
   const clients = new ClientStore(db, tables);
   const gateway = createGateway({
-    features: catalogOf(features),
+    features: registry.catalog,
     invoker: pool,
     access: {
       getKey: (keyId) => clients.getKey(keyId),
@@ -100,6 +114,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
     meter,
     usage: usageLog,
     pseudonymSecret: platformSecret(config.dataDir),
+    ...(opts.onCall ? { onCall: opts.onCall } : {}),
     logger: opts.logger,
     clock,
   });
@@ -120,7 +135,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
   const site = staticSite(consoleDir);
   const jobsUsage = new DynamoUsageLog(jobsDb, tables);
   const statementStore = new StatementStore(jobsDb, tables);
-  const { community, levels } = communityOf({ db: jobsDb, tables, usage: jobsUsage, statementStore, features: catalogOf(features), clock });
+  const { community, levels } = communityOf({ db: jobsDb, tables, usage: jobsUsage, statementStore, features: registry.catalog, clock });
   const consoleApi = createConsoleApi({
     community,
     levels,
@@ -129,7 +144,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
     usage: jobsUsage,
     statements,
     statementStore,
-    features: catalogOf(features),
+    features: registry.catalog,
     settled: () => meter.settled(2_000),
     clock,
     logger: opts.logger,
@@ -170,6 +185,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
         setTimeout(() => server.closeAllConnections(), 2_000).unref();
       });
       removePlatformLocator(config.dataDir);
+      await watcher?.close();
       await scheduler.stop();
       await meter.close();
       await pool.close();
@@ -178,5 +194,8 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
       await store.close();
     })());
 
-  return { url: `http://${host}:${port}`, port, features, problems, store, meter, pool, statements, tables, dynamo, stop };
+  return { url: `http://${host}:${port}`, port, features, registry, reloaded: async () => {
+      await watcher?.idle();
+      await watcher?.typesChecked();
+    }, problems, store, meter, pool, statements, tables, dynamo, stop };
 }

@@ -8,6 +8,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { FeatureSpec } from '../../shared/manifest.ts';
 import type { InvokeOutcome, InvokeRequest, Invoker } from '../gateway/invoker.ts';
 import type { Logger } from '../logger.ts';
+import type { FeatureLogEntry, FeatureLogSink } from './feature-logs.ts';
 
 const HOST_ENTRY = fileURLToPath(new URL('./feature-host.mjs', import.meta.url));
 
@@ -22,16 +23,29 @@ interface Slot {
   tmpDir: string;
   ready: Promise<void>;
   job?: Job & { started: number; timer: NodeJS.Timeout };
+  /** a call waits for this process to be ready */
+  reserved?: boolean;
   dead: boolean;
+}
+
+interface ErrorInfo {
+  name: string;
+  message: string;
+  stack?: string;
 }
 
 interface HostMessage {
   ready?: boolean;
-  error?: { name: string; message: string } | string;
+  error?: ErrorInfo | string;
+  stack?: string;
   id?: string;
   ok?: boolean;
   result?: unknown;
+  log?: { level: FeatureLogEntry['level']; invocationId?: string; message: string };
+  crash?: ErrorInfo & { invocationId?: string };
 }
+
+const LEVELS = new Set(['debug', 'info', 'warn', 'error']);
 
 export interface PoolStats {
   coldStarts: number;
@@ -65,13 +79,22 @@ class FeatureProcesses {
   private readonly slots = new Set<Slot>();
   private readonly idle: Slot[] = [];
   private readonly queue: Job[] = [];
+  /** replaced or removed: finishes what it has, takes nothing new, then ends */
+  private retiring = false;
+  private onRetired: (() => void) | undefined;
 
   constructor(
     private readonly spec: FeatureSpec,
     private readonly modulePath: string,
     private readonly stats: PoolStats,
     private readonly logger: Logger,
+    private readonly logs: FeatureLogSink | undefined,
   ) {}
+
+  /** The developer's log of this feature (the platform's own log gets only the fact). */
+  private devLog(level: FeatureLogEntry['level'], message: string, invocationId?: string, stack?: string): void {
+    this.logs?.write({ time: new Date().toISOString(), feature: this.spec.slug, ...(invocationId ? { invocationId } : {}), level, message, ...(stack ? { stack } : {}) });
+  }
 
   invoke(job: Job): void {
     const slot = this.idle.pop();
@@ -82,6 +105,21 @@ class FeatureProcesses {
 
   async close(): Promise<void> {
     await Promise.all([...this.slots].map((s) => this.kill(s)));
+  }
+
+  /** Calls in flight and queued finish on this code; then its processes end and `done` runs. */
+  retire(done: () => void): void {
+    this.retiring = true;
+    this.onRetired = done;
+    for (const slot of [...this.idle]) void this.kill(slot);
+    this.retireIfDone();
+  }
+
+  private retireIfDone(): void {
+    if (!this.retiring || this.queue.length > 0 || [...this.slots].some((s) => s.job || s.reserved)) return;
+    const done = this.onRetired;
+    this.onRetired = undefined;
+    void this.close().then(() => done?.());
   }
 
   private spawn(): Slot {
@@ -113,7 +151,11 @@ class FeatureProcesses {
         const onMessage = (m: HostMessage) => {
           if (m.ready === undefined) return;
           child.off('message', onMessage);
-          if (!m.ready) return reject(new Error(typeof m.error === 'string' ? m.error : 'the feature failed to load'));
+          if (!m.ready) {
+            const why = typeof m.error === 'string' ? m.error : 'the feature failed to load';
+            this.devLog('error', `failed to load: ${why}`, undefined, m.stack);
+            return reject(new Error(why));
+          }
           this.stats.coldStarts += 1;
           this.stats.lastColdStartMs = performance.now() - started;
           resolve();
@@ -125,6 +167,17 @@ class FeatureProcesses {
     };
     slot.ready.catch(() => {});
     child.on('message', (m: HostMessage) => {
+      if (m.log) {
+        const level = LEVELS.has(m.log.level) ? m.log.level : 'info';
+        // The id comes from the host; it is trusted only if it is the call this process runs.
+        this.devLog(level, String(m.log.message), m.log.invocationId === slot.job?.invocationId ? m.log.invocationId : undefined);
+        return;
+      }
+      if (m.crash) {
+        const invocationId = slot.job?.invocationId;
+        this.devLog('error', `uncaught ${m.crash.name}: ${m.crash.message}`, invocationId, m.crash.stack);
+        return;
+      }
       if (m.id === undefined || !slot.job || slot.job.invocationId !== m.id) return;
       const job = slot.job;
       const durationMs = performance.now() - job.started;
@@ -133,6 +186,7 @@ class FeatureProcesses {
       else {
         const error = typeof m.error === 'object' ? m.error : undefined;
         this.logger.warn('feature threw', { feature: slug, invocationId: job.invocationId, error: `${error?.name}: ${error?.message}` });
+        this.devLog('error', `${error?.name ?? 'Error'}: ${error?.message ?? 'error'}`, job.invocationId, error?.stack);
         job.resolve({ kind: 'error', message: error?.message ?? 'error', durationMs });
       }
     });
@@ -147,8 +201,10 @@ class FeatureProcesses {
   }
 
   private dispatch(slot: Slot, job: Job): void {
+    slot.reserved = true;
     slot.ready.then(
       () => {
+        slot.reserved = false;
         if (slot.dead) return this.invoke(job);
         const timeoutMs = this.spec.manifest.timeoutMs;
         const started = performance.now();
@@ -161,6 +217,7 @@ class FeatureProcesses {
         }
       },
       (e: unknown) => {
+        slot.reserved = false;
         // The module failed to load (syntax error, missing handler): this call fails, the next one retries.
         this.logger.warn('feature failed to start', { feature: this.spec.slug, error: String(e) });
         void this.kill(slot);
@@ -174,6 +231,7 @@ class FeatureProcesses {
     slot.job = undefined;
     const next = this.queue.shift();
     if (next) this.dispatch(slot, next);
+    else if (this.retiring) void this.kill(slot).then(() => this.retireIfDone());
     else this.idle.push(slot);
   }
 
@@ -182,6 +240,7 @@ class FeatureProcesses {
     if (!job) return;
     slot.job = undefined;
     this.stats.timeouts += 1;
+    this.devLog('error', `timed out after ${this.spec.manifest.timeoutMs} ms; the process was stopped`, job.invocationId);
     void this.kill(slot);
     // A timed-out call lasted its whole timeout, as Lambda bills it (timers may fire a hair early).
     job.resolve({ kind: 'timeout', durationMs: Math.max(performance.now() - job.started, this.spec.manifest.timeoutMs) });
@@ -197,6 +256,7 @@ class FeatureProcesses {
       clearTimeout(job.timer);
       this.stats.crashes += 1;
       this.logger.warn('feature crashed', { feature: this.spec.slug, invocationId: job.invocationId, error: e.message });
+      this.devLog('error', `crashed: ${e.message}`, job.invocationId);
       job.resolve({ kind: 'error', message: e.message, durationMs: performance.now() - job.started });
     }
   }
@@ -209,6 +269,7 @@ class FeatureProcesses {
     // A queued call may now get a fresh process in the freed place.
     const next = this.queue.shift();
     if (next) this.invoke(next);
+    else this.retireIfDone();
   }
 
   private async kill(slot: Slot): Promise<void> {
@@ -228,8 +289,31 @@ export class ProcessPool implements Invoker {
   private readonly features = new Map<string, FeatureProcesses>();
   readonly stats: PoolStats = { coldStarts: 0, lastColdStartMs: 0, timeouts: 0, crashes: 0 };
 
-  constructor(modules: Map<string, { spec: FeatureSpec; modulePath: string }>, logger: Logger) {
-    for (const [slug, m] of modules) this.features.set(slug, new FeatureProcesses(m.spec, m.modulePath, this.stats, logger));
+  constructor(
+    modules: Map<string, { spec: FeatureSpec; modulePath: string }>,
+    private readonly logger: Logger,
+    private readonly logs?: FeatureLogSink,
+  ) {
+    for (const [slug, m] of modules) this.features.set(slug, new FeatureProcesses(m.spec, m.modulePath, this.stats, logger, logs));
+  }
+
+  /**
+   * Swaps in a new build of a feature (or a new feature): new calls run the new code at once,
+   * calls in flight finish on the old one, whose processes then end and `retired` runs.
+   */
+  set(slug: string, feature: { spec: FeatureSpec; modulePath: string }, retired: () => void = () => {}): void {
+    const old = this.features.get(slug);
+    this.features.set(slug, new FeatureProcesses(feature.spec, feature.modulePath, this.stats, this.logger, this.logs));
+    if (old) old.retire(retired);
+    else retired();
+  }
+
+  /** Removes a feature: calls in flight finish, then its processes end and `retired` runs. */
+  delete(slug: string, retired: () => void = () => {}): void {
+    const old = this.features.get(slug);
+    this.features.delete(slug);
+    if (old) old.retire(retired);
+    else retired();
   }
 
   invoke(request: InvokeRequest): Promise<InvokeOutcome> {

@@ -72,7 +72,7 @@ function usageSk(agg: UsageAggregate): string {
  * id can start with `F#`: CLIENT_ID is lowercase), sk `D#<day>`; a client's under its own pk, sk
  * `D#<day>#<featureId>` (apart from the `U#` and `R#` items its other reads select).
  */
-const FEATURE_DAY_COUNTERS = ['calls', 'okCalls', 'errors', 'timeouts'] as const satisfies readonly (keyof FeatureDay)[];
+const FEATURE_DAY_COUNTERS = ['calls', 'okCalls', 'errors', 'timeouts', 'clientErrors'] as const satisfies readonly (keyof FeatureDay)[];
 const CLIENT_DAY_COUNTERS = ['calls', 'billableCalls'] as const satisfies readonly (keyof ClientDay)[];
 
 function featureDayPk(featureId: string): string {

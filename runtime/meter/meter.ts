@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { batchId, RejectionTally, type UsageBatch, type UsageRecord } from '../../shared/usage.ts';
-import type { Logger } from '../logger.ts';
+import { describeError, type Logger } from '../logger.ts';
 import type { FileSpool } from './spool.ts';
 import type { UsageLog } from './usage-log.ts';
 
@@ -286,6 +286,6 @@ export class Meter {
     const now = Date.now();
     if (now - this.lastWarn < 1_000) return;
     this.lastWarn = now;
-    this.opts.logger.warn(msg, { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), batch: batchId(batch) });
+    this.opts.logger.warn(msg, { error: describeError(e), batch: batchId(batch) });
   }
 }

@@ -1,8 +1,13 @@
 import { MoneyError, parseDecimalMicros } from '../../shared/money.ts';
 import { DEFAULT_POLICY, type StatementPolicy } from '../../shared/statement.ts';
+import { DomainError } from '../../shared/errors.ts';
 
-export class PolicyError extends Error {
+/** The statement policy in the configuration is not one. */
+export class PolicyError extends DomainError {
   override readonly name = 'PolicyError';
+  constructor(message: string) {
+    super('invalid_request', message);
+  }
 }
 
 /**

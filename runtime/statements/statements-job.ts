@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DomainError, type ErrorKind } from '../../shared/errors.ts';
 import { hasEnded, isMonth, nextMonth, previousMonth } from '../../shared/month.ts';
 import { canonicalJson, computeStatement, lateUsage, type LateUsage, type Statement, type StatementPolicy } from '../../shared/statement.ts';
 import type { UsageAggregate } from '../../shared/usage.ts';
@@ -11,13 +12,17 @@ export const LATE_USAGE_LOOKBACK_MONTHS = 3;
 /** Months close at 02:00 UTC on the 1st: two hours for calls in flight at midnight to be applied. */
 export const CLOSE_GRACE_MS = 2 * 3600_000;
 
-export class StatementError extends Error {
+type StatementProblem = 'month_not_ended' | 'previous_month_open' | 'invalid_month' | 'not_closed';
+
+const KIND_OF: Record<StatementProblem, ErrorKind> = { invalid_month: 'invalid_request', not_closed: 'not_found', month_not_ended: 'conflict', previous_month_open: 'conflict' };
+
+export class StatementError extends DomainError {
   override readonly name = 'StatementError';
   constructor(
-    readonly code: 'month_not_ended' | 'previous_month_open' | 'invalid_month' | 'not_closed',
+    override readonly code: StatementProblem,
     message: string,
   ) {
-    super(message);
+    super(KIND_OF[code], message, { code });
   }
 }
 

@@ -80,7 +80,8 @@ export const TABLES = {
    * - requests: pk `Q#<request>`, sk `#meta`, and one vote per account, sk `V#<email>` (a
    *   conditional put: repeated votes count once; the count is a Query COUNT, never a counter);
    * - help a developer gave: pk `H#<developer>`, sk `A#<thread>` (accepted answer) or
-   *   `R#<feature>` (review), one item each, so a repeat never counts twice.
+   *   `R#<feature>` (review), one item each, so a repeat never counts twice;
+   * - when an account last looked at its features' threads: pk `D#<email>`, sk `visit` (`at`).
    * The byScope index (sparse: only `#meta` items carry `scope`) lists threads per feature or
    * `general`, and requests (`request`), by creation time.
    */

@@ -127,6 +127,14 @@ describe('console in Chromium', () => {
     const text = (await items.allTextContents()).join(' ');
     for (const slug of mine) expect(text).toContain(slug);
     for (const f of t.platform.features.values()) if (!mine.includes(f.spec.slug)) expect(text).not.toContain(f.spec.manifest.name);
+    // The chart's legend has values without a mouse (it showed "—" until hovered): totals, and the slowest p95.
+    const legend = page.locator('.u-legend');
+    await legend.waitFor();
+    const entry = async (label: string) => (await legend.locator('tr.u-series').filter({ hasText: label }).first().locator('.u-value').textContent())?.trim();
+    expect(await entry('Calls')).toBe('total 5');
+    expect(await entry('Client errors (4xx)')).toBe('total 0');
+    expect(await entry('p95 latency')).toMatch(/^max \d[\d,]* ms$/);
+    expect(await legend.locator('.u-value').allTextContents()).not.toContain('—');
     await shot(page, 'developer');
     expect(await unlabelledControls(page)).toEqual([]);
     await context.close();

@@ -214,6 +214,32 @@ describe('community pages in Chromium', () => {
     await expect.poll(() => alice.getByTestId('thread-row').textContent()).toContain('Solid and predictable');
   });
 
+  it('#/discussions lists the feature threads too; the feature\'s author sees a count of new threads on her page', async () => {
+    await open(client, '#/discussions');
+    const review = client.getByTestId('thread-row').filter({ hasText: 'Solid and predictable' });
+    await review.waitFor();
+    expect(await review.getAttribute('data-feature')).toBe('slow');
+    await client.getByTestId('thread-row').filter({ hasText: 'Batch calls?' }).waitFor();
+    expect(await client.locator('body').textContent()).not.toContain('No thread yet');
+
+    // carol authors slow: alice's review is new to her, counted and linked on her page.
+    await open(carol, '#/developer');
+    const fresh = carol.getByTestId('new-threads');
+    await fresh.waitFor();
+    expect(await fresh.getAttribute('data-count')).toBe('1');
+    expect(await carol.getByTestId('new-threads-count').textContent()).toBe('1 new thread');
+    await fresh.getByRole('link', { name: 'Solid and predictable' }).waitFor();
+    await shot(carol, 'developer-new-threads');
+    // Seen once, it is not new at the next visit.
+    await expect
+      .poll(async () => {
+        await carol.reload();
+        await carol.getByTestId('new-threads').waitFor();
+        return carol.getByTestId('new-threads').getAttribute('data-count');
+      })
+      .toBe('0');
+  });
+
   it("a developer's profile: level, usage and help points, features", async () => {
     await open(alice, '#/developers/carol');
     const level = alice.getByTestId('developer-level');

@@ -23,11 +23,11 @@ export interface TestPlatform {
 }
 
 /** A real platform on loopback: its own temp data dir, store process, workers and HTTP server. */
-export async function startTestPlatform(opts: { functionsDir?: string; dataDir?: string; logger?: Logger; clock?: () => number } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(opts: { functionsDir?: string; dataDir?: string; logger?: Logger; clock?: () => number; watch?: boolean; progress?: (line: string) => void } = {}): Promise<TestPlatform> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'faascape-test-'));
   const platform = await startPlatform(
-    { port: 0, host: '127.0.0.1', dataDir, functionsDir: opts.functionsDir ?? FIXTURE_FUNCTIONS, policy: DEFAULT_POLICY, scheduleCloses: false },
-    { logger: opts.logger ?? silentLogger, ...(opts.clock ? { clock: opts.clock } : {}) },
+    { port: 0, host: '127.0.0.1', dataDir, functionsDir: opts.functionsDir ?? FIXTURE_FUNCTIONS, policy: DEFAULT_POLICY, scheduleCloses: false, watch: opts.watch ?? false },
+    { logger: opts.logger ?? silentLogger, ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.progress ? { progress: opts.progress } : {}) },
   );
   const db = documentClient(platform.dynamo);
   const clients = new ClientStore(db, platform.tables);

@@ -29,6 +29,7 @@ describe('load reconciliation', () => {
     platform = await startPlatformProcess({ dataDir });
     const [a, c, r] = await createKeys(dataDir, ['load-a', 'load-c', 'load-r']);
     // One key through the operator CLI, against the running platform's store.
+    expect((await cli(dataDir, ['clients', 'create', 'load-b'])).code).toBe(0);
     const created = await cli(dataDir, ['keys', 'create', '--client', 'load-b', '--json']);
     expect(created.code, created.stderr).toBe(0);
     const b = JSON.parse(created.stdout) as KeyInfo;

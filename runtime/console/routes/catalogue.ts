@@ -9,8 +9,19 @@ import { consoleErrors, isHttps, json, type Event } from '../http.ts';
 const DAY_MS = 24 * 3600_000;
 export const QUALITY_WINDOW_DAYS = 30;
 
-export function dayStat(d: FeatureDay): FeatureDayStat {
-  return { featureId: d.featureId, day: d.day, calls: d.calls, okCalls: d.okCalls, errors: d.errors, timeouts: d.timeouts, p50Ms: percentileMs(d.latency, 0.5), p95Ms: percentileMs(d.latency, 0.95) };
+/** One day of a feature for its charts; percentiles never above its timeout. */
+export function dayStat(d: FeatureDay, timeoutMs: number): FeatureDayStat {
+  return {
+    featureId: d.featureId,
+    day: d.day,
+    calls: d.calls,
+    okCalls: d.okCalls,
+    errors: d.errors,
+    timeouts: d.timeouts,
+    clientErrors: d.clientErrors,
+    p50Ms: percentileMs(d.latency, 0.5, timeoutMs),
+    p95Ms: percentileMs(d.latency, 0.95, timeoutMs),
+  };
 }
 
 /** The last 30 UTC days of one feature, today included. */
@@ -30,7 +41,7 @@ export function catalogueEntry(f: FeatureSpec, days: FeatureDay[], now: number):
     price: { perCall: m.price.perCall, perGbSecond: m.price.perGbSecond, currency: 'EUR', perCallMicros: f.price.perCallMicros, perGbSecondMicros: f.price.perGbSecondMicros },
     memoryMb: m.memoryMb,
     timeoutMs: m.timeoutMs,
-    quality: qualitySignals(days, now, QUALITY_WINDOW_DAYS),
+    quality: qualitySignals(days, now, QUALITY_WINDOW_DAYS, m.timeoutMs),
     ...(m.example ? { example: m.example } : {}),
   };
 }
@@ -65,7 +76,7 @@ export function catalogueRoutes(deps: ConsoleDeps): Route[] {
         const detail: CatalogueFeatureDetail = {
           ...catalogueEntry(feature, days, now),
           invokeUrl: `${origin(event)}/v1/features/${feature.slug}`,
-          days: days.map(dayStat),
+          days: days.map((d) => dayStat(d, feature.manifest.timeoutMs)),
         };
         return json(200, detail);
       },

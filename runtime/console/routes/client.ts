@@ -3,7 +3,6 @@ import { isMonth, monthOf } from '../../../shared/month.ts';
 import { capStatus } from '../../../shared/spend.ts';
 import { usageRows } from '../../../shared/usage.ts';
 import { statementCsv } from '../../statements/csv.ts';
-import { NotFoundError } from '../../keys/client-store.ts';
 import type { ClientInvoice, ClientInvoiceList, ClientOverview } from '../api-types.ts';
 import type { ConsoleDeps } from '../deps.ts';
 import type { Route, RouteRequest } from '../handler.ts';
@@ -159,13 +158,8 @@ export function clientRoutes(deps: ConsoleDeps): Route[] {
         // Another client's key answers exactly like an unknown one: ids are not an oracle.
         const key = await deps.clients.getKey(keyId);
         if (!key || key.clientId !== clientOf(req)) throw consoleErrors.notFound(`No key "${keyId}" for this client.`);
-        try {
-          const revoked = await deps.clients.revokeKey(keyId);
-          return json(200, { keyId: revoked.keyId, createdAt: revoked.createdAt, revokedAt: revoked.revokedAt });
-        } catch (e) {
-          if (e instanceof NotFoundError) throw consoleErrors.notFound(e.message);
-          throw e;
-        }
+        const revoked = await deps.clients.revokeKey(keyId);
+        return json(200, { keyId: revoked.keyId, createdAt: revoked.createdAt, revokedAt: revoked.revokedAt });
       },
     },
   ];

@@ -32,7 +32,7 @@ export function developerRoutes(deps: ConsoleDeps): Route[] {
             const weight = f.manifest.authors.find((a) => a.id === developerId)?.weight ?? 0;
             return { slug: f.slug, name: f.manifest.name, version: f.manifest.version, weight, totalWeight: f.manifest.authors.reduce((n, a) => n + a.weight, 0), quality: entry.quality };
           }),
-          days: days.flat().map(dayStat).sort((a, b) => (a.day === b.day ? (a.featureId < b.featureId ? -1 : 1) : a.day < b.day ? -1 : 1)),
+          days: mine.flatMap((f, i) => (days[i] ?? []).map((d) => dayStat(d, f.manifest.timeoutMs))).sort((a, b) => (a.day === b.day ? (a.featureId < b.featureId ? -1 : 1) : a.day < b.day ? -1 : 1)),
         };
         return json(200, body);
       },

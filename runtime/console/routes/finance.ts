@@ -2,7 +2,6 @@ import { hasEnded, isMonth, monthOf, previousMonth } from '../../../shared/month
 import { reconcile } from '../../../shared/reconcile.ts';
 import type { Statement } from '../../../shared/statement.ts';
 import { clientsCsv, developersCsv, statementCsv } from '../../statements/csv.ts';
-import { StatementError } from '../../statements/statements-job.ts';
 import type { FinanceMonths, FinanceRevenue, StatementView } from '../api-types.ts';
 import type { ConsoleDeps } from '../deps.ts';
 import type { Route } from '../handler.ts';
@@ -22,22 +21,13 @@ function monthParam(raw: string | undefined): string {
   return month;
 }
 
-function statementProblem(e: unknown): never {
-  if (e instanceof StatementError) {
-    if (e.code === 'not_closed') throw consoleErrors.notFound(e.message);
-    if (e.code === 'invalid_month') throw consoleErrors.badRequest(e.message);
-    throw consoleErrors.conflict(e.message);
-  }
-  throw e;
-}
-
 export function financeRoutes(deps: ConsoleDeps): Route[] {
   /** The final statement when the month is closed, else a fresh draft. */
   const current = async (month: string): Promise<Statement & { sha256?: string }> => {
     const stored = await deps.statementStore.get(month);
     if (stored) return stored.statement;
     await deps.settled?.();
-    return deps.statements.preview(month).catch(statementProblem);
+    return deps.statements.preview(month);
   };
 
   return [
@@ -87,7 +77,7 @@ export function financeRoutes(deps: ConsoleDeps): Route[] {
       handle: async ({ params }) => {
         const month = monthParam(params[0]);
         await deps.settled?.();
-        return json(200, view(await deps.statements.preview(month).catch(statementProblem)));
+        return json(200, view(await deps.statements.preview(month)));
       },
     },
     {
@@ -102,11 +92,11 @@ export function financeRoutes(deps: ConsoleDeps): Route[] {
         if (stored) return json(200, view(stored.statement));
         // Finance confirms the figures it saw: if usage moved since the preview, it sees them again.
         await deps.settled?.();
-        const draft = await deps.statements.preview(month).catch(statementProblem);
+        const draft = await deps.statements.preview(month);
         if (draft.totals.revenueMicros !== confirm) {
           throw consoleErrors.conflict(`The revenue of ${month} is now ${formatMicros(draft.totals.revenueMicros)} EUR, not ${formatMicros(confirm)} EUR: preview again before closing.`);
         }
-        const closed = await deps.statements.close(month).catch(statementProblem);
+        const closed = await deps.statements.close(month);
         return json(200, view(closed.statement));
       },
     },

@@ -19,7 +19,7 @@ import type {
   SpendCapBody,
   StatementView,
 } from '../../api-types.ts';
-import type { DevRequest, DeveloperLevel, NewRequestBody, NewThreadBody, Post, RequestStatus, ThreadDetail, ThreadSummary } from '../../community-types.ts';
+import type { DevRequest, DeveloperLevel, FeatureThreads, NewRequestBody, NewThreadBody, Post, RequestStatus, ThreadDetail, ThreadSummary } from '../../community-types.ts';
 import { apiHref, apiRequest, type RequestOptions } from './api.ts';
 
 const seg = encodeURIComponent;
@@ -77,6 +77,12 @@ export const community = {
 
   /** A feature's threads, or the general ones; newest first. */
   threads: (featureSlug?: string) => apiRequest<{ threads: ThreadSummary[] }>('GET', `/threads${query({ feature: featureSlug ?? 'general' })}`),
+  /** Every thread, general and of every feature, newest first. */
+  allThreads: () => apiRequest<{ threads: ThreadSummary[] }>('GET', '/threads?feature=all'),
+  /** The signed-in developer's features' threads, and those new since the last visit. */
+  myFeatureThreads: () => apiRequest<FeatureThreads>('GET', '/developer/discussions'),
+  /** The developer page was seen: its new threads stop being new. */
+  markThreadsSeen: () => apiRequest<void>('POST', '/developer/discussions/seen'),
   thread: (id: string) => apiRequest<ThreadDetail>('GET', `/threads/${seg(id)}`),
   createThread: (body: NewThreadBody) => apiRequest<ThreadDetail>('POST', '/threads', body, INLINE),
   reply: (threadId: string, markdown: string) => apiRequest<Post>('POST', `/threads/${seg(threadId)}/posts`, { markdown }, INLINE),

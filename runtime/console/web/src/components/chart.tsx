@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
+import { dayLabel, monthLabel, restingValue, valueMax, valueSplits, xSplits } from '../chart-scale.ts';
 import { dayStartS, monthStartS } from '../days.ts';
 import { formatCount, formatMs } from '../format.ts';
 import { formatEuros } from '../money.ts';
@@ -37,7 +38,13 @@ function xValue(label: string): number {
   return label.length === 7 ? monthStartS(label) : dayStartS(label);
 }
 
-function options(xs: number[], series: ChartSeries[], width: number, height: number, monthly: boolean): uPlot.Options {
+/** A legend value while nothing is hovered: the period's total (counts, amounts) or largest latency. */
+function resting(s: ChartSeries): string {
+  const r = restingValue(s.unit, s.values);
+  return r === null ? '—' : `${r.kind === 'total' ? 'total' : 'max'} ${formatValue(s.unit, r.value)}`;
+}
+
+function options(xs: number[], x: string[], series: ChartSeries[], width: number, height: number, monthly: boolean): uPlot.Options {
   const units = [...new Set(series.map((s) => s.unit))];
   // Half a step of room on each side, so the first and last bars are not cut in half. From the
   // data itself: with a single point uPlot would widen the range to a thousand days first.
@@ -45,19 +52,16 @@ function options(xs: number[], series: ChartSeries[], width: number, height: num
   const first = xs[0] ?? 0;
   const last = xs[xs.length - 1] ?? first;
   const scales: uPlot.Scales = { x: { time: true, range: () => [first - half, last + half] } };
-  // Counts, latencies and amounts start at zero: a chart that starts at 9,000 calls lies.
-  for (const u of units) scales[u] = { range: (_self, _min, max) => [0, max > 0 ? max * 1.1 : 1] };
+  // Counts, latencies and amounts start at zero (a chart that starts at 9,000 calls lies) and
+  // end on a whole tick above the largest value.
+  for (const u of units) scales[u] = { range: (_self, _min, max) => [0, valueMax(max)] };
   const axes: uPlot.Axis[] = [
     {
       stroke: '#475569',
       grid: { stroke: '#e2e8f0' },
-      // Months: a tick on each month (every few months when they would crowd), labelled YYYY-MM.
-      ...(monthly
-        ? {
-            splits: () => xs.filter((_, i) => i % Math.ceil(xs.length / Math.max(1, Math.floor(width / 80))) === 0),
-            values: (_self: uPlot, splits: number[]) => splits.map((s) => new Date(s * 1000).toISOString().slice(0, 7)),
-          }
-        : {}),
+      // A tick on each day or month of the data (every few when they would crowd), never on hours.
+      splits: (self: uPlot) => xSplits(xs, self.bbox.width > 0 ? self.bbox.width / uPlot.pxRatio : width, monthly ? 80 : 56),
+      values: (_self: uPlot, splits: number[]) => splits.map(monthly ? monthLabel : dayLabel),
     },
     ...units.map(
       (u, i): uPlot.Axis => ({
@@ -67,6 +71,8 @@ function options(xs: number[], series: ChartSeries[], width: number, height: num
         grid: { show: i === 0, stroke: '#e2e8f0' },
         label: UNIT_LABEL[u],
         size: u === 'micros' ? 80 : 60,
+        // Whole steps of 1, 2, 5 × 10ⁿ: no fractional count, no repeated latency label.
+        splits: (_self, _axis, _min, max) => valueSplits(max),
         values: (_self, splits) => splits.map((v) => formatValue(u, v)),
       }),
     ),
@@ -80,7 +86,10 @@ function options(xs: number[], series: ChartSeries[], width: number, height: num
     legend: { show: true },
     cursor: { drag: { x: false, y: false } },
     series: [
-      { label: monthly ? 'Month' : 'Day', value: (_self, v) => (v === null ? '—' : new Date(v * 1000).toISOString().slice(0, monthly ? 7 : 10)) },
+      {
+        label: monthly ? 'Month' : 'Day',
+        value: (_self, v) => (v === null ? `${x[0] ?? ''} – ${x[x.length - 1] ?? ''}` : new Date(v * 1000).toISOString().slice(0, monthly ? 7 : 10)),
+      },
       ...series.map(
         (s): uPlot.Series => ({
           label: s.label,
@@ -91,7 +100,8 @@ function options(xs: number[], series: ChartSeries[], width: number, height: num
           // Bars need no dots; lines get uPlot's default (dots only when there is room for them).
           ...(s.bars ? { points: { show: false } } : {}),
           spanGaps: false,
-          value: (_self, v) => formatValue(s.unit, v),
+          // Values without a mouse: the total or the largest until a point is hovered.
+          value: (_self, v, _series, idx) => (idx === null || idx === undefined ? resting(s) : formatValue(s.unit, v)),
         }),
       ),
     ],
@@ -110,7 +120,7 @@ export function Chart({ title, x, series, summary, height = 240 }: { title: stri
     const width = () => Math.max(260, el.clientWidth);
     const xs = x.map(xValue);
     const data: uPlot.AlignedData = [xs, ...series.map((s) => s.values)];
-    const plot = new uPlot(options(xs, series, width(), height, monthly), data, el);
+    const plot = new uPlot(options(xs, x, series, width(), height, monthly), data, el);
     const resize = new ResizeObserver(() => plot.setSize({ width: width(), height }));
     resize.observe(el);
     return () => {

@@ -7,13 +7,14 @@ import type { ClientOverview } from '../../../api-types.ts';
 import { Banner, LiveStatus } from '../components/status.tsx';
 import { api } from '../endpoints.ts';
 import { formatEuros, microsToDecimal, parseEurosInput, percentOf } from '../money.ts';
+import { capText } from '../spend-cap.ts';
 import { asApiError } from '../use-load.ts';
 
 const STATUS_TEXT = {
   none: 'No spend cap',
   ok: 'Within your cap',
   warning: 'Close to your cap',
-  reached: 'Cap reached: calls refused',
+  reached: 'Cap reached: new calls refused',
 } as const;
 
 function CapForm({ o, onChange }: { o: ClientOverview; onChange: (o: ClientOverview) => void }) {
@@ -67,16 +68,11 @@ function CapForm({ o, onChange }: { o: ClientOverview; onChange: (o: ClientOverv
 
 export function SpendCap({ o, onChange }: { o: ClientOverview; onChange: (o: ClientOverview) => void }) {
   const pct = o.capMicros === null ? 0 : percentOf(o.spentMicros, o.capMicros);
+  const text = capText(o.spentMicros, o.capMicros, o.capStatus);
   return (
     <div class="spend">
-      <p class="big">
-        {formatEuros(o.spentMicros)} spent so far
-        {o.capMicros !== null ? (
-          <>
-            {' '}
-            of your {formatEuros(o.capMicros)} cap ({pct.toFixed(1)} %)
-          </>
-        ) : null}
+      <p class="big" data-testid="spend-headline">
+        {text.headline}
       </p>
       {o.capMicros !== null ? (
         <div class={`bar bar-${o.capStatus}`} role="progressbar" aria-label="Share of the spend cap used" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.min(100, pct)}>
@@ -89,16 +85,9 @@ export function SpendCap({ o, onChange }: { o: ClientOverview; onChange: (o: Cli
           {STATUS_TEXT[o.capStatus]}
         </strong>
       </p>
-      {o.capStatus === 'warning' ? (
-        <Banner kind="warning" testId="spend-cap-warning">
-          <strong>You have used {pct.toFixed(1)} % of your monthly spend cap.</strong> When it is reached, calls are refused (HTTP 429 spend_cap_reached) until
-          the month ends or you raise the cap.
-        </Banner>
-      ) : null}
-      {o.capStatus === 'reached' ? (
-        <Banner kind="error" testId="spend-cap-reached">
-          <strong>Spend cap reached: calls are being refused</strong> with HTTP 429 spend_cap_reached until the month ends. Raise or remove the cap below to
-          resume.
+      {text.banner ? (
+        <Banner kind={text.banner.kind} testId={text.banner.kind === 'error' ? 'spend-cap-reached' : 'spend-cap-warning'}>
+          <strong>{text.banner.title}</strong> {text.banner.body}
         </Banner>
       ) : null}
       <CapForm o={o} onChange={onChange} />

@@ -1,16 +1,17 @@
 /** The developer's home: their features' use and quality, and what they earned each month. */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { DeveloperEarnings, DeveloperOverview, EarningsMonth } from '../../../api-types.ts';
 import { Chart, PALETTE } from '../components/chart.tsx';
 import { Quality } from '../components/quality.tsx';
 import { LoadView } from '../components/status.tsx';
 import { MoneyCell, numeric, Table, TableHead } from '../components/table.tsx';
 import { addDays, spanDays, todayUtc } from '../days.ts';
-import { api, csv } from '../endpoints.ts';
+import { api, community, csv } from '../endpoints.ts';
 import { formatCount, monthName } from '../format.ts';
 import { formatEuros } from '../money.ts';
 import { useLoad } from '../use-load.ts';
 import { CardTitle } from './catalogue.tsx';
+import { ThreadList } from './discussions.tsx';
 
 const ALL = '';
 
@@ -25,16 +26,19 @@ function ActivityChart({ o }: { o: DeveloperOverview }) {
   );
   const index = new Map(x.map((d, i) => [d, i]));
   const calls = x.map(() => 0);
-  const errors = x.map(() => 0);
+  // The feature's own failures (threw, crashed, 5xx), its timeouts, and the clients' bad input apart.
+  const failures = x.map(() => 0);
   const timeouts = x.map(() => 0);
+  const clientErrors = x.map(() => 0);
   // p95s of different features do not add up: across all features, show the slowest one's.
   const p95 = x.map((): number | null => null);
   for (const d of days) {
     const i = index.get(d.day);
     if (i === undefined) continue;
     calls[i] = (calls[i] ?? 0) + d.calls;
-    errors[i] = (errors[i] ?? 0) + d.errors;
+    failures[i] = (failures[i] ?? 0) + (d.calls - d.okCalls - d.clientErrors - d.timeouts);
     timeouts[i] = (timeouts[i] ?? 0) + d.timeouts;
+    clientErrors[i] = (clientErrors[i] ?? 0) + d.clientErrors;
     if (d.p95Ms !== null) p95[i] = Math.max(p95[i] ?? 0, d.p95Ms);
   }
   const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
@@ -53,15 +57,16 @@ function ActivityChart({ o }: { o: DeveloperOverview }) {
         </select>
       </div>
       <Chart
-        title={`Calls, errors and p95 latency per day (UTC), ${name}`}
+        title={`Calls, failures, client errors and p95 latency per day (UTC), ${name}`}
         x={x}
         series={[
           { label: 'Calls', values: calls, color: PALETTE[0] as string, unit: 'count', bars: true },
-          { label: 'Errors', values: errors, color: PALETTE[1] as string, unit: 'count' },
+          { label: 'Failures (errors, 5xx)', values: failures, color: PALETTE[1] as string, unit: 'count' },
           { label: 'Timeouts', values: timeouts, color: PALETTE[4] as string, unit: 'count' },
+          { label: 'Client errors (4xx)', values: clientErrors, color: PALETTE[6] as string, unit: 'count' },
           { label: feature === ALL ? 'p95 latency (slowest feature)' : 'p95 latency', values: p95, color: PALETTE[3] as string, unit: 'ms' },
         ]}
-        summary={`${formatCount(sum(calls))} calls, ${formatCount(sum(errors))} errors and ${formatCount(sum(timeouts))} timeouts over ${x.length} days.`}
+        summary={`${formatCount(sum(calls))} calls, ${formatCount(sum(failures))} failures, ${formatCount(sum(timeouts))} timeouts and ${formatCount(sum(clientErrors))} client errors (4xx, not the feature's) over ${x.length} days.`}
       />
     </>
   );
@@ -154,12 +159,42 @@ function Earnings({ e }: { e: DeveloperEarnings }) {
   );
 }
 
+/**
+ * Threads others started on this developer's features since the last visit: counted and listed
+ * here, then marked seen (the next visit counts from this one).
+ */
+function NewThreads() {
+  const loader = useLoad(() => community.myFeatureThreads(), []);
+  const shown = loader.load.state === 'ok';
+  useEffect(() => {
+    if (shown) void community.markThreadsSeen().catch(() => {});
+  }, [shown]);
+  return (
+    <LoadView loader={loader} loading="Loading the discussions on your features…">
+      {(d) => {
+        const n = d.newThreads.length;
+        return (
+          <div class="new-threads" data-testid="new-threads" data-count={n}>
+            <p>
+              <strong data-testid="new-threads-count">{n === 0 ? 'No new thread' : `${formatCount(n)} new thread${n === 1 ? '' : 's'}`}</strong> on your features
+              {d.since === null ? '' : ' since your last visit'}
+              {d.threads > n ? <span class="muted">{` (${formatCount(d.threads)} in all)`}</span> : null}.
+            </p>
+            {n > 0 ? <ThreadList threads={d.newThreads} showFeature /> : null}
+          </div>
+        );
+      }}
+    </LoadView>
+  );
+}
+
 export function DeveloperPage() {
   const overview = useLoad(() => api.developerOverview(), []);
   const earnings = useLoad(() => api.earnings(), []);
   return (
     <section>
       <h1 tabIndex={-1}>My features</h1>
+      <NewThreads />
       <LoadView loader={overview} loading="Loading your features…">
         {(o) => <Features o={o} />}
       </LoadView>

@@ -15,16 +15,18 @@ import { useSession } from '../session.ts';
 import { asApiError, useLoad } from '../use-load.ts';
 import { MAX_MARKDOWN } from './requests.tsx';
 
-export function ThreadList({ threads }: { threads: ThreadSummary[] }) {
-  if (threads.length === 0) return <p class="muted">No thread yet. Ask the first question.</p>;
+/** Threads in a table; `showFeature` adds the column naming each thread's feature (or "General"). */
+export function ThreadList({ threads, showFeature = false, empty = 'No thread yet. Ask the first question.' }: { threads: ThreadSummary[]; showFeature?: boolean; empty?: string }) {
+  if (threads.length === 0) return <p class="muted">{empty}</p>;
   return (
-    <Table columns={['Thread', 'Started by', { label: 'Replies', numeric: true }, 'Answered', 'Started']}>
+    <Table columns={['Thread', ...(showFeature ? ['About'] : []), 'Started by', { label: 'Replies', numeric: true }, 'Answered', 'Started']}>
       <tbody>
         {threads.map((t) => (
-          <tr key={t.threadId} data-testid="thread-row" data-thread-id={t.threadId}>
+          <tr key={t.threadId} data-testid="thread-row" data-thread-id={t.threadId} data-feature={t.featureSlug ?? ''}>
             <th scope="row" class="wrap">
               <a href={threadHref(t.threadId)}>{t.title}</a>
             </th>
+            {showFeature ? <td>{t.featureSlug ? <a href={featureHref(t.featureSlug)}>{t.featureSlug}</a> : <span class="muted">General</span>}</td> : null}
             <td>
               <AuthorName author={t.author} />
             </td>
@@ -121,17 +123,18 @@ export function FeatureDiscussions({ slug, authorIds }: { slug: string; authorId
 }
 
 export function DiscussionsPage() {
-  const loader = useLoad(() => community.threads(), []);
+  // Every thread: the general ones and each feature's (those are started on the feature's page).
+  const loader = useLoad(() => community.allThreads(), []);
   return (
     <section>
       <h1 tabIndex={-1}>Discussions</h1>
-      <p class="lead">Questions and ideas for everyone. Questions about one feature live on its catalogue page.</p>
+      <p class="lead">Questions and ideas, general and about each feature. To ask about one feature, start the thread on its catalogue page.</p>
       <p class="links">
         <a href="#/requests">Requests</a>
         <a href="#/catalogue">Catalogue</a>
       </p>
       <LoadView loader={loader} loading="Loading the discussions…">
-        {(d) => <ThreadList threads={d.threads} />}
+        {(d) => <ThreadList threads={d.threads} showFeature />}
       </LoadView>
       <NewThreadForm backHash="#/discussions" />
     </section>

@@ -1,0 +1,444 @@
+/**
+ * Instruments every DynamoDB client of the process (the gateway, drain and statements modules
+ * create their own with `new DynamoDBClient({})`, so the hook is on the client classes' `send`):
+ * on a client's first request its middleware stack gets two middlewares.
+ *
+ * - `simOp` (initialize step, once per SDK call): adds `ReturnConsumedCapacity: 'TOTAL'`, keeps
+ *   the caller's container "in flight" count, and plays a container's death: once a doomed
+ *   invocation has completed its k-th write, the container is dead and none of its SDK calls
+ *   ever return again (their requests may still reach the store, as a frozen process's would).
+ * - `simAttempt` (deserialize step, once per HTTP attempt, inside the SDK's retry loop): injects
+ *   faults, sums ConsumedCapacity, counts requests and per-partition writes per simulated second,
+ *   measures sequential round trips per invocation, and records for the ledger what the store
+ *   really applied.
+ *
+ * Who is calling comes from an AsyncLocalStorage scope that the simulation opens around each
+ * container's invocation, drain run, sweep and close.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
+import { ConditionalCheckFailedException, DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TABLES, type TableId, type TableNames } from '../../runtime/store/tables.ts';
+import type { UsageBatch } from '../../shared/usage.ts';
+import { appliedBeforeError, type FaultPlan } from './faults.ts';
+import { itemBytes, writeUnits, type RawItem } from './item-size.ts';
+import { Ledger } from './ledger.ts';
+
+export type ActorKind = 'setup' | 'gateway' | 'drain' | 'sweep' | 'close' | 'audit';
+
+export interface Actor {
+  id: string;
+  kind: ActorKind;
+  /** SDK clients this actor used: destroyed when the container is retired */
+  clients: Set<{ destroy(): void }>;
+  inFlight: number;
+  killed: boolean;
+  /** called once when the actor dies */
+  onKilled?: () => void;
+  /** called whenever inFlight drops to 0 */
+  onIdle?: () => void;
+}
+
+export interface Invocation {
+  /** call index (gateway) or drain run number */
+  index: number;
+  /** simulated time of the call, seconds */
+  simTime: number;
+  simSecond: number;
+  /** the fake feature Lambda sets this when it answers */
+  featureAnswered: boolean;
+  /** the container dies once this many write calls of the invocation completed */
+  killAfterWrites?: number;
+  writesCompleted: number;
+  /** longest chain of sequential write attempts after the feature answered */
+  writeDepth: number;
+  /** longest chain of sequential attempts, reads and writes, over the whole invocation */
+  anyDepth: number;
+  writeAttempts: number;
+  writeCalls: number;
+  /** what the fake feature should answer */
+  outcome?: FeatureOutcome;
+}
+
+export type FeatureOutcome = 'ok' | 'client_error' | 'error' | 'timeout';
+
+export interface Scope {
+  actor: Actor;
+  inv?: Invocation;
+}
+
+export const scope = new AsyncLocalStorage<Scope>();
+
+export function newActor(id: string, kind: ActorKind): Actor {
+  return { id, kind, clients: new Set(), inFlight: 0, killed: false };
+}
+
+export function newInvocation(index: number, simTime: number): Invocation {
+  return { index, simTime, simSecond: Math.floor(simTime), featureAnswered: false, writesCompleted: 0, writeDepth: 0, anyDepth: 0, writeAttempts: 0, writeCalls: 0 };
+}
+
+/** Resolves when the actor has no SDK call in flight. */
+export function idle(actor: Actor): Promise<void> {
+  if (actor.inFlight === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const prev = actor.onIdle;
+    actor.onIdle = () => {
+      actor.onIdle = prev;
+      prev?.();
+      resolve();
+    };
+  });
+}
+
+const WRITE_OPS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
+const CAPACITY_OPS = new Set(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'BatchGetItem', 'Query', 'Scan']);
+
+export interface Units {
+  wru: number;
+  rru: number;
+  /** HTTP attempts per operation */
+  requests: Record<string, number>;
+  /** write attempts that the store answered with ConditionalCheckFailed (units estimated) */
+  conditionalFailures: number;
+}
+
+function zeroUnits(): Units {
+  return { wru: 0, rru: 0, requests: {}, conditionalFailures: 0 };
+}
+
+interface PartitionCount {
+  writes: number;
+  wcu: number;
+}
+
+export interface HotPartition {
+  table: string;
+  pk: string;
+  second: number;
+  writes: number;
+  wcu: number;
+}
+
+type Next = (args: { input: Record<string, unknown>; request?: { headers: Record<string, string> } }) => Promise<{ output?: Record<string, unknown> }>;
+type Middleware = (next: Next, context: { commandName?: string }) => Next;
+interface Stack {
+  add(mw: Middleware, opts: { step: string; name: string; priority?: string }): void;
+}
+
+const never = <T>() => new Promise<T>(() => {});
+
+/** Everything the middlewares measure, for one simulation run. */
+export class StoreProbe {
+  readonly units: Record<ActorKind, Units> = { setup: zeroUnits(), gateway: zeroUnits(), drain: zeroUnits(), sweep: zeroUnits(), close: zeroUnits(), audit: zeroUnits() };
+  /** `op:ErrorName` → count, as the store (or the injector) answered the attempts */
+  readonly errors = new Map<string, number>();
+  readonly ledger = new Ledger();
+  /** physical table name → its id and partition key attribute */
+  private readonly tableInfo = new Map<string, { id: TableId; pk: string; sk?: string }>();
+  /** table\0pk\0sk → the WCU of its last write (to price conditional failures, deletes) */
+  private readonly itemUnits = new Map<string, number>();
+  /** per simulated second: table\0pk → writes, WCU */
+  private readonly perSecond = new Map<number, Map<string, PartitionCount>>();
+  /** table\0pk → its busiest second (by writes) and its highest WCU in any second */
+  private readonly peaks = new Map<string, { second: number; writes: number; wcu: number }>();
+  hottestByWrites: HotPartition | undefined;
+  hottestByWcu: HotPartition | undefined;
+  /** GSI writes added to the table's (dynalite does not count index writes in ConsumedCapacity) */
+  gsiWru = 0;
+  batchesCommitted = 0;
+  /** `op target` → [attempts, total ms] of the attempts that reached the store (wall time, this machine) */
+  readonly latency = new Map<string, [number, number]>();
+  faults: FaultPlan | undefined;
+
+  constructor(
+    tables: TableNames,
+    /** the simulated clock, in seconds */
+    readonly simNow: () => number,
+  ) {
+    for (const id of Object.keys(TABLES) as TableId[]) {
+      const def = TABLES[id] as { partitionKey: { name: string }; sortKey?: { name: string } };
+      this.tableInfo.set(tables[id], { id, pk: def.partitionKey.name, ...(def.sortKey ? { sk: def.sortKey.name } : {}) });
+    }
+  }
+
+  private countError(op: string, e: unknown): void {
+    const name = e instanceof Error ? (/maximum allowed size/.test(e.message) ? 'ItemTooLarge' : e.name) : 'unknown';
+    const key = `${op}:${name}`;
+    this.errors.set(key, (this.errors.get(key) ?? 0) + 1);
+  }
+
+  private partitionWrite(second: number | undefined, table: string, pk: string, wcu: number): void {
+    if (second === undefined) return;
+    let m = this.perSecond.get(second);
+    if (!m) this.perSecond.set(second, (m = new Map()));
+    const key = `${table}\u0000${pk}`;
+    const c = m.get(key);
+    if (c) {
+      c.writes++;
+      c.wcu += wcu;
+    } else m.set(key, { writes: 1, wcu });
+  }
+
+  /** Folds the seconds before `beforeSecond` into the peaks and forgets them (bounded memory). */
+  foldSeconds(beforeSecond = Infinity): void {
+    for (const [second, m] of this.perSecond) {
+      if (second >= beforeSecond) continue;
+      for (const [key, c] of m) {
+        const peak = this.peaks.get(key);
+        if (!peak || c.writes > peak.writes) this.peaks.set(key, { second, writes: c.writes, wcu: Math.max(c.wcu, peak?.wcu ?? 0) });
+        else if (c.wcu > peak.wcu) peak.wcu = c.wcu;
+        const [table = '', pk = ''] = key.split('\u0000');
+        if (!this.hottestByWrites || c.writes > this.hottestByWrites.writes) this.hottestByWrites = { table, pk, second, writes: c.writes, wcu: c.wcu };
+        if (!this.hottestByWcu || c.wcu > this.hottestByWcu.wcu) this.hottestByWcu = { table, pk, second, writes: c.writes, wcu: c.wcu };
+      }
+      this.perSecond.delete(second);
+    }
+  }
+
+  /** The partition keys with the most writes in one simulated second. */
+  topPartitions(n: number): { table: string; pk: string; writesPerSecond: number; peakWcuPerSecond: number }[] {
+    return [...this.peaks.entries()]
+      .sort((a, b) => b[1].writes - a[1].writes || b[1].wcu - a[1].wcu)
+      .slice(0, n)
+      .map(([key, p]) => {
+        const [table = '', pk = ''] = key.split('\u0000');
+        return { table, pk, writesPerSecond: p.writes, peakWcuPerSecond: p.wcu };
+      });
+  }
+
+  private keyOf(table: string, item: Record<string, AttributeValue> | undefined): { pk: string; sk: string } | undefined {
+    const info = this.tableInfo.get(table);
+    if (!info || !item) return undefined;
+    const pk = item[info.pk];
+    const sk = info.sk ? item[info.sk] : undefined;
+    return { pk: pk?.S ?? pk?.N ?? '?', sk: sk?.S ?? sk?.N ?? '' };
+  }
+
+  /** The write attempt reached the store (applied, or refused by its condition). */
+  private storeWrites(second: number | undefined, op: string, input: Record<string, unknown>, output: Record<string, unknown> | undefined, conditionFailed: boolean): number {
+    let units = 0;
+    if (op === 'BatchWriteItem') {
+      const requestItems = input.RequestItems as Record<string, { PutRequest?: { Item: RawItem }; DeleteRequest?: { Key: RawItem } }[]>;
+      for (const [table, reqs] of Object.entries(requestItems)) {
+        for (const r of reqs) {
+          const item = r.PutRequest?.Item ?? r.DeleteRequest?.Key;
+          const key = this.keyOf(table, item);
+          if (!key) continue;
+          const ik = `${table}\u0000${key.pk}\u0000${key.sk}`;
+          let u: number;
+          if (r.PutRequest) {
+            u = writeUnits(itemBytes(r.PutRequest.Item));
+            this.itemUnits.set(ik, u);
+          } else {
+            u = this.itemUnits.get(ik) ?? 1;
+            this.itemUnits.delete(ik);
+          }
+          this.partitionWrite(second, table, key.pk, u);
+        }
+      }
+      for (const c of (output?.ConsumedCapacity as { CapacityUnits?: number }[] | undefined) ?? []) units += c.CapacityUnits ?? 0;
+      return units;
+    }
+    const table = String(input.TableName);
+    const item = (op === 'PutItem' ? input.Item : input.Key) as RawItem | undefined;
+    const key = this.keyOf(table, item);
+    const ik = key ? `${table}\u0000${key.pk}\u0000${key.sk}` : '';
+    if (conditionFailed) units = this.itemUnits.get(ik) ?? 1;
+    else units = (output?.ConsumedCapacity as { CapacityUnits?: number } | undefined)?.CapacityUnits ?? 0;
+    if (key) {
+      if (!conditionFailed) this.itemUnits.set(ik, units);
+      this.partitionWrite(second, table, key.pk, units);
+      // The usage lines carry `month`, so they are also written to the byMonth GSI (projection
+      // ALL): the same units again, on the GSI partition of the month.
+      const info = this.tableInfo.get(table);
+      if (info?.id === 'usage' && key.sk.startsWith('U#')) {
+        const month = key.sk.slice(2, 9);
+        this.gsiWru += units;
+        this.partitionWrite(second, `${table}.byMonth`, month, units);
+        units *= 2;
+      }
+    }
+    return units;
+  }
+
+  private timeAttempt(op: string, input: Record<string, unknown>, ms: number): void {
+    let target = '';
+    const table = typeof input.TableName === 'string' ? input.TableName : Object.keys((input.RequestItems as object | undefined) ?? {})[0];
+    const info = table ? this.tableInfo.get(table) : undefined;
+    if (info) {
+      target = info.id;
+      const key = (op === 'PutItem' ? input.Item : input.Key) as RawItem | undefined;
+      const pk = key?.[info.pk]?.S ?? '';
+      const sk = (info.sk ? key?.[info.sk]?.S : undefined) ?? '';
+      if (info.id === 'usage' && key) target += pk === '~months' ? ' ~months' : pk.startsWith('F#') ? ' F#day' : ` ${sk.slice(0, 2)}`;
+      if (info.id === 'records' && op === 'PutItem') target += pk === 'pending' ? ' pending' : '';
+    }
+    const k = `${op} ${target}`.trim();
+    const t = this.latency.get(k);
+    if (t) {
+      t[0]++;
+      t[1] += ms;
+    } else this.latency.set(k, [1, ms]);
+  }
+
+  /** What the store applied that the ledger needs: commits, and aggregate updates. */
+  private recordEffects(op: string, input: Record<string, unknown>): void {
+    const table = String(input.TableName);
+    const info = this.tableInfo.get(table);
+    if (!info) return;
+    if (op === 'PutItem' && info.id === 'records') {
+      const item = input.Item as RawItem;
+      if (item.pk?.S === 'pending' && item.batch?.S) {
+        this.batchesCommitted++;
+        this.ledger.batch(JSON.parse(item.batch.S) as UsageBatch);
+      }
+    } else if (op === 'UpdateItem' && info.id === 'usage') {
+      const key = input.Key as RawItem;
+      const sk = key.sk?.S ?? '';
+      if (!sk.startsWith('U#')) return;
+      const names = input.ExpressionAttributeNames as Record<string, string> | undefined;
+      const values = input.ExpressionAttributeValues as RawItem | undefined;
+      const w = names?.['#w'];
+      const seq = values?.[':seq']?.N;
+      if (w?.startsWith('w_') && seq) this.ledger.effect(key.pk?.S ?? '', sk, w.slice(2), Number(seq));
+    }
+  }
+
+  readonly opMiddleware: Middleware = (next, context) => async (args) => {
+    const op = (context.commandName ?? '').replace(/Command$/, '');
+    if (CAPACITY_OPS.has(op)) args.input.ReturnConsumedCapacity = 'TOTAL';
+    const s = scope.getStore();
+    if (!s) return next(args);
+    const { actor, inv } = s;
+    if (actor.killed) return never();
+    actor.inFlight++;
+    let result: Awaited<ReturnType<Next>> | undefined;
+    let error: unknown;
+    let failed = false;
+    try {
+      result = await next(args);
+    } catch (e) {
+      error = e;
+      failed = true;
+    }
+    actor.inFlight--;
+    if (actor.inFlight === 0) actor.onIdle?.();
+    if (actor.killed) return never();
+    if (inv && WRITE_OPS.has(op)) {
+      inv.writeCalls++;
+      if (!failed && inv.killAfterWrites !== undefined && ++inv.writesCompleted >= inv.killAfterWrites) {
+        actor.killed = true;
+        actor.onKilled?.();
+        return never();
+      }
+    }
+    if (failed) throw error;
+    return result as Awaited<ReturnType<Next>>;
+  };
+
+  readonly attemptMiddleware: Middleware = (next) => async (args) => {
+    const target = args.request?.headers['x-amz-target'] ?? '';
+    const op = target.slice(target.indexOf('.') + 1);
+    const s = scope.getStore();
+    const kind = s?.actor.kind ?? 'setup';
+    const inv = s?.inv;
+    const second = inv ? inv.simSecond : Math.floor(this.simNow());
+    const units = this.units[kind];
+    // Hot partitions are the calls' at rate R: the gateway's writes. The drain's and the sweeps'
+    // are left out (after the traffic the clock stands still while they run, which would pile
+    // their writes into one simulated second), as are setup, close and audit.
+    const countPartitions = kind === 'gateway';
+    units.requests[op] = (units.requests[op] ?? 0) + 1;
+    const isWrite = WRITE_OPS.has(op);
+    const anyDepth = inv ? inv.anyDepth + 1 : 0;
+    const trackWrite = inv !== undefined && isWrite && inv.featureAnswered;
+    const writeDepth = trackWrite ? inv.writeDepth + 1 : 0;
+    try {
+      const fault = isWrite && this.faults ? this.faults.decide(inv ? inv.simTime : this.simNow()) : undefined;
+      if (fault && !appliedBeforeError(fault)) throw this.faults?.errorBefore(fault as 'throttle' | 'network' | 'outage');
+      let result: Awaited<ReturnType<Next>>;
+      const sent = performance.now();
+      try {
+        result = await next(args);
+        this.timeAttempt(op, args.input, performance.now() - sent);
+      } catch (e) {
+        this.timeAttempt(op, args.input, performance.now() - sent);
+        if (e instanceof ConditionalCheckFailedException && isWrite) {
+          units.wru += this.storeWrites(countPartitions ? second : undefined, op, args.input, undefined, true);
+          units.conditionalFailures++;
+        }
+        throw e;
+      }
+      const output = result.output;
+      if (isWrite) {
+        units.wru += this.storeWrites(countPartitions ? second : undefined, op, args.input, output, false);
+        this.recordEffects(op, args.input);
+      } else {
+        const cc = output?.ConsumedCapacity as { CapacityUnits?: number } | { CapacityUnits?: number }[] | undefined;
+        for (const c of Array.isArray(cc) ? cc : cc ? [cc] : []) units.rru += c.CapacityUnits ?? 0;
+      }
+      if (fault && appliedBeforeError(fault)) throw this.faults?.errorAfter(fault);
+      return result;
+    } catch (e) {
+      this.countError(op, e);
+      throw e;
+    } finally {
+      if (inv) {
+        inv.anyDepth = Math.max(inv.anyDepth, anyDepth);
+        if (trackWrite) {
+          inv.writeDepth = Math.max(inv.writeDepth, writeDepth);
+          inv.writeAttempts++;
+        }
+      }
+    }
+  };
+}
+
+let active: StoreProbe | undefined;
+const instrumented = new WeakSet<object>();
+type SendFn = (this: { middlewareStack: Stack }, ...args: unknown[]) => unknown;
+let originalSend: SendFn | undefined;
+
+/** The client classes whose `send` is hooked (the document client shares its stack with its client). */
+const CLASSES = [DynamoDBClient, DynamoDBDocumentClient] as unknown as { prototype: { send: SendFn } }[];
+
+function hook(client: { middlewareStack: Stack }): void {
+  const probe = active;
+  if (!probe) return;
+  const stack = client.middlewareStack;
+  if (!instrumented.has(stack)) {
+    instrumented.add(stack);
+    // Both are looked up through `active` at call time, so a stack instrumented in one run
+    // reports to the probe of the run in progress.
+    stack.add((next, ctx) => (args) => (active ? active.opMiddleware(next, ctx)(args) : next(args)), { step: 'initialize', name: 'simOp', priority: 'high' });
+    stack.add((next, ctx) => (args) => (active ? active.attemptMiddleware(next, ctx)(args) : next(args)), { step: 'deserialize', name: 'simAttempt', priority: 'high' });
+  }
+  scope.getStore()?.actor.clients.add(client as unknown as { destroy(): void });
+}
+
+/** Routes every DynamoDB client's requests of this process through `probe` until `uninstall()`. */
+export function install(probe: StoreProbe): void {
+  if (active) throw new Error('a simulation is already running in this process');
+  active = probe;
+  for (const cls of CLASSES) {
+    if (Object.hasOwn(cls.prototype, 'send')) throw new Error('DynamoDB client classes already have their own send: the simulation cannot hook them');
+  }
+  originalSend = (DynamoDBClient.prototype as unknown as { send: SendFn }).send;
+  const base = originalSend;
+  for (const cls of CLASSES) {
+    Object.defineProperty(cls.prototype, 'send', {
+      configurable: true,
+      writable: true,
+      value: function (this: { middlewareStack: Stack }, ...args: unknown[]) {
+        hook(this);
+        return base.apply(this, args);
+      },
+    });
+  }
+}
+
+export function uninstall(): void {
+  for (const cls of CLASSES) if (Object.hasOwn(cls.prototype, 'send')) delete (cls.prototype as { send?: SendFn }).send;
+  active = undefined;
+}

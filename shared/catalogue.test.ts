@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { CatalogueError, catalogueJson, parseCatalogue } from './catalogue.ts';
+import { parseManifest } from './manifest.ts';
+
+const spec = (slug: string, over: Record<string, unknown> = {}) =>
+  parseManifest(slug, `functions/${slug}/feature.json`, {
+    name: 'IBAN check',
+    description: 'Checks an IBAN.',
+    version: '1.2.3',
+    authors: [
+      { id: 'carol', weight: 2 },
+      { id: 'dan', weight: 1 },
+    ],
+    price: { perCall: '0.0015', perGbSecond: '0.000017', currency: 'EUR' },
+    memoryMb: 256,
+    timeoutMs: 2500,
+    example: { body: { iban: 'FR76 3000 6000 0112 3456 7890 189' } },
+    ...over,
+  });
+
+/** The message of the CatalogueError that parsing `value` (as JSON) throws. */
+function rejection(value: unknown): string {
+  try {
+    parseCatalogue(typeof value === 'string' ? value : JSON.stringify(value));
+  } catch (e) {
+    expect(e).toBeInstanceOf(CatalogueError);
+    return (e as Error).message;
+  }
+  throw new Error('expected parseCatalogue to reject the catalogue');
+}
+
+describe('the feature catalogue as plain data', () => {
+  it('gives back the specs parsed at synth, prices in integer micros and defaults applied', () => {
+    const specs = [spec('iban-check'), spec('vat-check', { concurrency: 9, tags: ['tax'] })];
+    const back = parseCatalogue(catalogueJson(specs));
+    expect(back).toEqual(specs);
+    expect(back[0]?.price).toEqual({ perCallMicros: 1500, perGbSecondMicros: 17, currency: 'EUR' });
+    expect(back[0]?.concurrency).toBe(4);
+    expect(back[0]?.manifest.tags).toEqual([]);
+    expect(back[0]?.manifest.example).toMatchObject({ method: 'POST', path: '' });
+    expect(back[1]?.concurrency).toBe(9);
+    expect(parseCatalogue(catalogueJson([]))).toEqual([]);
+  });
+
+  it('refuses the old form (slug and raw manifest): the prices are not parsed', () => {
+    const message = rejection([{ slug: 'iban-check', manifest: spec('iban-check').manifest }]);
+    expect(message).toMatch(/feature 0 \("iban-check"\): price must be the parsed price/);
+    expect(message).toMatch(/concurrency must be a positive integer, got nothing/);
+    expect(message).toMatch(/written at synth|writes at synth/);
+  });
+
+  it('names every problem, with the feature and the field', () => {
+    const good = JSON.parse(catalogueJson([spec('a-feature')])) as Record<string, any>[];
+    const bad = structuredClone(good[0]!);
+    bad.price.perCallMicros = 0.5;
+    bad.price.currency = 'USD';
+    bad.manifest.authors = [];
+    bad.manifest.timeoutMs = '2000';
+    const message = rejection([good[0], bad, 42]);
+    expect(message).toContain('feature 1 ("a-feature"): price.perCallMicros must be a non-negative integer (micros), got 0.5');
+    expect(message).toContain('price.currency "USD" differs from manifest.price.currency "EUR"');
+    expect(message).toContain('manifest.authors must be a non-empty list of { id, weight }, got []');
+    expect(message).toContain('manifest.timeoutMs must be a positive integer, got "2000"');
+    expect(message).toContain('feature 2: must be an object, got 42');
+    expect(message).toContain('feature 1 ("a-feature"): slug listed twice');
+    expect(message).not.toContain('feature 0');
+  });
+
+  it('refuses what is not a list of specs', () => {
+    expect(rejection('{oops')).toMatch(/not JSON/);
+    expect(rejection({ 'iban-check': {} })).toMatch(/must be a list of feature specs, got object/);
+    expect(rejection([{ slug: '', manifest: null }])).toMatch(/slug must be a non-empty string.*manifest must be an object, got null/);
+  });
+});
