@@ -29,7 +29,8 @@ function callLine(r: UsageRecord): string {
 }
 
 try {
-  const config = { ...readConfig(process.env), watch: true };
+  // npm start is where developers work: it watches functions/ unless FAASCAPE_WATCH=0.
+  const config = { ...readConfig(process.env), watch: process.env.FAASCAPE_WATCH !== '0' };
   await preflight(config); // another platform on this data dir, a port in use: said before anything starts
   const platform = await startPlatform(config, {
     logger: jsonLogger(),

@@ -134,6 +134,9 @@ export async function startPlatformProcess(opts: StartOptions): Promise<Platform
       HOST: '127.0.0.1',
       FAASCAPE_DATA_DIR: opts.dataDir,
       FAASCAPE_FUNCTIONS_DIR: opts.functionsDir ?? RELIABILITY_FUNCTIONS,
+      // The meter under crashes and load is what is measured here: no rebuilds or type checks
+      // of the fixtures competing for the two cores (the dev loop has its own tests).
+      FAASCAPE_WATCH: '0',
       ...opts.env,
     },
   });
