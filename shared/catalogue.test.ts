@@ -71,4 +71,38 @@ describe('the feature catalogue as plain data', () => {
     expect(rejection({ 'iban-check': {} })).toMatch(/must be a list of feature specs, got object/);
     expect(rejection([{ slug: '', manifest: null }])).toMatch(/slug must be a non-empty string.*manifest must be an object, got null/);
   });
+
+  it('carries the lifecycle and the next price, and gives them back', () => {
+    const deprecated = spec('iban-check', { status: 'deprecated', sunsetAt: '2025-07-01T00:00:00Z', successor: 'iban-check-v2' });
+    const repriced = spec('vat-check', { nextPrice: { perCall: '0.003', perGbSecond: '0', currency: 'EUR', effectiveFrom: '2025-07-15T00:00:00Z' }, pricePublishedAt: '2025-07-01T00:00:00Z' });
+    const back = parseCatalogue(catalogueJson([deprecated, repriced]));
+    expect(back).toEqual([deprecated, repriced]);
+    expect(back[0]?.manifest).toMatchObject({ status: 'deprecated', sunsetAt: '2025-07-01T00:00:00Z', successor: 'iban-check-v2' });
+    expect(back[1]?.nextPrice).toEqual({ price: { perCallMicros: 3000, perGbSecondMicros: 0, currency: 'EUR' }, effectiveFromMs: Date.parse('2025-07-15T00:00:00Z') });
+  });
+
+  it('refuses a lifecycle or a next price the gateway could not act on', () => {
+    const [good] = JSON.parse(catalogueJson([spec('iban-check', { nextPrice: { perCall: '0.001', perGbSecond: '0', currency: 'EUR', effectiveFrom: '2025-07-15T00:00:00Z' } })])) as Record<string, any>[];
+    const noSunset = structuredClone(good!);
+    noSunset.manifest.status = 'deprecated';
+    expect(rejection([noSunset])).toContain('manifest.sunsetAt must be an ISO date-time (status is "deprecated"), got nothing');
+    const badStatus = structuredClone(good!);
+    badStatus.manifest.status = 'gone';
+    badStatus.manifest.successor = 'x';
+    const message = rejection([badStatus]);
+    expect(message).toContain('manifest.status must be "published" or "deprecated" when present, got "gone"');
+    expect(message).toMatch(/without sunsetAt, successor or deprecatedAt unless its status is "deprecated"/);
+    const badNext = structuredClone(good!);
+    badNext.nextPrice.price.perCallMicros = -1;
+    badNext.nextPrice.effectiveFromMs = '2025-07-15';
+    const m2 = rejection([badNext]);
+    expect(m2).toContain('nextPrice.price.perCallMicros must be a non-negative integer (micros), got -1');
+    expect(m2).toContain('nextPrice.effectiveFromMs must be an integer (epoch ms), got "2025-07-15"');
+    const lost = structuredClone(good!);
+    delete lost.nextPrice;
+    expect(rejection([lost])).toContain('nextPrice must be present exactly when manifest.nextPrice is');
+    const badDate = structuredClone(good!);
+    Object.assign(badDate.manifest, { status: 'deprecated', sunsetAt: 'soon' });
+    expect(rejection([badDate])).toContain('manifest.sunsetAt must be an ISO date-time (status is "deprecated"), got "soon"');
+  });
 });

@@ -15,7 +15,7 @@ export class CatalogueError extends Error {
 
 /** The catalogue of already-parsed specs, as the bundles carry it. */
 export function catalogueJson(specs: readonly FeatureSpec[]): string {
-  return JSON.stringify(specs.map((s) => ({ slug: s.slug, manifest: s.manifest, price: s.price, concurrency: s.concurrency })));
+  return JSON.stringify(specs.map((s) => ({ slug: s.slug, manifest: s.manifest, price: s.price, ...(s.nextPrice ? { nextPrice: s.nextPrice } : {}), concurrency: s.concurrency })));
 }
 
 type Obj = Record<string, unknown>;
@@ -23,6 +23,7 @@ const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null &
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const isPositiveInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 const isMicros = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isInstant = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) && Number.isFinite(Date.parse(v));
 const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
 
 /** The problems of one entry: the fields the gateway and the console read, nothing more. */
@@ -35,14 +36,33 @@ function problemsOf(e: unknown): string[] {
   need(isText(e.slug), 'slug', 'a non-empty string', e.slug);
   need(isPositiveInt(e.concurrency), 'concurrency', 'a positive integer', e.concurrency);
   const price = e.price;
-  if (!isObject(price)) problems.push(`price must be the parsed price ({ perCallMicros, perGbSecondMicros, currency }), got ${show(price)}`);
-  else {
-    need(isMicros(price.perCallMicros), 'price.perCallMicros', 'a non-negative integer (micros)', price.perCallMicros);
-    need(isMicros(price.perGbSecondMicros), 'price.perGbSecondMicros', 'a non-negative integer (micros)', price.perGbSecondMicros);
-    need(isText(price.currency), 'price.currency', 'a currency code', price.currency);
+  const unitPrice = (p: unknown, field: string) => {
+    if (!isObject(p)) problems.push(`${field} must be the parsed price ({ perCallMicros, perGbSecondMicros, currency }), got ${show(p)}`);
+    else {
+      need(isMicros(p.perCallMicros), `${field}.perCallMicros`, 'a non-negative integer (micros)', p.perCallMicros);
+      need(isMicros(p.perGbSecondMicros), `${field}.perGbSecondMicros`, 'a non-negative integer (micros)', p.perGbSecondMicros);
+      need(isText(p.currency), `${field}.currency`, 'a currency code', p.currency);
+    }
+  };
+  unitPrice(price, 'price');
+  const next = e.nextPrice;
+  if (next !== undefined) {
+    if (!isObject(next)) problems.push(`nextPrice must be { price, effectiveFromMs } when present, got ${show(next)}`);
+    else {
+      unitPrice(next.price, 'nextPrice.price');
+      need(Number.isSafeInteger(next.effectiveFromMs), 'nextPrice.effectiveFromMs', 'an integer (epoch ms)', next.effectiveFromMs);
+      if (isObject(price) && isObject(next.price) && next.price.currency !== price.currency) problems.push(`nextPrice.price.currency ${show(next.price.currency)} differs from price.currency ${show(price.currency)}`);
+    }
   }
   const m = e.manifest;
   if (!isObject(m)) return [...problems, `manifest must be an object, got ${show(m)}`];
+  // The lifecycle: the gateway answers 410 from sunsetAt on, so a deprecated feature must carry it.
+  need(m.status === undefined || m.status === 'published' || m.status === 'deprecated', 'manifest.status', '"published" or "deprecated" when present', m.status);
+  if (m.status === 'deprecated') need(isInstant(m.sunsetAt), 'manifest.sunsetAt', 'an ISO date-time (status is "deprecated")', m.sunsetAt);
+  else need(m.sunsetAt === undefined && m.successor === undefined && m.deprecatedAt === undefined, 'manifest', 'without sunsetAt, successor or deprecatedAt unless its status is "deprecated"', { status: m.status, sunsetAt: m.sunsetAt, successor: m.successor, deprecatedAt: m.deprecatedAt });
+  need(m.deprecatedAt === undefined || isInstant(m.deprecatedAt), 'manifest.deprecatedAt', 'an ISO date-time when present', m.deprecatedAt);
+  need(m.successor === undefined || isText(m.successor), 'manifest.successor', 'a slug when present', m.successor);
+  need((m.nextPrice === undefined) === (next === undefined), 'nextPrice', 'present exactly when manifest.nextPrice is', next);
   for (const f of ['name', 'description', 'version'] as const) need(isText(m[f]), `manifest.${f}`, 'a non-empty string', m[f]);
   need(isPositiveInt(m.memoryMb), 'manifest.memoryMb', 'a positive integer', m.memoryMb);
   need(isPositiveInt(m.timeoutMs), 'manifest.timeoutMs', 'a positive integer', m.timeoutMs);

@@ -276,3 +276,89 @@ describe('SLUG', () => {
     );
   });
 });
+
+describe('lifecycle in the manifest', () => {
+  it('is published when it says nothing, and keeps every other manifest as it was', () => {
+    const spec = parseManifest('contact-normalizer', FILE, example());
+    expect(spec.manifest.status).toBeUndefined();
+    expect(spec.nextPrice).toBeUndefined();
+    expect(parseManifest('contact-normalizer', FILE, { ...example(), status: 'published' }).manifest.status).toBe('published');
+  });
+
+  it('accepts a deprecated feature with sunsetAt, deprecatedAt and a successor', () => {
+    const spec = parseManifest('contact-normalizer', FILE, { ...example(), status: 'deprecated', deprecatedAt: '2025-05-01T00:00:00Z', sunsetAt: '2025-07-01T00:00:00+02:00', successor: 'contact-cleaner' });
+    expect(spec.manifest).toMatchObject({ status: 'deprecated', sunsetAt: '2025-07-01T00:00:00+02:00', successor: 'contact-cleaner' });
+  });
+
+  it('refuses a deprecated feature without sunsetAt, a sunset that is no date-time, and an unknown status', () => {
+    expect(paths(rejection({ ...example(), status: 'deprecated' }))).toEqual(['sunsetAt']);
+    expect(rejection({ ...example(), status: 'deprecated' }).message).toMatch(/deprecated feature must say when it retires/);
+    expect(paths(rejection({ ...example(), status: 'deprecated', sunsetAt: '2025-07-01' }))).toEqual(['sunsetAt']);
+    expect(paths(rejection({ ...example(), status: 'deprecated', sunsetAt: '2025-07-01T00:00:00' }))).toEqual(['sunsetAt']);
+    expect(paths(rejection({ ...example(), status: 'retired' }))).toEqual(['status']);
+    expect(paths(rejection({ ...example(), status: 'draft' }))).toEqual(['status']);
+  });
+
+  it('refuses sunsetAt, successor or deprecatedAt on a feature that is not deprecated, a bad successor, and deprecation after sunset', () => {
+    expect(paths(rejection({ ...example(), sunsetAt: '2025-07-01T00:00:00Z', successor: 'x' }))).toEqual(['sunsetAt', 'successor']);
+    const deprecated = { ...example(), status: 'deprecated', sunsetAt: '2025-07-01T00:00:00Z' };
+    expect(paths(rejection({ ...deprecated, successor: 'Not A Slug' }))).toEqual(['successor']);
+    expect(rejection({ ...deprecated, successor: 'contact-normalizer' }).message).toMatch(/feature "contact-normalizer" cannot succeed itself/);
+    expect(paths(rejection({ ...deprecated, deprecatedAt: '2025-08-01T00:00:00Z' }))).toEqual(['deprecatedAt']);
+  });
+});
+
+describe('prices change with notice', () => {
+  const next = (perCall: string, effectiveFrom: string, perGbSecond = '0') => ({ perCall, perGbSecond, currency: 'EUR', effectiveFrom });
+
+  it('parses a scheduled rise published at least 14 days ahead, in micros with its date', () => {
+    const spec = parseManifest('contact-normalizer', FILE, { ...example(), nextPrice: next('0.003', '2025-07-15T00:00:00Z'), pricePublishedAt: '2025-07-01T00:00:00Z' });
+    expect(spec.price.perCallMicros).toBe(2000);
+    expect(spec.nextPrice).toEqual({ price: { perCallMicros: 3000, perGbSecondMicros: 0, currency: 'EUR' }, effectiveFromMs: Date.parse('2025-07-15T00:00:00Z') });
+  });
+
+  it('refuses a rise sooner than the notice, naming the feature and the earliest date', () => {
+    const e = rejection({ ...example(), nextPrice: next('0.003', '2025-07-14T23:59:59Z'), pricePublishedAt: '2025-07-01T00:00:00Z' });
+    expect(paths(e)).toEqual(['nextPrice']);
+    expect(e.message).toContain('feature "contact-normalizer"');
+    expect(e.message).toMatch(/needs 14 days' notice.*at the earliest 2025-07-15T00:00:00.000Z/);
+    expect(e.message).toContain(FILE);
+  });
+
+  it('refuses a rise of the compute price alone, and a rise with no publication date', () => {
+    expect(paths(rejection({ ...example(), nextPrice: next('0.002', '2025-07-02T00:00:00Z', '0.000001'), pricePublishedAt: '2025-07-01T00:00:00Z' }))).toEqual(['nextPrice']);
+    expect(rejection({ ...example(), nextPrice: next('0.003', '2030-01-01T00:00:00Z') }).message).toMatch(/needs pricePublishedAt/);
+  });
+
+  it('lets a drop apply at once, with or without a publication date', () => {
+    expect(parseManifest('contact-normalizer', FILE, { ...example(), nextPrice: next('0.001', '2025-07-01T00:00:00Z') }).nextPrice?.price.perCallMicros).toBe(1000);
+    expect(parseManifest('contact-normalizer', FILE, { ...example(), nextPrice: next('0.001', '2025-07-01T00:00:00Z'), pricePublishedAt: '2025-07-01T00:00:00Z' }).nextPrice).toBeDefined();
+  });
+
+  it('refuses a malformed next price, a bad date, and pricePublishedAt without a next price', () => {
+    expect(paths(rejection({ ...example(), nextPrice: { perCall: 0.003, perGbSecond: '0', currency: 'EUR', effectiveFrom: '2025-07-01T00:00:00Z' } }))).toEqual(['nextPrice.perCall']);
+    expect(paths(rejection({ ...example(), nextPrice: { perCall: '0.001', perGbSecond: '0', currency: 'EUR' } }))).toEqual(['nextPrice.effectiveFrom']);
+    expect(paths(rejection({ ...example(), nextPrice: next('0.001', 'tomorrow') }))).toEqual(['nextPrice.effectiveFrom']);
+    expect(paths(rejection({ ...example(), pricePublishedAt: '2025-07-01T00:00:00Z' }))).toEqual(['pricePublishedAt']);
+  });
+
+  it('accepts a rise exactly when effectiveFrom is at least 14 days after pricePublishedAt (property)', () => {
+    const base = Date.parse('2025-01-01T00:00:00Z');
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 0, max: 40 * 24 * 3600 }), (up, gapS) => {
+        const raw = { ...example(), nextPrice: next(((2000 + up) / 1e6).toFixed(6), new Date(base + gapS * 1000).toISOString()), pricePublishedAt: new Date(base).toISOString() };
+        const accepted = (() => {
+          try {
+            parseManifest('contact-normalizer', FILE, raw);
+            return true;
+          } catch (e) {
+            expect(e).toBeInstanceOf(ManifestError);
+            return false;
+          }
+        })();
+        expect(accepted).toBe(gapS >= 14 * 24 * 3600);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DomainError } from './errors.ts';
 import { MoneyError, parseDecimalMicros } from './money.ts';
+import { priceNoticeProblem, type ScheduledPrice } from './lifecycle.ts';
 import { parsePrice, type UnitPrice } from './price.ts';
 
 /** Slugs become URL segments, table keys and Lambda names: keep them short and plain. */
@@ -38,6 +39,11 @@ export const GATEWAY_MARGIN_MS = 2_000;
  */
 export const MAX_TIMEOUT_MS = HTTP_API_TIMEOUT_MS - GATEWAY_MARGIN_MS;
 
+/** An instant with its offset, e.g. "2025-07-01T00:00:00Z" (what `Date.parse` reads the same everywhere). */
+const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. "2025-07-01T00:00:00Z"' });
+
+const priceText = z.strictObject({ perCall: decimalPrice, perGbSecond: decimalPrice, currency: z.literal('EUR') });
+
 export const manifestSchema = z.strictObject({
   name: z.string().min(1).max(80),
   description: z.string().min(1).max(2000),
@@ -46,7 +52,21 @@ export const manifestSchema = z.strictObject({
     .array(z.strictObject({ id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be a lowercase developer id'), weight: z.number().int().min(1).max(1000) }))
     .min(1)
     .refine((a) => new Set(a.map((x) => x.id)).size === a.length, 'must not list the same developer twice'),
-  price: z.strictObject({ perCall: decimalPrice, perGbSecond: decimalPrice, currency: z.literal('EUR') }),
+  price: priceText,
+  /**
+   * A scheduled price: from `effectiveFrom` on, calls are priced (and recorded) at it. A rise needs
+   * `pricePublishedAt` at least the notice (PRICE_RISE_NOTICE_MS, 14 days) before `effectiveFrom`.
+   */
+  nextPrice: priceText.extend({ effectiveFrom: isoDateTime }).optional(),
+  /** when `nextPrice` was announced (docs/decisions/0011-lifecycle-and-price-notice.md) */
+  pricePublishedAt: isoDateTime.optional(),
+  /** absent is `published`; a `deprecated` feature has `sunsetAt` and answers 410 from then on */
+  status: z.enum(['published', 'deprecated']).optional(),
+  /** when it was deprecated (the `Deprecation` header); default: `sunsetAt` less 14 days */
+  deprecatedAt: isoDateTime.optional(),
+  sunsetAt: isoDateTime.optional(),
+  /** the slug of the feature that replaces this one */
+  successor: z.string().regex(SLUG, 'must be the slug of another feature').optional(),
   memoryMb: z.number().int().min(128).max(10240),
   timeoutMs: z.number().int().min(100).max(MAX_TIMEOUT_MS),
   concurrency: z.number().int().min(1).max(64).optional(),
@@ -60,6 +80,17 @@ export const manifestSchema = z.strictObject({
       body: z.unknown().optional(),
     })
     .optional(),
+}).superRefine((m, ctx) => {
+  const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (m.status === 'deprecated') {
+    if (m.sunsetAt === undefined) problem('sunsetAt', 'a deprecated feature must say when it retires (sunsetAt, an ISO date-time)');
+    else if (m.deprecatedAt !== undefined && Date.parse(m.deprecatedAt) > Date.parse(m.sunsetAt)) problem('deprecatedAt', 'must not be after sunsetAt');
+  } else {
+    for (const field of ['sunsetAt', 'successor', 'deprecatedAt'] as const) {
+      if (m[field] !== undefined) problem(field, 'only a feature with status "deprecated" has one');
+    }
+  }
+  if (m.pricePublishedAt !== undefined && m.nextPrice === undefined) problem('pricePublishedAt', 'says when nextPrice was announced; there is no nextPrice');
 });
 
 export type ManifestInput = z.input<typeof manifestSchema>;
@@ -70,6 +101,8 @@ export interface FeatureSpec {
   slug: string;
   manifest: Manifest;
   price: UnitPrice;
+  /** the price that replaces `price` from its `effectiveFromMs` on (manifest `nextPrice`) */
+  nextPrice?: ScheduledPrice;
   concurrency: number;
 }
 
@@ -103,5 +136,16 @@ export function parseManifest(slug: string, file: string, raw: unknown): Feature
     throw new ManifestError(file, problems);
   }
   const manifest = result.data;
-  return { slug, manifest, price: parsePrice(manifest.price), concurrency: manifest.concurrency ?? DEFAULT_CONCURRENCY };
+  const price = parsePrice(manifest.price);
+  const problems: string[] = [];
+  let nextPrice: ScheduledPrice | undefined;
+  if (manifest.nextPrice) {
+    const { effectiveFrom, ...text } = manifest.nextPrice;
+    nextPrice = { price: parsePrice(text), effectiveFromMs: Date.parse(effectiveFrom) };
+    const why = priceNoticeProblem(price, nextPrice, manifest.pricePublishedAt === undefined ? undefined : Date.parse(manifest.pricePublishedAt));
+    if (why) problems.push(`nextPrice: feature "${slug}": ${why}`);
+  }
+  if (manifest.successor === slug) problems.push(`successor: feature "${slug}" cannot succeed itself`);
+  if (problems.length) throw new ManifestError(file, problems);
+  return { slug, manifest, price, ...(nextPrice ? { nextPrice } : {}), concurrency: manifest.concurrency ?? DEFAULT_CONCURRENCY };
 }

@@ -173,6 +173,22 @@ export class AccountStore {
   }
 
   /**
+   * Reads a sign-in token without consuming it: the account's e-mail when the link would redeem
+   * now (known, not expired, still the account's live link, account not disabled), else undefined.
+   * Strongly consistent reads, no writes: a look at the link never uses it up.
+   */
+  async peekSignInToken(token: string): Promise<string | undefined> {
+    const hash = sha256(token);
+    const res = await this.db.send(new GetCommand({ TableName: this.tables.sessions, Key: { id: `T#${hash}` }, ConsistentRead: true }));
+    const item = res.Item;
+    if (!item || Number(item.expiresAtMs) <= this.now()) return undefined;
+    const account = await this.db.send(new GetCommand({ TableName: this.tables.accounts, Key: { email: String(item.email) }, ConsistentRead: true }));
+    const a = account.Item as StoredAccount | undefined;
+    if (!a || a.signInLink !== hash || a.disabledAt !== undefined) return undefined;
+    return a.email;
+  }
+
+  /**
    * Consumes a sign-in token; returns the account's e-mail, or undefined for an unknown, used,
    * expired or revoked link. First a conditional delete of the link, so two redeems of one link
    * cannot both win; then the account must still name it as its live link (a conditional update

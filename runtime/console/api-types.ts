@@ -57,6 +57,14 @@ export interface RedeemBody {
   password: string;
 }
 
+/**
+ * GET /auth/link/<token> → 200 SignInLinkInfo, or 400 invalid_link for an unknown, used, expired
+ * or revoked link (or a disabled account). Read-only: it does not consume the link.
+ */
+export interface SignInLinkInfo {
+  email: string;
+}
+
 /** POST /auth/sign-out → 204 */
 
 // ---- catalogue (public, no session needed) ------------------------------------------------

@@ -39,6 +39,13 @@ export const errors = {
   featureError: () => new PlatformError(502, 'feature_error', 'The feature failed or returned an invalid response.'),
   // No detail: why a feature does not build is its developer's business (their log says it).
   featureUnavailable: () => new PlatformError(503, 'feature_unavailable', 'This feature cannot run right now; try again later.', { 'retry-after': '30' }),
+  featureRetired: (slug: string, successor: string | undefined, headers: Record<string, string> = {}) =>
+    new PlatformError(
+      410,
+      'feature_retired',
+      `The feature "${slug}" has been retired${successor ? `; its successor is "${successor}" (/v1/features/${successor})` : ''}. GET /v1/features lists the features.`,
+      headers,
+    ),
   featureTimeout: (timeoutMs: number) => new PlatformError(504, 'feature_timeout', `The feature did not answer within ${timeoutMs} ms.`),
   unavailable: (cause?: unknown) =>
     Object.assign(new PlatformError(503, 'service_unavailable', 'The platform cannot verify this request right now; retry shortly.', { 'retry-after': '1' }), { cause }),

@@ -2,8 +2,9 @@ import { createHmac, randomUUID } from 'node:crypto';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { formatMicros } from '../../shared/money.ts';
-import { lineAmountMicros } from '../../shared/price.ts';
+import { lineAmountMicros, type UnitPrice } from '../../shared/price.ts';
 import { isMonth, monthOf } from '../../shared/month.ts';
+import { isRetired, lifecycleHeaders, lifecycleOf, priceAt, upcomingPrice } from '../../shared/lifecycle.ts';
 import type { FeatureSpec } from '../../shared/manifest.ts';
 import { billedMsOf, canonicalAuthors, isBillable, UNKNOWN_CLIENT, usageRows, type Outcome, type UsageRecord } from '../../shared/usage.ts';
 import { describeError, type Logger } from '../logger.ts';
@@ -92,6 +93,8 @@ export function createGateway(deps: GatewayDeps) {
       const feature = deps.features.get(slug);
       if (!feature) throw deps.features.unavailable?.(slug) ? errors.featureUnavailable() : errors.featureNotFound(slug);
       context.feature = feature;
+      // From its sunset on a deprecated feature is gone: a rejection, counted and never billed.
+      if (isRetired(feature, clock())) throw errors.featureRetired(feature.slug, lifecycleOf(feature).successor);
     },
   };
 
@@ -141,6 +144,7 @@ export function createGateway(deps: GatewayDeps) {
       const startedAt = clock();
       const outcome = await deps.invoker.invoke({ feature, invocationId, event: featureEvent(event, feature, caller, invocationId, deps.pseudonymSecret, startedAt) });
       const { response, status, kind, responseBytes } = judge(outcome, feature);
+      response.headers = { ...response.headers, ...lifecycleHeaders(feature) };
       context.record = {
         invocationId,
         clientId: caller.clientId,
@@ -155,7 +159,8 @@ export function createGateway(deps: GatewayDeps) {
         responseBytes,
         status,
         outcome: kind,
-        price: feature.price,
+        // the price in force when the call was dispatched: a scheduled price applies from its date on
+        price: priceAt(feature, startedAt),
         authors: canonicalAuthors(feature.manifest.authors),
         billable: isBillable(kind, status),
       };
@@ -182,21 +187,33 @@ export function createGateway(deps: GatewayDeps) {
       });
     });
 
-  const catalogue = () =>
-    jsonResponse(200, {
-      features: deps.features.list().map((f) => ({
-        slug: f.slug,
-        name: f.manifest.name,
-        description: f.manifest.description,
-        version: f.manifest.version,
-        price: { ...f.manifest.price, perCallMicros: f.price.perCallMicros, perGbSecondMicros: f.price.perGbSecondMicros },
-        authors: f.manifest.authors,
-        tags: f.manifest.tags,
-        memoryMb: f.manifest.memoryMb,
-        timeoutMs: f.manifest.timeoutMs,
-        ...(f.manifest.example ? { example: f.manifest.example } : {}),
-      })),
+  const catalogue = () => {
+    const now = clock();
+    return jsonResponse(200, {
+      features: deps.features.list().map((f) => {
+        const lifecycle = lifecycleOf(f);
+        const price = priceAt(f, now);
+        const next = upcomingPrice(f, now);
+        return {
+          slug: f.slug,
+          name: f.manifest.name,
+          description: f.manifest.description,
+          version: f.manifest.version,
+          status: lifecycle.status,
+          ...(lifecycle.sunsetAtMs !== undefined ? { sunsetAt: new Date(lifecycle.sunsetAtMs).toISOString() } : {}),
+          ...(lifecycle.deprecatedAtMs !== undefined ? { deprecatedAt: new Date(lifecycle.deprecatedAtMs).toISOString() } : {}),
+          ...(lifecycle.successor !== undefined ? { successor: lifecycle.successor } : {}),
+          price: priceView(f, price),
+          ...(next ? { nextPrice: { ...priceView(f, next.price), effectiveFrom: new Date(next.effectiveFromMs).toISOString() } } : {}),
+          authors: f.manifest.authors,
+          tags: f.manifest.tags,
+          memoryMb: f.manifest.memoryMb,
+          timeoutMs: f.manifest.timeoutMs,
+          ...(f.manifest.example ? { example: f.manifest.example } : {}),
+        };
+      }),
     });
+  };
 
   const platformErrors: MiddlewareObj<Event, Result, Error, GatewayContext> = {
     name: 'platformErrors',
@@ -205,7 +222,10 @@ export function createGateway(deps: GatewayDeps) {
       if (known && known.status !== 405 && known.status !== 400 && known.code !== 'not_found') {
         deps.meter.reject(request.context.caller?.clientId ?? UNKNOWN_CLIENT, known.code, clock());
       }
+      // Every answer about a deprecated feature says so, its refusals (429, 410, ...) included.
+      const feature = request.context.feature;
       request.response = errorAnswer(request.error, {
+        ...(feature ? { headers: lifecycleHeaders(feature) } : {}),
         onUnexpected: (e) => deps.logger.error('unhandled gateway error', { error: describeError(e), path: request.event.rawPath }),
       });
     },
@@ -229,6 +249,12 @@ export function createGateway(deps: GatewayDeps) {
       if (path === '/v1/health') return jsonResponse(200, { status: 'ok' });
       throw errors.routeNotFound(path);
     });
+}
+
+/** One of a feature's unit prices as the catalogue shows it: the manifest's decimal text and integer micros. */
+function priceView(f: FeatureSpec, p: UnitPrice) {
+  const text = p === f.price || !f.manifest.nextPrice ? f.manifest.price : f.manifest.nextPrice;
+  return { perCall: text.perCall, perGbSecond: text.perGbSecond, currency: p.currency, perCallMicros: p.perCallMicros, perGbSecondMicros: p.perGbSecondMicros };
 }
 
 function requestBytes(event: Event): number {

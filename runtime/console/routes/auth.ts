@@ -1,7 +1,7 @@
 import { AccountError, checkPassword, normalizeEmail, retryAfterSeconds, type Account } from '../../../shared/accounts.ts';
 import { SESSION_TTL_MS, type Session } from '../account-store.ts';
 import { isCommonPassword } from '../common-passwords.ts';
-import type { SessionInfo } from '../api-types.ts';
+import type { SessionInfo, SignInLinkInfo } from '../api-types.ts';
 import type { ConsoleDeps } from '../deps.ts';
 import type { Route } from '../handler.ts';
 import { consoleErrors, isHttps, json, jsonBody, sessionCookie, stringField, type Event } from '../http.ts';
@@ -60,6 +60,20 @@ export function authRoutes(deps: ConsoleDeps): Route[] {
         // Said only to whoever knows the password: a wrong one gets the answer above, disabled or not.
         if (account.disabledAt !== undefined) throw consoleErrors.accountDisabled();
         return startSession(event, account);
+      },
+    },
+    {
+      // Read-only: the welcome page names the account and says at once when the link is used or
+      // expired. It consumes nothing; an unknown token learns only "invalid".
+      method: 'GET',
+      path: /^\/auth\/link\/([^/]+)$/,
+      access: 'public',
+      handle: async ({ params }) => {
+        const token = params[0] ?? '';
+        const email = token.length <= 200 ? await deps.accounts.peekSignInToken(token) : undefined;
+        if (!email) throw consoleErrors.invalidLink();
+        const body: SignInLinkInfo = { email };
+        return json(200, body);
       },
     },
     {

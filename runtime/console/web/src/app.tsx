@@ -21,8 +21,8 @@ import { RequestsPage } from './pages/requests.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { ThreadPage } from './pages/thread.tsx';
 import { WelcomePage } from './pages/welcome.tsx';
-import { homeOf, navigate, parseHash, pathOf, roleOf, useRoute, type Route } from './router.ts';
-import { setSession, useSession } from './session.ts';
+import { homeOf, navigate, parseHash, roleOf, signInHref, useRoute, type Route } from './router.ts';
+import { currentSession, setSession, useSession } from './session.ts';
 import { asApiError } from './use-load.ts';
 
 const HOME_LABEL: Record<Role, string> = { client: 'Usage & billing', developer: 'My features', finance: 'Months & statements' };
@@ -51,7 +51,18 @@ const TITLE: Record<Route['page'], string> = {
  */
 function toSignInIfPrivate(): void {
   if (!roleOf(parseHash(location.hash))) return;
-  navigate(`#/sign-in?next=${encodeURIComponent(pathOf(location.hash))}`);
+  navigate(signInHref(location.hash));
+}
+
+/**
+ * A call answered 401 while someone was signed in: the session ended (expired, signed out in
+ * another tab, account disabled). Whatever the page, public or not, say so on the sign-in page
+ * and come back here afterwards, instead of a silent bounce that loses what they were doing.
+ */
+function toSignInSessionEnded(): void {
+  const page = parseHash(location.hash).page;
+  if (page === 'sign-in' || page === 'welcome') return;
+  navigate(signInHref(location.hash, true));
 }
 
 function Header({ route }: { route: Route }) {
@@ -117,7 +128,7 @@ function Page({ route }: { route: Route }) {
     case 'feature':
       return <FeaturePage slug={route.slug} />;
     case 'sign-in':
-      return <SignInPage next={route.next} />;
+      return <SignInPage key={`${route.next}${route.ended}`} next={route.next} ended={route.ended} />;
     case 'welcome':
       return <WelcomePage token={route.token} />;
     case 'client':
@@ -162,8 +173,10 @@ export function App() {
   useEffect(() => {
     onAuthProblems({
       notSignedIn: () => {
+        const wasSignedIn = currentSession().status === 'signed-in';
         setSession(null);
-        toSignInIfPrivate();
+        if (wasSignedIn) toSignInSessionEnded();
+        else toSignInIfPrivate();
       },
       forbidden: (e) => setForbidden({ hash: location.hash, message: e.message }),
     });

@@ -16,6 +16,7 @@ import type {
   RedeemBody,
   SessionInfo,
   SignInBody,
+  SignInLinkInfo,
   SpendCapBody,
   StatementView,
 } from '../../api-types.ts';
@@ -27,6 +28,8 @@ const seg = encodeURIComponent;
 export const api = {
   session: () => apiRequest<SessionInfo>('GET', '/session'),
   signIn: (body: SignInBody) => apiRequest<SessionInfo>('POST', '/auth/sign-in', body),
+  /** Whose a sign-in link is, without using it up; 400 invalid_link when it would not redeem. */
+  signInLink: (token: string) => apiRequest<SignInLinkInfo>('GET', `/auth/link/${seg(token)}`),
   redeem: (body: RedeemBody) => apiRequest<SessionInfo>('POST', '/auth/redeem', body),
   signOut: () => apiRequest<void>('POST', '/auth/sign-out'),
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseHash, roleOf } from './router.ts';
+import { parseHash, roleOf, signInHref } from './router.ts';
 
 describe('hash routes', () => {
   it('maps every page', () => {
@@ -29,6 +29,15 @@ describe('hash routes', () => {
     expect(parseHash('#/sign-in?next=%2Ffinance%2F2026-03')).toEqual({ page: 'sign-in', next: '/finance/2026-03' });
     expect(parseHash('#/sign-in?next=https%3A%2F%2Fevil.example')).toEqual({ page: 'sign-in' });
     expect(parseHash('#/sign-in?next=%2F%2Fevil.example')).toEqual({ page: 'sign-in', next: '//evil.example' });
+  });
+
+  it('a session that ended sends to sign-in saying so, and back to the page after', () => {
+    expect(signInHref('#/client')).toBe('#/sign-in?next=%2Fclient');
+    expect(signInHref('#/client', true)).toBe('#/sign-in?next=%2Fclient&ended=1');
+    expect(parseHash(signInHref('#/finance/2026-03', true))).toEqual({ page: 'sign-in', next: '/finance/2026-03', ended: true });
+    expect(parseHash(signInHref('#/requests/01abc?x=1', true))).toEqual({ page: 'sign-in', next: '/requests/01abc', ended: true });
+    expect(parseHash('#/sign-in?ended=1')).toEqual({ page: 'sign-in', ended: true });
+    expect(parseHash('#/sign-in?ended=yes')).toEqual({ page: 'sign-in' });
   });
 
   it('names the role of each private page', () => {

@@ -8,7 +8,7 @@ import type { Role } from '../../api-types.ts';
 export type Route =
   | { page: 'catalogue' }
   | { page: 'feature'; slug: string }
-  | { page: 'sign-in'; next?: string }
+  | { page: 'sign-in'; next?: string; ended?: true }
   | { page: 'welcome'; token: string }
   | { page: 'client' }
   | { page: 'developer' }
@@ -48,8 +48,10 @@ export function parseHash(hash: string): Route {
     case 'sign-in': {
       if (second) return { page: 'not-found', path };
       const next = query.get('next');
+      // `ended`: a call answered 401 while signed in, the session ended (expired or signed out elsewhere).
+      const ended = query.get('ended') === '1' ? { ended: true as const } : {};
       // Only a path inside this app: the parameter must not become a way to send people elsewhere.
-      return next && /^\/[\w\-/.]*$/.test(next) ? { page: 'sign-in', next } : { page: 'sign-in' };
+      return next && /^\/[\w\-/.]*$/.test(next) ? { page: 'sign-in', next, ...ended } : { page: 'sign-in', ...ended };
     }
     case 'welcome':
       return second ? { page: 'welcome', token: second } : { page: 'not-found', path };
@@ -98,9 +100,9 @@ export const requestHref = (id: string) => `#/requests/${encodeURIComponent(id)}
 export const threadHref = (id: string) => `#/threads/${encodeURIComponent(id)}`;
 export const developerHref = (id: string) => `#/developers/${encodeURIComponent(id)}`;
 
-/** Sign in, then come back to this page. */
-export function signInHref(hash: string): string {
-  return `#/sign-in?next=${encodeURIComponent(pathOf(hash))}`;
+/** Sign in, then come back to this page; `ended`: say that the session ended. */
+export function signInHref(hash: string, ended = false): string {
+  return `#/sign-in?next=${encodeURIComponent(pathOf(hash))}${ended ? '&ended=1' : ''}`;
 }
 
 /** The hash path of a route, for `next` after sign-in. */

@@ -11,6 +11,11 @@ export type SessionState = { status: 'loading' } | { status: 'signed-out' } | { 
 let state: SessionState = { status: 'loading' };
 const subscribers = new Set<(s: SessionState) => void>();
 
+/** The state now, outside a component (the 401 listener: was anyone signed in?). */
+export function currentSession(): SessionState {
+  return state;
+}
+
 export function setSession(info: SessionInfo | null): void {
   state = info ? { status: 'signed-in', info } : { status: 'signed-out' };
   setCsrfToken(info?.csrfToken);

@@ -3,6 +3,7 @@
  * specs, and right-aligned number cells (amounts arrive as micros, see money.ts).
  */
 import type { ComponentChildren } from 'preact';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { formatCount } from '../format.ts';
 import { formatEuros } from '../money.ts';
 
@@ -36,6 +37,29 @@ export function TableHead({ columns }: { columns: Column[] }) {
   );
 }
 
+/**
+ * Names every body and footer cell after its column header (`data-label`), counting colspans: on a
+ * narrow screen the stylesheet stacks each row as label/value pairs, so no column (an amount, a
+ * Revoke button) is cut off. Screen-reader-only and decorative headers give no visible label.
+ */
+export function labelCells(table: HTMLTableElement): void {
+  const heads = [...table.querySelectorAll<HTMLTableCellElement>(':scope > thead > tr:first-child > th')];
+  const labels: string[] = [];
+  for (const th of heads) {
+    const visible = th.querySelector('.sr-only') || th.getAttribute('aria-hidden') === 'true' ? '' : (th.textContent ?? '').trim();
+    for (let i = 0; i < th.colSpan; i++) labels.push(visible);
+  }
+  for (const row of table.querySelectorAll<HTMLTableRowElement>(':scope > tbody > tr, :scope > tfoot > tr')) {
+    let col = 0;
+    for (const cell of row.cells) {
+      const label = cell.colSpan === 1 ? labels[col] : '';
+      if (label) cell.setAttribute('data-label', label);
+      else cell.removeAttribute('data-label');
+      col += cell.colSpan;
+    }
+  }
+}
+
 /** `<div class="table-wrap"><table>`, with an optional caption and the header row; children: tbody, tfoot. */
 export function Table({
   columns,
@@ -50,9 +74,19 @@ export function Table({
   class?: string;
   children: ComponentChildren;
 }) {
+  const ref = useRef<HTMLTableElement>(null);
+  // Rows may come and go under the table's children's own state: label them whenever they change.
+  useLayoutEffect(() => {
+    const table = ref.current;
+    if (!table) return;
+    labelCells(table);
+    const watch = new MutationObserver(() => labelCells(table));
+    watch.observe(table, { childList: true, subtree: true });
+    return () => watch.disconnect();
+  }, []);
   return (
     <div class="table-wrap">
-      <table class={className} data-testid={testId}>
+      <table ref={ref} class={['stack', className].filter(Boolean).join(' ')} data-testid={testId}>
         {caption ? <caption>{caption}</caption> : null}
         <TableHead columns={columns} />
         {children}

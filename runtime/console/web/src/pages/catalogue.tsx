@@ -5,6 +5,7 @@ import { Field } from '../components/field.tsx';
 import { FeatureAuthors } from '../components/level.tsx';
 import { Quality } from '../components/quality.tsx';
 import { LoadView } from '../components/status.tsx';
+import { ORDER_LABEL, sortFeatures, type CatalogueOrder } from '../catalogue-order.ts';
 import { api } from '../endpoints.ts';
 import { formatEuros } from '../money.ts';
 import { featureHref } from '../router.ts';
@@ -46,9 +47,10 @@ export function CardTitle({ f, level: Heading }: { f: Pick<CatalogueFeature, 'sl
 function List({ features }: { features: CatalogueFeature[] }) {
   const [search, setSearch] = useState('');
   const [tags, setTags] = useState<Set<string>>(new Set());
+  const [order, setOrder] = useState<CatalogueOrder>('name');
   const allTags = useMemo(() => [...new Set(features.flatMap((f) => f.tags))].sort(), [features]);
   const words = search.toLowerCase().split(/\s+/).filter(Boolean);
-  const shown = features.filter((f) => matches(f, words, tags));
+  const shown = sortFeatures(features, order).filter((f) => matches(f, words, tags));
   const toggle = (t: string) => {
     const next = new Set(tags);
     if (next.has(t)) next.delete(t);
@@ -60,6 +62,14 @@ function List({ features }: { features: CatalogueFeature[] }) {
     <>
       <div class="filters" role="search">
         <Field id="catalogue-search" label="Search features" type="search" value={search} onValue={setSearch} placeholder="IBAN, VAT, contacts…" testId="catalogue-search" />
+        <label for="catalogue-order">Sort by</label>
+        <select id="catalogue-order" value={order} onChange={(e) => setOrder(e.currentTarget.value as CatalogueOrder)} data-testid="catalogue-order">
+          {(Object.keys(ORDER_LABEL) as CatalogueOrder[]).map((o) => (
+            <option key={o} value={o}>
+              {ORDER_LABEL[o]}
+            </option>
+          ))}
+        </select>
         {allTags.length ? (
           <div class="chips" role="group" aria-label="Filter by tag">
             {allTags.map((t) => (

@@ -64,7 +64,8 @@ function DeliverForm({ r, onDone, say }: { r: DevRequest; onDone: (r: DevRequest
   const features = mine.load.state === 'ok' ? mine.load.data.features : [];
   const [slug, setSlug] = useState('');
   const [busy, setBusy] = useState(false);
-  const chosen = slug || (features.length ? (features[0]?.slug ?? '') : '');
+  // No preselection: the first of one's features is rarely the one that delivers this request.
+  const chosen = slug;
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -93,7 +94,10 @@ function DeliverForm({ r, onDone, say }: { r: DevRequest; onDone: (r: DevRequest
       <label for="deliver-slug">Delivered as feature</label>
       <div class="row">
         {features.length ? (
-          <select id="deliver-slug" value={chosen} onChange={(e) => setSlug(e.currentTarget.value)} data-testid="deliver-slug">
+          <select id="deliver-slug" value={chosen} required onChange={(e) => setSlug(e.currentTarget.value)} data-testid="deliver-slug">
+            <option value="" disabled>
+              Choose a feature…
+            </option>
             {features.map((f) => (
               <option key={f.slug} value={f.slug}>
                 {f.name} ({f.slug})

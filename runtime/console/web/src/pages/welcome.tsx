@@ -1,14 +1,42 @@
 /** The one-time link from `faascape accounts create`: choose a password, then straight in. */
 import { useState } from 'preact/hooks';
 import { Field } from '../components/field.tsx';
-import { LiveStatus } from '../components/status.tsx';
+import { Banner, ErrorBox, Loading, LiveStatus } from '../components/status.tsx';
 import { api } from '../endpoints.ts';
-import { asApiError } from '../use-load.ts';
+import { asApiError, useLoad } from '../use-load.ts';
 import { enter } from './sign-in.tsx';
 
 export const MIN_PASSWORD = 12;
 
+/** Looks at the link first: a used or expired one says so at once, a live one names its account. */
 export function WelcomePage({ token }: { token: string }) {
+  const link = useLoad(() => api.signInLink(token), [token]);
+  const { load } = link;
+  if (load.state === 'loading') return <Loading what="Checking your sign-in link…" />;
+  if (load.state === 'error') {
+    return (
+      <section class="narrow">
+        <h1 tabIndex={-1}>Welcome to Faascape</h1>
+        {load.error.code === 'invalid_link' ? (
+          <Banner kind="error" testId="welcome-invalid">
+            <p>
+              <strong>This sign-in link no longer works.</strong> It was already used, has expired (links last 7 days), or a newer link replaced it. Ask the operator
+              for a new one.
+            </p>
+            <p>
+              Already chose a password? <a href="#/sign-in">Sign in</a>.
+            </p>
+          </Banner>
+        ) : (
+          <ErrorBox error={load.error} onRetry={link.reload} />
+        )}
+      </section>
+    );
+  }
+  return <WelcomeForm token={token} email={load.data.email} />;
+}
+
+function WelcomeForm({ token, email }: { token: string; email: string }) {
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [busy, setBusy] = useState(false);
@@ -32,7 +60,9 @@ export function WelcomePage({ token }: { token: string }) {
   return (
     <section class="narrow">
       <h1 tabIndex={-1}>Welcome to Faascape</h1>
-      <p>Choose a password for your account. This link works once.</p>
+      <p data-testid="welcome-account">
+        Choose a password for <strong>{email}</strong>. This link works once.
+      </p>
       {/* noValidate: our own messages, announced in the live region, instead of the browser's bubbles. */}
       <form onSubmit={submit} class="form" noValidate>
         <Field
