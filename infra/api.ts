@@ -13,6 +13,8 @@ export const ROUTES: { path: string; methods: HttpMethod[] }[] = [
   { path: '/v1/features', methods: [HttpMethod.ANY] },
   { path: '/v1/usage', methods: [HttpMethod.ANY] },
   { path: '/v1/health', methods: [HttpMethod.GET] },
+  // `/v1/features/{slug}/openapi.json` is under the feature's proxy route above.
+  { path: '/v1/openapi.json', methods: [HttpMethod.GET] },
 ];
 
 export class PlatformApi extends Construct {

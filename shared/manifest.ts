@@ -71,6 +71,9 @@ export const manifestSchema = z.strictObject({
   timeoutMs: z.number().int().min(100).max(MAX_TIMEOUT_MS),
   concurrency: z.number().int().min(1).max(64).optional(),
   tags: z.array(z.string().regex(/^[a-z0-9-]{1,32}$/)).max(20).default([]),
+  /** JSON Schemas of the request body and the 2xx response body, for `openapi.json` (optional) */
+  requestSchema: z.record(z.string(), z.unknown()).optional(),
+  responseSchema: z.record(z.string(), z.unknown()).optional(),
   example: z
     .strictObject({
       method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),

@@ -31,6 +31,20 @@ describe('the gateway over real HTTP', () => {
     expect(body.features.find((f) => f.slug === 'echo')?.price.perCallMicros).toBe(2000);
   });
 
+  it('describes every feature, and each on its own, as valid OpenAPI 3.1 without a key', async () => {
+    const { validate } = await import('@readme/openapi-parser');
+    const all = await t.call(undefined, '/v1/openapi.json');
+    expect(all.status).toBe(200);
+    const doc = (await all.json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toContain('/v1/features/echo');
+    expect((await validate(doc as never)).valid).toBe(true);
+    const one = (await (await t.call(undefined, '/v1/features/echo/openapi.json')).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(one.paths)).toEqual(['/v1/features/echo', '/v1/features/echo/{path}']);
+    expect((await validate(one as never)).valid).toBe(true);
+    // An unknown slug is no description: it is a feature call like any other, which needs a key.
+    expect((await t.call(undefined, '/v1/features/nosuch/openapi.json')).status).toBe(401);
+  });
+
   it('reports a malformed manifest with its file and field, and still loads the others', () => {
     const problem = t.platform.problems.find((p) => p.message.includes('broken-manifest'));
     expect(problem?.message).toMatch(/broken-manifest\/feature\.json/);

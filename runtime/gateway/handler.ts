@@ -12,6 +12,7 @@ import type { UsageReader } from '../meter/usage-log.ts';
 import { Authenticator, takeCredentials, TtlCache, type AccessStore, type Caller } from './access.ts';
 import { errorAnswer, errorResponse, errors, jsonResponse, MAX_PAYLOAD_BYTES, platformErrorOf } from './errors.ts';
 import { interpretResult } from './feature-result.ts';
+import { catalogueOpenApi, featureOpenApi } from '../../shared/openapi.ts';
 import type { FeatureCatalog, InvokeOutcome, Invoker } from './invoker.ts';
 import { QuotaCounter, RateLimiter, SpendCounter } from './limits.ts';
 
@@ -53,6 +54,7 @@ export interface GatewayDeps {
 export const BODY_BYTES_HEADER = 'faascape-body-bytes';
 
 const INVOKE_PATH = /^\/v1\/features\/([^/]+)(?:\/(.*))?$/;
+const OPENAPI_PATH = /^\/v1\/features\/([a-z0-9-]+)\/openapi\.json$/;
 
 /**
  * The gateway: one middy handler for AWS (API Gateway HTTP API → Lambda) and the local platform
@@ -236,6 +238,16 @@ export function createGateway(deps: GatewayDeps) {
     .handler(async (event, context) => {
       const path = event.rawPath;
       const method = event.requestContext.http.method.toUpperCase();
+      // API descriptions are public, like the catalogue; a feature's own route of that name is shadowed.
+      if (path === '/v1/openapi.json') {
+        if (method !== 'GET') throw errors.methodNotAllowed('GET');
+        return jsonResponse(200, catalogueOpenApi(deps.features.list()));
+      }
+      const described = OPENAPI_PATH.exec(path);
+      if (described && method === 'GET') {
+        const feature = deps.features.get(decodeURIComponent(described[1] as string));
+        if (feature) return jsonResponse(200, featureOpenApi(feature));
+      }
       if (INVOKE_PATH.test(path)) return invokeRoute(event, context);
       if (path === '/v1/features' || path === '/v1/features/') {
         if (method !== 'GET') throw errors.methodNotAllowed('GET');
