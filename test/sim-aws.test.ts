@@ -27,10 +27,10 @@ const FIELDS = [
 describe('sim:aws', () => {
   it('a short month with faults: every answered call counted once, records = aggregates = statement', async () => {
     const r = await runSim({
-      calls: 1200,
+      calls: 800,
       clients: 20,
       features: 5,
-      containers: 30,
+      containers: 24,
       concurrency: 16,
       faults: true,
       // Rates well above the CLI's defaults, so that a short run meets every fault.
@@ -51,10 +51,10 @@ describe('sim:aws', () => {
     expect(r.costPerMillionUsd.total).toBeGreaterThan(0);
 
     expect(r.failures).toEqual([]);
-    expect(r.calls).toBe(1200);
+    expect(r.calls).toBe(800);
     expect(r.lost).toBe(0);
     expect(r.doubleCounted).toBe(0);
-    expect(r.served2xx).toBeGreaterThan(1000);
+    expect(r.served2xx).toBeGreaterThan(650);
     expect(r.records).toBe(r.aggregatedCalls);
     expect(r.statementCalls).toBe(r.aggregatedCalls);
     // Every answered call with a record is in the store, plus the unanswered ones a dying container committed.
@@ -68,7 +68,7 @@ describe('sim:aws', () => {
     expect(injected.outage).toBeGreaterThan(0);
     const containers = r.containers as Record<string, number>;
     expect(containers.killedMidBatch).toBeGreaterThan(0);
-    expect(containers.started).toBeGreaterThanOrEqual(30);
+    expect(containers.started).toBeGreaterThanOrEqual(24);
     const spool = r.spool as Record<string, number> & { drain: Record<string, number> };
     expect(spool.sent).toBeGreaterThan(0);
     expect(spool.redelivered).toBeGreaterThan(0);
