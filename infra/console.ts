@@ -154,6 +154,15 @@ export class PlatformConsole extends Construct {
       // UpdateItem and no DeleteItem, for this one finance-only route.
       statements: { actions: ['GetItem', 'Query', 'PutItem', 'BatchWriteItem'] },
     });
+    // The close refuses while the aggregates trail the month: it reads the aggregator's state, one
+    // item of the records table, and IAM holds it to that item's partition key (`agg`).
+    this.financeClose.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [tables.records.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['agg'] } },
+      }),
+    );
 
     const apig4 = { id: 'AwsSolutions-APIG4', reason: 'Console sessions are verified by the console Lambda (HttpOnly SameSite=Strict cookie, CSRF token, role per route).' };
     for (const route of props.api.addRoutes({ path: CONSOLE_ROUTE, methods: [HttpMethod.ANY], integration: new HttpLambdaIntegration('Console', this.handler) })) {

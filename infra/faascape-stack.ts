@@ -1,5 +1,4 @@
 import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { readManifests } from '../runtime/local/load-features.ts';
@@ -7,6 +6,7 @@ import { stagePrefix } from '../runtime/store/tables.ts';
 import { catalogueJson } from '../shared/catalogue.ts';
 import type { StatementPolicy } from '../shared/statement.ts';
 import { formatMicros } from '../shared/money.ts';
+import { alarm, errorsAlarm, meteringAlarms, throttleAlarms } from './alarms.ts';
 import { PlatformApi } from './api.ts';
 import { PlatformConsole } from './console.ts';
 import { FeatureFunctions, gatewayTimeout } from './features.ts';
@@ -58,16 +58,15 @@ export class FaascapeStack extends Stack {
     this.gateway = new HouseFunction(this, 'Gateway', {
       entry: `${REPO_ROOT}runtime/aws/gateway-lambda.ts`,
       description: 'Faascape gateway: key, limits, invoke, meter',
-      // Sized from measurement (`npm run bundle:report -- --measure`: the built bundle, 2,000 calls
-      // against the embedded store, under the V8 heap flags Lambda sets for each size). Memory alone
-      // would allow 256 MB: the heap holds ~14 MiB, peak RSS ~125 MiB at 256 MB and ~150 MiB at 512.
-      // CPU decides, since Lambda gives a function M/1769 of a vCPU: a call costs ~7 ms of CPU on a
-      // full core, 94 % of it the AWS SDK and Node's HTTP (7 DynamoDB requests and one invoke per
-      // call). That is ~24 ms of each call at 512 MB, against ~48 ms at 256 MB (more than the call's
-      // own I/O: the gateway would be CPU-bound) and ~12 ms at 1024 MB; the init (~180 ms of CPU)
-      // stays ~0.6 s, well inside GATEWAY_MARGIN_MS, even if throttled alike. The gateway is billed
-      // for the time it waits on DynamoDB and on the feature: 512 MB halves that against 1024 MB.
-      memorySize: 512,
+      // Sized from measurement (`npm run bundle:report -- --measure`: the built bundle, 1,000 calls
+      // against the embedded store, under the V8 heap flags Lambda sets for each size). A call now
+      // makes one DynamoDB request (its record) and one invoke, and costs ~2.3 ms of CPU on a full
+      // core; Lambda gives a function M/1769 of a vCPU, so ~16 ms of each call at 256 MB, ~8 ms at
+      // 512. Memory: heap ~15 MiB, peak RSS ~121 MiB at 256 MB. The gateway is billed for the time
+      // it waits on the feature: at 256 MB a 20 ms call costs ≈ 0.010 GB-s against ≈ 0.016 at 512
+      // (docs/aws.md). The init (~176 ms of CPU) takes ~1.2 s at this share: a cold start, once
+      // per container, inside GATEWAY_MARGIN_MS, and billed the same GB-s at either size.
+      memorySize: 256,
       timeout: gatewayTimeout(specs),
       environment: {
         ...tableEnvironment(tables, ['clients', 'keys', 'usage', 'records']),
@@ -81,12 +80,11 @@ export class FaascapeStack extends Stack {
       // The caller's limits (GetItem) and key (GetItem by key id); never a Scan or an index.
       clients: { actions: ['GetItem'] },
       keys: { actions: ['GetItem'] },
-      // Quotas, spend caps and /v1/usage read one client's month (Query); metering adds the call
-      // to the aggregates (conditional UpdateItem ADD). Never a Scan, a PutItem or a delete.
-      usage: { actions: ['Query', 'UpdateItem'] },
-      // The one idempotent write of a call (PutItem of the batch), then its record group in and its
-      // pending marker out (BatchWriteItem, which IAM cannot split into puts and deletes).
-      records: { actions: ['PutItem', 'BatchWriteItem'] },
+      // Quotas, spend caps and /v1/usage read one client's month (Query). The gateway never
+      // writes aggregates: the aggregator does, off the hot path.
+      usage: { actions: ['Query'] },
+      // The one write of a call: its record, by conditional PutItem into its lane.
+      records: { actions: ['PutItem'] },
     });
     this.jobs.spool.grantSendMessages(this.gateway);
     pseudonymKey.grantRead(this.gateway);
@@ -98,45 +96,19 @@ export class FaascapeStack extends Stack {
     const api = new PlatformApi(this, 'Api', { gateway: this.gateway, throttle: { rateLimit: 1000, burstLimit: 2000 } });
     this.console = new PlatformConsole(this, 'Console', { api: api.api, tables, policyEnv, define: catalogDefine, siteDir: props.consoleSiteDir, destroyable });
 
-    new Alarm(this, 'SpoolDeadLettersNotEmpty', {
-      alarmDescription: 'Usage batches could not be replayed from the spool: records are waiting in the dead-letter queue',
-      metric: this.jobs.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    new Alarm(this, 'GatewayErrors', {
-      alarmDescription: 'The gateway Lambda is failing',
-      metric: this.gateway.metricErrors({ period: Duration.minutes(5) }),
-      threshold: 5,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    new Alarm(this, 'ConsoleErrors', {
-      alarmDescription: 'The console API Lambda is failing',
-      metric: this.console.handler.metricErrors({ period: Duration.minutes(5) }),
-      threshold: 5,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    new Alarm(this, 'FinanceCloseErrors', {
-      alarmDescription: 'Closing a month from the console is failing',
-      metric: this.console.financeClose.metricErrors({ period: Duration.minutes(5) }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    for (const [tid, table] of Object.entries(tables)) {
-      new Alarm(this, `Throttles-${tid}`, {
-        alarmDescription: `DynamoDB is throttling the ${tid} table`,
-        metric: new Metric({ namespace: 'AWS/DynamoDB', metricName: 'ThrottledRequests', dimensionsMap: { TableName: table.tableName }, statistic: 'Sum', period: Duration.minutes(5) }),
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-    }
+    alarm(
+      this,
+      'SpoolDeadLettersNotEmpty',
+      'Usage records could not be landed from the spool: they are waiting in the dead-letter queue',
+      this.jobs.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+    );
+    meteringAlarms(this);
+    errorsAlarm(this, 'AggregatorErrors', 'The aggregator Lambda is failing: usage lines stop growing', this.jobs.aggregator);
+    errorsAlarm(this, 'StatementsErrors', 'The monthly close is failing (it refuses while the aggregates trail the month)', this.jobs.statements);
+    errorsAlarm(this, 'SpoolDrainErrors', 'The spool drain Lambda is failing', this.jobs.drain);
+    errorsAlarm(this, 'GatewayErrors', 'The gateway Lambda is failing', this.gateway, { threshold: 5, atLeast: true });
+    errorsAlarm(this, 'ConsoleErrors', 'The console API Lambda is failing', this.console.handler, { threshold: 5, atLeast: true });
+    errorsAlarm(this, 'FinanceCloseErrors', 'Closing a month from the console is failing', this.console.financeClose);
+    throttleAlarms(this, tables);
   }
 }

@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -7,16 +7,18 @@ import { Construct } from 'constructs';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { TableId } from '../runtime/store/tables.ts';
 import { HouseFunction, REPO_ROOT } from './house-function.ts';
-import { grantTables, tableEnvironment } from './table-access.ts';
+import { grantTables, tableEnvironment, type ItemAction } from './table-access.ts';
 
 /**
- * The spool (SQS + dead-letter queue + drain Lambda) and the scheduled statements job.
+ * The spool (SQS + dead-letter queue + drain Lambda), the aggregator on its schedule, and the
+ * scheduled statements job.
  */
 export class PlatformJobs extends Construct {
   readonly spool: Queue;
   readonly deadLetters: Queue;
   readonly drain: HouseFunction;
   readonly statements: HouseFunction;
+  readonly aggregator: HouseFunction;
 
   constructor(scope: Construct, id: string, props: { tables: Record<TableId, TableV2>; policyEnv: Record<string, string> }) {
     super(scope, id);
@@ -36,32 +38,43 @@ export class PlatformJobs extends Construct {
 
     this.drain = new HouseFunction(this, 'SpoolDrain', {
       entry: `${REPO_ROOT}runtime/aws/spool-drain-lambda.ts`,
-      description: 'Replays usage batches from the spool queue, idempotently',
+      description: 'Lands usage records from the spool queue in the records table, exactly once',
       timeout: Duration.seconds(60),
+      environment: tableEnvironment(props.tables, ['records']),
+    });
+    // Landing a spooled item (runtime/aws/spool-landing.ts): strong reads of its keys and of the
+    // aggregator's state (GetItem), the tombstone and the record by conditional PutItem, and a
+    // tombstone moved on by conditional UpdateItem. Never the aggregates, never a delete.
+    grantTables(this.drain, props.tables, { records: { actions: ['GetItem', 'PutItem', 'UpdateItem'] } });
+    this.drain.addEventSource(new SqsEventSource(this.spool, { batchSize: 10, reportBatchItemFailures: true }));
+
+    // What folding records into aggregates needs (runtime/meter/aggregator.ts), for the aggregator
+    // and for the close, which catches it up first: the state item (GetItem, conditional
+    // UpdateItem), the lanes (Query), and the aggregates' conditional UpdateItem (ADD, once per
+    // window range). No PutItem, DeleteItem, BatchWriteItem or Scan on usage.
+    const aggregation = { usage: ['UpdateItem'] as ItemAction[], records: ['GetItem', 'Query', 'UpdateItem'] as ItemAction[] };
+    this.aggregator = new HouseFunction(this, 'Aggregator', {
+      entry: `${REPO_ROOT}runtime/aws/aggregator-lambda.ts`,
+      description: 'Folds the usage records of closed windows into the aggregates, exactly once',
+      // A run reads at most 120 windows of records (bounded memory after an outage) in 1 MB pages.
+      memorySize: 1024,
+      timeout: Duration.minutes(5),
       environment: tableEnvironment(props.tables, ['usage', 'records']),
     });
-    // Applying a spooled batch (DynamoUsageLog.apply): its record groups in BatchWriteItem requests
-    // and its aggregates by conditional UpdateItem (ADD, once per writer and seq). It reads nothing.
-    grantTables(this.drain, props.tables, { usage: { actions: ['UpdateItem'] }, records: { actions: ['BatchWriteItem'] } });
-    this.drain.addEventSource(new SqsEventSource(this.spool, { batchSize: 10, reportBatchItemFailures: true }));
+    grantTables(this.aggregator, props.tables, { usage: { actions: aggregation.usage }, records: { actions: aggregation.records } });
 
     this.statements = new HouseFunction(this, 'Statements', {
       entry: `${REPO_ROOT}runtime/aws/statements-lambda.ts`,
-      description: 'Closes ended months (02:00 UTC on the 1st) and applies usage batches left pending',
+      description: 'Closes ended months (02:00 UTC on the 1st) once the aggregates are up to date',
       memorySize: 3008,
       timeout: Duration.minutes(15),
       environment: { ...tableEnvironment(props.tables, ['usage', 'records', 'statements']), ...props.policyEnv },
     });
     grantTables(this.statements, props.tables, {
       // Statements read aggregates: a month's lines on the byMonth index (monthAggregates, hasUsage)
-      // and the month's call counter (GetItem, monthCalls). The one write is the sweep's, which runs
-      // before every close as well as on its own schedule: a batch a dead gateway container committed
-      // but never applied is applied here with the gateway's own conditional UpdateItem (ADD, once
-      // per writer and seq). No PutItem, DeleteItem, BatchWriteItem or Scan on usage.
-      usage: { actions: ['GetItem', 'UpdateItem'], queryIndexes: ['byMonth'] },
-      // The sweep again: Query the pending markers, then BatchWriteItem puts the batches' record
-      // groups (apply) and deletes their markers (settle).
-      records: { actions: ['Query', 'BatchWriteItem'] },
+      // and the month's call counter (GetItem, monthCalls); the aggregation before the close adds.
+      usage: { actions: ['GetItem', ...aggregation.usage], queryIndexes: ['byMonth'] },
+      records: { actions: aggregation.records },
       // The close: reads headers and chunks, stores the parts (BatchWriteItem) and then the header
       // (PutItem, on condition that none exists). No UpdateItem or DeleteItem: the code never
       // rewrites a final statement (IAM cannot tell a BatchWriteItem put from a delete, though).
@@ -73,10 +86,12 @@ export class PlatformJobs extends Construct {
       schedule: Schedule.cron({ minute: '0', hour: '2', day: '1' }),
       targets: [new LambdaFunction(this.statements, { retryAttempts: 2 })],
     });
-    new Rule(this, 'Sweep', {
-      description: 'Apply usage batches a dead gateway container left pending',
+    // Every 5 minutes: usage lines trail calls by at most ~8 minutes (a 1-minute window, 2 minutes
+    // of grace, the schedule), and each aggregate item is written once per run, not once per call.
+    new Rule(this, 'Aggregate', {
+      description: 'Fold the usage records of closed windows into the aggregates',
       schedule: Schedule.rate(Duration.minutes(5)),
-      targets: [new LambdaFunction(this.statements, { event: RuleTargetInput.fromObject({ action: 'sweep' }) })],
+      targets: [new LambdaFunction(this.aggregator, { retryAttempts: 0 })],
     });
   }
 }

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
+import { MONTHS_PK, planAggregateUpdates, type ItemUpdate } from './usage-plan.ts';
 import { MoneyError } from './money.ts';
 import { monthStart, nextMonth } from './month.ts';
 import type { UnitPrice } from './price.ts';
@@ -420,8 +421,8 @@ describe('groupRecords', () => {
 
 describe('batchId', () => {
   it('is the writer id and the zero-padded sequence', () => {
-    expect(batchId({ writerId: 'w1', seq: 42 })).toBe('w1#000000000042');
-    expect(batchId({ writerId: 'w1', seq: 0 })).toBe('w1#000000000000');
+    expect(batchId({ writerId: 'w1', seq: 42 })).toBe('w1#0000000000000042');
+    expect(batchId({ writerId: 'w1', seq: 0 })).toBe('w1#0000000000000000');
   });
 
   it('sorts seq 9 before seq 10', () => {
@@ -482,5 +483,43 @@ describe('mergeBatches', () => {
   it('refuses no batches and batches of different writers', () => {
     expect(() => mergeBatches([])).toThrow(RangeError);
     expect(() => mergeBatches([batch(1, []), { ...batch(2, []), writerId: 'w2' }])).toThrow(RangeError);
+  });
+});
+
+describe('planAggregateUpdates (what the aggregator and the local meter write)', () => {
+  /** The usage table as DynamoDB would hold it after the updates: SET overwrites, ADD sums. */
+  function applyAll(updates: ItemUpdate[], into = new Map<string, Record<string, unknown>>()) {
+    for (const u of updates) {
+      const key = `${u.pk}\u0000${u.sk}`;
+      const item = into.get(key) ?? {};
+      Object.assign(item, u.set);
+      for (const [k, n] of Object.entries(u.add)) item[k] = Number(item[k] ?? 0) + n;
+      into.set(key, item);
+    }
+    return into;
+  }
+
+  it('gives the same items whether records are applied at once or in any split (window ranges, batches)', () => {
+    fc.assert(
+      fc.property(recordsArb, fc.nat(40), (records, cut) => {
+        const whole = applyAll(planAggregateUpdates(records, []));
+        const split = applyAll(planAggregateUpdates(records.slice(cut), []), applyAll(planAggregateUpdates(records.slice(0, cut), [])));
+        expect(entries(split)).toEqual(entries(whole));
+      }),
+    );
+  });
+
+  it('counts every record once in its usage line and in its month, and writes each item once per unit', () => {
+    fc.assert(
+      fc.property(recordsArb, (records) => {
+        const updates = planAggregateUpdates(records, [{ clientId: 'acme', month: '2026-11', code: 'rate_limited', count: 3 }]);
+        const keys = updates.map((u) => `${u.pk}\u0000${u.sk}`);
+        expect(new Set(keys).size).toBe(keys.length);
+        const lines = updates.filter((u) => u.sk.startsWith('U#'));
+        expect(lines.reduce((n, u) => n + (u.add.calls ?? 0), 0)).toBe(records.length);
+        expect(updates.filter((u) => u.pk === MONTHS_PK).reduce((n, u) => n + (u.add.calls ?? 0), 0)).toBe(records.length);
+        expect(updates.find((u) => u.sk === 'R#2026-11#rate_limited')?.add).toEqual({ count: 3 });
+      }),
+    );
   });
 });

@@ -200,7 +200,7 @@ export function cmp(a: string, b: string): number {
 
 /** A group of records (and rejection counts) committed together by one writer. */
 export interface UsageBatch {
-  /** the process (or spool) that formed the batch; aggregates remember the last seq per writer */
+  /** the feed that formed the batch (the local meter, the AWS aggregator): a fixed few, never one per process */
   writerId: string;
   /** strictly increasing per writer; aggregates accept a writer's batches in this order only */
   seq: number;
@@ -209,8 +209,15 @@ export interface UsageBatch {
 }
 
 export function batchId(b: Pick<UsageBatch, 'writerId' | 'seq'>): string {
-  return `${b.writerId}#${String(b.seq).padStart(12, '0')}`;
+  return `${b.writerId}#${String(b.seq).padStart(16, '0')}`;
 }
+
+/**
+ * Seqs of one start of a long-lived writer (the local meter): each start takes the next epoch
+ * from the store, and its seqs begin at epoch × SEQS_PER_EPOCH, so they stay above every seq of
+ * the starts before it under one writer id, and an aggregate keeps one mark for all of them.
+ */
+export const SEQS_PER_EPOCH = 1_000_000_000;
 
 /** Records of a batch grouped per (month, client, feature): the unit the log stores and lists. */
 export function groupRecords(records: UsageRecord[]): Map<string, UsageRecord[]> {

@@ -4,18 +4,20 @@ import { join } from 'node:path';
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { catalogueJson } from '../shared/catalogue.ts';
 import { parseManifest } from '../shared/manifest.ts';
 import { monthOf } from '../shared/month.ts';
-import type { UsageBatch } from '../shared/usage.ts';
+import { LANE_LAYOUT } from '../shared/lanes.ts';
 import { tableEnvName } from '../runtime/aws/config.ts';
-import { DirectMeter, SqsSpool } from '../runtime/aws/direct-meter.ts';
+import { createAggregator } from '../runtime/aws/aggregator-lambda.ts';
+import { LaneMeter, SqsSpool } from '../runtime/aws/lane-meter.ts';
+import { LaneRecords, type SpooledItem } from '../runtime/meter/lane-records.ts';
 import { createDrainHandler } from '../runtime/aws/spool-drain-lambda.ts';
-import { createStatementsHandler } from '../runtime/aws/statements-lambda.ts';
+import { LANDING_LEAD_WINDOWS } from '../runtime/aws/spool-landing.ts';
 import { ClientStore } from '../runtime/keys/client-store.ts';
 import { startDynalite, type RunningDynalite } from '../runtime/local/dynalite-server.ts';
 import { storeCredential, type StoreCredential } from '../runtime/local/store-credential.ts';
@@ -23,6 +25,7 @@ import { silentLogger } from '../runtime/logger.ts';
 import { DynamoUsageLog } from '../runtime/meter/dynamo-usage-log.ts';
 import { documentClient, localDynamoClient } from '../runtime/store/dynamo-client.ts';
 import { ensureTables } from '../runtime/store/ensure-tables.ts';
+import { scanAll } from '../runtime/store/paging.ts';
 import { tableNames, TABLES, type TableId } from '../runtime/store/tables.ts';
 
 const tables = tableNames('faascape-awstest-');
@@ -105,12 +108,13 @@ describe('the gateway Lambda, with the real module, against the embedded store',
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe('faascape-awstest-feature-iban-check');
     const id = res.headers?.['faascape-invocation-id'];
-    const records = await new DynamoUsageLog(db(), tables).records(month, 'aws-client', 'iban-check');
+    const lanes = new LaneRecords(db(), tables, LANE_LAYOUT);
+    const records = await lanes.recordsOf(month, 'aws-client', 'iban-check');
     expect(records.map((r) => r.invocationId)).toEqual([id]);
+    // Aggregation is off the hot path: nothing until the aggregator folds the closed windows.
+    expect(await new DynamoUsageLog(db(), tables).clientAggregates('aws-client', month)).toEqual([]);
     // The price fixed on the record is the catalogue's, in integer micros (0.001 EUR).
     expect(records[0]?.price).toEqual({ perCallMicros: 1000, perGbSecondMicros: 0, currency: 'EUR' });
-    const [agg] = await new DynamoUsageLog(db(), tables).clientAggregates('aws-client', month);
-    expect(agg).toMatchObject({ calls: 1, billableCalls: 1 });
 
     // A handler error and Lambda's own timeout map to 502 and 504, metered, not billed.
     lambdaMock.reset();
@@ -130,6 +134,7 @@ describe('the gateway Lambda, with the real module, against the embedded store',
       ['error', 'feature invoke failed', 'iban-check'],
     ]);
     expect(logged[1]?.error).toBe('TooManyRequestsException: Rate exceeded');
+    await aggregateEverything();
     const [after] = await new DynamoUsageLog(db(), tables).clientAggregates('aws-client', month);
     expect(after).toMatchObject({ calls: 4, billableCalls: 1, errors: 2, timeouts: 1 });
   });
@@ -175,51 +180,148 @@ function record(clientId: string, n: number) {
   };
 }
 
+/** The aggregator as its schedule runs it, with a clock past the grace of every window written so far. */
+async function aggregateEverything(t = tables, at = Date.now() + 10 * 60_000): Promise<void> {
+  const result = await createAggregator(db(), t, silentLogger, () => at).catchUp();
+  expect(result.caughtUp).toBe(true);
+}
+
+/** Tables of one test: the aggregator's state is per installation, and each test moves its own clock. */
+let tableSets = 0;
+async function freshTables(): Promise<typeof tables> {
+  const t = tableNames(`faascape-awst${++tableSets}-`);
+  await ensureTables(localDynamoClient({ endpoint, credential }), t);
+  return t;
+}
+
+const spoolTo = (sent: string[]) =>
+  sqsMock.on(SendMessageCommand).callsFake((input: { MessageBody: string }) => {
+    sent.push(input.MessageBody);
+    return { MessageId: 'm' };
+  });
+const message = (id: string, body: string): SQSEvent['Records'][number] => ({ messageId: id, body }) as SQSEvent['Records'][number];
+const meterOn = (client: ReturnType<typeof db>, t: typeof tables) =>
+  new LaneMeter(new LaneRecords(client, t, LANE_LAYOUT), new SqsSpool(new SQSClient({ region: 'eu-west-3' }), 'q'), silentLogger);
+
 describe('metering inside Lambda, with faults DynamoDB cannot produce locally', () => {
-  it('spools a batch the store refused to SQS, and the drain applies it once however often it is delivered', async () => {
+  it('spools a record the store refused to SQS, and the drain lands it once however often it is delivered', async () => {
     const failing = db();
     const ddbMock = mockClient(failing);
     ddbMock.on(PutCommand).rejects(Object.assign(new Error('Throughput exceeded'), { name: 'ProvisionedThroughputExceededException' }));
     const sent: string[] = [];
-    sqsMock.on(SendMessageCommand).callsFake((input: { MessageBody: string }) => {
-      sent.push(input.MessageBody);
-      return { MessageId: 'm' };
-    });
-    const meter = new DirectMeter(new DynamoUsageLog(failing, tables), new SqsSpool(new SQSClient({ region: 'eu-west-3' }), 'q'), silentLogger);
-    await meter.record(record('spooled', 1));
+    spoolTo(sent);
+    const t = await freshTables();
+    await meterOn(failing, t).record(record('spooled', 1));
     ddbMock.restore();
     expect(sent).toHaveLength(1);
-    const batch = JSON.parse(sent[0] as string) as UsageBatch;
-    expect(batch.writerId).toMatch(/^spool-/);
+    const item = JSON.parse(sent[0] as string) as SpooledItem;
+    expect(item).toMatchObject({ id: 'spooled-1', body: { record: { clientId: 'spooled' } } });
 
-    const drain = createDrainHandler(new DynamoUsageLog(db(), tables), silentLogger);
-    const message = (id: string, body: string): SQSEvent['Records'][number] => ({ messageId: id, body } as SQSEvent['Records'][number]);
+    const drain = createDrainHandler(new LaneRecords(db(), t, LANE_LAYOUT), silentLogger);
     const res = await drain({ Records: [message('1', sent[0] as string), message('2', sent[0] as string), message('3', 'not json')] });
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: '3' }]);
     await drain({ Records: [message('1', sent[0] as string)] });
-    const [agg] = await new DynamoUsageLog(db(), tables).clientAggregates('spooled', month);
+    await aggregateEverything(t);
+    const [agg] = await new DynamoUsageLog(db(), t).clientAggregates('spooled', month);
     expect(agg).toMatchObject({ calls: 1, billableCalls: 1 });
   });
 
-  it('leaves a batch whose aggregates failed for the sweeper, switches writer, and counts everything once', async () => {
+  it('counts once a record whose write landed although its answer was lost and it was spooled too', async () => {
+    const ambiguous = db();
+    const ddbMock = mockClient(ambiguous);
+    ddbMock.on(PutCommand).callsFake(async (input) => {
+      await db().send(new PutCommand(input));
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    });
+    const sent: string[] = [];
+    spoolTo(sent);
+    const t = await freshTables();
+    await meterOn(ambiguous, t).record(record('ambiguous', 1));
+    ddbMock.restore();
+    expect(sent).toHaveLength(1);
+    const drain = createDrainHandler(new LaneRecords(db(), t, LANE_LAYOUT), silentLogger);
+    expect((await drain({ Records: [message('1', sent[0] as string), message('2', sent[0] as string)] })).batchItemFailures).toEqual([]);
+    await aggregateEverything(t);
+    const [agg] = await new DynamoUsageLog(db(), t).clientAggregates('ambiguous', month);
+    expect(agg).toMatchObject({ calls: 1 });
+  });
+
+  it('lands a spooled record in a new window when the one its tombstone named closed before the write (a drain died in between)', async () => {
+    const t = await freshTables();
+    const lanes = new LaneRecords(db(), t, LANE_LAYOUT);
+    const t0 = Date.now();
+    const rec = { ...record('late', 1), startedAt: t0 - 30 * 60_000 };
+    const first = lanes.keyOf(rec.invocationId, t0 - 30 * 60_000);
+    // A drain put the tombstone naming a window twenty minutes ago, then died before writing there.
+    expect(await lanes.tomb(first.key, first.window + 10)).toBe(true);
+    await aggregateEverything(t, t0); // the aggregator passes that window: nothing can land there any more
+    const body = JSON.stringify({ id: rec.invocationId, lane: first.lane, window: first.window, body: { record: rec } } satisfies SpooledItem);
+    const drain = createDrainHandler(lanes, silentLogger, () => t0);
+    expect((await drain({ Records: [message('1', body)] })).batchItemFailures).toEqual([]);
+    expect((await drain({ Records: [message('1', body)] })).batchItemFailures).toEqual([]);
+    expect(await lanes.get(first.key)).toEqual({ movedTo: first.window + 30 + LANDING_LEAD_WINDOWS });
+    await aggregateEverything(t, t0 + 10 * 60_000);
+    const [agg] = await new DynamoUsageLog(db(), t).clientAggregates('late', monthOf(rec.startedAt));
+    expect(agg).toMatchObject({ calls: 1 });
+  });
+
+  it('an aggregator that dies part-way leaves its claim; the next takes the same windows over after the lease and counts each record once', async () => {
+    const own = await freshTables();
+    const lanes = new LaneRecords(db(), own, LANE_LAYOUT);
+    const meter = new LaneMeter(lanes, new SqsSpool(new SQSClient({ region: 'eu-west-3' }), 'q'), silentLogger);
+    for (let i = 0; i < 40; i++) await meter.record({ ...record(`c${i % 4}`, i), featureId: `f${i % 5}` });
     const flaky = db();
     const ddbMock = mockClient(flaky);
-    ddbMock.on(PutCommand).callsFake((input) => db().send(new PutCommand(input)));
-    ddbMock.on(UpdateCommand).rejectsOnce(Object.assign(new Error('Throttled'), { name: 'ThrottlingException' }));
-    ddbMock.on(UpdateCommand).callsFake((input) => db().send(new UpdateCommand(input)));
-    const log = new DynamoUsageLog(flaky, tables);
-    const meter = new DirectMeter(log, new SqsSpool(new SQSClient({ region: 'eu-west-3' }), 'q'), silentLogger);
-    await meter.record(record('swept', 1)); // committed, not applied: pending
+    let updates = 0;
+    ddbMock.on(UpdateCommand).callsFake((input: { Key: { pk: string } }) => {
+      // The claim goes through, then the aggregates: from the third aggregate write on, every
+      // write fails (retries included), and the run dies part-way.
+      if (input.Key.pk !== 'agg' && ++updates >= 3) throw Object.assign(new Error('Lambda timed out'), { name: 'TimeoutError' });
+      return db().send(new UpdateCommand(input as never));
+    });
+    ddbMock.on(QueryCommand).callsFake((input) => db().send(new QueryCommand(input as never)));
+    ddbMock.on(GetCommand).callsFake((input) => db().send(new GetCommand(input as never)));
+    const later = Date.now() + 10 * 60_000;
+    await createAggregator(db(), own, silentLogger, () => Date.now() - 10 * 60_000).catchUp(); // the history before these calls
+    await expect(createAggregator(flaky, own, silentLogger, () => later).runOnce()).rejects.toThrow('Lambda timed out');
     ddbMock.restore();
-    const realLog = new DynamoUsageLog(db(), tables);
-    expect((await realLog.committed()).filter((b) => b.records[0]?.clientId === 'swept')).toHaveLength(1);
-    const meter2 = new DirectMeter(realLog, new SqsSpool(new SQSClient({ region: 'eu-west-3' }), 'q'), silentLogger);
-    await meter2.record(record('swept', 2));
+    const claimed = await lanes.state();
+    expect(claimed?.plan).toBeDefined();
+    // Within the lease another run stays out; after it, it re-applies exactly the claimed windows.
+    expect((await createAggregator(db(), own, silentLogger, () => later + 60_000).runOnce()).outcome).toBe('busy');
+    const takeover = await createAggregator(db(), own, silentLogger, () => later + 11 * 60_000).runOnce();
+    expect(takeover).toMatchObject({ outcome: 'applied', upTo: claimed?.plan?.to, records: 40 });
+    const usage = new DynamoUsageLog(db(), own);
+    const calls = (await usage.monthAggregates(month)).reduce((n, a) => n + a.calls, 0);
+    expect(calls).toBe(40);
+    expect(await usage.monthCalls(month)).toBe(40);
+    // However many containers and runs wrote, an aggregate item holds one applied-through mark.
+    const items = await scanAll(db(), { TableName: own.usage });
+    expect(Math.max(...items.map((i) => Object.keys(i).filter((k) => k.startsWith('w_')).length))).toBe(1);
+  });
 
-    const statements = createStatementsHandler(db(), tables, {}, silentLogger, () => Date.now());
-    expect(await statements({ action: 'sweep' })).toMatchObject({ swept: 1 });
-    expect(await statements({ action: 'sweep' })).toMatchObject({ swept: 0 });
-    const [agg] = await realLog.clientAggregates('swept', month);
-    expect(agg).toMatchObject({ calls: 2, billableCalls: 2 });
+  it('a run that failed part-way resumes its own claim at once, retrying each failed write a few times', async () => {
+    const own = await freshTables();
+    const lanes = new LaneRecords(db(), own, LANE_LAYOUT);
+    await createAggregator(db(), own, silentLogger, () => Date.now() - 10 * 60_000).catchUp();
+    const meter = new LaneMeter(lanes, new SqsSpool(new SQSClient({ region: 'eu-west-3' }), 'q'), silentLogger);
+    for (let i = 0; i < 30; i++) await meter.record({ ...record(`r${i % 3}`, i), featureId: `f${i % 5}` });
+    const flaky = db();
+    const ddbMock = mockClient(flaky);
+    let failing = 0;
+    ddbMock.on(UpdateCommand).callsFake((input: { Key: { pk: string } }) => {
+      // Throttled now and then: each aggregate write fails once; one item fails every attempt.
+      if (input.Key.pk !== 'agg' && (input.Key.pk === 'r1' || ++failing % 2 === 1)) throw Object.assign(new Error('Throttled'), { name: 'ThrottlingException' });
+      return db().send(new UpdateCommand(input as never));
+    });
+    ddbMock.on(QueryCommand).callsFake((input) => db().send(new QueryCommand(input as never)));
+    ddbMock.on(GetCommand).callsFake((input) => db().send(new GetCommand(input as never)));
+    const aggregator = createAggregator(flaky, own, silentLogger, () => Date.now() + 10 * 60_000);
+    await expect(aggregator.runOnce()).rejects.toThrow('Throttled');
+    ddbMock.restore();
+    // No lease to wait for: the same aggregator goes on with the same windows.
+    expect(await aggregator.runOnce()).toMatchObject({ outcome: 'applied', records: 30 });
+    const lines = await new DynamoUsageLog(db(), own).monthAggregates(month);
+    expect(lines.reduce((n, a) => n + a.calls, 0)).toBe(30);
   });
 });

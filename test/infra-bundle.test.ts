@@ -63,10 +63,10 @@ describe('the gateway bundle', () => {
 });
 
 describe('the gateway Lambda', () => {
-  it('has 512 MB on arm64, sized from measurement (see infra/faascape-stack.ts)', () => {
+  it('has 256 MB on arm64, sized from measurement (see infra/faascape-stack.ts)', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
       Description: 'Faascape gateway: key, limits, invoke, meter',
-      MemorySize: 512,
+      MemorySize: 256,
       Architectures: ['arm64'],
     });
   });

@@ -72,8 +72,10 @@ function dynamoAccess(fn: { node: { defaultChild?: unknown } }): Record<string, 
     const actions = [s.Action].flat().filter((a) => a.startsWith('dynamodb:'));
     if (!actions.length) continue;
     expect(s.Effect).toBe('Allow');
-    expect(s.Condition).toBeUndefined();
-    for (const r of [s.Resource].flat()) for (const a of actions) (out[describeResource(r)] ??= new Set()).add(a.replace('dynamodb:', ''));
+    // A condition may only narrow a grant to items by partition key: shown as `table[pk=…]`.
+    const leading = (s.Condition as { 'ForAllValues:StringEquals'?: { 'dynamodb:LeadingKeys'?: string[] } } | undefined)?.['ForAllValues:StringEquals']?.['dynamodb:LeadingKeys'];
+    if (s.Condition !== undefined) expect(Object.keys(s.Condition as object)).toEqual(['ForAllValues:StringEquals']);
+    for (const r of [s.Resource].flat()) for (const a of actions) (out[`${describeResource(r)}${leading ? `[pk=${leading.join('|')}]` : ''}`] ??= new Set()).add(a.replace('dynamodb:', ''));
   }
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v].sort()]));
 }
@@ -82,13 +84,13 @@ const WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'];
 const on = (access: Record<string, string[]>, key: string) => access[key] ?? [];
 
 describe('IAM of the platform roles', () => {
-  it('lets the gateway read keys, limits and aggregates and write records, but never Scan or delete usage', () => {
+  it('lets the gateway read keys, limits and aggregates and put records, but never write aggregates, Scan or delete', () => {
     const access = dynamoAccess(stack.gateway);
     expect(access).toEqual({
       clients: ['GetItem'],
       keys: ['GetItem'],
-      usage: ['Query', 'UpdateItem'],
-      records: ['BatchWriteItem', 'PutItem'],
+      usage: ['Query'],
+      records: ['PutItem'],
     });
     // The forbidden, spelled out: no Scan anywhere, nothing that deletes or replaces aggregates.
     for (const actions of Object.values(access)) expect(actions).not.toContain('Scan');
@@ -126,21 +128,27 @@ describe('IAM of the platform roles', () => {
       sessions: ['GetItem'],
       usage: ['GetItem'],
       'usage/index/byMonth': ['Query'],
+      // The aggregator's state item only: the close refuses while the aggregates trail the month.
+      'records[pk=agg]': ['GetItem'],
       statements: ['BatchWriteItem', 'GetItem', 'PutItem', 'Query'],
     });
     expect(on(access, 'statements')).not.toContain('DeleteItem');
     expect(on(access, 'statements')).not.toContain('UpdateItem');
   });
 
-  it('lets the statements job read usage and write it only as the sweep applies pending batches (UpdateItem)', () => {
+  it('lets the aggregator read records and its state and add to aggregates, nothing else', () => {
+    expect(dynamoAccess(stack.jobs.aggregator)).toEqual({ usage: ['UpdateItem'], records: ['GetItem', 'Query', 'UpdateItem'] });
+  });
+
+  it('lets the statements job read usage and write it only as the aggregation before the close adds (UpdateItem)', () => {
     const access = dynamoAccess(stack.jobs.statements);
     expect(access).toEqual({
       usage: ['GetItem', 'UpdateItem'],
       'usage/index/byMonth': ['Query'],
-      records: ['BatchWriteItem', 'Query'],
+      records: ['GetItem', 'Query', 'UpdateItem'],
       statements: ['BatchWriteItem', 'GetItem', 'PutItem', 'Query'],
     });
-    // No write on usage but the sweep's conditional ADD: nothing that puts, deletes or batch-writes aggregates.
+    // No write on usage but the aggregation's conditional ADD: nothing that puts, deletes or batch-writes aggregates.
     expect(on(access, 'usage').filter((a) => WRITES.includes(a))).toEqual(['UpdateItem']);
     expect(on(access, 'usage')).not.toContain('Scan');
     // A final statement is never rewritten or removed.
@@ -154,8 +162,8 @@ describe('IAM of the platform roles', () => {
     }
   });
 
-  it('lets the spool drain apply batches and do nothing else', () => {
-    expect(dynamoAccess(stack.jobs.drain)).toEqual({ usage: ['UpdateItem'], records: ['BatchWriteItem'] });
+  it('lets the spool drain land records and do nothing else: never the aggregates, never a delete', () => {
+    expect(dynamoAccess(stack.jobs.drain)).toEqual({ records: ['GetItem', 'PutItem', 'UpdateItem'] });
   });
 
   it('allows no DynamoDB wildcard and no statement write to any other role', () => {

@@ -182,9 +182,13 @@ describe('the CDK stack', () => {
     }
   });
 
-  it('closes months at 02:00 UTC on the 1st and sweeps pending usage every 5 minutes', () => {
+  it('closes months at 02:00 UTC on the 1st and aggregates usage every 5 minutes, with alarms on lag and failures', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 2 1 * ? *)' });
-    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)', Targets: [Match.objectLike({ Input: '{"action":"sweep"}' })] });
+    const aggregatorId = ofType('AWS::Lambda::Function').find(([, f]) => String(f.Properties.Description).startsWith('Folds the usage records'))?.[0];
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)', Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [aggregatorId, 'Arn'] } })] });
+    // No aggregator run at all must alarm too: a missing lag metric breaches.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'Faascape/Metering', MetricName: 'AggregationLagSeconds', Threshold: 900, TreatMissingData: 'breaching' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: aggregatorId } }], Threshold: 0 });
   });
 
   it('spools to an SSL-only queue with a dead-letter queue, and alarms when the DLQ is not empty', () => {

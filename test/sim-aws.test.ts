@@ -1,9 +1,11 @@
 /**
  * `npm run sim:aws`, short: the real AWS Lambda handlers (gateway containers started and retired,
- * the spool drain, the statements sweep and close) against the real embedded store, with faults
- * on. Invariant 1 end to end: no answered call lost or counted twice, through throttling, a write
- * outage, containers dying mid-batch, crashed, bisected and duplicated spool deliveries; and the
- * same count in the records, the aggregates and the closed statement.
+ * the spool drain, the aggregator on its schedule and after the traffic, the statements close)
+ * against the real embedded store, with faults on, ambiguous writes included. Invariant 1 end to
+ * end: no answered call lost or counted twice, through throttling, a write outage, writes applied
+ * whose answer was lost, containers dying at their write, crashed, bisected and duplicated spool
+ * deliveries, aggregator runs killed mid-apply; and the same count in the lane records, the
+ * aggregates and the closed statement. And the hot path the lanes promise: one write per call.
  */
 import { describe, expect, it } from 'vitest';
 import { runSim } from '../bench/sim/run.ts';
@@ -17,6 +19,7 @@ const FIELDS = [
   'lost',
   'doubleCounted',
   'maxItemBytes',
+  'writerAttributes',
   'wruPerCall',
   'rruPerCall',
   'hotPathWriteRoundTrips',
@@ -25,7 +28,7 @@ const FIELDS = [
 ] as const;
 
 describe('sim:aws', () => {
-  it('a short month with faults: every answered call counted once, records = aggregates = statement', async () => {
+  it('a short month with faults: every answered call counted once, records = aggregates = statement, one write per call', async () => {
     const r = await runSim({
       calls: 800,
       clients: 20,
@@ -34,12 +37,14 @@ describe('sim:aws', () => {
       concurrency: 16,
       faults: true,
       // Rates well above the CLI's defaults, so that a short run meets every fault.
-      killRate: 0.3,
-      drainCrashRate: 0.3,
+      killRate: 0.4,
+      drainCrashRate: 0.35,
       duplicateDeliveryRate: 0.3,
+      aggregatorKillRate: 0.5,
+      ambiguousRate: 0.02,
       outage: [0.4, 0.45],
       rate: 100,
-      sweepEverySimS: 1,
+      aggregateEverySimS: 2,
       featureMs: 0,
       progressMs: 0,
     });
@@ -47,34 +52,53 @@ describe('sim:aws', () => {
     const line = JSON.parse(JSON.stringify(r)) as Record<string, unknown>;
     for (const f of FIELDS) expect(line, f).toHaveProperty(f);
     for (const f of FIELDS.filter((f) => f !== 'costPerMillionUsd')) expect(typeof line[f], f).toBe('number');
-    expect(typeof r.costPerMillionUsd.total).toBe('number');
     expect(r.costPerMillionUsd.total).toBeGreaterThan(0);
+    expect(r.costPerMillionUsd.platform).toBeGreaterThan(0);
+    expect(r.costPerMillionUsd.platform).toBeLessThan(r.costPerMillionUsd.total as number);
+    expect(r.costPerMillionUsd.lambdaAggregatorDuration).toBeGreaterThan(0);
 
     expect(r.failures).toEqual([]);
+    expect(r.warnings).toEqual([]);
     expect(r.calls).toBe(800);
     expect(r.lost).toBe(0);
     expect(r.doubleCounted).toBe(0);
-    expect(r.served2xx).toBeGreaterThan(650);
+    expect(r.doubleCountedNon2xx).toBe(0);
+    expect(r.served2xx).toBeGreaterThan(680);
     expect(r.records).toBe(r.aggregatedCalls);
     expect(r.statementCalls).toBe(r.aggregatedCalls);
-    // Every answered call with a record is in the store, plus the unanswered ones a dying container committed.
+    expect(r.duplicateRecords).toBe(0);
+    // Every answered call with a record is in the store, plus the unanswered ones whose write landed.
     expect(r.records).toBeGreaterThanOrEqual(r.served2xx);
     expect(r.ledgerMismatchLines).toBe(0);
     expect(r.ok).toBe(true);
+
+    // The design's promises.
+    expect(r.hotPathWriteRoundTrips).toBeGreaterThan(0);
+    expect(r.hotPathWriteRoundTrips).toBeLessThanOrEqual(1);
+    expect(r.wruPerCall).toBeGreaterThan(0);
+    expect(r.wruPerCall).toBeLessThanOrEqual(2);
+    expect(r.writerAttributes).toBeLessThanOrEqual(1);
 
     // The faults really happened.
     const injected = r.faultsInjected as Record<string, number>;
     expect(injected.throttle).toBeGreaterThan(0);
     expect(injected.outage).toBeGreaterThan(0);
+    expect((injected.ambiguous ?? 0) + (injected.outageApplied ?? 0)).toBeGreaterThan(0);
     const containers = r.containers as Record<string, number>;
-    expect(containers.killedMidBatch).toBeGreaterThan(0);
+    expect(containers.killedBeforeWrite).toBeGreaterThan(0);
+    expect(containers.killedAfterWrite).toBeGreaterThan(0);
     expect(containers.started).toBeGreaterThanOrEqual(24);
     const spool = r.spool as Record<string, number> & { drain: Record<string, number> };
     expect(spool.sent).toBeGreaterThan(0);
     expect(spool.redelivered).toBeGreaterThan(0);
     expect(spool.drain.crashes).toBeGreaterThan(0);
     expect(spool.deadLettered).toBe(0);
-    expect(r.hotPathWriteRoundTrips).toBeGreaterThanOrEqual(1);
-    expect(r.wruPerCall).toBeGreaterThan(0);
-  }, 60_000);
+    const aggregator = r.aggregator as Record<string, number> & { afterTrafficRuns: { outcome: string }[] };
+    expect(aggregator.scheduled).toBeGreaterThan(0);
+    // Runs died part-way (during the traffic, while the spool drained, or mid-apply after it);
+    // a later one, after the lease, took the same windows over.
+    expect(aggregator.killed).toBeGreaterThan(0);
+    expect((r.logs as { warn: Record<string, number> }).warn['aggregator: taking over an interrupted run']).toBeGreaterThan(0);
+    expect(aggregator.afterTrafficRuns.at(-1)?.outcome).toBe('caught up');
+  }, 120_000); // ≈ 25 s; the close's catch-up walks the month's remaining windows: longer early in a month
 });

@@ -1,6 +1,6 @@
 /**
  * The end of the run, read back from the store: every table scanned (raw attribute values, so
- * sizes follow DynamoDB's rules), the usage records and aggregates counted, the largest item.
+ * sizes follow DynamoDB's rules), the lane records and aggregates counted, the largest item.
  */
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TABLES, type TableId, type TableNames } from '../../runtime/store/tables.ts';
@@ -17,16 +17,27 @@ export interface LargestItem {
 }
 
 export interface StoreAudit {
-  /** usage records in record groups (pk month#client#feature), counted by their `n` */
+  /** record items in the lanes (items whose body holds a `record`) */
   records: number;
   /** distinct invocation ids among them */
   distinctRecords: number;
-  /** batches still `pending` (committed, never settled) */
-  pendingBatches: number;
-  /** records inside pending batches whose invocation id is in no record group */
-  pendingOnlyRecords: number;
+  /** invocation id → its lane keys (pk \0 sk) */
+  recordKeys: Map<string, string[]>;
+  /** tombstones the drain left at first keys */
+  tombstones: number;
+  /** `{rejections}` items, and the rejections they hold */
+  rejectionItems: number;
+  rejectionsStored: number;
+  /** lane items that are neither (the aggregator would skip them) */
+  unreadableLaneItems: number;
+  /** records-table items that are not lanes nor the aggregator's state (leftovers of the old design) */
+  otherRecordItems: number;
+  /** the aggregator's state item */
+  aggregatorState: { applied: number; plan?: unknown } | null;
   /** Σ calls of the `U#` usage lines, per month */
   aggregatedCallsByMonth: Record<string, number>;
+  /** Σ count of the `R#` rejection items */
+  rejectionsAggregated: number;
   /** the `~months` counters */
   monthCounters: Record<string, number>;
   /** stored calls per usage line (ledger key) */
@@ -34,9 +45,9 @@ export interface StoreAudit {
   items: Record<string, number>;
   largest: LargestItem | undefined;
   largestPerTable: Record<string, { bytes: number; pk: string; sk: string; writerAttributes: number }>;
+  /** the most `w_` attributes on any one item, and which */
+  maxWriterAttributes: { count: number; table?: TableId; pk?: string; sk?: string; names?: string[] };
   itemsOverLimit: number;
-  /** invocation id → times it appears in record groups */
-  recordIds: Map<string, number>;
 }
 
 async function* scanTable(client: DynamoDBClient, table: string): AsyncGenerator<RawItem> {
@@ -54,18 +65,23 @@ export async function auditStore(client: DynamoDBClient, tables: TableNames): Pr
   const a: StoreAudit = {
     records: 0,
     distinctRecords: 0,
-    pendingBatches: 0,
-    pendingOnlyRecords: 0,
+    recordKeys: new Map(),
+    tombstones: 0,
+    rejectionItems: 0,
+    rejectionsStored: 0,
+    unreadableLaneItems: 0,
+    otherRecordItems: 0,
+    aggregatorState: null,
     aggregatedCallsByMonth: {},
+    rejectionsAggregated: 0,
     monthCounters: {},
     lineCalls: new Map(),
     items: {},
     largest: undefined,
     largestPerTable: {},
+    maxWriterAttributes: { count: 0 },
     itemsOverLimit: 0,
-    recordIds: new Map(),
   };
-  const pendingIds: string[] = [];
   for (const id of Object.keys(TABLES) as TableId[]) {
     const def = TABLES[id] as { partitionKey: { name: string }; sortKey?: { name: string } };
     let count = 0;
@@ -75,33 +91,51 @@ export async function auditStore(client: DynamoDBClient, tables: TableNames): Pr
       const pk = keyText(item[def.partitionKey.name]);
       const sk = def.sortKey ? keyText(item[def.sortKey.name]) : '';
       if (bytes > MAX_ITEM_BYTES) a.itemsOverLimit++;
+      const writerNames = Object.keys(item).filter((k) => k.startsWith('w_'));
+      if (writerNames.length > a.maxWriterAttributes.count) a.maxWriterAttributes = { count: writerNames.length, table: id, pk, sk, names: writerNames.slice(0, 5) };
       const best = a.largestPerTable[id];
       if (!best || bytes > best.bytes) {
-        const writerAttributes = Object.keys(item).filter((k) => k.startsWith('w_')).length;
-        a.largestPerTable[id] = { bytes, pk, sk, writerAttributes };
-        if (!a.largest || bytes > a.largest.bytes) a.largest = { table: id, pk, sk, bytes, writerAttributes };
+        a.largestPerTable[id] = { bytes, pk, sk, writerAttributes: writerNames.length };
+        if (!a.largest || bytes > a.largest.bytes) a.largest = { table: id, pk, sk, bytes, writerAttributes: writerNames.length };
       }
       if (id === 'records') {
-        if (pk === 'pending') {
-          a.pendingBatches++;
-          const batch = JSON.parse(item.batch?.S ?? '{"records":[]}') as { records: { invocationId: string }[] };
-          for (const r of batch.records) pendingIds.push(r.invocationId);
-        } else {
-          a.records += Number(item.n?.N ?? 0);
-          for (const r of JSON.parse(item.recs?.S ?? '[]') as { invocationId: string }[]) a.recordIds.set(r.invocationId, (a.recordIds.get(r.invocationId) ?? 0) + 1);
-        }
+        if (/^L\d+#\d+$/.test(pk)) {
+          if (item.movedTo) {
+            a.tombstones++;
+            continue;
+          }
+          let body: { record?: { invocationId: string }; rejections?: { count: number }[] };
+          try {
+            body = JSON.parse(item.b?.S ?? '') as typeof body;
+          } catch {
+            a.unreadableLaneItems++;
+            continue;
+          }
+          if (body.record) {
+            a.records++;
+            const keys = a.recordKeys.get(body.record.invocationId);
+            const key = `${pk}\u0000${sk}`;
+            if (keys) keys.push(key);
+            else a.recordKeys.set(body.record.invocationId, [key]);
+          } else if (Array.isArray(body.rejections)) {
+            a.rejectionItems++;
+            for (const r of body.rejections) a.rejectionsStored += Number(r.count ?? 0);
+          } else a.unreadableLaneItems++;
+        } else if (pk === 'agg' && sk === 'state') {
+          a.aggregatorState = { applied: Number(item.applied?.N ?? NaN), ...(item.plan ? { plan: item.plan } : {}) };
+        } else a.otherRecordItems++;
       } else if (id === 'usage') {
         if (sk.startsWith('U#')) {
           const month = item.month?.S ?? '?';
           const calls = Number(item.calls?.N ?? 0);
           a.aggregatedCallsByMonth[month] = (a.aggregatedCallsByMonth[month] ?? 0) + calls;
           a.lineCalls.set(Ledger.aggregateItem(pk, sk), calls);
-        } else if (pk === '~months') a.monthCounters[sk.slice(2)] = Number(item.calls?.N ?? 0);
+        } else if (sk.startsWith('R#')) a.rejectionsAggregated += Number(item.count?.N ?? 0);
+        else if (pk === '~months') a.monthCounters[sk.slice(2)] = Number(item.calls?.N ?? 0);
       }
     }
     a.items[id] = count;
   }
-  a.distinctRecords = a.recordIds.size;
-  a.pendingOnlyRecords = new Set(pendingIds.filter((i) => !a.recordIds.has(i))).size;
+  a.distinctRecords = a.recordKeys.size;
   return a;
 }

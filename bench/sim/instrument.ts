@@ -4,28 +4,28 @@
  * on a client's first request its middleware stack gets two middlewares.
  *
  * - `simOp` (initialize step, once per SDK call): adds `ReturnConsumedCapacity: 'TOTAL'`, keeps
- *   the caller's container "in flight" count, and plays a container's death: once a doomed
- *   invocation has completed its k-th write, the container is dead and none of its SDK calls
- *   ever return again (their requests may still reach the store, as a frozen process's would).
+ *   the caller's container "in flight" count, measures the chain of sequential write calls, and
+ *   plays a container's death: once a doomed invocation has completed its k-th write (or, for
+ *   `killBeforeWrite`, as its first write starts), the container is dead and none of its SDK calls
+ *   ever return again (requests already sent still reach the store, as a frozen process's would).
  * - `simAttempt` (deserialize step, once per HTTP attempt, inside the SDK's retry loop): injects
  *   faults, sums ConsumedCapacity, counts requests and per-partition writes per simulated second,
  *   measures sequential round trips per invocation, and records for the ledger what the store
  *   really applied.
  *
  * Who is calling comes from an AsyncLocalStorage scope that the simulation opens around each
- * container's invocation, drain run, sweep and close.
+ * container's invocation, drain run, aggregator run and close.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { ConditionalCheckFailedException, DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLES, type TableId, type TableNames } from '../../runtime/store/tables.ts';
-import type { UsageBatch } from '../../shared/usage.ts';
 import { appliedBeforeError, type FaultPlan } from './faults.ts';
 import { itemBytes, writeUnits, type RawItem } from './item-size.ts';
 import { Ledger } from './ledger.ts';
 
-export type ActorKind = 'setup' | 'gateway' | 'drain' | 'sweep' | 'close' | 'audit';
+export type ActorKind = 'setup' | 'gateway' | 'drain' | 'aggregator' | 'close' | 'audit';
 
 export interface Actor {
   id: string;
@@ -50,9 +50,17 @@ export interface Invocation {
   featureAnswered: boolean;
   /** the container dies once this many write calls of the invocation completed */
   killAfterWrites?: number;
+  /** which calls count towards `killAfterWrites`: writes (default), only writes to the usage table (an aggregator's apply), or any call, reads included */
+  killCounts?: 'writes' | 'usage' | 'any';
+  /** the container dies as the invocation's first write call starts: nothing reaches the store */
+  killBeforeWrite?: boolean;
   writesCompleted: number;
-  /** longest chain of sequential write attempts after the feature answered */
+  /** longest chain of sequential write attempts after the feature answered (the SDK's retries count) */
   writeDepth: number;
+  /** longest chain of sequential write calls (SDK sends, each with its retries) after the feature answered */
+  writeCallDepth: number;
+  /** SQS SendMessage calls (the spool) of the invocation */
+  spoolSends: number;
   /** longest chain of sequential attempts, reads and writes, over the whole invocation */
   anyDepth: number;
   writeAttempts: number;
@@ -75,7 +83,7 @@ export function newActor(id: string, kind: ActorKind): Actor {
 }
 
 export function newInvocation(index: number, simTime: number): Invocation {
-  return { index, simTime, simSecond: Math.floor(simTime), featureAnswered: false, writesCompleted: 0, writeDepth: 0, anyDepth: 0, writeAttempts: 0, writeCalls: 0 };
+  return { index, simTime, simSecond: Math.floor(simTime), featureAnswered: false, writesCompleted: 0, writeDepth: 0, writeCallDepth: 0, spoolSends: 0, anyDepth: 0, writeAttempts: 0, writeCalls: 0 };
 }
 
 /** Resolves when the actor has no SDK call in flight. */
@@ -128,9 +136,20 @@ interface Stack {
 
 const never = <T>() => new Promise<T>(() => {});
 
+/** What an UpdateItem's `ADD #name :value, …` clause adds to one attribute (whatever its placeholders are called). */
+function addedTo(attribute: string, expression: string, names: Record<string, string> | undefined, values: RawItem | undefined): number {
+  const clause = /\bADD\s+(.*?)(?:\s+(?:SET|REMOVE|DELETE)\s|$)/s.exec(expression)?.[1] ?? '';
+  for (const part of clause.split(',')) {
+    const [name, value] = part.trim().split(/\s+/);
+    const resolved = name?.startsWith('#') ? names?.[name] : name;
+    if (resolved === attribute && value) return Number(values?.[value]?.N ?? 0);
+  }
+  return 0;
+}
+
 /** Everything the middlewares measure, for one simulation run. */
 export class StoreProbe {
-  readonly units: Record<ActorKind, Units> = { setup: zeroUnits(), gateway: zeroUnits(), drain: zeroUnits(), sweep: zeroUnits(), close: zeroUnits(), audit: zeroUnits() };
+  readonly units: Record<ActorKind, Units> = { setup: zeroUnits(), gateway: zeroUnits(), drain: zeroUnits(), aggregator: zeroUnits(), close: zeroUnits(), audit: zeroUnits() };
   /** `op:ErrorName` → count, as the store (or the injector) answered the attempts */
   readonly errors = new Map<string, number>();
   readonly ledger = new Ledger();
@@ -144,9 +163,8 @@ export class StoreProbe {
   private readonly peaks = new Map<string, { second: number; writes: number; wcu: number }>();
   hottestByWrites: HotPartition | undefined;
   hottestByWcu: HotPartition | undefined;
-  /** GSI writes added to the table's (dynalite does not count index writes in ConsumedCapacity) */
-  gsiWru = 0;
-  batchesCommitted = 0;
+  /** GSI writes added to the table's, per actor kind (dynalite does not count index writes in ConsumedCapacity) */
+  readonly gsiWru: Record<ActorKind, number> = { setup: 0, gateway: 0, drain: 0, aggregator: 0, close: 0, audit: 0 };
   /** `op target` → [attempts, total ms] of the attempts that reached the store (wall time, this machine) */
   readonly latency = new Map<string, [number, number]>();
   faults: FaultPlan | undefined;
@@ -216,7 +234,7 @@ export class StoreProbe {
   }
 
   /** The write attempt reached the store (applied, or refused by its condition). */
-  private storeWrites(second: number | undefined, op: string, input: Record<string, unknown>, output: Record<string, unknown> | undefined, conditionFailed: boolean): number {
+  private storeWrites(kind: ActorKind, second: number | undefined, op: string, input: Record<string, unknown>, output: Record<string, unknown> | undefined, conditionFailed: boolean): number {
     let units = 0;
     if (op === 'BatchWriteItem') {
       const requestItems = input.RequestItems as Record<string, { PutRequest?: { Item: RawItem }; DeleteRequest?: { Key: RawItem } }[]>;
@@ -250,11 +268,12 @@ export class StoreProbe {
       if (!conditionFailed) this.itemUnits.set(ik, units);
       this.partitionWrite(second, table, key.pk, units);
       // The usage lines carry `month`, so they are also written to the byMonth GSI (projection
-      // ALL): the same units again, on the GSI partition of the month.
+      // ALL): the same units again, on the GSI partition of the month. A write its condition
+      // refused changes nothing: no index write.
       const info = this.tableInfo.get(table);
-      if (info?.id === 'usage' && key.sk.startsWith('U#')) {
+      if (info?.id === 'usage' && key.sk.startsWith('U#') && !conditionFailed) {
         const month = key.sk.slice(2, 9);
-        this.gsiWru += units;
+        this.gsiWru[kind] += units;
         this.partitionWrite(second, `${table}.byMonth`, month, units);
         units *= 2;
       }
@@ -272,7 +291,7 @@ export class StoreProbe {
       const pk = key?.[info.pk]?.S ?? '';
       const sk = (info.sk ? key?.[info.sk]?.S : undefined) ?? '';
       if (info.id === 'usage' && key) target += pk === '~months' ? ' ~months' : pk.startsWith('F#') ? ' F#day' : ` ${sk.slice(0, 2)}`;
-      if (info.id === 'records' && op === 'PutItem') target += pk === 'pending' ? ' pending' : '';
+      if (info.id === 'records' && (key || op === 'Query')) target += pk === 'agg' ? ' agg-state' : op === 'PutItem' && key?.movedTo ? ' tombstone' : key?.b?.S?.startsWith('{"rejections"') ? ' rejections' : ' lane';
     }
     const k = `${op} ${target}`.trim();
     const t = this.latency.get(k);
@@ -282,17 +301,44 @@ export class StoreProbe {
     } else this.latency.set(k, [1, ms]);
   }
 
-  /** What the store applied that the ledger needs: commits, and aggregate updates. */
+  /** Lane puts that got no answer: the ledger learns those the store holds from its final state. */
+  private readonly unansweredPuts: Record<string, unknown>[] = [];
+
+  /**
+   * After the run: each unanswered lane put whose exact item the store holds (`held(pk, sk, b)`)
+   * was applied; the ledger takes it as if its answer had come. Returns how many.
+   */
+  confirmUnanswered(held: (pk: string, sk: string, b: string | undefined) => boolean): number {
+    let n = 0;
+    for (const input of this.unansweredPuts) {
+      const item = input.Item as RawItem | undefined;
+      if (!item?.pk?.S?.startsWith('L') || item.movedTo !== undefined) continue;
+      if (held(item.pk.S, item.sk?.S ?? '', item.b?.S)) {
+        this.recordEffects('PutItem', input);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** What the store applied that the ledger needs: lane puts, aggregator claims and advances, aggregate updates. */
   private recordEffects(op: string, input: Record<string, unknown>): void {
     const table = String(input.TableName);
     const info = this.tableInfo.get(table);
     if (!info) return;
     if (op === 'PutItem' && info.id === 'records') {
       const item = input.Item as RawItem;
-      if (item.pk?.S === 'pending' && item.batch?.S) {
-        this.batchesCommitted++;
-        this.ledger.batch(JSON.parse(item.batch.S) as UsageBatch);
-      }
+      const pk = item.pk?.S ?? '';
+      if (!pk.startsWith('L')) return;
+      const movedTo = item.movedTo?.N;
+      this.ledger.lanePut(pk, item.sk?.S ?? '', movedTo !== undefined ? { movedTo: Number(movedTo) } : { ...(item.b?.S !== undefined ? { b: item.b.S } : {}) });
+    } else if (op === 'UpdateItem' && info.id === 'records') {
+      const key = input.Key as RawItem;
+      if (key.pk?.S !== 'agg' || key.sk?.S !== 'state') return;
+      const values = input.ExpressionAttributeValues as RawItem | undefined;
+      const plan = values?.[':plan']?.M;
+      if (plan && values?.[':a']?.N !== undefined && plan.to?.N !== undefined) this.ledger.claim(Number(values[':a'].N), Number(plan.to.N));
+      else if (String(input.UpdateExpression).includes('REMOVE')) this.ledger.advance();
     } else if (op === 'UpdateItem' && info.id === 'usage') {
       const key = input.Key as RawItem;
       const sk = key.sk?.S ?? '';
@@ -301,7 +347,7 @@ export class StoreProbe {
       const values = input.ExpressionAttributeValues as RawItem | undefined;
       const w = names?.['#w'];
       const seq = values?.[':seq']?.N;
-      if (w?.startsWith('w_') && seq) this.ledger.effect(key.pk?.S ?? '', sk, w.slice(2), Number(seq));
+      if (w?.startsWith('w_') && seq) this.ledger.effect(key.pk?.S ?? '', sk, w.slice(2), Number(seq), addedTo('calls', String(input.UpdateExpression), names, values));
     }
   }
 
@@ -312,6 +358,14 @@ export class StoreProbe {
     if (!s) return next(args);
     const { actor, inv } = s;
     if (actor.killed) return never();
+    const isWrite = WRITE_OPS.has(op);
+    if (inv && isWrite && inv.killBeforeWrite) {
+      // The container dies as it starts its write: the request never leaves it.
+      actor.killed = true;
+      actor.onKilled?.();
+      return never();
+    }
+    const callDepth = inv && isWrite && inv.featureAnswered ? inv.writeCallDepth + 1 : 0;
     actor.inFlight++;
     let result: Awaited<ReturnType<Next>> | undefined;
     let error: unknown;
@@ -325,9 +379,13 @@ export class StoreProbe {
     actor.inFlight--;
     if (actor.inFlight === 0) actor.onIdle?.();
     if (actor.killed) return never();
-    if (inv && WRITE_OPS.has(op)) {
-      inv.writeCalls++;
-      if (!failed && inv.killAfterWrites !== undefined && ++inv.writesCompleted >= inv.killAfterWrites) {
+    if (inv) {
+      if (isWrite) {
+        inv.writeCalls++;
+        if (callDepth > inv.writeCallDepth) inv.writeCallDepth = callDepth;
+      }
+      const counts = inv.killCounts === 'any' || (isWrite && (inv.killCounts !== 'usage' || this.tableInfo.get(String(args.input.TableName))?.id === 'usage'));
+      if (!failed && inv.killAfterWrites !== undefined && counts && ++inv.writesCompleted >= inv.killAfterWrites) {
         actor.killed = true;
         actor.onKilled?.();
         return never();
@@ -345,7 +403,7 @@ export class StoreProbe {
     const inv = s?.inv;
     const second = inv ? inv.simSecond : Math.floor(this.simNow());
     const units = this.units[kind];
-    // Hot partitions are the calls' at rate R: the gateway's writes. The drain's and the sweeps'
+    // Hot partitions are the calls' at rate R: the gateway's writes. The drain's and the aggregator's
     // are left out (after the traffic the clock stands still while they run, which would pile
     // their writes into one simulated second), as are setup, close and audit.
     const countPartitions = kind === 'gateway';
@@ -365,14 +423,18 @@ export class StoreProbe {
       } catch (e) {
         this.timeAttempt(op, args.input, performance.now() - sent);
         if (e instanceof ConditionalCheckFailedException && isWrite) {
-          units.wru += this.storeWrites(countPartitions ? second : undefined, op, args.input, undefined, true);
+          units.wru += this.storeWrites(kind, countPartitions ? second : undefined, op, args.input, undefined, true);
           units.conditionalFailures++;
+        } else if (op === 'PutItem' && (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === undefined) {
+          // No answer at all (the caller's deadline aborted it, the socket closed): the store may
+          // have applied it. Only the store can tell: see confirmUnanswered.
+          this.unansweredPuts.push(args.input);
         }
         throw e;
       }
       const output = result.output;
       if (isWrite) {
-        units.wru += this.storeWrites(countPartitions ? second : undefined, op, args.input, output, false);
+        units.wru += this.storeWrites(kind, countPartitions ? second : undefined, op, args.input, output, false);
         this.recordEffects(op, args.input);
       } else {
         const cc = output?.ConsumedCapacity as { CapacityUnits?: number } | { CapacityUnits?: number }[] | undefined;

@@ -10,17 +10,17 @@ export interface SimOptions {
   /** containers alive (each serving one request) at once: the in-flight calls */
   concurrency: number;
   faults: boolean;
-  /** writes that reach the store and still fail: answer lost (timeout), or a 500 after the write in the outage */
+  /** with faults: writes that reach the store and still fail: answer lost (timeout), or a 500 after the write in the outage */
   ambiguousWrites: boolean;
-  /** simulated calls per second: the clock of the simulated month (hot partitions, outage window, sweeps) */
+  /** simulated calls per second: the clock of the simulated month (hot partitions, outage window, aggregator schedule) */
   rate: number;
   /** keep the store's files here (must be empty or absent); default: a temporary dir, removed */
   dataDir?: string;
   seed: number;
   /** how long the fake feature Lambda takes (real ms) */
   featureMs: number;
-  /** the statements Lambda's sweep schedule, in simulated seconds (AWS: every 5 minutes) */
-  sweepEverySimS: number;
+  /** the aggregator Lambda's schedule, in simulated seconds (AWS: EventBridge rate(5 minutes)); 0: only after the traffic */
+  aggregateEverySimS: number;
   /** fault rates, used when `faults` is on */
   throttleRate: number;
   networkErrorRate: number;
@@ -29,6 +29,8 @@ export interface SimOptions {
   /** share of gateway containers that die during one of their calls (faults on) */
   killRate: number;
   drainCrashRate: number;
+  /** share of the scheduled aggregator runs that die mid-apply (faults on) */
+  aggregatorKillRate: number;
   duplicateDeliveryRate: number;
   ambiguousRate: number;
   /** progress lines on stderr every this many ms (0: none) */
@@ -44,16 +46,17 @@ export const DEFAULTS: SimOptions = {
   containers: 500,
   concurrency: 32,
   faults: false,
-  ambiguousWrites: false,
+  ambiguousWrites: true,
   rate: 1000,
   seed: 1,
   featureMs: 20,
-  sweepEverySimS: 300,
+  aggregateEverySimS: 300,
   throttleRate: 0.02,
   networkErrorRate: 0.005,
   outage: [0.45, 0.48],
   killRate: 0.05,
   drainCrashRate: 0.05,
+  aggregatorKillRate: 0.2,
   duplicateDeliveryRate: 0.05,
   ambiguousRate: 0.005,
   progressMs: 3000,
@@ -65,16 +68,17 @@ export const USAGE = `usage: npm run sim:aws -- [options]
   --features N         features in the catalogue (default ${DEFAULTS.features})
   --containers N       distinct gateway containers over the run (default ${DEFAULTS.containers})
   --concurrency N      containers serving at once (default ${DEFAULTS.concurrency})
-  --faults on|off      throttling, network errors, a write outage, killed containers,
-                       crashed/duplicated spool deliveries (default off)
+  --faults on|off      throttling, network errors, a write outage, killed gateway containers,
+                       crashed/duplicated spool deliveries, aggregator runs killed mid-apply (default off)
   --ambiguous on|off   with --faults on, writes can also land and still fail: 0.5 % answer lost
-                       (ETIMEDOUT), and half the outage's 500s after the write (default off)
+                       (ETIMEDOUT), and half the outage's 500s after the write (default on)
   --rate R             simulated calls per second (default ${DEFAULTS.rate})
   --data-dir DIR       keep the store there (empty or absent dir); default: a temp dir, removed
   --seed N             (default ${DEFAULTS.seed})
   --feature-ms MS      fake feature duration, real ms (default ${DEFAULTS.featureMs})
-  --sweep-every S      sweep schedule in simulated seconds (default ${DEFAULTS.sweepEverySimS})
-  --kill-rate P        share of containers that die mid-batch, with --faults on (default ${DEFAULTS.killRate})
+  --aggregate-every S  aggregator schedule in simulated seconds (default ${DEFAULTS.aggregateEverySimS}; alias --sweep-every)
+  --kill-rate P        share of gateway containers that die during a call, with --faults on (default ${DEFAULTS.killRate})
+  --aggregator-kill-rate P  share of scheduled aggregator runs killed mid-apply, with --faults on (default ${DEFAULTS.aggregatorKillRate})
   --outage FROM,TO     the write outage, as fractions of the simulated run (default ${DEFAULTS.outage.join(',')})
   --help`;
 
@@ -107,8 +111,10 @@ export function parseOptions(argv: string[]): SimOptions | 'help' {
       'data-dir': { type: 'string' },
       seed: { type: 'string' },
       'feature-ms': { type: 'string' },
+      'aggregate-every': { type: 'string' },
       'sweep-every': { type: 'string' },
       'kill-rate': { type: 'string' },
+      'aggregator-kill-rate': { type: 'string' },
       outage: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -127,8 +133,9 @@ export function parseOptions(argv: string[]): SimOptions | 'help' {
     rate: num('rate', values.rate, DEFAULTS.rate, false),
     seed: num('seed', values.seed, DEFAULTS.seed),
     featureMs: num('feature-ms', values['feature-ms'], DEFAULTS.featureMs, false),
-    sweepEverySimS: num('sweep-every', values['sweep-every'], DEFAULTS.sweepEverySimS, false),
+    aggregateEverySimS: num(values['aggregate-every'] !== undefined ? 'aggregate-every' : 'sweep-every', values['aggregate-every'] ?? values['sweep-every'], DEFAULTS.aggregateEverySimS, false),
     killRate: num('kill-rate', values['kill-rate'], DEFAULTS.killRate, false),
+    aggregatorKillRate: num('aggregator-kill-rate', values['aggregator-kill-rate'], DEFAULTS.aggregatorKillRate, false),
   };
   if (values['data-dir'] !== undefined) o.dataDir = values['data-dir'];
   if (values.outage !== undefined) {
@@ -150,5 +157,6 @@ export function checkOptions(o: SimOptions): void {
   if (o.concurrency < 1) problems.push('--concurrency must be at least 1');
   if (!(o.rate > 0)) problems.push('--rate must be above 0');
   if (o.killRate > 1) problems.push('--kill-rate is a share (0..1)');
+  if (o.aggregatorKillRate > 1) problems.push('--aggregator-kill-rate is a share (0..1)');
   if (problems.length) throw new Error(problems.join('; '));
 }

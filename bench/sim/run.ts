@@ -12,6 +12,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { tableEnvName } from '../../runtime/aws/config.ts';
+import { isSpooledItem } from '../../runtime/aws/spool-landing.ts';
+import { createDrainHandler } from '../../runtime/aws/spool-drain-lambda.ts';
+import { LaneRecords } from '../../runtime/meter/lane-records.ts';
 import { createStatementsHandler } from '../../runtime/aws/statements-lambda.ts';
 import { ClientStore } from '../../runtime/keys/client-store.ts';
 import { StoreProcess } from '../../runtime/local/embedded-store.ts';
@@ -21,25 +24,28 @@ import { CLOSE_GRACE_MS } from '../../runtime/statements/statements-job.ts';
 import { documentClient, localDynamoClient } from '../../runtime/store/dynamo-client.ts';
 import { ensureTables } from '../../runtime/store/ensure-tables.ts';
 import { TABLES, tableNames, type TableId } from '../../runtime/store/tables.ts';
+import { LANE_LAYOUT, lastClosedWindow } from '../../shared/lanes.ts';
 import { parseManifest, type FeatureSpec } from '../../shared/manifest.ts';
 import { monthOf, monthStart, nextMonth } from '../../shared/month.ts';
+import { Aggregations } from './aggregator.ts';
 import { auditStore, type StoreAudit } from './audit.ts';
 import { fakeAws } from './fake-aws.ts';
 import { FaultPlan } from './faults.ts';
 import { idle, install, newActor, newInvocation, scope, StoreProbe, uninstall, type Actor, type FeatureOutcome, type Units } from './instrument.ts';
 import { MAX_ITEM_BYTES } from './item-size.ts';
 import { checkOptions, DEFAULTS, type SimOptions } from './options.ts';
-import { ASSUMPTIONS, costPerMillion, PRICES, PRICES_READ, REGION } from './prices.ts';
+import { aggregatorFixedPerMonth, ASSUMPTIONS, costPerMillion, gatewayCpuMs, PRICES, PRICES_READ, REGION } from './prices.ts';
 import { hashUniform, Sequence } from './rng.ts';
 import { Drain, MAX_RECEIVE_COUNT, SpoolQueue, VISIBILITY_TIMEOUT_S } from './spool.ts';
 
 const GATEWAY_MODULE = new URL('../../runtime/aws/gateway-lambda.ts', import.meta.url).href;
-const STATEMENTS_MODULE = new URL('../../runtime/aws/statements-lambda.ts', import.meta.url).href;
 const TABLE_PREFIX = 'faascape-sim-';
 const FEATURE_MEMORY_MB = 128;
+/** the aggregator's scheduled runs after the traffic, at most (11 simulated minutes apart) */
+const AFTER_TRAFFIC_RUNS = 4;
 
 /** Salts of the per-call random draws (rng.ts hashUniform). */
-const DRAW = { client: 1, feature: 2, badKey: 3, outcome: 4, kill: 5, killAt: 6, killCall: 7 } as const;
+const DRAW = { client: 1, feature: 2, badKey: 3, outcome: 4, kill: 5, killMode: 6, killCall: 7, aggregatorKill: 8 } as const;
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -54,6 +60,7 @@ export interface SimResult {
   lost: number;
   doubleCounted: number;
   maxItemBytes: number;
+  writerAttributes: number;
   wruPerCall: number;
   rruPerCall: number;
   hotPathWriteRoundTrips: number;
@@ -66,6 +73,8 @@ export interface SimResult {
 class LogTally {
   readonly counts: Record<string, Record<string, number>> = {};
   readonly samples: string[] = [];
+  /** the first warnings that carry an error, per message */
+  readonly warnSamples: Record<string, string[]> = {};
 
   take(text: string): void {
     for (const line of text.split('\n')) {
@@ -77,10 +86,16 @@ class LogTally {
         process.stderr.write(`${line}\n`);
         continue;
       }
-      const level = parsed.level ?? '?';
+      const emf = '_aws' in parsed;
+      const level = parsed.level ?? (emf ? 'metric' : '?');
+      const msg = parsed.msg ?? (emf ? 'embedded metric format line' : '?');
       const byMsg = (this.counts[level] ??= {});
-      byMsg[parsed.msg ?? '?'] = (byMsg[parsed.msg ?? '?'] ?? 0) + 1;
+      byMsg[msg] = (byMsg[msg] ?? 0) + 1;
       if (level === 'error' && this.samples.length < 5) this.samples.push(line.slice(0, 600));
+      if (level === 'warn' && 'error' in parsed) {
+        const list = (this.warnSamples[msg] ??= []);
+        if (list.length < 3) list.push(line.slice(0, 400));
+      }
     }
   }
 }
@@ -208,14 +223,21 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
   for (const id of Object.keys(TABLES) as TableId[]) process.env[tableEnvName(id)] = tables[id];
 
   const queue = new SpoolQueue(simNow);
+  const spooled = { records: 0, rejections: 0, other: 0 };
   const fake = fakeAws({
     featureMs: o.featureMs,
     onSpool: (body) => {
       queue.send(body);
+      const inv = scope.getStore()?.inv;
+      if (inv) inv.spoolSends++;
       try {
-        probe.ledger.batch(JSON.parse(body));
+        const item: unknown = JSON.parse(body);
+        if (!isSpooledItem(item)) spooled.other++;
+        else if ('record' in item.body) spooled.records++;
+        else spooled.rejections++;
       } catch {
-        // not a batch: the drain will dead-letter it
+        // not JSON: the drain will dead-letter it
+        spooled.other++;
       }
     },
   });
@@ -234,31 +256,36 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
     : undefined;
   const draws = new Sequence(o.seed);
   const drain = new Drain(queue, draws, o.faults ? { crashRate: o.drainCrashRate, duplicateRate: o.duplicateDeliveryRate } : undefined, simNow);
+  const aggregations = new Aggregations(new Sequence(o.seed ^ 0xa66), o.faults ? { killRate: o.aggregatorKillRate } : undefined, simNow, probe.units.aggregator);
+  /** not failures of the invariant, but what a reader of the figures must know */
+  const warnings: string[] = [];
 
   // ---- what the traffic phase measures -----------------------------------------------------------
   const statuses: Record<string, number> = {};
   const answered = new Map<string, number>(); // invocation id → status
-  const writeDepths = new Map<number, number>();
+  /** per answered call that reached its feature: sequential write calls (design) and write attempts (with the SDK's retries) */
+  const writeCallDepths = new Map<number, number>();
+  const writeAttemptDepths = new Map<number, number>();
   let served2xx = 0;
-  let killed = 0;
+  let killedBeforeWrite = 0;
+  let killedAfterWrite = 0;
   let containersStarted = 0;
   let extraContainers = 0;
   let anyDepthSum = 0;
   let anyDepthN = 0;
   let writeAttemptsSum = 0;
   let writeCallsSum = 0;
+  let spoolSendsSum = 0;
   let latencySum = 0;
   const coldStarts: number[] = [];
   let callsDone = 0;
-  let sweeps = 0;
-  let sweepFailures = 0;
-  let sweptBatches = 0;
   let drainDepthSum = 0;
   let trafficDone = false;
   let closeInfo: Record<string, unknown> = {};
   let audit: StoreAudit | undefined;
   let statementCalls: number | null = null;
   const closedMonths: string[] = [];
+  let afterTrafficKill: number | undefined;
 
   const progress =
     o.progressMs > 0
@@ -266,8 +293,8 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
           const s = (performance.now() - wallStart) / 1000;
           const units = probe.units.gateway;
           say(
-            `[sim:aws] ${s.toFixed(0)} s: calls ${callsDone}/${o.calls} (${(callsDone / Math.max(1, s)).toFixed(0)}/s wall, sim t=${clock.t.toFixed(0)} s) 2xx ${served2xx} containers ${containersStarted}/${o.containers} killed ${killed}` +
-              ` | spool queued ${queue.depth} sent ${queue.stats.sent} dlq ${queue.stats.deadLettered} | sweeps ${sweeps} | gateway WRU/call ${(units.wru / Math.max(1, callsDone)).toFixed(1)}` +
+            `[sim:aws] ${s.toFixed(0)} s: calls ${callsDone}/${o.calls} (${(callsDone / Math.max(1, s)).toFixed(0)}/s wall, sim t=${clock.t.toFixed(0)} s) 2xx ${served2xx} containers ${containersStarted}/${o.containers} killed ${killedBeforeWrite + killedAfterWrite}` +
+              ` | spool queued ${queue.depth} sent ${queue.stats.sent} dlq ${queue.stats.deadLettered} | aggregator runs ${aggregations.stats.invocations} (killed ${aggregations.stats.killed}, records ${aggregations.stats.records}) | gateway WRU/call ${(units.wru / Math.max(1, callsDone)).toFixed(2)}` +
               ` | heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB`,
           );
         }, o.progressMs)
@@ -332,8 +359,9 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
         const mod = (await scope.run({ actor }, () => import(`${GATEWAY_MODULE}?container=${slot.id}`))) as { handler: Handler };
         coldStarts.push(performance.now() - t0);
         containersStarted++;
-        // A share of the containers dies during one of its calls, after 1 to 7 of its writes (the
-        // commit, the five apply writes, the settle): its module is dropped, the call unanswered.
+        // A share of the containers dies during one of their calls, at its one write (after the
+        // feature answered): half as the put starts (nothing reaches the store), half once the
+        // store applied it (the answer never comes back). Either way the call gets no answer.
         const dieAt = o.faults && hashUniform(o.seed, slot.id, DRAW.kill) < o.killRate ? Math.floor(hashUniform(o.seed, slot.id, DRAW.killCall) * slot.quota) : -1;
         const died = new Promise<'killed'>((resolve) => {
           actor.onKilled = () => resolve('killed');
@@ -345,16 +373,21 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
           if (simT > clock.t) clock.t = simT;
           const inv = newInvocation(i, simT);
           inv.outcome = outcomeOf(hashUniform(o.seed, i, DRAW.outcome));
-          if (served === dieAt) inv.killAfterWrites = 1 + Math.floor(hashUniform(o.seed, slot.id, DRAW.killAt) * 7);
           const client = Math.floor(hashUniform(o.seed, i, DRAW.client) * o.clients);
           const feature = features[Math.floor(hashUniform(o.seed, i, DRAW.feature) * o.features)] as FeatureSpec;
           const badKey = hashUniform(o.seed, i, DRAW.badKey) < 0.002;
+          // A 401 writes only in the background, after its answer: such a call is never the one to die.
+          if (served === dieAt && !badKey) {
+            if (hashUniform(o.seed, slot.id, DRAW.killMode) < 0.5) inv.killBeforeWrite = true;
+            else inv.killAfterWrites = 1;
+          }
           const event = gatewayEvent(feature.slug, badKey ? 'fsk_not-a-key' : (apiKeys[client] as string), i);
           const started = performance.now();
           const r = await Promise.race([scope.run({ actor, inv }, () => mod.handler(event, {} as Context)), died]);
           callsDone++;
           if (r === 'killed') {
-            killed++;
+            if (inv.killBeforeWrite) killedBeforeWrite++;
+            else killedAfterWrite++;
             statuses.unanswered = (statuses.unanswered ?? 0) + 1;
             leftover += slot.quota - served - 1;
             break;
@@ -366,11 +399,13 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
           if (typeof id === 'string') answered.set(id, status);
           if (status >= 200 && status < 300) served2xx++;
           if (inv.featureAnswered) {
-            writeDepths.set(inv.writeDepth, (writeDepths.get(inv.writeDepth) ?? 0) + 1);
+            writeCallDepths.set(inv.writeCallDepth, (writeCallDepths.get(inv.writeCallDepth) ?? 0) + 1);
+            writeAttemptDepths.set(inv.writeDepth, (writeAttemptDepths.get(inv.writeDepth) ?? 0) + 1);
             anyDepthSum += inv.anyDepth;
             anyDepthN++;
             writeAttemptsSum += inv.writeAttempts;
             writeCallsSum += inv.writeCalls;
+            spoolSendsSum += inv.spoolSends;
           }
           if ((i & 1023) === 0) probe.foldSeconds(Math.floor(clock.t) - 30);
         }
@@ -378,27 +413,21 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
       }
     };
 
-    // The statements Lambda's sweep, on its schedule in simulated time.
-    let sweeping: Promise<void> | undefined;
-    let nextSweepAt = o.sweepEverySimS;
-    const sweepActor = newActor('sweep', 'sweep');
-    const sweepOnce = async () => {
-      sweeps++;
-      try {
-        const mod = (await import(`${STATEMENTS_MODULE}?sweeper=1`)) as { handler: (e: { action: 'sweep' }) => Promise<{ swept: number }> };
-        const res = await scope.run({ actor: sweepActor, inv: newInvocation(sweeps, clock.t) }, () => mod.handler({ action: 'sweep' }));
-        sweptBatches += res.swept;
-      } catch (e) {
-        // The schedule runs it again in 5 minutes, as EventBridge would.
-        sweepFailures++;
-        if (sweepFailures <= 3) say(`[sim:aws] sweep failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-      }
-    };
-    const sweeper = setInterval(() => {
-      if (!sweeping && o.sweepEverySimS > 0 && clock.t >= nextSweepAt) {
-        nextSweepAt += o.sweepEverySimS;
-        sweeping = sweepOnce().finally(() => {
-          sweeping = undefined;
+    // The aggregator Lambda, on its schedule in simulated time (its own clock is the real one).
+    let aggregating: Promise<unknown> | undefined;
+    let nextAggregateAt = o.aggregateEverySimS;
+    // Once the traffic is over, simulated time jumps from one message's visibility to the next;
+    // the drain and the aggregator then run on a clock that jumps with it (the real one + the
+    // simulated time skipped), so that a redelivery 3 minutes later finds 3 minutes passed for
+    // windows and leases too. Before, both read the real clock, as the modules do.
+    let skippedMs = 0;
+    const runClock = () => Date.now() + skippedMs;
+    const drainLogger = jsonLogger((l) => process.stdout.write(l));
+    const scheduler = setInterval(() => {
+      if (!aggregating && o.aggregateEverySimS > 0 && clock.t >= nextAggregateAt) {
+        nextAggregateAt += o.aggregateEverySimS;
+        aggregating = (trafficDone ? aggregations.at(tables, drainLogger, (l) => process.stdout.write(l), runClock) : aggregations.scheduled()).finally(() => {
+          aggregating = undefined;
         });
       }
     }, 25);
@@ -412,8 +441,13 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
         }
         const next = queue.nextVisibleAt();
         if (next === undefined) return;
-        // No traffic any more: time moves to the next message's visibility.
-        if (next > clock.t) clock.t = next;
+        // No traffic any more: time moves to the next message's visibility, once the aggregator
+        // run it may have started is over (in AWS the two overlap; here the jump would skip it).
+        await aggregating;
+        if (next > clock.t) {
+          skippedMs += (next - clock.t) * 1000;
+          clock.t = next;
+        }
       }
     };
 
@@ -423,14 +457,38 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
         await Promise.all(Array.from({ length: Math.min(o.concurrency, containers) }, serveSlot));
       } finally {
         trafficDone = true;
+        drain.useFactory(() => createDrainHandler(new LaneRecords(documentClient(new DynamoDBClient({})), tables, LANE_LAYOUT), drainLogger, runClock));
         await drained;
-        clearInterval(sweeper);
-        await sweeping;
+        clearInterval(scheduler);
+        await aggregating;
         await drain.close();
       }
     });
     drainDepthSum = drain.stats.sequentialRoundTrips;
     probe.foldSeconds();
+
+    // ---- the aggregator's schedule after the traffic ------------------------------------------------
+    // Records carry the real clock: their windows close 2 minutes after their end, and a run
+    // killed during the traffic holds its claim for 10 minutes. The schedule's next runs are
+    // played with their clock 11 minutes ahead of now: every window written is closed, every
+    // lease is over. With faults, the first of them dies mid-apply and the next takes over.
+    // The DynamoDB faults stay on: if the runs cannot catch up under them (AFTER_TRAFFIC_RUNS),
+    // that is reported, and the next runs come once the faults are over.
+    await phase('aggregate', async () => {
+      const logger = jsonLogger((l) => process.stdout.write(l));
+      const emit = (l: string) => process.stdout.write(l);
+      const start = runClock() + 11 * 60_000;
+      if (faults) {
+        const items = Math.min(o.clients * o.features, o.calls);
+        afterTrafficKill = 1 + Math.floor(hashUniform(o.seed, 0, DRAW.aggregatorKill) * items);
+      }
+      if (await aggregations.afterTraffic(tables, logger, emit, start, afterTrafficKill, AFTER_TRAFFIC_RUNS)) return;
+      const msg = `the aggregator did not catch up in ${AFTER_TRAFFIC_RUNS} scheduled runs after the traffic under the DynamoDB faults (${aggregations.stats.afterTrafficIncomplete} incomplete; see logs and logWarningSamples "aggregator run failed"); it caught up once they were off`;
+      if (faults) faults.enabled = false;
+      if (!(await aggregations.afterTraffic(tables, logger, emit, start, undefined, 2))) throw new Error('the aggregator did not catch up after the traffic, even without faults');
+      warnings.push(msg);
+      say(`[sim:aws] warning: ${msg}`);
+    });
     if (faults) faults.enabled = false;
 
     // ---- the month closes -------------------------------------------------------------------------
@@ -440,12 +498,13 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
       const closeDb = documentClient(new DynamoDBClient({}));
       const realStart = Date.now();
       // The month ran in the present (records carry Date.now): the close runs with its clock moved
-      // past that month's end and the close grace.
+      // past that month's end and the close grace. It catches the aggregator up first (the empty
+      // windows up to then), then closes.
       const closeAt = monthStart(nextMonth(lastMonth)) + CLOSE_GRACE_MS + 3600_000;
       const handler = createStatementsHandler(closeDb, tables, process.env, jsonLogger((l) => process.stdout.write(l)), () => closeAt + (Date.now() - realStart));
       try {
-        const res = await scope.run({ actor: closeActor }, () => handler({}));
-        closeInfo = { swept: res.swept, closed: res.closed };
+        const res = await scope.run({ actor: closeActor }, () => handler());
+        closeInfo = { aggregatorRuns: res.aggregatorRuns, closed: res.closed, appliedUpToWindow: lastClosedWindow(closeAt, LANE_LAYOUT) };
         for (const c of res.closed) closedMonths.push(c.month);
         const statements = new StatementStore(closeDb, tables);
         let calls = 0;
@@ -486,6 +545,24 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
 
   // ---- the figures ------------------------------------------------------------------------------
   const ledger = probe.ledger;
+  // Lane puts the caller gave up on (its deadline) may still have been applied: the store says which.
+  let unansweredPutsApplied = 0;
+  if (audit) {
+    const seen = ledger.storedKeys();
+    const stored = audit.recordKeys;
+    unansweredPutsApplied = probe.confirmUnanswered((pk, sk, b) => {
+      let id: string | undefined;
+      try {
+        id = (JSON.parse(b ?? '') as { record?: { invocationId?: string } }).record?.invocationId;
+      } catch {
+        return false;
+      }
+      const key = `${pk}\u0000${sk}`;
+      if (id === undefined || !(stored.get(id) ?? []).includes(key) || (seen.get(id) ?? []).includes(key)) return false;
+      seen.set(id, [...(seen.get(id) ?? []), key]); // an SDK retry of the same put is the same write
+      return true;
+    });
+  }
   let lost = 0;
   let doubleCounted = 0;
   let lostNon2xx = 0;
@@ -498,23 +575,41 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
   }
   let billedUnanswered = 0;
   for (const id of ledger.invocations()) if (!answered.has(id) && (ledger.timesCounted(id) ?? 0) > 0) billedUnanswered++;
+  const { perItem: ledgerCalls, incrementMismatches, samples: incrementMismatchSamples } = ledger.callsPerItem();
   let ledgerMismatchLines = 0;
+  let ledgerStoreMismatches = 0;
   if (audit) {
-    const fromLedger = ledger.callsPerItem();
-    for (const key of new Set([...fromLedger.keys(), ...audit.lineCalls.keys()])) if ((fromLedger.get(key) ?? 0) !== (audit.lineCalls.get(key) ?? 0)) ledgerMismatchLines++;
+    for (const key of new Set([...ledgerCalls.keys(), ...audit.lineCalls.keys()])) if ((ledgerCalls.get(key) ?? 0) !== (audit.lineCalls.get(key) ?? 0)) ledgerMismatchLines++;
+    // The ledger's lane puts against the store's lane items: the same record keys, id by id.
+    const fromLedger = ledger.storedKeys();
+    for (const id of new Set([...fromLedger.keys(), ...audit.recordKeys.keys()])) {
+      const a = [...(fromLedger.get(id) ?? [])].sort().join('|');
+      const b = [...(audit.recordKeys.get(id) ?? [])].sort().join('|');
+      if (a !== b) ledgerStoreMismatches++;
+    }
   }
-  const duplicateRecords = audit ? [...audit.recordIds.values()].reduce((n, c) => n + (c > 1 ? c - 1 : 0), 0) : 0;
+  const duplicateRecords = audit ? [...audit.recordKeys.values()].filter((keys) => keys.length > 1).length : 0;
   const aggregatedCalls = audit ? Object.values(audit.aggregatedCallsByMonth).reduce((a, b) => a + b, 0) : 0;
+  const writerAttributes = audit?.maxWriterAttributes.count ?? 0;
 
-  const monthUnits: Units[] = [probe.units.gateway, probe.units.drain, probe.units.sweep];
+  // The month's units: the gateway's, the spool drain's and the aggregator's (during and after the
+  // traffic); the close (which also catches the aggregator up over the month's empty remainder), setup and audit apart.
+  const monthUnits: Units[] = [probe.units.gateway, probe.units.drain, probe.units.aggregator];
   const monthWru = monthUnits.reduce((s, u) => s + u.wru, 0);
   const monthRru = monthUnits.reduce((s, u) => s + u.rru, 0);
-  const hotWriteInvocations = [...writeDepths.values()].reduce((a, b) => a + b, 0);
-  const hotWriteMean = hotWriteInvocations ? [...writeDepths.entries()].reduce((s, [d, n]) => s + d * n, 0) / hotWriteInvocations : 0;
+  const mean = (hist: Map<number, number>) => {
+    const n = [...hist.values()].reduce((a, b) => a + b, 0);
+    return n ? [...hist.entries()].reduce((s, [d, k]) => s + d * k, 0) / n : 0;
+  };
+  const hotWriteMean = mean(writeCallDepths);
+  const hotAttemptMean = mean(writeAttemptDepths);
   const meanAnyDepth = anyDepthN ? anyDepthSum / anyDepthN : 0;
-  const gatewayMs = o.featureMs + meanAnyDepth * ASSUMPTIONS.dynamodbRoundTripMs + ASSUMPTIONS.gatewayOverheadMs;
+  const spoolSendsPerCall = anyDepthN ? spoolSendsSum / anyDepthN : 0;
+  const gatewayMs = o.featureMs + (meanAnyDepth + spoolSendsPerCall) * ASSUMPTIONS.dynamodbRoundTripMs + gatewayCpuMs(ASSUMPTIONS.gatewayCpuMsPerCall);
   const drainRuns = drain.stats.invocations;
   const drainMs = ASSUMPTIONS.drainOverheadMs + (drainRuns ? (drainDepthSum / drainRuns) * ASSUMPTIONS.dynamodbRoundTripMs : 0);
+  const agg = aggregations.stats;
+  const aggregatorMs = ASSUMPTIONS.aggregatorOverheadMs + (agg.invocations ? (agg.sequentialRoundTrips / agg.invocations) * ASSUMPTIONS.dynamodbRoundTripMs : 0);
   const sqsRequests = queue.stats.sent + queue.stats.receiveRequests + queue.stats.deleteRequests;
   const cost = costPerMillion({
     calls: o.calls,
@@ -527,8 +622,12 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
     featureMemoryMb: FEATURE_MEMORY_MB,
     drainInvocations: drainRuns,
     drainMs,
+    aggregatorInvocations: agg.invocations,
+    aggregatorMs,
     sqsRequests,
   });
+  // An idle aggregator run: state, claim, one round of lane queries (8 at a time), advance.
+  const idleRunMs = ASSUMPTIONS.aggregatorOverheadMs + (3 + Math.ceil(LANE_LAYOUT.lanes / 8)) * ASSUMPTIONS.dynamodbRoundTripMs;
   const hottest = probe.hottestByWrites;
   const hottestWcu = probe.hottestByWcu;
   const storeErrors = Object.fromEntries([...probe.errors.entries()].sort());
@@ -538,21 +637,44 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
 
   if (itemTooLarge > 0) failures.push(`${itemTooLarge} write(s) refused because an item would pass DynamoDB's 400 KB limit (ValidationException): the design's items grew too large at this size`);
   if (audit && audit.itemsOverLimit > 0) failures.push(`${audit.itemsOverLimit} item(s) above 400 KB in the store`);
-  if (queue.stats.deadLettered > 0) failures.push(`${queue.stats.deadLettered} spooled batch(es) dead-lettered`);
+  if (queue.stats.deadLettered > 0) failures.push(`${queue.stats.deadLettered} spooled item(s) dead-lettered`);
+  if (duplicateRecords > 0) failures.push(`${duplicateRecords} invocation id(s) stored under more than one lane key`);
+  if (writerAttributes > 1) failures.push(`an item carries ${writerAttributes} w_ attributes (${audit?.maxWriterAttributes.names?.join(', ')}): aggregates must know one feed`);
+  if (audit && ledgerMismatchLines > 0) failures.push(`${ledgerMismatchLines} usage line(s) whose stored calls differ from what the ledger says was applied`);
+  if (incrementMismatches > 0) failures.push(`${incrementMismatches} applied aggregate update(s) added other calls than the records stored in their windows`);
+  if (audit && ledgerStoreMismatches > 0) failures.push(`${ledgerStoreMismatches} invocation id(s) whose lane keys in the store differ from the puts the ledger saw applied`);
+  if (ledger.stats.inconsistentClaims > 0) failures.push(`${ledger.stats.inconsistentClaims} aggregator claim(s) over a range that overlaps another`);
+  if (ledger.stats.repeatedUpdates > 0) failures.push(`${ledger.stats.repeatedUpdates} aggregate update(s) applied again with a seq their item had already taken`);
+  if (ledger.stats.foreignWriterUpdates > 0) failures.push(`${ledger.stats.foreignWriterUpdates} aggregate update(s) by another writer than agg`);
+  if (audit && (audit.unreadableLaneItems > 0 || audit.otherRecordItems > 0)) failures.push(`records table: ${audit.unreadableLaneItems} unreadable lane item(s), ${audit.otherRecordItems} item(s) neither lane nor state`);
+  if (audit && audit.rejectionsStored !== audit.rejectionsAggregated) failures.push(`rejections: ${audit.rejectionsStored} stored in the lanes, ${audit.rejectionsAggregated} in the R# aggregates`);
   const recordsOk = audit !== undefined && audit.records === aggregatedCalls && statementCalls === aggregatedCalls;
   const ok = failures.length === 0 && lost === 0 && doubleCounted === 0 && recordsOk;
 
   const result: SimResult = {
     ok,
     failures,
-    options: { calls: o.calls, clients: o.clients, features: o.features, containers: o.containers, concurrency: o.concurrency, faults: o.faults, ambiguousWrites: o.ambiguousWrites, rate: o.rate, seed: o.seed, featureMs: o.featureMs, sweepEverySimS: o.sweepEverySimS, dataDir: keepDir ? dataDir : null },
+    warnings,
+    options: {
+      calls: o.calls,
+      clients: o.clients,
+      features: o.features,
+      containers: o.containers,
+      concurrency: o.concurrency,
+      faults: o.faults,
+      ambiguousWrites: o.faults && o.ambiguousWrites,
+      rate: o.rate,
+      seed: o.seed,
+      featureMs: o.featureMs,
+      aggregateEverySimS: o.aggregateEverySimS,
+      dataDir: keepDir ? dataDir : null,
+    },
     calls: o.calls,
     served2xx,
     statuses,
     records: audit?.records ?? 0,
     distinctRecords: audit?.distinctRecords ?? 0,
     duplicateRecords,
-    pendingBatchesLeft: audit?.pendingBatches ?? null,
     aggregatedCalls,
     aggregatedCallsByMonth: audit?.aggregatedCallsByMonth ?? {},
     monthCounters: audit?.monthCounters ?? {},
@@ -564,26 +686,50 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
     doubleCountedNon2xx: doubleNon2xx,
     billedUnanswered,
     ledgerMismatchLines,
+    ledger: {
+      ...ledger.stats,
+      incrementMismatches,
+      incrementMismatchSamples,
+      storeMismatches: ledgerStoreMismatches,
+      unansweredPutsApplied,
+      recordsOutsideClaims: ledger.recordsOutsideClaims(),
+      claimedRanges: ledger.claimedRanges(),
+    },
+    lanes: audit
+      ? { tombstones: audit.tombstones, rejectionItems: audit.rejectionItems, rejectionsStored: audit.rejectionsStored, rejectionsAggregated: audit.rejectionsAggregated, aggregatorState: audit.aggregatorState }
+      : null,
     maxItemBytes: audit?.largest?.bytes ?? 0,
     maxItem: audit?.largest ?? null,
     maxItemShareOf400KB: audit?.largest ? round(audit.largest.bytes / MAX_ITEM_BYTES, 3) : 0,
     // The items the calls write (usage, records), apart from the statement chunks the close writes (≤ 300 KB by design).
     maxMeteringItem: audit ? (['usage', 'records'] as const).map((t) => ({ table: t, ...audit?.largestPerTable[t] })).sort((a, b) => (b.bytes ?? 0) - (a.bytes ?? 0))[0] ?? null : null,
+    writerAttributes,
+    writerAttributesItem: audit?.maxWriterAttributes ?? null,
     largestItemPerTable: audit?.largestPerTable ?? {},
     itemsPerTable: audit?.items ?? {},
     wruPerCall: round(monthWru / o.calls, 3),
     rruPerCall: round(monthRru / o.calls, 3),
     unitsSource:
-      "dynalite's ConsumedCapacity (ReturnConsumedCapacity TOTAL added to every request by SDK middleware; it applies DynamoDB's 1 KB / 4 KB rounding to max(old, new) item size), plus: byMonth GSI writes of usage lines added (dynalite leaves index writes out), and writes refused by their condition priced at the item's last known size (dynalite returns no capacity with ConditionalCheckFailed). Per call = gateway + spool drain + sweeps; the close is separate.",
-    gsiWruPerCall: round(probe.gsiWru / o.calls, 3),
-    units: { gateway: unitsOut(probe.units.gateway), drain: unitsOut(probe.units.drain), sweep: unitsOut(probe.units.sweep), close: unitsOut(probe.units.close), setup: unitsOut(probe.units.setup), audit: unitsOut(probe.units.audit) },
+      "dynalite's ConsumedCapacity (ReturnConsumedCapacity TOTAL added to every request by SDK middleware; it applies DynamoDB's 1 KB / 4 KB rounding to max(old, new) item size), plus: byMonth GSI writes of usage lines added (dynalite leaves index writes out), and writes refused by their condition priced at the item's last known size (dynalite returns no capacity with ConditionalCheckFailed). Per call = gateway + spool drain + aggregator (during and after the traffic); the close is separate.",
+    gsiWruPerCall: round((probe.gsiWru.gateway + probe.gsiWru.drain + probe.gsiWru.aggregator) / o.calls, 3),
+    units: {
+      gateway: unitsOut(probe.units.gateway),
+      drain: unitsOut(probe.units.drain),
+      aggregator: unitsOut(probe.units.aggregator),
+      close: unitsOut(probe.units.close),
+      setup: unitsOut(probe.units.setup),
+      audit: unitsOut(probe.units.audit),
+    },
     hotPathWriteRoundTrips: round(hotWriteMean, 3),
-    hotPathWriteRoundTripsP50: percentile(writeDepths, 0.5),
-    hotPathWriteRoundTripsP99: percentile(writeDepths, 0.99),
-    hotPathWriteRoundTripsMax: writeDepths.size ? Math.max(...writeDepths.keys()) : 0,
-    hotPathWriteRoundTripsHistogram: Object.fromEntries([...writeDepths.entries()].sort((a, b) => a[0] - b[0])),
+    hotPathWriteRoundTripsP50: percentile(writeCallDepths, 0.5),
+    hotPathWriteRoundTripsP99: percentile(writeCallDepths, 0.99),
+    hotPathWriteRoundTripsMax: writeCallDepths.size ? Math.max(...writeCallDepths.keys()) : 0,
+    hotPathWriteRoundTripsHistogram: Object.fromEntries([...writeCallDepths.entries()].sort((a, b) => a[0] - b[0])),
+    hotPathWriteAttemptRoundTrips: round(hotAttemptMean, 3),
+    hotPathWriteAttemptRoundTripsHistogram: Object.fromEntries([...writeAttemptDepths.entries()].sort((a, b) => a[0] - b[0])),
     hotPathWriteRequestsPerCall: round(anyDepthN ? writeAttemptsSum / anyDepthN : 0, 3),
     hotPathWriteCallsPerCall: round(anyDepthN ? writeCallsSum / anyDepthN : 0, 3),
+    hotPathSpoolSendsPerCall: round(spoolSendsPerCall, 4),
     sequentialRoundTripsPerCall: round(meanAnyDepth, 3),
     rate: o.rate,
     hottestPartitionWritesPerSecond: hottest?.writes ?? 0,
@@ -600,23 +746,34 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
       assumptions: ASSUMPTIONS,
       gatewayBilledMsModelled: round(gatewayMs, 2),
       drainBilledMsModelled: round(drainMs, 2),
-      note: 'gateway duration = feature ms + sequential DynamoDB round trips per call × assumed in-region latency + overhead (this machine’s latencies are not AWS’s); DynamoDB units are measured; no free tier',
+      aggregatorBilledMsModelled: round(aggregatorMs, 2),
+      aggregatorFixedPerMonthUsd: aggregatorFixedPerMonth(LANE_LAYOUT.lanes, idleRunMs),
+      note: 'durations = sequential DynamoDB round trips × assumed in-region latency + CPU time (the gateway: its measured CPU per call and per cold start × 1769 / its memory MB) (+ the feature ms the gateway waits; this machine’s latencies are not AWS’s); DynamoDB units are measured; no free tier. `platform` = all but apiGateway and the feature Lambdas. The aggregator runs here as often as the compressed month made it run; in AWS it runs 8,640 times a month whatever the traffic (aggregatorFixedPerMonthUsd)',
     },
     containers: {
       planned: o.containers,
       started: containersStarted,
       replacementsForKilled: extraContainers,
-      killedMidBatch: killed,
+      killed: killedBeforeWrite + killedAfterWrite,
+      killedBeforeWrite,
+      killedAfterWrite,
       coldStartMsP50: round(coldSorted[Math.floor(coldSorted.length / 2)] ?? 0, 2),
       coldStartMsMax: round(coldSorted[coldSorted.length - 1] ?? 0, 2),
     },
-    spool: { ...queue.stats, queuedAtEnd: queue.depth, visibilityTimeoutS: VISIBILITY_TIMEOUT_S, maxReceiveCount: MAX_RECEIVE_COUNT, drain: drain.stats },
-    sweeps: { runs: sweeps, failures: sweepFailures, batchesApplied: sweptBatches, everySimS: o.sweepEverySimS },
+    unanswered: statuses.unanswered ?? 0,
+    spool: { ...queue.stats, items: spooled, queuedAtEnd: queue.depth, visibilityTimeoutS: VISIBILITY_TIMEOUT_S, maxReceiveCount: MAX_RECEIVE_COUNT, drain: drain.stats },
+    aggregator: {
+      ...agg,
+      incompleteRunsWruPerCall: round(agg.incompleteRunsUnits.wru / o.calls, 3),
+      everySimS: o.aggregateEverySimS,
+      afterTrafficKilledAfterWrites: afterTrafficKill ?? null,
+    },
     faultsInjected: faults ? { ...faults.injected, outageWindowSimS: faults.outageWindow?.map((x) => round(x, 2)) } : null,
     storeErrors,
     close: closeInfo,
     logs: logs.counts,
     logErrorSamples: logs.samples,
+    logWarningSamples: logs.warnSamples,
     meanWallLatencyMs: round(callsDone ? latencySum / callsDone : 0, 2),
     storeLatencyMsByTarget: Object.fromEntries([...probe.latency.entries()].sort((a, b) => b[1][1] - a[1][1]).map(([k, [n, ms]]) => [k, { attempts: n, meanMs: round(ms / n, 2) }])),
     simulatedSeconds: round(clock.t, 1),

@@ -1,11 +1,13 @@
 /**
  * The SQS spool in memory, and the drain Lambda fed from it as the SQS event source would
  * (infra/jobs.ts: batches of 10, ReportBatchItemFailures, visibility timeout 180 s, dead-letter
- * queue after 10 receives). Time is simulated seconds.
+ * queue after 10 receives). Each message is a `SpooledItem` (runtime/meter/lane-records.ts): a
+ * lane item the gateway could not write, with its first key. Time is simulated seconds.
  *
  * Faults: a delivered message may come again after it was processed (at-least-once delivery); a
- * drain run may die mid-batch (its module instance is dropped after some of its writes), and then
- * the whole batch comes back after the visibility timeout, bisected into two batches.
+ * drain run may die mid-batch (its module instance is dropped after k of its DynamoDB calls:
+ * reads, a tombstone, a put), and then the whole batch comes back after the visibility timeout,
+ * bisected into two batches.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { idle, newActor, newInvocation, scope, type Actor } from './instrument.ts';
@@ -117,13 +119,26 @@ export class Drain {
     private readonly clock: () => number,
   ) {}
 
+  /**
+   * After the traffic the drain's containers are built from the code the module's `handler`
+   * builds, with the simulated run's clock injected (the module reads the real one): see run.ts.
+   */
+  private factory: (() => DrainHandler) | undefined;
+
+  /** From now on, containers come from `factory`; the current one is retired at once. */
+  useFactory(factory: () => DrainHandler): void {
+    this.factory = factory;
+    for (const c of this.actor?.clients ?? []) c.destroy();
+    this.handler = undefined;
+    this.actor = undefined;
+  }
+
   private async container(): Promise<{ handler: DrainHandler; actor: Actor }> {
     if (!this.handler || !this.actor) {
       this.generation++;
       this.stats.containers++;
       this.actor = newActor(`drain-${this.generation}`, 'drain');
-      const mod = (await import(`${DRAIN_MODULE}?drain=${this.generation}`)) as { handler: DrainHandler };
-      this.handler = mod.handler;
+      this.handler = this.factory ? this.factory() : ((await import(`${DRAIN_MODULE}?drain=${this.generation}`)) as { handler: DrainHandler }).handler;
     }
     return { handler: this.handler, actor: this.actor };
   }
@@ -134,7 +149,12 @@ export class Drain {
     if (!messages.length) return false;
     const { handler, actor } = await this.container();
     const inv = newInvocation(++this.stats.invocations, this.clock());
-    if (this.faults && this.draws.next() < this.faults.crashRate) inv.killAfterWrites = 1 + this.draws.int(messages.length * 4);
+    // Landing a message takes 1 (already there) to 5 calls (read, tombstone, read, read, put):
+    // the run dies after k of its DynamoDB calls, reads included, k in 1..n (sure to be reached).
+    if (this.faults && this.draws.next() < this.faults.crashRate) {
+      inv.killAfterWrites = 1 + this.draws.int(messages.length);
+      inv.killCounts = 'any';
+    }
     const event: SQSEvent = {
       Records: messages.map((m) => ({
         messageId: m.id,

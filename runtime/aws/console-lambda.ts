@@ -9,6 +9,8 @@ import { createConsoleApi } from '../console/handler.ts';
 import { ClientStore } from '../keys/client-store.ts';
 import { jsonLogger } from '../logger.ts';
 import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
+import { LaneRecords } from '../meter/lane-records.ts';
+import { LANE_LAYOUT, windowEndMs } from '../../shared/lanes.ts';
 import { readPolicy } from '../statements/policy.ts';
 import { StatementStore } from '../statements/statement-store.ts';
 import { StatementsJob } from '../statements/statements-job.ts';
@@ -21,6 +23,7 @@ const logger = jsonLogger((line) => process.stdout.write(line));
 const db = documentClient(new DynamoDBClient({}));
 const usage = new DynamoUsageLog(db, config.tables);
 const statementStore = new StatementStore(db, config.tables);
+const lanes = new LaneRecords(db, config.tables, LANE_LAYOUT);
 
 const features = catalogFromJson(process.env.FAASCAPE_CATALOG);
 const { community, levels } = communityOf({ db, tables: config.tables, usage, statementStore, features });
@@ -34,5 +37,10 @@ export const handler = createConsoleApi({
   statements: new StatementsJob({ usage, store: statementStore, policy: readPolicy(process.env), progress: (l) => logger.info(l) }),
   statementStore,
   features,
+  // The aggregator's progress (one GetItem of its state item, the only records item this role reads).
+  usageAggregatedThrough: async () => {
+    const state = await lanes.state();
+    return state ? windowEndMs(state.applied, LANE_LAYOUT) : 0;
+  },
   logger,
 });

@@ -10,9 +10,11 @@ import { createGateway } from '../gateway/handler.ts';
 import { ClientStore } from '../keys/client-store.ts';
 import { jsonLogger } from '../logger.ts';
 import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
+import { LaneRecords } from '../meter/lane-records.ts';
+import { LANE_LAYOUT } from '../../shared/lanes.ts';
 import { documentClient } from '../store/dynamo-client.ts';
 import { catalogFromJson, readAwsConfig } from './config.ts';
-import { DirectMeter, SqsSpool } from './direct-meter.ts';
+import { LaneMeter, SqsSpool } from './lane-meter.ts';
 import { LambdaInvoker } from './lambda-invoker.ts';
 
 const config = readAwsConfig(process.env, { tables: ['clients', 'keys', 'usage', 'records'], spool: true, features: true, secret: true });
@@ -29,7 +31,7 @@ export const handler = createGateway({
     getKey: (keyId) => clients.getKey(keyId),
     getLimits: async (clientId) => (await clients.getClient(clientId))?.limits ?? {},
   },
-  meter: new DirectMeter(usage, new SqsSpool(new SQSClient({}), config.spoolQueueUrl), logger),
+  meter: new LaneMeter(new LaneRecords(db, config.tables, LANE_LAYOUT), new SqsSpool(new SQSClient({}), config.spoolQueueUrl), logger),
   usage,
   pseudonymSecret: secret.SecretString ?? '',
   logger,

@@ -12,6 +12,11 @@ import type { Levels } from '../community/levels.ts';
 import { communityOf } from '../community/wire.ts';
 import { readManifests } from '../local/load-features.ts';
 import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
+import { LaneRecords } from '../meter/lane-records.ts';
+import { createAggregator } from '../aws/aggregator-lambda.ts';
+import { silentLogger } from '../logger.ts';
+import { LANE_LAYOUT } from '../../shared/lanes.ts';
+import type { UsageRecord } from '../../shared/usage.ts';
 import { readPolicy } from '../statements/policy.ts';
 import { StatementStore } from '../statements/statement-store.ts';
 import { StatementsJob } from '../statements/statements-job.ts';
@@ -22,7 +27,11 @@ export interface CliContext {
   clients: ClientStore;
   accounts: AccountStore;
   usage: DynamoUsageLog;
+  /** the invocation records behind one line: record groups locally, the lanes on a stage */
+  records(month: string, clientId: string, featureId: string): Promise<UsageRecord[]>;
   statements: StatementsJob;
+  /** On a stage, the aggregator caught up (what the statements Lambda does before it closes); locally nothing. */
+  catchUpUsage(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,6 +67,12 @@ export async function openContext(env: NodeJS.ProcessEnv, stage?: string): Promi
     clients: new ClientStore(db, tables),
     accounts: new AccountStore(db, tables),
     usage,
+    records: stage ? (m, c, f) => new LaneRecords(db, tables, LANE_LAYOUT).recordsOf(m, c, f) : (m, c, f) => usage.records(m, c, f),
+    catchUpUsage: async () => {
+      if (!stage) return;
+      const { caughtUp, applied } = await createAggregator(db, tables, silentLogger).catchUp();
+      if (!caughtUp) throw new Error(`the aggregates of stage ${stage} trail (applied through window ${applied}): another aggregator run holds the claim, or it fails; see its alarms and try again`);
+    },
     statements: new StatementsJob({ usage, store: statementStore, policy: readPolicy(env), progress: (l) => console.error(`faascape ${l}`) }),
     close: async () => {
       dynamo.destroy();

@@ -392,7 +392,7 @@ usage
   .action(
     withContext(async (ctx, opts: { month: string; client: string; feature: string; json?: boolean }) => {
       await requireClient(ctx, opts.client);
-      const records = await ctx.usage.records(opts.month, opts.client, opts.feature);
+      const records = await ctx.records(opts.month, opts.client, opts.feature);
       if (opts.json) return printJson(records);
       console.log(
         table(
@@ -419,11 +419,12 @@ statements
   );
 statements
   .command('close')
-  .description('close an ended month: store its final statement (idempotent: a closed month is returned as stored)')
+  .description('close an ended month: store its final statement (idempotent: a closed month is returned as stored; with --stage, the aggregator is caught up first)')
   .requiredOption('--month <YYYY-MM>', 'UTC month', month)
   .option('--json', 'print the final statement JSON')
   .action(
     withContext(async (ctx, opts: { month: string; json?: boolean }) => {
+      await ctx.catchUpUsage();
       const r = await ctx.statements.close(opts.month);
       if (opts.json) return void process.stdout.write(`${r.json}\n`);
       printSummary(r.statement);

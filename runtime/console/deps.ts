@@ -21,6 +21,8 @@ export interface ConsoleDeps {
   levels: Levels;
   /** waits until calls already answered are in the aggregates (locally: the meter) */
   settled?: () => Promise<unknown>;
+  /** In AWS: epoch ms up to which every usage record is in the aggregates (the aggregator's progress) */
+  usageAggregatedThrough?: () => Promise<number>;
   clock?: () => number;
   logger: Logger;
 }

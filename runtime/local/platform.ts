@@ -8,7 +8,7 @@ import { createGateway } from '../gateway/handler.ts';
 import { ClientStore } from '../keys/client-store.ts';
 import type { Logger } from '../logger.ts';
 import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
-import { Meter } from '../meter/meter.ts';
+import { LOCAL_WRITER, Meter } from '../meter/meter.ts';
 import { FileSpool } from '../meter/spool.ts';
 import { documentClient, localDynamoClient } from '../store/dynamo-client.ts';
 import { ensureTables } from '../store/ensure-tables.ts';
@@ -17,7 +17,7 @@ import type { PlatformConfig } from './config.ts';
 import { StoreProcess } from './embedded-store.ts';
 import { createHttpServer, type EventHandler } from './http-server.ts';
 import type { LoadedFeature } from './load-features.ts';
-import type { UsageRecord } from '../../shared/usage.ts';
+import { SEQS_PER_EPOCH, type UsageRecord } from '../../shared/usage.ts';
 import { FeatureRegistry } from './feature-registry.ts';
 import { FileFeatureLogs, type FeatureLogEntry } from './feature-logs.ts';
 import { watchFeatures } from './watch-features.ts';
@@ -99,7 +99,8 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
   const watcher = config.watch ? watchFeatures(config.functionsDir, registry, opts.logger, progress) : undefined;
 
   const usageLog = new DynamoUsageLog(db, tables);
-  const meter = new Meter(usageLog, new FileSpool(join(config.dataDir, 'spool')), { logger: opts.logger });
+  const epoch = await usageLog.nextEpoch(LOCAL_WRITER);
+  const meter = new Meter(usageLog, new FileSpool(join(config.dataDir, 'spool')), { logger: opts.logger, writerId: LOCAL_WRITER, firstSeq: epoch * SEQS_PER_EPOCH });
   const recovered = await meter.recover();
   if (recovered > 0) progress(`meter: replaying ${recovered} batch(es) left by the last run`);
 

@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   GetCommand,
@@ -8,94 +7,47 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assertDay, clientDays, featureDays, type ClientDay, type FeatureDay } from '../../shared/day-stats.ts';
+import { assertDay, type ClientDay, type FeatureDay } from '../../shared/day-stats.ts';
 import { LATENCY_BUCKETS } from '../../shared/latency.ts';
-import { monthOf, monthStart } from '../../shared/month.ts';
-import { priceKey, type UnitPrice } from '../../shared/price.ts';
-import {
-  aggregateRecords,
-  authorsKey,
-  batchId,
-  cmp,
-  lineKey,
-  type AuthorShare,
-  mergeBatches,
-  COUNTER_NAMES,
-  groupRecords,
-  type UsageAggregate,
-  type UsageBatch,
-  type UsageRecord,
-} from '../../shared/usage.ts';
+import { monthStart } from '../../shared/month.ts';
+import type { UnitPrice } from '../../shared/price.ts';
+import { CLIENT_DAY_COUNTERS, FEATURE_DAY_COUNTERS, featureDayPk, histogramAttr, monthCallsKey, planAggregateUpdates, type ItemUpdate } from '../../shared/usage-plan.ts';
+import { batchId, cmp, COUNTER_NAMES, groupRecords, mergeBatches, type AuthorShare, type UsageAggregate, type UsageBatch, type UsageRecord } from '../../shared/usage.ts';
+import { conditional } from '../store/conditional.ts';
 import { queryAll, scanAll } from '../store/paging.ts';
+import { runLimited } from '../store/run-limited.ts';
 import type { TableNames } from '../store/tables.ts';
 import type { UsageLog, UsageReader } from './usage-log.ts';
 
 const PENDING = 'pending';
-const MONTHS_PK = '~months';
 
-/**
- * Writes of one apply in flight at once. A unit touching hundreds of lines must not queue them
- * all on the client's sockets at once: they would time out waiting for a socket, fail the whole
- * unit, and be retried forever while commits behind them spool.
- */
-const APPLY_CONCURRENCY = 16;
-
-/** Runs tasks with at most `limit` in flight; rejects with the first failure once all settled. */
-async function runLimited(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const task = tasks[next++] as () => Promise<void>;
-      try {
-        await task();
-      } catch (e) {
-        failure ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  if (failure !== undefined) throw failure;
+/** Aggregates remember, per feed (a bounded few), the last batch they absorbed: `w_<writerId>`. */
+function writerAttr(writerId: string): string {
+  return `w_${writerId}`;
 }
+
+/** Writes of one apply in flight at once (see runLimited). */
+const APPLY_CONCURRENCY = 16;
 
 type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } };
 /** Raw records are kept for traceability well past the yearly audit of a closed month. */
 const RECORD_RETENTION_S = 400 * 24 * 3600;
 
-function usageSk(agg: UsageAggregate): string {
-  return `U#${agg.month}#${agg.featureId}#${priceKey(agg.price)}#${authorsKey(agg.authors)}`;
-}
-
-/**
- * Per-day stats live in the usage table beside the aggregates, without `month` (the byMonth index
- * stays usage lines only) or `rejectedMonth`: a feature's days under pk `F#<featureId>` (no client
- * id can start with `F#`: CLIENT_ID is lowercase), sk `D#<day>`; a client's under its own pk, sk
- * `D#<day>#<featureId>` (apart from the `U#` and `R#` items its other reads select).
- */
-const FEATURE_DAY_COUNTERS = ['calls', 'okCalls', 'errors', 'timeouts', 'clientErrors'] as const satisfies readonly (keyof FeatureDay)[];
-const CLIENT_DAY_COUNTERS = ['calls', 'billableCalls'] as const satisfies readonly (keyof ClientDay)[];
-
-function featureDayPk(featureId: string): string {
-  return `F#${featureId}`;
-}
-
-/** The latency histogram as one number per bucket, `h<i>`, so that ADD can count into it. */
-function histogramAttr(bucket: number): string {
-  return `h${bucket}`;
-}
-
-/** Aggregates remember, per writer, the last batch they absorbed: `w_<writerId>`. */
-function writerAttr(writerId: string): string {
-  return `w_${writerId}`;
-}
-
-async function ignoreAlreadyApplied(p: Promise<unknown>): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    // The condition failed because this batch (or a later one of its writer) is already in.
-    if (!(e instanceof ConditionalCheckFailedException)) throw e;
+/** Tries a write up to `attempts` times, backing off 50 ms, 100 ms, … between them. */
+async function withAttempts(write: () => Promise<void>, attempts: number): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      return await write();
+    } catch (e) {
+      if (i >= attempts) throw e;
+      await sleep(50 * 2 ** (i - 1));
+    }
   }
+}
+
+/** A refused condition means this batch (or a later one of its writer) is already in. */
+async function ignoreAlreadyApplied(p: Promise<unknown>): Promise<void> {
+  await conditional(p);
 }
 
 export class DynamoUsageLog implements UsageLog, UsageReader {
@@ -116,7 +68,6 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
   }
 
   async apply(batches: UsageBatch[]): Promise<void> {
-    const unit = mergeBatches(batches);
     const expiresAt = Math.floor(Date.now() / 1000) + RECORD_RETENTION_S;
     // Record groups stay keyed by their own batch, so a replay of one batch rewrites exactly them.
     const puts = batches.flatMap((batch) =>
@@ -126,17 +77,58 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
     );
     const writes: (() => Promise<void>)[] = [];
     for (let i = 0; i < puts.length; i += 25) writes.push(() => this.batchWrite(puts.slice(i, i + 25)));
-    for (const agg of aggregateRecords(unit.records).values()) writes.push(() => this.addAggregate(unit, agg));
-    for (const r of unit.rejections) writes.push(() => this.addRejection(unit, r.clientId, r.month, r.code, r.count));
-    const perMonth = new Map<string, number>();
-    for (const r of unit.records) {
-      const month = monthOf(r.startedAt);
-      perMonth.set(month, (perMonth.get(month) ?? 0) + 1);
-    }
-    for (const [month, calls] of perMonth) writes.push(() => this.addMonthCalls(unit, month, calls));
-    for (const day of featureDays(unit.records).values()) writes.push(() => this.addFeatureDay(unit, day));
-    for (const day of clientDays(unit.records).values()) writes.push(() => this.addClientDay(unit, day));
+    writes.push(...this.aggregateWrites(mergeBatches(batches)));
     await runLimited(writes, APPLY_CONCURRENCY);
+  }
+
+  /**
+   * Adds a unit's records and rejections to every aggregate they touch, each item once per
+   * (writer, seq): the item keeps `w_<writer>` = the last seq it absorbed. Writers are a fixed
+   * few (the local meter, the AWS aggregator), never one per process or container, so no item
+   * grows with them.
+   */
+  async applyAggregates(unit: UsageBatch, attempts = 1): Promise<void> {
+    await runLimited(
+      this.aggregateWrites(unit).map((write) => () => withAttempts(write, attempts)),
+      APPLY_CONCURRENCY,
+    );
+  }
+
+  private aggregateWrites(unit: UsageBatch): (() => Promise<void>)[] {
+    return planAggregateUpdates(unit.records, unit.rejections).map((u) => () => this.addOnce(unit, u));
+  }
+
+  /** SET the item's identity and ADD its counters, once per (writer, seq). */
+  private addOnce(batch: UsageBatch, u: ItemUpdate): Promise<void> {
+    const names: Record<string, string> = { '#w': writerAttr(batch.writerId) };
+    const values: Record<string, unknown> = { ':seq': batch.seq };
+    const setParts = ['#w = :seq'];
+    const addParts: string[] = [];
+    let i = 0;
+    for (const [k, v] of Object.entries(u.set)) {
+      names[`#s${i}`] = k;
+      values[`:s${i}`] = v;
+      setParts.push(`#s${i} = :s${i}`);
+      i++;
+    }
+    for (const [k, v] of Object.entries(u.add)) {
+      names[`#a${i}`] = k;
+      values[`:a${i}`] = v;
+      addParts.push(`#a${i} :a${i}`);
+      i++;
+    }
+    return ignoreAlreadyApplied(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.usage,
+          Key: { pk: u.pk, sk: u.sk },
+          UpdateExpression: `SET ${setParts.join(', ')}${addParts.length ? ` ADD ${addParts.join(', ')}` : ''}`,
+          ConditionExpression: 'attribute_not_exists(#w) OR #w < :seq',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
   }
 
   async settle(batches: UsageBatch[]): Promise<void> {
@@ -144,6 +136,21 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
     const writes: (() => Promise<void>)[] = [];
     for (let i = 0; i < deletes.length; i += 25) writes.push(() => this.batchWrite(deletes.slice(i, i + 25)));
     await runLimited(writes, APPLY_CONCURRENCY);
+  }
+
+  /** The next epoch of a long-lived writer (see SEQS_PER_EPOCH): an atomic counter in the records table. */
+  async nextEpoch(writerId: string): Promise<number> {
+    const res = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tables.records,
+        Key: { pk: 'writer', sk: writerId },
+        UpdateExpression: 'ADD #e :one',
+        ExpressionAttributeNames: { '#e': 'epoch' },
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(res.Attributes?.epoch);
   }
 
   async committed(): Promise<UsageBatch[]> {
@@ -165,43 +172,12 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
     }
   }
 
-  private addAggregate(batch: UsageBatch, agg: UsageAggregate): Promise<void> {
-    const names: Record<string, string> = { '#w': writerAttr(batch.writerId) };
-    const values: Record<string, unknown> = { ':seq': batch.seq };
-    const adds: string[] = [];
-    for (const c of COUNTER_NAMES) {
-      names[`#${c}`] = c;
-      values[`:${c}`] = agg[c];
-      adds.push(`#${c} :${c}`);
-    }
-    const sets = { month: agg.month, line: lineKey(agg), clientId: agg.clientId, featureId: agg.featureId, price: agg.price, authors: agg.authors };
-    const setParts = ['#w = :seq'];
-    for (const [k, v] of Object.entries(sets)) {
-      names[`#${k}`] = k;
-      values[`:${k}`] = v;
-      setParts.push(`#${k} = :${k}`);
-    }
-    return ignoreAlreadyApplied(
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tables.usage,
-          Key: { pk: agg.clientId, sk: usageSk(agg) },
-          UpdateExpression: `SET ${setParts.join(', ')} ADD ${adds.join(', ')}`,
-          ConditionExpression: 'attribute_not_exists(#w) OR #w < :seq',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      ),
-    );
-  }
-
-  /** One counter item per month (pk `~months`: no client id can start with `~`). */
   private addMonthCalls(batch: UsageBatch, month: string, calls: number): Promise<void> {
     return ignoreAlreadyApplied(
       this.db.send(
         new UpdateCommand({
           TableName: this.tables.usage,
-          Key: { pk: MONTHS_PK, sk: `T#${month}` },
+          Key: monthCallsKey(month),
           UpdateExpression: 'SET #w = :seq ADD #calls :n',
           ConditionExpression: 'attribute_not_exists(#w) OR #w < :seq',
           ExpressionAttributeNames: { '#w': writerAttr(batch.writerId), '#calls': 'calls' },
@@ -211,7 +187,6 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
     );
   }
 
-  /** Adds a unit's stats of one feature on one day, once per (writer, seq) like the aggregates. */
   private addFeatureDay(batch: UsageBatch, day: FeatureDay): Promise<void> {
     const adds: Record<string, number> = {};
     for (const c of FEATURE_DAY_COUNTERS) adds[c] = day[c];
@@ -222,18 +197,6 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
     return this.addDayItem(batch, { pk: featureDayPk(day.featureId), sk: `D#${day.day}` }, { featureId: day.featureId, day: day.day }, adds);
   }
 
-  private addClientDay(batch: UsageBatch, day: ClientDay): Promise<void> {
-    const adds: Record<string, number> = {};
-    for (const c of CLIENT_DAY_COUNTERS) adds[c] = day[c];
-    return this.addDayItem(
-      batch,
-      { pk: day.clientId, sk: `D#${day.day}#${day.featureId}` },
-      { clientId: day.clientId, featureId: day.featureId, day: day.day },
-      adds,
-    );
-  }
-
-  /** SET the item's identity and ADD its counters, once per (writer, seq): the aggregates' rule. */
   private addDayItem(batch: UsageBatch, key: { pk: string; sk: string }, sets: Record<string, string>, adds: Record<string, number>): Promise<void> {
     const names: Record<string, string> = { '#w': writerAttr(batch.writerId) };
     const values: Record<string, unknown> = { ':seq': batch.seq };
@@ -286,23 +249,8 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
   }
 
   async monthCalls(month: string): Promise<number> {
-    const res = await this.db.send(new GetCommand({ TableName: this.tables.usage, Key: { pk: MONTHS_PK, sk: `T#${month}` } }));
+    const res = await this.db.send(new GetCommand({ TableName: this.tables.usage, Key: monthCallsKey(month) }));
     return Number(res.Item?.calls ?? 0);
-  }
-
-  private addRejection(batch: UsageBatch, clientId: string, month: string, code: string, count: number): Promise<void> {
-    return ignoreAlreadyApplied(
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tables.usage,
-          Key: { pk: clientId, sk: `R#${month}#${code}` },
-          UpdateExpression: 'SET #w = :seq, #m = :m, #code = :code ADD #count :n',
-          ConditionExpression: 'attribute_not_exists(#w) OR #w < :seq',
-          ExpressionAttributeNames: { '#w': writerAttr(batch.writerId), '#m': 'rejectedMonth', '#code': 'code', '#count': 'count' },
-          ExpressionAttributeValues: { ':seq': batch.seq, ':m': month, ':code': code, ':n': count },
-        }),
-      ),
-    );
   }
 
   async clientAggregates(clientId: string, month: string): Promise<UsageAggregate[]> {

@@ -3,10 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { batchId, RejectionTally, type UsageBatch, type UsageRecord } from '../../shared/usage.ts';
 import { describeError, type Logger } from '../logger.ts';
 import type { FileSpool } from './spool.ts';
+import { writeOrSpool } from './write-or-spool.ts';
 import type { UsageLog } from './usage-log.ts';
 
 export interface MeterOptions {
+  /** the platform passes LOCAL_WRITER and its start's epoch; tests take a random id */
   writerId?: string;
+  /** the seq before this start's first batch (epoch × SEQS_PER_EPOCH) */
+  firstSeq?: number;
   /** records per batch; a batch is one store item, so it must stay well under 400 KB */
   maxBatchRecords?: number;
   /** batches being committed at once; more overlaps store latency, fewer makes bigger batches */
@@ -53,6 +57,9 @@ export interface MeterStats {
 /** Records in one apply unit at most (each may be a line of its own under interleaved traffic). */
 const MAX_UNIT_RECORDS = 4_000;
 
+/** The local platform's one writer: its starts are told apart by epoch, not by id. */
+export const LOCAL_WRITER = 'local';
+
 export function newWriterId(): string {
   return `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
@@ -90,6 +97,7 @@ export class Meter {
     private readonly opts: MeterOptions,
   ) {
     this.writerId = opts.writerId ?? newWriterId();
+    this.seq = opts.firstSeq ?? 0;
     this.maxBatch = opts.maxBatchRecords ?? 400;
     this.maxInflight = opts.maxInflightCommits ?? 2;
     this.maxUnit = opts.maxApplyUnit ?? 64;
@@ -202,24 +210,20 @@ export class Meter {
   }
 
   private async makeDurable(entry: Entry): Promise<void> {
-    try {
-      await this.log.commit(entry.batch);
+    const outcome = await writeOrSpool(entry.batch, (b) => this.log.commit(b), (b) => this.spool.put(b), this.quietLogger, {
+      spooled: 'usage store unavailable, spooling batch',
+      lost: 'usage batch could not be stored or spooled',
+      id: batchId(entry.batch),
+    });
+    if (outcome === 'stored') {
       entry.committed = true;
       this.counters.batchesCommitted += 1;
       this.counters.recordsCommitted += entry.batch.records.length;
-      return;
-    } catch (e) {
-      this.warn('usage store unavailable, spooling batch', e, entry.batch);
-    }
-    try {
-      await this.spool.put(entry.batch);
+    } else if (outcome === 'spooled') {
       entry.spooled = true;
       this.counters.batchesSpooled += 1;
-    } catch (e) {
-      // Both failed: the batch stays queued in memory for the applier, and the full batch goes
-      // to the log so that an operator can replay it even if this process dies too.
-      this.opts.logger.error('usage batch could not be stored or spooled', { error: String(e), batch: entry.batch });
     }
+    // 'logged': the batch stays queued in memory for the applier, and whole in the log.
   }
 
   /**
@@ -283,9 +287,17 @@ export class Meter {
 
   /** At most one warning a second: an outage must not flood the log. */
   private warn(msg: string, e: unknown, batch: UsageBatch): void {
-    const now = Date.now();
-    if (now - this.lastWarn < 1_000) return;
-    this.lastWarn = now;
-    this.opts.logger.warn(msg, { error: describeError(e), batch: batchId(batch) });
+    this.quietLogger.warn(msg, { error: describeError(e), batch: batchId(batch) });
   }
+
+  private readonly quietLogger: Logger = {
+    info: (msg, fields) => this.opts.logger.info(msg, fields),
+    error: (msg, fields) => this.opts.logger.error(msg, fields),
+    warn: (msg, fields) => {
+      const now = Date.now();
+      if (now - this.lastWarn < 1_000) return;
+      this.lastWarn = now;
+      this.opts.logger.warn(msg, fields);
+    },
+  };
 }

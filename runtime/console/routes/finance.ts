@@ -1,4 +1,4 @@
-import { hasEnded, isMonth, monthOf, previousMonth } from '../../../shared/month.ts';
+import { hasEnded, isMonth, monthOf, monthStart, nextMonth, previousMonth } from '../../../shared/month.ts';
 import { reconcile } from '../../../shared/reconcile.ts';
 import type { Statement } from '../../../shared/statement.ts';
 import { clientsCsv, developersCsv, statementCsv } from '../../statements/csv.ts';
@@ -92,6 +92,14 @@ export function financeRoutes(deps: ConsoleDeps): Route[] {
         if (stored) return json(200, view(stored.statement));
         // Finance confirms the figures it saw: if usage moved since the preview, it sees them again.
         await deps.settled?.();
+        // In AWS the aggregates trail calls by minutes: a month closed before its last minute is
+        // aggregated would bill that minute next month. Every call of a month is written within a
+        // minute of its end (the longest feature timeout and the write deadline).
+        const through = await deps.usageAggregatedThrough?.();
+        const needed = monthStart(nextMonth(month)) + 60_000;
+        if (through !== undefined && through < needed) {
+          throw consoleErrors.conflict(`The usage of ${month} is aggregated up to ${new Date(through).toISOString()} only; it covers the whole month a few minutes after ${new Date(needed).toISOString()}. Close again then.`);
+        }
         const draft = await deps.statements.preview(month);
         if (draft.totals.revenueMicros !== confirm) {
           throw consoleErrors.conflict(`The revenue of ${month} is now ${formatMicros(draft.totals.revenueMicros)} EUR, not ${formatMicros(confirm)} EUR: preview again before closing.`);

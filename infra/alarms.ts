@@ -1,0 +1,65 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { METRIC_NAMESPACE } from '../runtime/aws/metering-metrics.ts';
+
+interface AlarmOptions {
+  /** alarm above this (default 0: any occurrence) */
+  threshold?: number;
+  /** at or above `threshold` instead of strictly above */
+  atLeast?: boolean;
+  evaluationPeriods?: number;
+  /** a metric that stops coming is itself the failure (a schedule that stopped running) */
+  breachWhenMissing?: boolean;
+}
+
+/** One alarm, with the platform's defaults: alarm on any occurrence, one period, silence is fine. */
+export function alarm(scope: Construct, id: string, description: string, metric: IMetric, o: AlarmOptions = {}): Alarm {
+  return new Alarm(scope, id, {
+    alarmDescription: description,
+    metric,
+    threshold: o.threshold ?? 0,
+    comparisonOperator: o.atLeast ? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD : ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: o.evaluationPeriods ?? 1,
+    treatMissingData: o.breachWhenMissing ? TreatMissingData.BREACHING : TreatMissingData.NOT_BREACHING,
+  });
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+export function errorsAlarm(scope: Construct, id: string, description: string, fn: IFunction, o: AlarmOptions = {}): Alarm {
+  return alarm(scope, id, description, fn.metricErrors({ period: FIVE_MINUTES }), o);
+}
+
+/**
+ * The meter's own alarms: records waiting too long to be aggregated (or no aggregator run at all:
+ * a missing metric breaches), and an item the aggregator could not read.
+ */
+export function meteringAlarms(scope: Construct): void {
+  alarm(
+    scope,
+    'AggregationLagging',
+    'Usage records wait more than 15 minutes to reach the aggregates (usage pages, quotas and spend caps lag)',
+    new Metric({ namespace: METRIC_NAMESPACE, metricName: 'AggregationLagSeconds', statistic: 'Maximum', period: FIVE_MINUTES }),
+    { threshold: 900, evaluationPeriods: 2, breachWhenMissing: true },
+  );
+  alarm(
+    scope,
+    'UnreadableUsageItems',
+    'The aggregator skipped usage items it could not read: they are in its log, whole, for a person',
+    new Metric({ namespace: METRIC_NAMESPACE, metricName: 'UnreadableUsageItems', statistic: 'Sum', period: FIVE_MINUTES }),
+  );
+}
+
+export function throttleAlarms(scope: Construct, tables: Record<string, TableV2>): void {
+  for (const [tid, table] of Object.entries(tables)) {
+    alarm(
+      scope,
+      `Throttles-${tid}`,
+      `DynamoDB is throttling the ${tid} table`,
+      new Metric({ namespace: 'AWS/DynamoDB', metricName: 'ThrottledRequests', dimensionsMap: { TableName: table.tableName }, statistic: 'Sum', period: FIVE_MINUTES }),
+    );
+  }
+}
