@@ -25,6 +25,7 @@ import { documentClient, localDynamoClient } from '../../runtime/store/dynamo-cl
 import { ensureTables } from '../../runtime/store/ensure-tables.ts';
 import { TABLES, tableNames, type TableId } from '../../runtime/store/tables.ts';
 import { LANE_LAYOUT, lastClosedWindow } from '../../shared/lanes.ts';
+import { catalogueJson } from '../../shared/catalogue.ts';
 import { parseManifest, type FeatureSpec } from '../../shared/manifest.ts';
 import { monthOf, monthStart, nextMonth } from '../../shared/month.ts';
 import { Aggregations } from './aggregator.ts';
@@ -117,10 +118,6 @@ function catalogue(features: number): FeatureSpec[] {
       timeoutMs: 2000,
     });
   });
-}
-
-function catalogueJson(specs: FeatureSpec[]): string {
-  return JSON.stringify(specs.map((s) => ({ slug: s.slug, manifest: s.manifest, price: s.price, concurrency: s.concurrency })));
 }
 
 function gatewayEvent(slug: string, apiKey: string, index: number): APIGatewayProxyEventV2 {

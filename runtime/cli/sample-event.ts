@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithLambdaAuthorizer } from 'aws-lambda';
 import { DomainError } from '../../shared/errors.ts';
-import { clientPseudonym } from '../gateway/handler.ts';
+import { CREDENTIAL_HEADERS } from '../gateway/access.ts';
+import { clientPseudonym, PRIVATE_REQUEST_HEADERS } from '../gateway/handler.ts';
 
 export interface SampleRequest {
   /** the feature called: `/v1/features/<slug>` (default `hello`) */
@@ -37,7 +38,8 @@ export const SAMPLE_HOST = '127.0.0.1:3000';
 const SAMPLE_PSEUDONYM_SECRET = 'faascape-sample-event';
 
 /** Request headers a feature never receives: the caller's credentials, session and the platform's own. */
-const NEVER_PASSED = new Set(['authorization', 'x-api-key', 'cookie', 'x-csrf-token', 'faascape-body-bytes']);
+/** What the gateway takes out of every event before a feature sees it (runtime/gateway). */
+const NEVER_PASSED: ReadonlySet<string> = new Set([...CREDENTIAL_HEADERS, ...PRIVATE_REQUEST_HEADERS]);
 
 /** What a feature receives: an HTTP API v2 event whose caller is a pseudonym from the gateway's authorizer. */
 export type FeatureEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<{ clientId: string }>;

@@ -47,6 +47,9 @@ export class TtlCache<V> {
   }
 }
 
+/** The headers that carry a client's credentials: read here, then removed before the feature sees the event. */
+export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['x-api-key', 'authorization']);
+
 /** Reads the presented key and removes every credential header from the event, in place. */
 export function takeCredentials(event: APIGatewayProxyEventV2): string | undefined {
   const headers = event.headers ?? {};
@@ -60,7 +63,7 @@ export function takeCredentials(event: APIGatewayProxyEventV2): string | undefin
       if (m) bearer ??= m[1];
     }
     // A feature must never see a client's credentials (DESIGN invariant 6), whatever their form.
-    if (lower === 'x-api-key' || lower === 'authorization') delete headers[name];
+    if (CREDENTIAL_HEADERS.has(lower)) delete headers[name];
   }
   // Two different keys: which client pays is ambiguous, so neither is chosen.
   if (apiKey && bearer && apiKey !== bearer) throw errors.conflictingCredentials();

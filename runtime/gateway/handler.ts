@@ -283,7 +283,7 @@ export function clientPseudonym(secret: string, clientId: string, slug: string):
  * Request headers a feature never sees: a browser's session with the console (its cookie and CSRF
  * token) and the platform's own. Credentials were already taken out by takeCredentials.
  */
-const PRIVATE_REQUEST_HEADERS = new Set(['cookie', 'x-csrf-token', BODY_BYTES_HEADER]);
+export const PRIVATE_REQUEST_HEADERS: ReadonlySet<string> = new Set(['cookie', 'x-csrf-token', BODY_BYTES_HEADER]);
 
 /** The event as the feature sees it: credentials and session stripped, platform details filled in. */
 function featureEvent(event: Event, feature: FeatureSpec, caller: Caller, invocationId: string, secret: string, now: number): Event {
