@@ -82,3 +82,21 @@ export function planAggregateUpdates(records: readonly UsageRecord[], rejections
   }
   return out;
 }
+
+/**
+ * Adds `updates` into `into`, one entry per item: counters summed, identity kept. Plans of parts
+ * of a unit merged this way equal the plan of the whole (shared/usage.test.ts), which lets the
+ * aggregator fold records page by page and hold one entry per item, not every record.
+ */
+export function mergeUpdates(into: Map<string, ItemUpdate>, updates: readonly ItemUpdate[]): void {
+  for (const u of updates) {
+    const key = `${u.pk}\u0000${u.sk}`;
+    const known = into.get(key);
+    if (!known) {
+      into.set(key, { pk: u.pk, sk: u.sk, set: { ...u.set }, add: { ...u.add } });
+      continue;
+    }
+    Object.assign(known.set, u.set);
+    for (const [k, n] of Object.entries(u.add)) known.add[k] = (known.add[k] ?? 0) + n;
+  }
+}

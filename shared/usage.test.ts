@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { MONTHS_PK, planAggregateUpdates, type ItemUpdate } from './usage-plan.ts';
+import { mergeUpdates, MONTHS_PK, planAggregateUpdates, type ItemUpdate } from './usage-plan.ts';
 import { MoneyError } from './money.ts';
 import { monthStart, nextMonth } from './month.ts';
 import type { UnitPrice } from './price.ts';
@@ -505,6 +505,19 @@ describe('planAggregateUpdates (what the aggregator and the local meter write)',
         const whole = applyAll(planAggregateUpdates(records, []));
         const split = applyAll(planAggregateUpdates(records.slice(cut), []), applyAll(planAggregateUpdates(records.slice(0, cut), [])));
         expect(entries(split)).toEqual(entries(whole));
+      }),
+    );
+  });
+
+  it('merges the plans of parts into the plan of the whole (the aggregator folds page by page)', () => {
+    fc.assert(
+      fc.property(recordsArb, fc.nat(40), fc.nat(40), (records, a, b) => {
+        const [i, j] = [Math.min(a, b), Math.max(a, b)];
+        const merged = new Map<string, ItemUpdate>();
+        for (const part of [records.slice(0, i), records.slice(i, j), records.slice(j)]) mergeUpdates(merged, planAggregateUpdates(part, []));
+        expect(entries(applyAll([...merged.values()]))).toEqual(entries(applyAll(planAggregateUpdates(records, []))));
+        // One update per item: what the aggregator writes is bounded by items, not records.
+        expect(merged.size).toBe(new Set(planAggregateUpdates(records, []).map((u) => `${u.pk}\u0000${u.sk}`)).size);
       }),
     );
   });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { lastClosedWindow, windowEndMs, windowOf } from '../../shared/lanes.ts';
+import { mergeUpdates, planAggregateUpdates, type ItemUpdate } from '../../shared/usage-plan.ts';
 import { RejectionTally, type UsageBatch, type UsageRecord } from '../../shared/usage.ts';
 import { describeError, type Logger } from '../logger.ts';
 import { runLimited } from '../store/run-limited.ts';
@@ -15,7 +16,7 @@ export const AGGREGATOR_WRITER = 'agg';
 /** The part of the usage log the aggregator writes to (DynamoUsageLog). */
 export interface AggregateSink {
   /** each item's update is tried up to `attempts` times before the run fails */
-  applyAggregates(unit: UsageBatch, attempts?: number): Promise<void>;
+  applyUpdates(feed: Pick<UsageBatch, 'writerId' | 'seq'>, updates: readonly ItemUpdate[], attempts?: number): Promise<void>;
 }
 
 /**
@@ -97,31 +98,39 @@ export class Aggregator {
         return { outcome: 'busy', after, upTo: to, records: 0, rejections: 0, unreadable: 0, lagMs: lag(after) };
       }
     }
-    const records: UsageRecord[] = [];
-    const tally = new RejectionTally();
+    // Folded a page at a time: the run holds one entry per aggregate item, never every record.
+    const updates = new Map<string, ItemUpdate>();
+    let records = 0;
+    let rejections = 0;
     let unreadable = 0;
     await runLimited(
-      this.lanes.ranges(after, to).map((range) => async () => {
-        const read = await this.lanes.read(range);
-        for (const { body } of read.bodies) {
-          if ('record' in body) records.push(body.record);
-          else for (const r of body.rejections) tally.add(r);
-        }
-        for (const item of read.unreadable) {
-          unreadable += 1;
-          this.opts.logger.error('aggregator: unreadable usage item skipped', { item });
-        }
-      }),
+      this.lanes.ranges(after, to).map((range) => () =>
+        this.lanes.readPages(range, (page) => {
+          const pageRecords: UsageRecord[] = [];
+          const tally = new RejectionTally();
+          for (const { body } of page.bodies) {
+            if ('record' in body) pageRecords.push(body.record);
+            else for (const r of body.rejections) tally.add(r);
+          }
+          const pageRejections = tally.take();
+          records += pageRecords.length;
+          rejections += pageRejections.length;
+          mergeUpdates(updates, planAggregateUpdates(pageRecords, pageRejections));
+          for (const item of page.unreadable) {
+            unreadable += 1;
+            this.opts.logger.error('aggregator: unreadable usage item skipped', { item });
+          }
+        }),
+      ),
       this.opts.concurrency ?? 8,
     );
-    const rejections = tally.take();
-    await this.sink.applyAggregates({ writerId: AGGREGATOR_WRITER, seq: to, records, rejections }, WRITE_ATTEMPTS);
+    await this.sink.applyUpdates({ writerId: AGGREGATOR_WRITER, seq: to }, [...updates.values()], WRITE_ATTEMPTS);
     if (!(await this.lanes.advance(plan))) {
       // Another run took the claim over while this one was slow: it applies (or applied) the
       // same windows, and the items took them once.
-      return { outcome: 'busy', after, upTo: to, records: records.length, rejections: rejections.length, unreadable, lagMs: lag(after) };
+      return { outcome: 'busy', after, upTo: to, records, rejections, unreadable, lagMs: lag(after) };
     }
-    return { outcome: 'applied', after, upTo: to, records: records.length, rejections: rejections.length, unreadable, lagMs: lag(to) };
+    return { outcome: 'applied', after, upTo: to, records, rejections, unreadable, lagMs: lag(to) };
   }
 
   /**

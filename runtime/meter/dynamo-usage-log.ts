@@ -88,8 +88,13 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
    * grows with them.
    */
   async applyAggregates(unit: UsageBatch, attempts = 1): Promise<void> {
+    await this.applyUpdates(unit, planAggregateUpdates(unit.records, unit.rejections), attempts);
+  }
+
+  /** Item updates already planned (and merged) by the caller, each once per (writer, seq). */
+  async applyUpdates(feed: Pick<UsageBatch, 'writerId' | 'seq'>, updates: readonly ItemUpdate[], attempts = 1): Promise<void> {
     await runLimited(
-      this.aggregateWrites(unit).map((write) => () => withAttempts(write, attempts)),
+      updates.map((u) => () => withAttempts(() => this.addOnce(feed, u), attempts)),
       APPLY_CONCURRENCY,
     );
   }
@@ -99,7 +104,7 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
   }
 
   /** SET the item's identity and ADD its counters, once per (writer, seq). */
-  private addOnce(batch: UsageBatch, u: ItemUpdate): Promise<void> {
+  private addOnce(batch: Pick<UsageBatch, 'writerId' | 'seq'>, u: ItemUpdate): Promise<void> {
     const names: Record<string, string> = { '#w': writerAttr(batch.writerId) };
     const values: Record<string, unknown> = { ':seq': batch.seq };
     const setParts = ['#w = :seq'];

@@ -3,7 +3,7 @@ import { laneOf, laneRanges, recordKey, windowOf, windowOfSk, type LaneLayout, t
 import type { RejectionCount, UsageRecord } from '../../shared/usage.ts';
 import { monthOf, monthStart, nextMonth } from '../../shared/month.ts';
 import { conditional } from '../store/conditional.ts';
-import { queryAll } from '../store/paging.ts';
+import { forEachQueryPage } from '../store/paging.ts';
 import { runLimited } from '../store/run-limited.ts';
 import type { TableNames } from '../store/tables.ts';
 
@@ -102,27 +102,35 @@ export class LaneRecords {
     return laneRanges(after, upTo, this.layout);
   }
 
-  /** Every item of one lane range, tombstones left out; unreadable items are returned apart. */
-  async read(range: LaneRange): Promise<{ bodies: { window: number; body: LaneBody }[]; unreadable: Record<string, unknown>[] }> {
-    const items = await queryAll(this.db, {
-      TableName: this.tables.records,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': range.pk, ':from': range.skFrom, ':to': range.skTo },
-      ConsistentRead: true,
-    });
-    const bodies: { window: number; body: LaneBody }[] = [];
-    const unreadable: Record<string, unknown>[] = [];
-    for (const item of items) {
-      if (item.movedTo !== undefined) continue;
-      try {
-        const body = JSON.parse(String(item.b)) as LaneBody;
-        if (!('record' in body) && !('rejections' in body)) throw new TypeError('neither a record nor rejections');
-        bodies.push({ window: windowOfSk(String(item.sk)), body });
-      } catch {
-        unreadable.push(item);
-      }
-    }
-    return { bodies, unreadable };
+  /**
+   * Every item of one lane range, a page at a time (tombstones left out; unreadable items apart),
+   * so that a reader never holds more than a page of records.
+   */
+  async readPages(range: LaneRange, onPage: (page: { bodies: { window: number; body: LaneBody }[]; unreadable: Record<string, unknown>[] }) => void): Promise<void> {
+    await forEachQueryPage(
+      this.db,
+      {
+        TableName: this.tables.records,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': range.pk, ':from': range.skFrom, ':to': range.skTo },
+        ConsistentRead: true,
+      },
+      (items) => {
+        const bodies: { window: number; body: LaneBody }[] = [];
+        const unreadable: Record<string, unknown>[] = [];
+        for (const item of items) {
+          if (item.movedTo !== undefined) continue;
+          try {
+            const body = JSON.parse(String(item.b)) as LaneBody;
+            if (!('record' in body) && !('rejections' in body)) throw new TypeError('neither a record nor rejections');
+            bodies.push({ window: windowOfSk(String(item.sk)), body });
+          } catch {
+            unreadable.push(item);
+          }
+        }
+        onPage({ bodies, unreadable });
+      },
+    );
   }
 
   /**
@@ -136,9 +144,11 @@ export class LaneRecords {
     const out: UsageRecord[] = [];
     await runLimited(
       this.ranges(windowOf(start, this.layout) - 1, windowOf(end, this.layout)).map((range) => async () => {
-        for (const { body } of (await this.read(range)).bodies) {
-          if ('record' in body && body.record.clientId === clientId && body.record.featureId === featureId && monthOf(body.record.startedAt) === month) out.push(body.record);
-        }
+        await this.readPages(range, ({ bodies }) => {
+          for (const { body } of bodies) {
+            if ('record' in body && body.record.clientId === clientId && body.record.featureId === featureId && monthOf(body.record.startedAt) === month) out.push(body.record);
+          }
+        });
       }),
       8,
     );

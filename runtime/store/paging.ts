@@ -14,6 +14,16 @@ async function allPages(send: (start: Item | undefined) => Promise<{ Items?: Ite
   return out;
 }
 
+/** Queries page by page (1 MB each at most), handing each page over before reading the next. */
+export async function forEachQueryPage(db: DynamoDBDocumentClient, input: QueryCommandInput, onPage: (items: Item[]) => void): Promise<void> {
+  let start: Item | undefined;
+  do {
+    const page = await db.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    onPage(page.Items ?? []);
+    start = page.LastEvaluatedKey;
+  } while (start);
+}
+
 export function queryAll(db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
   return allPages((ExclusiveStartKey) => db.send(new QueryCommand({ ...input, ExclusiveStartKey })));
 }
