@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import { timingSafeEqual } from 'node:crypto';
 import type { Role } from '../../shared/accounts.ts';
 import { errorAnswer, errors } from '../gateway/errors.ts';
-import { describeError, type Logger } from '../logger.ts';
+import { describeError } from '../logger.ts';
 import type { AccountStore, Session } from './account-store.ts';
 import { CONSOLE_API_PREFIX } from './api-types.ts';
 import { authRoutes } from './routes/auth.ts';

@@ -45,10 +45,7 @@ async function withAttempts(write: () => Promise<void>, attempts: number): Promi
   }
 }
 
-/** A refused condition means this batch (or a later one of its writer) is already in. */
-async function ignoreAlreadyApplied(p: Promise<unknown>): Promise<void> {
-  await conditional(p);
-}
+
 
 export class DynamoUsageLog implements UsageLog, UsageReader {
   constructor(
@@ -82,16 +79,10 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
   }
 
   /**
-   * Adds a unit's records and rejections to every aggregate they touch, each item once per
-   * (writer, seq): the item keeps `w_<writer>` = the last seq it absorbed. Writers are a fixed
-   * few (the local meter, the AWS aggregator), never one per process or container, so no item
-   * grows with them.
+   * Item updates planned (shared/usage-plan.ts), each applied once per (writer, seq): the item
+   * keeps `w_<writer>` = the last seq it absorbed. Writers are a fixed few (the local meter, the
+   * AWS aggregator), never one per process or container, so no item grows with them.
    */
-  async applyAggregates(unit: UsageBatch, attempts = 1): Promise<void> {
-    await this.applyUpdates(unit, planAggregateUpdates(unit.records, unit.rejections), attempts);
-  }
-
-  /** Item updates already planned (and merged) by the caller, each once per (writer, seq). */
   async applyUpdates(feed: Pick<UsageBatch, 'writerId' | 'seq'>, updates: readonly ItemUpdate[], attempts = 1): Promise<void> {
     await runLimited(
       updates.map((u) => () => withAttempts(() => this.addOnce(feed, u), attempts)),
@@ -104,7 +95,7 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
   }
 
   /** SET the item's identity and ADD its counters, once per (writer, seq). */
-  private addOnce(batch: Pick<UsageBatch, 'writerId' | 'seq'>, u: ItemUpdate): Promise<void> {
+  private async addOnce(batch: Pick<UsageBatch, 'writerId' | 'seq'>, u: ItemUpdate): Promise<void> {
     const names: Record<string, string> = { '#w': writerAttr(batch.writerId) };
     const values: Record<string, unknown> = { ':seq': batch.seq };
     const setParts = ['#w = :seq'];
@@ -122,7 +113,8 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
       addParts.push(`#a${i} :a${i}`);
       i++;
     }
-    return ignoreAlreadyApplied(
+    // A refused condition means this batch (or a later one of its writer) is already in.
+    await conditional(
       this.db.send(
         new UpdateCommand({
           TableName: this.tables.usage,
@@ -175,60 +167,6 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
       const res = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tables.records]: pending } }));
       pending = (res.UnprocessedItems?.[this.tables.records] ?? []) as typeof pending;
     }
-  }
-
-  private addMonthCalls(batch: UsageBatch, month: string, calls: number): Promise<void> {
-    return ignoreAlreadyApplied(
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tables.usage,
-          Key: monthCallsKey(month),
-          UpdateExpression: 'SET #w = :seq ADD #calls :n',
-          ConditionExpression: 'attribute_not_exists(#w) OR #w < :seq',
-          ExpressionAttributeNames: { '#w': writerAttr(batch.writerId), '#calls': 'calls' },
-          ExpressionAttributeValues: { ':seq': batch.seq, ':n': calls },
-        }),
-      ),
-    );
-  }
-
-  private addFeatureDay(batch: UsageBatch, day: FeatureDay): Promise<void> {
-    const adds: Record<string, number> = {};
-    for (const c of FEATURE_DAY_COUNTERS) adds[c] = day[c];
-    // Empty buckets are left out: a missing h<i> reads as 0.
-    day.latency.forEach((n, i) => {
-      if (n > 0) adds[histogramAttr(i)] = n;
-    });
-    return this.addDayItem(batch, { pk: featureDayPk(day.featureId), sk: `D#${day.day}` }, { featureId: day.featureId, day: day.day }, adds);
-  }
-
-  private addDayItem(batch: UsageBatch, key: { pk: string; sk: string }, sets: Record<string, string>, adds: Record<string, number>): Promise<void> {
-    const names: Record<string, string> = { '#w': writerAttr(batch.writerId) };
-    const values: Record<string, unknown> = { ':seq': batch.seq };
-    const setParts = ['#w = :seq'];
-    for (const [k, v] of Object.entries(sets)) {
-      names[`#${k}`] = k;
-      values[`:${k}`] = v;
-      setParts.push(`#${k} = :${k}`);
-    }
-    const addParts: string[] = [];
-    for (const [k, v] of Object.entries(adds)) {
-      names[`#${k}`] = k;
-      values[`:${k}`] = v;
-      addParts.push(`#${k} :${k}`);
-    }
-    return ignoreAlreadyApplied(
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tables.usage,
-          Key: key,
-          UpdateExpression: `SET ${setParts.join(', ')} ADD ${addParts.join(', ')}`,
-          ConditionExpression: 'attribute_not_exists(#w) OR #w < :seq',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      ),
-    );
   }
 
   async featureDays(featureId: string, fromDay: string, toDay: string): Promise<FeatureDay[]> {

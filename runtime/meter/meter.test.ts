@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { usageRecord } from '../../test/helpers/usage-record.ts';
 import { monthOf } from '../../shared/month.ts';
 import type { UnitPrice } from '../../shared/price.ts';
-import { aggregateRecords, billedMsOf, type AuthorShare, isBillable, type Outcome, type UsageAggregate, type UsageBatch, type UsageRecord } from '../../shared/usage.ts';
+import { aggregateRecords, billedMsOf, type AuthorShare, isBillable, type Outcome, type UsageBatch, type UsageRecord } from '../../shared/usage.ts';
 import { silentLogger } from '../logger.ts';
 import { MemoryUsageLog } from './memory-usage-log.ts';
 import { Meter, type MeterOptions } from './meter.ts';
