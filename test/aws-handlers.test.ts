@@ -203,6 +203,19 @@ const message = (id: string, body: string): SQSEvent['Records'][number] => ({ me
 const meterOn = (client: ReturnType<typeof db>, t: typeof tables) =>
   new LaneMeter(new LaneRecords(client, t, LANE_LAYOUT), new SqsSpool(new SQSClient({ region: 'eu-west-3' }), 'q'), silentLogger);
 
+/** A client whose UpdateItem fails where `fails(pk)` says; every other request reaches the store. */
+function failingAggregateWrites(fails: (pk: string) => boolean, name: string, message: string) {
+  const flaky = db();
+  const ddbMock = mockClient(flaky);
+  ddbMock.on(UpdateCommand).callsFake((input: { Key: { pk: string } }) => {
+    if (fails(input.Key.pk)) throw Object.assign(new Error(message), { name });
+    return db().send(new UpdateCommand(input as never));
+  });
+  ddbMock.on(QueryCommand).callsFake((input) => db().send(new QueryCommand(input as never)));
+  ddbMock.on(GetCommand).callsFake((input) => db().send(new GetCommand(input as never)));
+  return { flaky, ddbMock };
+}
+
 describe('metering inside Lambda, with faults DynamoDB cannot produce locally', () => {
   it('spools a record the store refused to SQS, and the drain lands it once however often it is delivered', async () => {
     const failing = db();
@@ -270,17 +283,10 @@ describe('metering inside Lambda, with faults DynamoDB cannot produce locally', 
     const lanes = new LaneRecords(db(), own, LANE_LAYOUT);
     const meter = new LaneMeter(lanes, new SqsSpool(new SQSClient({ region: 'eu-west-3' }), 'q'), silentLogger);
     for (let i = 0; i < 40; i++) await meter.record({ ...record(`c${i % 4}`, i), featureId: `f${i % 5}` });
-    const flaky = db();
-    const ddbMock = mockClient(flaky);
     let updates = 0;
-    ddbMock.on(UpdateCommand).callsFake((input: { Key: { pk: string } }) => {
-      // The claim goes through, then the aggregates: from the third aggregate write on, every
-      // write fails (retries included), and the run dies part-way.
-      if (input.Key.pk !== 'agg' && ++updates >= 3) throw Object.assign(new Error('Lambda timed out'), { name: 'TimeoutError' });
-      return db().send(new UpdateCommand(input as never));
-    });
-    ddbMock.on(QueryCommand).callsFake((input) => db().send(new QueryCommand(input as never)));
-    ddbMock.on(GetCommand).callsFake((input) => db().send(new GetCommand(input as never)));
+    // The claim goes through, then the aggregates: from the third aggregate write on, every
+    // write fails (retries included), and the run dies part-way.
+    const { flaky, ddbMock } = failingAggregateWrites((pk) => pk !== 'agg' && ++updates >= 3, 'TimeoutError', 'Lambda timed out');
     const later = Date.now() + 10 * 60_000;
     await createAggregator(db(), own, silentLogger, () => Date.now() - 10 * 60_000).catchUp(); // the history before these calls
     await expect(createAggregator(flaky, own, silentLogger, () => later).runOnce()).rejects.toThrow('Lambda timed out');
@@ -306,16 +312,9 @@ describe('metering inside Lambda, with faults DynamoDB cannot produce locally', 
     await createAggregator(db(), own, silentLogger, () => Date.now() - 10 * 60_000).catchUp();
     const meter = new LaneMeter(lanes, new SqsSpool(new SQSClient({ region: 'eu-west-3' }), 'q'), silentLogger);
     for (let i = 0; i < 30; i++) await meter.record({ ...record(`r${i % 3}`, i), featureId: `f${i % 5}` });
-    const flaky = db();
-    const ddbMock = mockClient(flaky);
     let failing = 0;
-    ddbMock.on(UpdateCommand).callsFake((input: { Key: { pk: string } }) => {
-      // Throttled now and then: each aggregate write fails once; one item fails every attempt.
-      if (input.Key.pk !== 'agg' && (input.Key.pk === 'r1' || ++failing % 2 === 1)) throw Object.assign(new Error('Throttled'), { name: 'ThrottlingException' });
-      return db().send(new UpdateCommand(input as never));
-    });
-    ddbMock.on(QueryCommand).callsFake((input) => db().send(new QueryCommand(input as never)));
-    ddbMock.on(GetCommand).callsFake((input) => db().send(new GetCommand(input as never)));
+    // Throttled now and then: each aggregate write fails once; one item fails every attempt.
+    const { flaky, ddbMock } = failingAggregateWrites((pk) => pk !== 'agg' && (pk === 'r1' || ++failing % 2 === 1), 'ThrottlingException', 'Throttled');
     const aggregator = createAggregator(flaky, own, silentLogger, () => Date.now() + 10 * 60_000);
     await expect(aggregator.runOnce()).rejects.toThrow('Throttled');
     ddbMock.restore();

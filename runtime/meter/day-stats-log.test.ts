@@ -20,6 +20,7 @@ import {
   aggregateRecords,
   cmp,
   RejectionTally,
+  SEQS_PER_EPOCH,
   type Outcome,
   type RejectionCount,
   type UsageAggregate,
@@ -32,7 +33,10 @@ import { scanAll } from '../store/paging.ts';
 import { documentClient, localDynamoClient } from '../store/dynamo-client.ts';
 import { ensureTables } from '../store/ensure-tables.ts';
 import { tableNames, type TableNames } from '../store/tables.ts';
+import { silentLogger } from '../logger.ts';
 import { DynamoUsageLog } from './dynamo-usage-log.ts';
+import { LOCAL_WRITER, Meter } from './meter.ts';
+import { FileSpool } from './spool.ts';
 import { MemoryUsageLog } from './memory-usage-log.ts';
 import type { UsageLog, UsageReader } from './usage-log.ts';
 
@@ -332,4 +336,24 @@ it('fixtures straddle the month end', () => {
   expect([dayOf(MAR31), dayOf(APR01)]).toEqual(['2025-03-31', '2025-04-01']);
   const fd: FeatureDay | undefined = featureDays([rec()]).get('echo#2025-03-31');
   expect(fd?.calls).toBe(1);
+});
+
+describe('the local meter across restarts: one writer, a new epoch each start', () => {
+  it("takes every start's batches and keeps one applied-through mark on each aggregate, however often it restarts", async () => {
+    const tables = tableNames(`faascape-ds${++prefixes}-`);
+    await ensureTables(client, tables);
+    const log = new DynamoUsageLog(db, tables);
+    for (let start = 0; start < 3; start++) {
+      // What runtime/local/platform.ts does at each start: the next epoch, then seqs above it.
+      const epoch = await log.nextEpoch(LOCAL_WRITER);
+      const meter = new Meter(log, new FileSpool(join(dir, `spool-${prefixes}-${start}`)), { logger: silentLogger, writerId: LOCAL_WRITER, firstSeq: epoch * SEQS_PER_EPOCH });
+      await meter.record(usageRecord());
+      await meter.close();
+    }
+    // Each start's first batch has the same per-start number: without epochs the later ones would be refused.
+    const [line] = await log.clientAggregates('c_acme', '2025-03');
+    expect(line?.calls).toBe(3);
+    const items = await scanAll(db, { TableName: tables.usage });
+    for (const item of items) expect(Object.keys(item).filter((k) => k.startsWith('w_'))).toEqual([`w_${LOCAL_WRITER}`]);
+  });
 });
