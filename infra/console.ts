@@ -106,7 +106,7 @@ export class PlatformConsole extends Construct {
         timeout: Duration.seconds(29),
         environment: {
           // The handler reads every table name at start; its role decides what it may do with each.
-          ...tableEnvironment(tables, ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements', 'community']),
+          ...tableEnvironment(tables, ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements', 'community', 'limits']),
           ...props.policyEnv,
         },
         define: props.define,
@@ -134,6 +134,8 @@ export class PlatformConsole extends Construct {
       statements: { actions: ['GetItem', 'Query', 'Scan'] },
       // Threads, posts, requests, votes and help credits: posts are edited and hidden, votes withdrawn.
       community: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'], queryIndexes: ['byScope'] },
+      // A client's quota and spend cap as the gateways count them (one GetItem of its month).
+      limits: { actions: ['GetItem'] },
     });
 
     // Finance closes a month from the console (POST …/finance/months/{month}/close), which stores

@@ -69,7 +69,7 @@ export class FaascapeStack extends Stack {
       memorySize: 256,
       timeout: gatewayTimeout(specs),
       environment: {
-        ...tableEnvironment(tables, ['clients', 'keys', 'usage', 'records']),
+        ...tableEnvironment(tables, ['clients', 'keys', 'usage', 'records', 'limits']),
         SPOOL_QUEUE_URL: this.jobs.spool.queueUrl,
         FEATURE_FUNCTION_PREFIX: `${prefix}feature-`,
         PSEUDONYM_SECRET_ARN: pseudonymKey.secretArn,
@@ -85,6 +85,9 @@ export class FaascapeStack extends Stack {
       usage: { actions: ['Query'] },
       // The one write of a call: its record, by conditional PutItem into its lane.
       records: { actions: ['PutItem'] },
+      // The clients' rate, quota and spend cap, shared by every instance: a slice is leased by a
+      // conditional UpdateItem, and read back (GetItem) when a condition refuses it.
+      limits: { actions: ['GetItem', 'UpdateItem'] },
     });
     this.jobs.spool.grantSendMessages(this.gateway);
     pseudonymKey.grantRead(this.gateway);

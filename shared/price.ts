@@ -41,3 +41,13 @@ export function lineAmountMicros(price: UnitPrice, billableCalls: number | bigin
   const compute = divRoundHalfUp(BigInt(billableMbMs) * BigInt(price.perGbSecondMicros), MB_MS_PER_GB_SECOND);
   return calls + compute;
 }
+
+/**
+ * One call's price with its compute part rounded up, for spend caps: the sum of these over a
+ * line's calls is never below `lineAmountMicros` of the line (Σ⌈xᵢ⌉ ≥ ⌈Σxᵢ⌉ ≥ half-up of Σxᵢ),
+ * so a cap held on them is held on the invoice too.
+ */
+export function callCeilingMicros(price: UnitPrice, mbMs: number): number {
+  const compute = (BigInt(mbMs) * BigInt(price.perGbSecondMicros) + MB_MS_PER_GB_SECOND - 1n) / MB_MS_PER_GB_SECOND;
+  return toSafeNumber(BigInt(price.perCallMicros) + compute);
+}

@@ -325,7 +325,7 @@ describe('client pages', () => {
     expect((await t.call(other.apiKey, '/v1/features/echo')).status).toBe(200);
   });
 
-  it('enforces the spend cap with 429 spend_cap_reached, warning from 85 %', async () => {
+  it('holds the spend cap with 429 spend_cap_reached, never passing it; a raised cap lets calls through', async () => {
     const s = await signUp(t, 'spender@initech.example', 'client', { clientId: 'initech' });
     const key = ((await (await post(s, '/client/keys')).json()) as { apiKey: string }).apiKey;
     // echo costs 0.002 EUR per call plus a little compute: a 0.01 EUR cap allows about 5 calls.
@@ -340,13 +340,19 @@ describe('client pages', () => {
     expect(await errorOf(refused)).toMatchObject({ status: 429, code: 'spend_cap_reached' });
     const overview = (await (await s.fetch('/client/overview')).json()) as ClientOverview;
     expect(overview.capStatus).toBe('reached');
-    expect(overview.spentMicros).toBeGreaterThanOrEqual(10_000);
-    // Raising the cap lets calls through again; 85 % of the new cap is a warning.
-    await s.fetch('/client/spend-cap', { method: 'PUT', body: { cap: (overview.spentMicros / 0.9 / 1e6).toFixed(6) } });
-    const raised = (await (await s.fetch('/client/overview')).json()) as ClientOverview;
-    expect(raised.capStatus).toBe('warning');
+    // The cap is never passed: each call's price and largest compute are reserved before it runs.
+    expect(overview.spentMicros).toBeGreaterThanOrEqual(8_000);
+    expect(overview.capUsedMicros).toBeGreaterThanOrEqual(overview.spentMicros);
+    expect(overview.capUsedMicros).toBeLessThanOrEqual(10_000);
+    // Raising the cap lets calls through again; past 85 % of the new cap is a warning.
+    const raised = (await (await s.fetch('/client/spend-cap', { method: 'PUT', body: { cap: '0.0105' } })).json()) as ClientOverview;
+    expect(raised.capStatus).toBe('ok');
     await new Promise((r) => setTimeout(r, 700));
     expect((await t.call(key, '/v1/features/echo')).status).toBe(200);
+    // 10,056 of 10,500: past 85 %, and the next call (2,028 reserved) no longer fits: warning or reached.
+    const after = (await (await s.fetch('/client/overview')).json()) as ClientOverview;
+    expect(['warning', 'reached']).toContain(after.capStatus);
+    expect(after.capUsedMicros).toBeLessThanOrEqual(10_500);
     expect(await errorOf(await s.fetch('/client/spend-cap', { method: 'PUT', body: { cap: '-3' } }))).toMatchObject({ status: 400, code: 'invalid_request' });
     const removed = (await (await s.fetch('/client/spend-cap', { method: 'PUT', body: { cap: null } })).json()) as ClientOverview;
     expect(removed.capStatus).toBe('none');

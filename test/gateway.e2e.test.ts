@@ -165,6 +165,8 @@ describe('the gateway over real HTTP', () => {
     const res = await t.call(limited, '/v1/features/echo');
     expect(await errorOf(res)).toMatchObject({ status: 429, code: 'rate_limited' });
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(res.headers.get('ratelimit-policy')).toBe('"rate";q=2;w=2');
+    expect(res.headers.get('ratelimit')).toMatch(/^"rate";r=0;t=\d+$/);
 
     const quota = await t.newKey('quota');
     await t.clients.setLimits('quota', { monthlyQuota: 3 });
@@ -172,7 +174,12 @@ describe('the gateway over real HTTP', () => {
     const results = await Promise.all(Array.from({ length: 10 }, () => t.call(quota, '/v1/features/echo')));
     expect(results.filter((r) => r.status === 200)).toHaveLength(3);
     expect(results.filter((r) => r.status === 429)).toHaveLength(7);
-    expect((await errorOf(results.find((r) => r.status === 429) as Response)).code).toBe('quota_exceeded');
+    const over = results.find((r) => r.status === 429) as Response;
+    // Retry-After: the quota renews with the month; every answer says how much of it is left.
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(over.headers.get('ratelimit')).toMatch(/^"month";r=0;t=\d+$/);
+    expect(results.find((r) => r.status === 200)?.headers.get('ratelimit-policy')).toMatch(/^"month";q=3;w=\d+$/);
+    expect((await errorOf(over)).code).toBe('quota_exceeded');
     expect(await rejections('quota')).toEqual({ quota_exceeded: 7 });
   });
 

@@ -91,12 +91,15 @@ describe('IAM of the platform roles', () => {
       keys: ['GetItem'],
       usage: ['Query'],
       records: ['PutItem'],
+      // the shared limits: a slice is leased by a conditional update, read back when refused
+      limits: ['GetItem', 'UpdateItem'],
     });
     // The forbidden, spelled out: no Scan anywhere, nothing that deletes or replaces aggregates.
     for (const actions of Object.values(access)) expect(actions).not.toContain('Scan');
     for (const a of ['Scan', 'DeleteItem', 'PutItem', 'BatchWriteItem']) expect(on(access, 'usage')).not.toContain(a);
     expect(on(access, 'records')).not.toContain('DeleteItem');
-    // No index at all, and no table outside its four.
+    for (const a of ['Scan', 'DeleteItem', 'PutItem']) expect(on(access, 'limits')).not.toContain(a);
+    // No index at all, and no table outside its five.
     expect(Object.keys(access).filter((k) => k.includes('/index/'))).toEqual([]);
   });
 
@@ -113,8 +116,11 @@ describe('IAM of the platform roles', () => {
       statements: ['GetItem', 'Query', 'Scan'],
       community: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
       'community/index/byScope': ['Query'],
+      // what the gateways count against a client's quota and cap, read only
+      limits: ['GetItem'],
     });
     for (const a of WRITES) expect(on(access, 'statements'), a).not.toContain(a);
+    for (const a of WRITES) expect(on(access, 'limits'), a).not.toContain(a);
     for (const a of WRITES) expect(on(access, 'usage'), a).not.toContain(a);
     expect(access.records).toBeUndefined();
     // Accounts are created and deleted by the operator's CLI only.

@@ -10,6 +10,7 @@ import { ClientStore } from '../keys/client-store.ts';
 import { jsonLogger } from '../logger.ts';
 import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
 import { LaneRecords } from '../meter/lane-records.ts';
+import { LimitLedger } from '../limits/limit-ledger.ts';
 import { LANE_LAYOUT, windowEndMs } from '../../shared/lanes.ts';
 import { readPolicy } from '../statements/policy.ts';
 import { StatementStore } from '../statements/statement-store.ts';
@@ -18,7 +19,7 @@ import { documentClient } from '../store/dynamo-client.ts';
 import { catalogFromJson, readAwsConfig } from './config.ts';
 import { communityOf } from '../community/wire.ts';
 
-const config = readAwsConfig(process.env, { tables: ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements', 'community'] });
+const config = readAwsConfig(process.env, { tables: ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements', 'community', 'limits'] });
 const logger = jsonLogger((line) => process.stdout.write(line));
 const db = documentClient(new DynamoDBClient({}));
 const usage = new DynamoUsageLog(db, config.tables);
@@ -34,6 +35,7 @@ export const handler = createConsoleApi({
   accounts: new AccountStore(db, config.tables),
   clients: new ClientStore(db, config.tables),
   usage,
+  limits: new LimitLedger(db, config.tables),
   statements: new StatementsJob({ usage, store: statementStore, policy: readPolicy(process.env), progress: (l) => logger.info(l) }),
   statementStore,
   features,

@@ -11,13 +11,14 @@ import { ClientStore } from '../keys/client-store.ts';
 import { jsonLogger } from '../logger.ts';
 import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
 import { LaneRecords } from '../meter/lane-records.ts';
+import { LimitLedger } from '../limits/limit-ledger.ts';
 import { LANE_LAYOUT } from '../../shared/lanes.ts';
 import { documentClient } from '../store/dynamo-client.ts';
 import { catalogFromJson, readAwsConfig } from './config.ts';
 import { LaneMeter, SqsSpool } from './lane-meter.ts';
 import { LambdaInvoker } from './lambda-invoker.ts';
 
-const config = readAwsConfig(process.env, { tables: ['clients', 'keys', 'usage', 'records'], spool: true, features: true, secret: true });
+const config = readAwsConfig(process.env, { tables: ['clients', 'keys', 'usage', 'records', 'limits'], spool: true, features: true, secret: true });
 const logger = jsonLogger((line) => process.stdout.write(line));
 const db = documentClient(new DynamoDBClient({}));
 const clients = new ClientStore(db, config.tables);
@@ -33,6 +34,7 @@ export const handler = createGateway({
   },
   meter: new LaneMeter(new LaneRecords(db, config.tables, LANE_LAYOUT), new SqsSpool(new SQSClient({}), config.spoolQueueUrl), logger),
   usage,
+  limits: new LimitLedger(db, config.tables),
   pseudonymSecret: secret.SecretString ?? '',
   logger,
 });

@@ -123,8 +123,15 @@ export interface ClientOverview {
   spent: string;
   /** the monthly spend cap; null when none */
   capMicros: number | null;
-  /** 'warning' from 85 % of the cap, 'reached' from 100 % (calls then get 429 spend_cap_reached) */
+  /**
+   * What the gateways count against the cap: the calls billed, the calls running (each holds its
+   * price and largest compute until it ends) and the slices instances hold. At least spentMicros.
+   */
+  capUsedMicros: number;
+  /** 'warning' from 85 % of the cap, 'reached' once a call was refused for it (it did not fit in what is left: 429 spend_cap_reached) */
   capStatus: CapStatus;
+  /** the monthly quota in calls and the calls the gateways counted against it (admitted, running, held in slices); null when none */
+  quota: { limit: number; usedCalls: number } | null;
 }
 
 /** PUT /client/spend-cap  body { cap: "50.00" | null } (decimal euros; null removes it) → ClientOverview */

@@ -1,4 +1,5 @@
 import type { FeatureCatalog } from '../gateway/invoker.ts';
+import type { LimitStore } from '../limits/limit-ledger.ts';
 import type { ClientStore } from '../keys/client-store.ts';
 import type { Logger } from '../logger.ts';
 import type { UsageReader } from '../meter/usage-log.ts';
@@ -12,6 +13,8 @@ import type { Levels } from '../community/levels.ts';
 export interface ConsoleDeps {
   accounts: AccountStore;
   clients: Pick<ClientStore, 'getClient' | 'listKeys' | 'createKey' | 'revokeKey' | 'getKey' | 'setSpendCap'>;
+  /** what the gateways count against each client's quota and spend cap: the figures they enforce */
+  limits: Pick<LimitStore, 'monthCommitted'>;
   usage: Pick<UsageReader, 'clientAggregates' | 'monthAggregates' | 'hasUsage' | 'featureDays' | 'clientDays'>;
   statements: Pick<StatementsJob, 'preview' | 'close'>;
   statementStore: Pick<StatementStore, 'get' | 'closedMonths' | 'partyOf' | 'summary'>;

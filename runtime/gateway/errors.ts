@@ -31,11 +31,20 @@ export const errors = {
   methodNotAllowed: (allow: string) => new PlatformError(405, 'method_not_allowed', `Use ${allow}.`, { allow }),
   payloadTooLarge: () => new PlatformError(413, 'payload_too_large', `The request body exceeds ${MAX_PAYLOAD_BYTES} bytes.`),
   badRequest: (message: string) => new PlatformError(400, 'invalid_request', message),
-  rateLimited: (retryAfterS: number) =>
-    new PlatformError(429, 'rate_limited', `Too many requests; retry after ${retryAfterS} s.`, { 'retry-after': String(retryAfterS) }),
-  quotaExceeded: (quota: number) => new PlatformError(429, 'quota_exceeded', `The monthly quota of ${quota} calls is used up.`),
-  spendCapReached: (capMicros: number) =>
-    new PlatformError(429, 'spend_cap_reached', `The monthly spend cap of ${formatMicros(capMicros)} EUR is reached; raise it in the console or wait for next month.`),
+  rateLimited: (retryAfterS: number, headers: Record<string, string> = {}) =>
+    new PlatformError(429, 'rate_limited', `Too many requests; retry after ${retryAfterS} s.`, { ...headers, 'retry-after': String(retryAfterS) }),
+  quotaExceeded: (quota: number, retryAfterS: number, headers: Record<string, string> = {}) =>
+    new PlatformError(429, 'quota_exceeded', `The monthly quota of ${quota} calls is used up; it renews at the start of next month (UTC).`, { ...headers, 'retry-after': String(retryAfterS) }),
+  spendCapReached: (capMicros: number, retryAfterS: number, headers: Record<string, string> = {}) =>
+    new PlatformError(
+      429,
+      'spend_cap_reached',
+      `The monthly spend cap of ${formatMicros(capMicros)} EUR is reached; raise it in the console or wait for next month.`,
+      { ...headers, 'retry-after': String(retryAfterS) },
+    ),
+  /** A client with a quota or a spend cap while the limits cannot be checked: refused, never served beyond what it agreed to. */
+  limitsUnavailable: (cause?: unknown) =>
+    Object.assign(new PlatformError(503, 'limits_unavailable', 'Your quota and spend cap cannot be checked right now; retry shortly.', { 'retry-after': '2' }), { cause }),
   featureError: () => new PlatformError(502, 'feature_error', 'The feature failed or returned an invalid response.'),
   // No detail: why a feature does not build is its developer's business (their log says it).
   featureUnavailable: () => new PlatformError(503, 'feature_unavailable', 'This feature cannot run right now; try again later.', { 'retry-after': '30' }),

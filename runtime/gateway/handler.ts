@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { formatMicros } from '../../shared/money.ts';
-import { lineAmountMicros, type UnitPrice } from '../../shared/price.ts';
+import { callCeilingMicros, type UnitPrice } from '../../shared/price.ts';
 import { isMonth, monthOf } from '../../shared/month.ts';
 import { isRetired, lifecycleHeaders, lifecycleOf, priceAt, upcomingPrice } from '../../shared/lifecycle.ts';
 import type { FeatureSpec } from '../../shared/manifest.ts';
@@ -14,7 +14,8 @@ import { errorAnswer, errorResponse, errors, jsonResponse, MAX_PAYLOAD_BYTES, pl
 import { interpretResult } from './feature-result.ts';
 import { catalogueOpenApi, featureOpenApi } from '../../shared/openapi.ts';
 import type { FeatureCatalog, InvokeOutcome, Invoker } from './invoker.ts';
-import { QuotaCounter, RateLimiter, SpendCounter } from './limits.ts';
+import { SharedLimits, type Admission } from './limits.ts';
+import type { LimitStore } from '../limits/limit-ledger.ts';
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -24,6 +25,10 @@ export interface GatewayContext extends Context {
   caller?: Caller;
   feature?: FeatureSpec;
   record?: UsageRecord;
+  /** the call's admission by the client's limits: its RateLimit headers and its reservation */
+  admission?: Admission;
+  /** when the call was admitted: its record's start, so its month is the month its limits counted it in */
+  admittedAt?: number;
 }
 
 export interface MeterPort {
@@ -44,8 +49,8 @@ export interface GatewayDeps {
   clock?: () => number;
   /** how long a key or limit lookup is trusted; a revoked key stops within this */
   cacheTtlMs?: number;
-  /** how often a client's spending is re-read from the aggregates (other processes' calls) */
-  spendRefreshMs?: number;
+  /** the shared items every gateway instance leases the clients' rate, quota and spend cap from */
+  limits: LimitStore;
   /** each metered call, once durable (npm start prints a line per call) */
   onCall?: (record: UsageRecord) => void;
 }
@@ -65,15 +70,7 @@ export function createGateway(deps: GatewayDeps) {
   const ttl = deps.cacheTtlMs ?? 500;
   const authenticator = new Authenticator(deps.access, ttl);
   const limitsCache = new TtlCache<Awaited<ReturnType<AccessStore['getLimits']>>>(ttl);
-  const rate = new RateLimiter();
-  const quota = new QuotaCounter(async (clientId, month) => {
-    const aggs = await deps.usage.clientAggregates(clientId, month);
-    return aggs.reduce((n, a) => n + a.calls, 0);
-  });
-  const spend = new SpendCounter(async (clientId, month) => {
-    const rows = usageRows(await deps.usage.clientAggregates(clientId, month));
-    return rows.reduce((s, r) => s + BigInt(r.amountMicros), 0n);
-  }, deps.spendRefreshMs);
+  const shared = new SharedLimits(deps.limits, deps.logger, clock);
 
   const authenticate: MiddlewareObj<Event, Result, Error, GatewayContext> = {
     name: 'authenticate',
@@ -112,11 +109,14 @@ export function createGateway(deps: GatewayDeps) {
     name: 'enforceLimits',
     before: async ({ context }) => {
       const caller = context.caller as Caller;
+      const feature = context.feature as FeatureSpec;
       const now = clock();
       const limits = await limitsCache.get(caller.clientId, now, () => deps.access.getLimits(caller.clientId));
-      rate.take(caller.clientId, limits, now);
-      await quota.admit(caller.clientId, monthOf(now), limits.monthlyQuota);
-      await spend.admit(caller.clientId, monthOf(now), limits.monthlySpendCapMicros, now);
+      // A spend cap reserves the call's price and its largest compute before it runs; what it did
+      // not cost goes back when it ends, so the cap holds with any number of calls in flight.
+      const reservation = callCeilingMicros(priceAt(feature, now), feature.manifest.timeoutMs * feature.manifest.memoryMb);
+      context.admission = await shared.admit(caller.clientId, limits, now, monthOf(now), reservation);
+      context.admittedAt = now;
     },
   };
 
@@ -128,8 +128,8 @@ export function createGateway(deps: GatewayDeps) {
       if (!record || !response) return;
       await deps.meter.record(record);
       deps.onCall?.(record);
-      if (record.billable) spend.add(record.clientId, monthOf(record.startedAt), () => lineAmountMicros(record.price, 1, record.billedMs * record.memoryMb));
-      response.headers = { ...response.headers, 'faascape-invocation-id': record.invocationId };
+      context.admission?.settle(record.billable ? callCeilingMicros(record.price, record.billedMs * record.memoryMb) : 0);
+      response.headers = { ...response.headers, ...context.admission?.headers, 'faascape-invocation-id': record.invocationId };
     },
   };
 
@@ -143,7 +143,7 @@ export function createGateway(deps: GatewayDeps) {
       const feature = context.feature as FeatureSpec;
       const caller = context.caller as Caller;
       const invocationId = randomUUID();
-      const startedAt = clock();
+      const startedAt = context.admittedAt ?? clock();
       const outcome = await deps.invoker.invoke({ feature, invocationId, event: featureEvent(event, feature, caller, invocationId, deps.pseudonymSecret, startedAt) });
       const { response, status, kind, responseBytes } = judge(outcome, feature);
       response.headers = { ...response.headers, ...lifecycleHeaders(feature) };
@@ -221,6 +221,8 @@ export function createGateway(deps: GatewayDeps) {
     name: 'platformErrors',
     onError: (request) => {
       const known = platformErrorOf(request.error);
+      // A call admitted but never run (or whose run failed in the platform) costs nothing.
+      if (request.context.admission && !request.context.record) request.context.admission.settle(0);
       if (known && known.status !== 405 && known.status !== 400 && known.code !== 'not_found') {
         deps.meter.reject(request.context.caller?.clientId ?? UNKNOWN_CLIENT, known.code, clock());
       }
@@ -233,7 +235,7 @@ export function createGateway(deps: GatewayDeps) {
     },
   };
 
-  return middy<Event, Result, Error, GatewayContext>()
+  const handler = middy<Event, Result, Error, GatewayContext>()
     .use(platformErrors)
     .handler(async (event, context) => {
       const path = event.rawPath;
@@ -261,6 +263,8 @@ export function createGateway(deps: GatewayDeps) {
       if (path === '/v1/health') return jsonResponse(200, { status: 'ok' });
       throw errors.routeNotFound(path);
     });
+  // Gives the limit slices this gateway holds back to the shared items (a local platform's stop).
+  return Object.assign(handler, { releaseLimits: () => shared.close() });
 }
 
 /** One of a feature's unit prices as the catalogue shows it: the manifest's decimal text and integer micros. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createGateway } from '../gateway/handler.ts';
 import { ClientStore } from '../keys/client-store.ts';
+import { LimitLedger } from '../limits/limit-ledger.ts';
 import type { Logger } from '../logger.ts';
 import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
 import { LOCAL_WRITER, Meter } from '../meter/meter.ts';
@@ -114,6 +115,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
     },
     meter,
     usage: usageLog,
+    limits: new LimitLedger(db, tables),
     pseudonymSecret: platformSecret(config.dataDir),
     ...(opts.onCall ? { onCall: opts.onCall } : {}),
     logger: opts.logger,
@@ -142,6 +144,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
     levels,
     accounts: new AccountStore(db, tables, clock),
     clients,
+    limits: new LimitLedger(jobsDb, tables),
     usage: jobsUsage,
     statements,
     statementStore,
@@ -188,6 +191,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
       removePlatformLocator(config.dataDir);
       await watcher?.close();
       await scheduler.stop();
+      await gateway.releaseLimits().catch(() => {});
       await meter.close();
       await pool.close();
       dynamo.destroy();

@@ -92,6 +92,12 @@ export const TABLES = {
     indexes: [{ indexName: 'byScope', partitionKey: { name: 'scope', type: 'S' }, sortKey: { name: 'createdAt', type: 'N' } }],
     retain: true,
   },
+  /**
+   * Client limits shared by every gateway instance (decision 0013): pk `R#<client>` holds the
+   * client's rate bucket, pk `M#<client>#<month>` what the gateways committed of its monthly quota
+   * and spend cap. Operational state, rebuilt by use: not retained, expired by TTL.
+   */
+  limits: { id: 'limits', partitionKey: { name: 'pk', type: 'S' }, expiryAttribute: 'expiresAt', retain: false },
   sessions: { id: 'sessions', partitionKey: { name: 'id', type: 'S' }, expiryAttribute: 'expiresAt', retain: false },
 } as const satisfies Record<string, TableDefinition>;
 

@@ -18,10 +18,19 @@ function clientOf(req: RouteRequest): string {
 export function clientRoutes(deps: ConsoleDeps): Route[] {
   const overview = async (clientId: string, month: string): Promise<ClientOverview> => {
     await deps.settled?.();
-    const [aggregates, days, client] = await Promise.all([deps.usage.clientAggregates(clientId, month), deps.usage.clientDays(clientId, month), deps.clients.getClient(clientId)]);
+    const [aggregates, days, client, committed] = await Promise.all([
+      deps.usage.clientAggregates(clientId, month),
+      deps.usage.clientDays(clientId, month),
+      deps.clients.getClient(clientId),
+      deps.limits.monthCommitted(clientId, month),
+    ]);
     const rows = usageRows(aggregates);
     const spentMicros = rows.reduce((s, r) => s + r.amountMicros, 0);
     const capMicros = client?.limits?.monthlySpendCapMicros ?? null;
+    const quota = client?.limits?.monthlyQuota;
+    // The figures the gateways enforce (decision 0013); the aggregates can only trail them.
+    const capUsedMicros = Math.max(spentMicros, committed.micros);
+
     return {
       clientId,
       month,
@@ -30,7 +39,9 @@ export function clientRoutes(deps: ConsoleDeps): Route[] {
       spentMicros,
       spent: formatMicros(spentMicros),
       capMicros,
-      capStatus: capStatus(spentMicros, capMicros),
+      capUsedMicros,
+      capStatus: capMicros !== null && committed.capRefused === capMicros ? 'reached' : capStatus(capUsedMicros, capMicros),
+      quota: quota === undefined ? null : { limit: quota, usedCalls: Math.max(committed.calls, rows.reduce((n, r) => n + r.calls, 0)) },
     };
   };
 

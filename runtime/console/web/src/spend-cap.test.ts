@@ -2,20 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { capText } from './spend-cap.ts';
 
 describe('capText', () => {
-  it('over the cap: says the cap is reached and that the call that crossed it was served, not a bare percentage', () => {
-    const t = capText(10_700, 10_000, 'reached');
-    expect(t.headline).toBe('Spend cap reached: €0.0107 spent, €0.0007 over your €0.01 cap');
+  it('reached: says so first, and that spending never passes the cap; no bare percentage', () => {
+    const t = capText(8_028, 10_000, 'reached');
+    expect(t.headline).toBe('Spend cap reached: €0.008028 spent of your €0.01 cap');
     expect(t.headline).not.toMatch(/%/);
     expect(t.banner?.kind).toBe('error');
     expect(t.banner?.title).toMatch(/cap reached/i);
-    expect(t.banner?.body).toMatch(/call that crossed the cap was served/);
+    expect(t.banner?.body).toMatch(/never passes/);
     expect(t.banner?.body).toMatch(/429 spend_cap_reached/);
-  });
-
-  it('exactly at the cap: reached, nothing crossed it', () => {
-    const t = capText(10_000, 10_000, 'reached');
-    expect(t.headline).toBe('Spend cap reached: €0.01 spent of your €0.01 cap');
-    expect(t.banner?.body).not.toMatch(/crossed/);
   });
 
   it('under the cap: the share used; a warning from 85 %; no cap: no percentage', () => {

@@ -1,8 +1,8 @@
 /**
- * What the client reads about its spending and its cap. Once the cap is reached it says so first
- * and, when spending went past the cap, why: the cap is checked before each call and a call's
- * price is known only after it ran, so the call that crossed the cap was served (and is billed);
- * the calls after it are refused. A bare "107.0 %" said none of that.
+ * What the client reads about its spending and its cap. The gateways reserve each call's price and
+ * largest compute against the cap before it runs (decision 0013), so spending never passes the cap:
+ * once it is reached the text says so first, and why a call can be refused with some of the cap
+ * left (that call did not fit in it). A bare "107.0 %" said none of that.
  */
 import type { CapStatus } from '../../api-types.ts';
 import { formatEuros, percentOf } from './money.ts';
@@ -20,16 +20,13 @@ export function capText(spentMicros: number, capMicros: number | null, status: C
   const cap = formatEuros(capMicros);
   const pct = percentOf(spentMicros, capMicros);
   if (status === 'reached') {
-    const over = spentMicros - capMicros;
     return {
-      headline: over > 0 ? `Spend cap reached: ${spent} spent, ${formatEuros(over)} over your ${cap} cap` : `Spend cap reached: ${spent} spent of your ${cap} cap`,
+      headline: `Spend cap reached: ${spent} spent of your ${cap} cap`,
       banner: {
         kind: 'error',
         title: 'Spend cap reached: new calls are refused',
         body:
-          (over > 0
-            ? `The call that crossed the cap was served and is billed (a call's price is known only after it ran), which is why spending is ${formatEuros(over)} above the cap. `
-            : '') + 'Calls after it get HTTP 429 spend_cap_reached until the month ends. Raise or remove the cap below to resume.',
+          "Before a call runs, its price and its largest compute are set aside from what is left of the cap, so spending never passes it; a call that does not fit gets HTTP 429 spend_cap_reached until the month ends. Raise or remove the cap below to resume.",
       },
     };
   }
@@ -40,7 +37,7 @@ export function capText(spentMicros: number, capMicros: number | null, status: C
       banner: {
         kind: 'warning',
         title: `You have used ${pct.toFixed(1)} % of your monthly spend cap.`,
-        body: 'When it is reached, the call that crosses it is still served; the calls after it are refused (HTTP 429 spend_cap_reached) until the month ends or you raise the cap.',
+        body: 'Spending never passes the cap: once what is left cannot cover a call, calls are refused (HTTP 429 spend_cap_reached) until the month ends or you raise the cap.',
       },
     };
   }

@@ -93,6 +93,12 @@ export function ClientPage() {
           <>
             <h2>Spending, {monthName(o.month)}</h2>
             <SpendCap o={o} onChange={overview.replace} />
+            {o.quota ? (
+              <p data-testid="quota-line">
+                Monthly quota: {o.quota.usedCalls.toLocaleString('en')} of {o.quota.limit.toLocaleString('en')} calls counted by the gateways
+                {o.quota.usedCalls >= o.quota.limit ? ' — used up: calls get HTTP 429 quota_exceeded until the month ends.' : '.'}
+              </p>
+            ) : null}
             <h2>Usage</h2>
             <Usage o={o} />
           </>

@@ -1,0 +1,245 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StoreProcess } from '../local/embedded-store.ts';
+import { LimitLedger, type LimitStore } from '../limits/limit-ledger.ts';
+import type { Logger } from '../logger.ts';
+import { documentClient, localDynamoClient } from '../store/dynamo-client.ts';
+import { ensureTables } from '../store/ensure-tables.ts';
+import { tableNames } from '../store/tables.ts';
+import { PlatformError } from './errors.ts';
+import { LEASES, SharedLimits, type Admission } from './limits.ts';
+
+const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {} } as unknown as Logger;
+const MONTH = '2026-12';
+const T0 = Date.UTC(2026, 11, 6, 12);
+
+let dir: string;
+let store: StoreProcess;
+let dynamo: ReturnType<typeof localDynamoClient>;
+let ledger: LimitLedger;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'faascape-limits-'));
+  store = new StoreProcess(dir);
+  await store.start();
+  dynamo = localDynamoClient({ endpoint: store.endpoint, credential: store.credential });
+  const tables = tableNames('l-');
+  await ensureTables(dynamo, tables);
+  ledger = new LimitLedger(documentClient(dynamo), tables);
+});
+afterAll(async () => {
+  dynamo.destroy();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const instances = (n: number, s: LimitStore = ledger) => Array.from({ length: n }, () => new SharedLimits(s, quiet));
+
+/** The code of a refusal, or 'ok' with the admission. */
+type Attempt = { code: 'ok'; admission: Admission } | { code: string; error: PlatformError };
+
+async function attempt(l: SharedLimits, clientId: string, limits: Parameters<SharedLimits['admit']>[1], now: number, reservation = 0): Promise<Attempt> {
+  try {
+    return { code: 'ok', admission: await l.admit(clientId, limits, now, MONTH, reservation) };
+  } catch (e) {
+    if (e instanceof PlatformError) return { code: e.code, error: e };
+    throw e;
+  }
+}
+const admitted = (r: Attempt): r is { code: 'ok'; admission: Admission } => r.code === 'ok';
+const refusal = (r: Attempt): PlatformError => (r as { error: PlatformError }).error;
+
+describe('SharedLimits over one limit store, many gateway instances', () => {
+  it('a monthly quota is never exceeded by 10 instances calling at once, and every call of it is served once slices come back', async () => {
+    const gws = instances(10);
+    const quota = 137;
+    let served = 0;
+    const refusals: Record<string, number> = {};
+    // 10 instances × 40 concurrent calls, 5 rounds a second apart (slices are leased on demand).
+    for (let round = 0; round < 5; round++) {
+      const now = T0 + round * 1_000;
+      const results = await Promise.all(gws.flatMap((g) => Array.from({ length: 40 }, () => attempt(g, 'quota-10', { monthlyQuota: quota }, now))));
+      for (const r of results) {
+        if (r.code === 'ok') served++;
+        else refusals[r.code] = (refusals[r.code] ?? 0) + 1;
+      }
+      expect(served).toBeLessThanOrEqual(quota);
+    }
+    expect(Object.keys(refusals)).toEqual(['quota_exceeded']);
+    // Slices still held by other instances go back when they are closed (in AWS: when they expire).
+    await Promise.all(gws.map((g) => g.close()));
+    const late = new SharedLimits(ledger, quiet);
+    for (let i = 0; i < 200 && served < quota + 1; i++) {
+      const r = await attempt(late, 'quota-10', { monthlyQuota: quota }, T0 + 60_000 + i);
+      if (r.code !== 'ok') break;
+      served++;
+    }
+    expect(served).toBe(quota);
+    await late.close();
+    expect((await ledger.monthCommitted('quota-10', MONTH)).calls).toBe(quota);
+  });
+
+  it('a spend cap is never passed: each call reserves its price and largest compute, and gives back the rest', async () => {
+    const gws = instances(4);
+    const cap = 100_000;
+    let spent = 0;
+    let refused = 0;
+    for (let round = 0; round < 20; round++) {
+      const now = T0 + round * 500;
+      const results = await Promise.all(gws.flatMap((g) => Array.from({ length: 8 }, () => attempt(g, 'capped', { monthlySpendCapMicros: cap }, now, 3_000))));
+      for (const r of results) {
+        if (admitted(r)) {
+          // the call cost 2,000 of its 3,000 reserved (a shorter compute than its timeout)
+          r.admission.settle(2_000);
+          spent += 2_000;
+        } else {
+          expect(r.code).toBe('spend_cap_reached');
+          expect(Number(refusal(r).headers['retry-after'])).toBeGreaterThan(0);
+          refused++;
+        }
+      }
+      expect(spent).toBeLessThanOrEqual(cap);
+    }
+    expect(refused).toBeGreaterThan(0);
+    await Promise.all(gws.map((g) => g.close()));
+    expect((await ledger.monthCommitted('capped', MONTH)).micros).toBe(spent);
+    // What slices held comes back: a later instance spends it, until less than one reservation is left.
+    const late = new SharedLimits(ledger, quiet);
+    for (let i = 0; i < 100; i++) {
+      const r = await attempt(late, 'capped', { monthlySpendCapMicros: cap }, T0 + 60_000 + i * 2_000, 3_000);
+      if (!admitted(r)) break;
+      r.admission.settle(2_000);
+      spent += 2_000;
+    }
+    await late.close();
+    const committed = await ledger.monthCommitted('capped', MONTH);
+    expect(committed.micros).toBe(spent);
+    expect(spent).toBeLessThanOrEqual(cap);
+    expect(cap - spent).toBeLessThan(3_000);
+    // The refusal is marked with the cap it was refused for: the console says "reached".
+    expect(committed.capRefused).toBe(cap);
+  });
+
+  it('a rate of 50/s across 20 instances, asked 8 × that, serves within ±10 % of 50/s over a minute with Retry-After on every refusal', async () => {
+    let writes = 0;
+    const counting: LimitStore = {
+      takeRate: (...a) => {
+        writes++;
+        return ledger.takeRate(...a);
+      },
+      takeMonth: (...a) => ledger.takeMonth(...a),
+      monthCommitted: (...a) => ledger.monthCommitted(...a),
+    };
+    const gws = instances(20, counting);
+    const limits = { rps: 50, burst: 50 };
+    let served = 0;
+    let refusedWithRetryAfter = 0;
+    // 60 s of virtual time in 50 ms steps: each instance is asked 1 call per step (400/s in all, 8 × the rate).
+    const start = T0 + 3_600_000;
+    for (let step = 0; step < 1_200; step++) {
+      const now = start + step * 50;
+      const results = await Promise.all(gws.map((g) => attempt(g, 'rated', limits, now)));
+      for (const r of results) {
+        if (r.code === 'ok') served++;
+        else if (r.code === 'rate_limited' && Number(refusal(r).headers['retry-after']) >= 1) refusedWithRetryAfter++;
+      }
+    }
+    const perSecond = served / 60;
+    expect(perSecond).toBeGreaterThanOrEqual(45);
+    expect(perSecond).toBeLessThanOrEqual(55 + 50 / 60);
+    expect(refusedWithRetryAfter).toBe(1_200 * 20 - served);
+    // 8 × the rate: instances back off (with jitter) from an empty bucket; most refusals cost no write
+    expect(writes / served).toBeLessThanOrEqual(0.5);
+  });
+
+  it('at steady load (90 % of a 100/s rate over 20 instances) refuses nothing and leases at ≤ 0.1 writes per call', async () => {
+    let writes = 0;
+    const counting: LimitStore = {
+      takeRate: (...a) => {
+        writes++;
+        return ledger.takeRate(...a);
+      },
+      takeMonth: (...a) => ledger.takeMonth(...a),
+      monthCommitted: (...a) => ledger.monthCommitted(...a),
+    };
+    const gws = instances(20, counting);
+    let served = 0;
+    let refused = 0;
+    const start = T0 + 7_200_000;
+    // 90 calls a second: 9 instances each 100 ms, in turn, for 60 s.
+    for (let step = 0; step < 600; step++) {
+      const now = start + step * 100;
+      const results = await Promise.all(Array.from({ length: 9 }, (_, k) => attempt(gws[(step * 9 + k) % 20] as SharedLimits, 'steady', { rps: 100, burst: 100 }, now)));
+      for (const r of results) (r.code === 'ok' ? served++ : refused++);
+    }
+    expect(refused).toBe(0);
+    expect(served).toBe(5_400);
+    expect(writes / served).toBeLessThanOrEqual(0.1);
+  });
+
+  it('answers carry RateLimit-Policy and RateLimit for the rate and the quota', async () => {
+    const [g] = instances(1) as [SharedLimits];
+    const r = await attempt(g, 'headers', { rps: 5, burst: 10, monthlyQuota: 1_000 }, T0);
+    const headers = admitted(r) ? r.admission.headers : {};
+    expect(headers['ratelimit-policy']).toBe(`"rate";q=10;w=2, "month";q=1000;w=${31 * 86_400}`);
+    expect(headers.ratelimit).toMatch(/^"rate";r=\d+;t=\d+, "month";r=\d+;t=\d+$/);
+    await g.close();
+  });
+});
+
+describe('SharedLimits when the limit store cannot be reached', () => {
+  const down: LimitStore = {
+    takeRate: () => Promise.reject(new Error('connect ECONNREFUSED')),
+    takeMonth: () => Promise.reject(new Error('connect ECONNREFUSED')),
+    monthCommitted: () => Promise.reject(new Error('connect ECONNREFUSED')),
+  };
+
+  it('a client with a quota or a cap is refused with 503 limits_unavailable (never served past what it agreed to)', async () => {
+    const g = new SharedLimits(down, quiet);
+    expect((await attempt(g, 'q', { monthlyQuota: 10 }, T0)).code).toBe('limits_unavailable');
+    expect((await attempt(g, 'c', { monthlySpendCapMicros: 10 }, T0, 1)).code).toBe('limits_unavailable');
+  });
+
+  it('a client with only a rate is served at its rate by each instance on its own (fail open, bounded)', async () => {
+    const g = new SharedLimits(down, quiet);
+    const codes: string[] = [];
+    for (let i = 0; i < 8; i++) codes.push((await attempt(g, 'r', { rps: 2, burst: 3 }, T0 + i)).code);
+    expect(codes).toEqual(['ok', 'ok', 'ok', 'rate_limited', 'rate_limited', 'rate_limited', 'rate_limited', 'rate_limited']);
+    // a second later the bucket has 2 more
+    expect((await attempt(g, 'r', { rps: 2, burst: 3 }, T0 + 1_010)).code).toBe('ok');
+  });
+
+  it('slices already held keep serving through an outage, then 503', async () => {
+    let up = true;
+    const flaky: LimitStore = {
+      takeRate: (...a) => (up ? ledger.takeRate(...a) : down.takeRate(...a)),
+      takeMonth: (...a) => (up ? ledger.takeMonth(...a) : down.takeMonth(...a)),
+      monthCommitted: (...a) => ledger.monthCommitted(...a),
+    };
+    const g = new SharedLimits(flaky, quiet);
+    // Demand of ~20/s leases a slice of many calls; then the store goes away.
+    for (let i = 0; i < 20; i++) expect((await attempt(g, 'held', { monthlyQuota: 10_000 }, T0 + i * 50)).code).toBe('ok');
+    up = false;
+    const codes = new Set<string>();
+    let ok = 0;
+    for (let i = 0; i < 500; i++) {
+      const r = await attempt(g, 'held', { monthlyQuota: 10_000 }, T0 + 1_000 + i);
+      codes.add(r.code);
+      if (r.code === 'ok') ok++;
+    }
+    expect(ok).toBeGreaterThan(0);
+    expect([...codes].sort()).toEqual(['limits_unavailable', 'ok']);
+    up = true;
+    await g.close();
+    // Every call served was counted: what the slices held and did not serve went back.
+    expect((await ledger.monthCommitted('held', MONTH)).calls).toBe(20 + ok);
+  });
+});
+
+it('slices last long enough to amortise their write, and no longer than a few seconds', () => {
+  expect(LEASES.rateLeaseMs).toBeGreaterThan(LEASES.rateHorizonS * 1000);
+  expect(LEASES.monthLeaseMs).toBeGreaterThan(LEASES.monthHorizonS * 1000);
+  expect(LEASES.monthLeaseMs).toBeLessThanOrEqual(60_000);
+});
