@@ -27,14 +27,17 @@ export function rateSpecOf(rps: number, burst: number | undefined): RateSpec {
 
 /**
  * Tokens in the shared bucket at `nowUs` when its theoretical arrival time is `tatUs` (absent: a
- * full bucket). A bucket whose tat is in the past is full: idle time never saves more than `burst`.
- * `lookaheadUs` lets a lease take tokens that arrive within that time (decision 0013): an instance
- * leases a slice for its next seconds, so over any span Δ the instances serve at most
- * burst + rps × (Δ + lookahead), e.g. ≤ 8.3 % over the rate in a minute with a 4 s lookahead.
+ * full bucket). `lookaheadUs` lets a lease take tokens that arrive within that time (decision 0013):
+ * an instance leases a slice for its next seconds. A bucket full for less than a burst's time keeps
+ * that idle time as credit (so instances need not guess whether it is full: one conditional ADD
+ * serves both); full for longer, it restarts from now. Over any span Δ the instances therefore
+ * serve at most 2 × burst + rps × (Δ + lookahead): at most 10 % over the rate in a minute with
+ * burst = rps and a 4 s lookahead.
  */
 export function tokensAvailable(spec: RateSpec, tatUs: number | undefined, nowUs: number, lookaheadUs = 0): number {
   const t = emissionIntervalUs(spec.rps);
-  const base = tatUs === undefined ? nowUs : Math.max(tatUs, nowUs);
+  const idle = tatUs === undefined || tatUs < nowUs - spec.burst * t;
+  const base = idle ? nowUs : tatUs;
   return Math.max(0, Math.floor((nowUs + spec.burst * t + lookaheadUs - base) / t));
 }
 
@@ -53,13 +56,14 @@ export function rateRetryAfterS(spec: RateSpec, tatUs: number, nowUs: number): n
  */
 export type RateTake =
   | { path: 'busy'; addUs: number; minTatUs: number; maxTatUs: number }
-  | { path: 'idle'; setTatUs: number; nowUs: number };
+  | { path: 'idle'; setTatUs: number; idleBeforeUs: number };
 
 export function rateTake(spec: RateSpec, take: number, giveBack: number, nowUs: number, knownTatUs: number | undefined, lookaheadUs = 0): RateTake {
   const t = emissionIntervalUs(spec.rps);
-  if (knownTatUs === undefined || knownTatUs < nowUs) return { path: 'idle', setTatUs: nowUs + take * t, nowUs };
+  const idleBeforeUs = nowUs - spec.burst * t;
+  if (knownTatUs === undefined || knownTatUs < idleBeforeUs) return { path: 'idle', setTatUs: nowUs + take * t, idleBeforeUs };
   // new tat = tat + (take − giveBack)·t ≤ now + burst·t + lookahead
-  return { path: 'busy', addUs: (take - giveBack) * t, minTatUs: nowUs, maxTatUs: nowUs + (spec.burst - take + giveBack) * t + borrowUs(spec, take, lookaheadUs) };
+  return { path: 'busy', addUs: (take - giveBack) * t, minTatUs: idleBeforeUs, maxTatUs: nowUs + (spec.burst - take + giveBack) * t + borrowUs(spec, take, lookaheadUs) };
 }
 
 /**

@@ -25,6 +25,10 @@ const FIELDS = [
   'hotPathWriteRoundTrips',
   'hottestPartitionWritesPerSecond',
   'costPerMillionUsd',
+  'quotaOvershootCalls',
+  'spendOvershootMicros',
+  'spendOvershootBoundMicros',
+  'limitWruPerCall',
 ] as const;
 
 describe('sim:aws', () => {
@@ -47,6 +51,11 @@ describe('sim:aws', () => {
       aggregateEverySimS: 2,
       featureMs: 0,
       progressMs: 0,
+      // The limit scenarios, short: 10 containers, 6 s of real time, a 20/s rate asked 40/s.
+      limits: true,
+      limitInstances: 10,
+      limitSeconds: 6,
+      limitRps: 20,
     });
     // The CLI prints the result as its last stdout line: it must survive JSON.
     const line = JSON.parse(JSON.stringify(r)) as Record<string, unknown>;
@@ -100,5 +109,18 @@ describe('sim:aws', () => {
     expect(aggregator.killed).toBeGreaterThan(0);
     expect((r.logs as { warn: Record<string, number> }).warn['aggregator: taking over an interrupted run']).toBeGreaterThan(0);
     expect(aggregator.afterTrafficRuns.at(-1)?.outcome).toBe('caught up');
+
+    // Limits across 10 containers, with the same faults: the quota and the cap never passed, the
+    // rate within its bound (a failure above otherwise), standard headers on every answer, the
+    // client within its limits never refused; and every limited client really hit its limit.
+    expect(r.quotaOvershootCalls).toBe(0);
+    expect(r.spendOvershootMicros).toBeLessThanOrEqual(r.spendOvershootBoundMicros as number);
+    expect(r.rateConfiguredPerSecond).toEqual({ 'limited-rate': 20 });
+    const limits = r.limits as { byClient: Record<string, Record<string, number>>; missingRetryAfter: number; missingRateLimitHeaders: number; steadyRefused: number; quotaCallsInStatement: number };
+    for (const c of ['limited-rate', 'limited-quota', 'limited-cap']) expect(limits.byClient[c]?.['429'], c).toBeGreaterThan(0);
+    expect(limits.quotaCallsInStatement).toBeGreaterThan(0);
+    expect(limits.missingRetryAfter).toBe(0);
+    expect(limits.missingRateLimitHeaders).toBe(0);
+    expect(limits.steadyRefused).toBe(0);
   }, 120_000); // ≈ 25 s; the close's catch-up walks the month's remaining windows: longer early in a month
 });

@@ -25,7 +25,7 @@ import { appliedBeforeError, type FaultPlan } from './faults.ts';
 import { itemBytes, writeUnits, type RawItem } from './item-size.ts';
 import { Ledger } from './ledger.ts';
 
-export type ActorKind = 'setup' | 'gateway' | 'drain' | 'aggregator' | 'close' | 'audit';
+export type ActorKind = 'setup' | 'gateway' | 'limits' | 'drain' | 'aggregator' | 'close' | 'audit';
 
 export interface Actor {
   id: string;
@@ -149,7 +149,9 @@ function addedTo(attribute: string, expression: string, names: Record<string, st
 
 /** Everything the middlewares measure, for one simulation run. */
 export class StoreProbe {
-  readonly units: Record<ActorKind, Units> = { setup: zeroUnits(), gateway: zeroUnits(), drain: zeroUnits(), aggregator: zeroUnits(), close: zeroUnits(), audit: zeroUnits() };
+  readonly units: Record<ActorKind, Units> = { setup: zeroUnits(), gateway: zeroUnits(), limits: zeroUnits(), drain: zeroUnits(), aggregator: zeroUnits(), close: zeroUnits(), audit: zeroUnits() };
+  /** units per actor kind and table id (e.g. the limits table's, for the cost of enforcing limits) */
+  readonly tableUnits = new Map<string, { wru: number; rru: number; writes: number; reads: number; conditionalFailures: number }>();
   /** `op:ErrorName` → count, as the store (or the injector) answered the attempts */
   readonly errors = new Map<string, number>();
   readonly ledger = new Ledger();
@@ -164,7 +166,7 @@ export class StoreProbe {
   hottestByWrites: HotPartition | undefined;
   hottestByWcu: HotPartition | undefined;
   /** GSI writes added to the table's, per actor kind (dynalite does not count index writes in ConsumedCapacity) */
-  readonly gsiWru: Record<ActorKind, number> = { setup: 0, gateway: 0, drain: 0, aggregator: 0, close: 0, audit: 0 };
+  readonly gsiWru: Record<ActorKind, number> = { setup: 0, gateway: 0, limits: 0, drain: 0, aggregator: 0, close: 0, audit: 0 };
   /** `op target` → [attempts, total ms] of the attempts that reached the store (wall time, this machine) */
   readonly latency = new Map<string, [number, number]>();
   faults: FaultPlan | undefined;
@@ -395,6 +397,24 @@ export class StoreProbe {
     return result as Awaited<ReturnType<Next>>;
   };
 
+  private perTable(kind: ActorKind, input: Record<string, unknown>, wru: number, rru: number, refused = false): void {
+    const id = typeof input.TableName === 'string' ? this.tableInfo.get(input.TableName)?.id : undefined;
+    if (!id) return;
+    const keys = [`${kind}:${id}`];
+    // The limits table by client (pk R#<client> or M#<client>#<month>): the cost of each client's limits.
+    const pk = (input.Key as { pk?: { S?: string } } | undefined)?.pk?.S;
+    if (id === 'limits' && pk) keys.push(`${kind}:${id}:${pk.split('#')[1]}`);
+    for (const key of keys) {
+      const u = this.tableUnits.get(key) ?? { wru: 0, rru: 0, writes: 0, reads: 0, conditionalFailures: 0 };
+      u.wru += wru;
+      u.rru += rru;
+      if (rru > 0 || (wru === 0 && !refused)) u.reads++;
+      else u.writes++;
+      if (refused) u.conditionalFailures++;
+      this.tableUnits.set(key, u);
+    }
+  }
+
   readonly attemptMiddleware: Middleware = (next) => async (args) => {
     const target = args.request?.headers['x-amz-target'] ?? '';
     const op = target.slice(target.indexOf('.') + 1);
@@ -423,7 +443,9 @@ export class StoreProbe {
       } catch (e) {
         this.timeAttempt(op, args.input, performance.now() - sent);
         if (e instanceof ConditionalCheckFailedException && isWrite) {
-          units.wru += this.storeWrites(kind, countPartitions ? second : undefined, op, args.input, undefined, true);
+          const w = this.storeWrites(kind, countPartitions ? second : undefined, op, args.input, undefined, true);
+          units.wru += w;
+          this.perTable(kind, args.input, w, 0, true);
           units.conditionalFailures++;
         } else if (op === 'PutItem' && (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === undefined) {
           // No answer at all (the caller's deadline aborted it, the socket closed): the store may
@@ -434,11 +456,16 @@ export class StoreProbe {
       }
       const output = result.output;
       if (isWrite) {
-        units.wru += this.storeWrites(kind, countPartitions ? second : undefined, op, args.input, output, false);
+        const w = this.storeWrites(kind, countPartitions ? second : undefined, op, args.input, output, false);
+        units.wru += w;
+        this.perTable(kind, args.input, w, 0);
         this.recordEffects(op, args.input);
       } else {
         const cc = output?.ConsumedCapacity as { CapacityUnits?: number } | { CapacityUnits?: number }[] | undefined;
-        for (const c of Array.isArray(cc) ? cc : cc ? [cc] : []) units.rru += c.CapacityUnits ?? 0;
+        let r = 0;
+        for (const c of Array.isArray(cc) ? cc : cc ? [cc] : []) r += c.CapacityUnits ?? 0;
+        units.rru += r;
+        this.perTable(kind, args.input, 0, r);
       }
       if (fault && appliedBeforeError(fault)) throw this.faults?.errorAfter(fault);
       return result;

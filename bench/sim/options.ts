@@ -33,6 +33,11 @@ export interface SimOptions {
   aggregatorKillRate: number;
   duplicateDeliveryRate: number;
   ambiguousRate: number;
+  /** the limit scenarios (issue #14): three limited clients over `limitInstances` containers for `limitSeconds` of real time */
+  limits: boolean;
+  limitInstances: number;
+  limitSeconds: number;
+  limitRps: number;
   /** progress lines on stderr every this many ms (0: none) */
   progressMs: number;
   /** where progress goes */
@@ -59,6 +64,10 @@ export const DEFAULTS: SimOptions = {
   aggregatorKillRate: 0.2,
   duplicateDeliveryRate: 0.05,
   ambiguousRate: 0.005,
+  limits: true,
+  limitInstances: 20,
+  limitSeconds: 60,
+  limitRps: 50,
   progressMs: 3000,
 };
 
@@ -80,6 +89,11 @@ export const USAGE = `usage: npm run sim:aws -- [options]
   --kill-rate P        share of gateway containers that die during a call, with --faults on (default ${DEFAULTS.killRate})
   --aggregator-kill-rate P  share of scheduled aggregator runs killed mid-apply, with --faults on (default ${DEFAULTS.aggregatorKillRate})
   --outage FROM,TO     the write outage, as fractions of the simulated run (default ${DEFAULTS.outage.join(',')})
+  --limits on|off      the limit scenarios after the month's traffic: a rated, a quota'd and a capped
+                       client called at once through many containers, in real time (default on)
+  --limit-instances N  containers serving them (default ${DEFAULTS.limitInstances})
+  --limit-seconds S    real seconds of that traffic (default ${DEFAULTS.limitSeconds})
+  --limit-rps R        the rated client's rate; it is asked twice that (default ${DEFAULTS.limitRps})
   --help`;
 
 function num(name: string, v: string | undefined, fallback: number, integer = true): number {
@@ -116,6 +130,10 @@ export function parseOptions(argv: string[]): SimOptions | 'help' {
       'kill-rate': { type: 'string' },
       'aggregator-kill-rate': { type: 'string' },
       outage: { type: 'string' },
+      limits: { type: 'string' },
+      'limit-instances': { type: 'string' },
+      'limit-seconds': { type: 'string' },
+      'limit-rps': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -136,6 +154,10 @@ export function parseOptions(argv: string[]): SimOptions | 'help' {
     aggregateEverySimS: num(values['aggregate-every'] !== undefined ? 'aggregate-every' : 'sweep-every', values['aggregate-every'] ?? values['sweep-every'], DEFAULTS.aggregateEverySimS, false),
     killRate: num('kill-rate', values['kill-rate'], DEFAULTS.killRate, false),
     aggregatorKillRate: num('aggregator-kill-rate', values['aggregator-kill-rate'], DEFAULTS.aggregatorKillRate, false),
+    limits: onOff('limits', values.limits, DEFAULTS.limits),
+    limitInstances: num('limit-instances', values['limit-instances'], DEFAULTS.limitInstances),
+    limitSeconds: num('limit-seconds', values['limit-seconds'], DEFAULTS.limitSeconds, false),
+    limitRps: num('limit-rps', values['limit-rps'], DEFAULTS.limitRps, false),
   };
   if (values['data-dir'] !== undefined) o.dataDir = values['data-dir'];
   if (values.outage !== undefined) {
@@ -158,5 +180,6 @@ export function checkOptions(o: SimOptions): void {
   if (!(o.rate > 0)) problems.push('--rate must be above 0');
   if (o.killRate > 1) problems.push('--kill-rate is a share (0..1)');
   if (o.aggregatorKillRate > 1) problems.push('--aggregator-kill-rate is a share (0..1)');
+  if (o.limits && (o.limitInstances < 1 || !(o.limitSeconds > 0) || !(o.limitRps > 0))) problems.push('--limit-instances, --limit-seconds and --limit-rps must be above 0');
   if (problems.length) throw new Error(problems.join('; '));
 }

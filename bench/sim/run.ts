@@ -38,6 +38,8 @@ import { checkOptions, DEFAULTS, type SimOptions } from './options.ts';
 import { aggregatorFixedPerMonth, ASSUMPTIONS, costPerMillion, gatewayCpuMs, PRICES, PRICES_READ, REGION } from './prices.ts';
 import { hashUniform, Sequence } from './rng.ts';
 import { Drain, MAX_RECEIVE_COUNT, SpoolQueue, VISIBILITY_TIMEOUT_S } from './spool.ts';
+import { LEASES } from '../../runtime/gateway/limits.ts';
+import { LIMIT_CLIENTS, runLimitScenario, scenarioLimits, type LimitFigures, type LimitScenario } from './limits.ts';
 
 const GATEWAY_MODULE = new URL('../../runtime/aws/gateway-lambda.ts', import.meta.url).href;
 const TABLE_PREFIX = 'faascape-sim-';
@@ -153,6 +155,7 @@ function outcomeOf(u: number): FeatureOutcome {
 }
 
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+const unitsOutOf = (u: Units) => ({ wru: round(u.wru, 1), rru: round(u.rru, 1), requests: u.requests, conditionalFailures: u.conditionalFailures });
 
 function percentile(hist: Map<number, number>, p: number): number {
   const total = [...hist.values()].reduce((a, b) => a + b, 0);
@@ -283,6 +286,10 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
   let statementCalls: number | null = null;
   const closedMonths: string[] = [];
   let afterTrafficKill: number | undefined;
+  const limitScenario: LimitScenario = { instances: o.limitInstances, seconds: o.limitSeconds, rps: o.limitRps, overload: 2, demandPerS: Math.max(4, o.limitRps / 2) };
+  let limitFigures: LimitFigures | undefined;
+  /** calls and amount of each limited client in the closed statements */
+  const limitedInStatement = new Map<string, { calls: number; micros: number }>();
 
   const progress =
     o.progressMs > 0
@@ -305,6 +312,7 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
 
     // ---- setup: tables, clients and their keys ---------------------------------------------------
     const apiKeys: string[] = [];
+    const limitKeys = { rate: '', quota: '', cap: '', steady: '' };
     await phase('setup', async () => {
       await scope.run({ actor: newActor('setup', 'setup') }, async () => {
         const setupClient = localDynamoClient({ endpoint: store.endpoint, credential: store.credential });
@@ -313,6 +321,13 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
         for (let c = 0; c < o.clients; c += 16) {
           const batch = Array.from({ length: Math.min(16, o.clients - c) }, (_, k) => clientStore.createKey(`client-${String(c + k + 1).padStart(4, '0')}`));
           for (const k of await Promise.all(batch)) apiKeys.push(k.apiKey);
+        }
+        if (o.limits) {
+          const limits = scenarioLimits(limitScenario, features[0] as FeatureSpec);
+          for (const role of ['rate', 'quota', 'cap', 'steady'] as const) {
+            limitKeys[role] = (await clientStore.createKey(LIMIT_CLIENTS[role])).apiKey;
+            await clientStore.setLimits(LIMIT_CLIENTS[role], limits[role]);
+          }
         }
         setupClient.destroy();
       });
@@ -452,6 +467,21 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
       const drained = drainLoop();
       try {
         await Promise.all(Array.from({ length: Math.min(o.concurrency, containers) }, serveSlot));
+        // The limit scenarios run while the spool drain still runs (their spooled records land too).
+        if (o.limits) {
+          const t = performance.now();
+          const figures = await runLimitScenario(
+            limitScenario,
+            features[0] as FeatureSpec,
+            limitKeys,
+            async (i, actor) => ((await scope.run({ actor }, () => import(`${GATEWAY_MODULE}?container=limits-${i}`))) as { handler: Handler }).handler,
+            gatewayEvent,
+            say,
+          );
+          for (const [id, status] of figures.answered) answered.set(id, status);
+          limitFigures = figures;
+          phases.limits = round((performance.now() - t) / 1000, 1);
+        }
       } finally {
         trafficDone = true;
         drain.useFactory(() => createDrainHandler(new LaneRecords(documentClient(new DynamoDBClient({})), tables, LANE_LAYOUT), drainLogger, runClock));
@@ -507,7 +537,15 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
         let calls = 0;
         for (const month of closedMonths) {
           const stored = await scope.run({ actor: closeActor }, () => statements.get(month));
-          for (const client of stored?.statement.clients ?? []) for (const line of client.lines) calls += line.calls;
+          for (const client of stored?.statement.clients ?? []) {
+            for (const line of client.lines) calls += line.calls;
+            if (Object.values(LIMIT_CLIENTS).includes(client.clientId as never)) {
+              const mine = limitedInStatement.get(client.clientId) ?? { calls: 0, micros: 0 };
+              mine.calls += client.lines.reduce((a, l) => a + l.calls, 0);
+              mine.micros += client.totalMicros;
+              limitedInStatement.set(client.clientId, mine);
+            }
+          }
           for (const adj of stored?.statement.adjustments ?? []) calls += adj.calls;
         }
         statementCalls = closedMonths.length ? calls : null;
@@ -591,9 +629,14 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
 
   // The month's units: the gateway's, the spool drain's and the aggregator's (during and after the
   // traffic); the close (which also catches the aggregator up over the month's empty remainder), setup and audit apart.
-  const monthUnits: Units[] = [probe.units.gateway, probe.units.drain, probe.units.aggregator];
+  // The limit scenarios' calls are calls of the month too (metered, drained, aggregated): their
+  // gateways' units count, except the limits table's (the enforcement, reported apart).
+  const limitTableUnits = probe.tableUnits.get('limits:limits') ?? { wru: 0, rru: 0 };
+  const limitCallsUnits: Units = { ...probe.units.limits, wru: probe.units.limits.wru - limitTableUnits.wru, rru: probe.units.limits.rru - limitTableUnits.rru };
+  const monthUnits: Units[] = [probe.units.gateway, limitCallsUnits, probe.units.drain, probe.units.aggregator];
   const monthWru = monthUnits.reduce((s, u) => s + u.wru, 0);
   const monthRru = monthUnits.reduce((s, u) => s + u.rru, 0);
+  const allCalls = o.calls + (limitFigures?.requests ?? 0);
   const mean = (hist: Map<number, number>) => {
     const n = [...hist.values()].reduce((a, b) => a + b, 0);
     return n ? [...hist.entries()].reduce((s, [d, k]) => s + d * k, 0) / n : 0;
@@ -609,11 +652,11 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
   const aggregatorMs = ASSUMPTIONS.aggregatorOverheadMs + (agg.invocations ? (agg.sequentialRoundTrips / agg.invocations) * ASSUMPTIONS.dynamodbRoundTripMs : 0);
   const sqsRequests = queue.stats.sent + queue.stats.receiveRequests + queue.stats.deleteRequests;
   const cost = costPerMillion({
-    calls: o.calls,
+    calls: allCalls,
     wru: monthWru,
     rru: monthRru,
     gatewayMs,
-    containers: containersStarted,
+    containers: containersStarted + (limitFigures?.instances ?? 0),
     featureInvocations: fake.featureInvocations,
     featureMs: o.featureMs,
     featureMemoryMb: FEATURE_MEMORY_MB,
@@ -629,7 +672,7 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
   const hottestWcu = probe.hottestByWcu;
   const storeErrors = Object.fromEntries([...probe.errors.entries()].sort());
   const itemTooLarge = [...probe.errors.entries()].filter(([k]) => k.endsWith(':ItemTooLarge')).reduce((n, [, v]) => n + v, 0);
-  const unitsOut = (u: Units) => ({ wru: round(u.wru, 1), rru: round(u.rru, 1), requests: u.requests, conditionalFailures: u.conditionalFailures });
+  const unitsOut = (u: Units) => unitsOutOf(u);
   const coldSorted = [...coldStarts].sort((a, b) => a - b);
 
   if (itemTooLarge > 0) failures.push(`${itemTooLarge} write(s) refused because an item would pass DynamoDB's 400 KB limit (ValidationException): the design's items grew too large at this size`);
@@ -645,6 +688,68 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
   if (ledger.stats.foreignWriterUpdates > 0) failures.push(`${ledger.stats.foreignWriterUpdates} aggregate update(s) by another writer than agg`);
   if (audit && (audit.unreadableLaneItems > 0 || audit.otherRecordItems > 0)) failures.push(`records table: ${audit.unreadableLaneItems} unreadable lane item(s), ${audit.otherRecordItems} item(s) neither lane nor state`);
   if (audit && audit.rejectionsStored !== audit.rejectionsAggregated) failures.push(`rejections: ${audit.rejectionsStored} stored in the lanes, ${audit.rejectionsAggregated} in the R# aggregates`);
+  // ---- the limits: what the limited clients were served, against what they agreed to ------------
+  let limitsOut: Record<string, unknown> = { ran: false };
+  if (o.limits && limitFigures) {
+    const f = limitFigures;
+    const limits = scenarioLimits(limitScenario, features[0] as FeatureSpec);
+    const quota = limits.quota.monthlyQuota ?? 0;
+    const cap = limits.cap.monthlySpendCapMicros ?? 0;
+    const quotaCalls = limitedInStatement.get(LIMIT_CLIENTS.quota)?.calls ?? 0;
+    const capSpent = limitedInStatement.get(LIMIT_CLIENTS.cap)?.micros ?? 0;
+    const limitTable = probe.tableUnits.get('limits:limits') ?? { wru: 0, rru: 0 };
+    const admitted = [...f.answered.values()].length;
+    const rateRatio = f.rateServedPerSecond / f.rateConfiguredPerSecond;
+    limitsOut = {
+      ran: true,
+      instances: f.instances,
+      seconds: f.seconds,
+      requests: f.requests,
+      admitted,
+      statuses: f.statuses,
+      byClient: f.byClient,
+      configured: Object.fromEntries((Object.keys(LIMIT_CLIENTS) as (keyof typeof LIMIT_CLIENTS)[]).map((r) => [LIMIT_CLIENTS[r], limits[r]])),
+      limitWruPerCallByClient: Object.fromEntries(
+        Object.values(LIMIT_CLIENTS).map((c) => {
+          const u = probe.tableUnits.get(`limits:limits:${c}`) ?? { wru: 0, rru: 0, writes: 0, reads: 0, conditionalFailures: 0 };
+          const served = f.byClient[c]?.['200'] ?? 0;
+          return [c, { ...u, wru: round(u.wru, 1), rru: round(u.rru, 1), served, wruPerServedCall: round(u.wru / Math.max(1, served), 3) }];
+        }),
+      ),
+      steadyRefused: f.steadyRefused,
+      quotaCallsInStatement: quotaCalls,
+      capSpentMicrosInStatement: capSpent,
+      limitTableUnits: { wru: round(limitTable.wru, 1), rru: round(limitTable.rru, 1) },
+      limitWruPerRequest: round(limitTable.wru / Math.max(1, f.requests), 3),
+      limitRruPerCall: round(limitTable.rru / Math.max(1, admitted), 3),
+      rateServedToConfigured: round(rateRatio, 3),
+      missingRetryAfter: f.missingRetryAfter,
+      missingRateLimitHeaders: f.missingRateLimitHeaders,
+      units: unitsOutOf(probe.units.limits),
+    };
+    Object.assign(limitsOut, {
+      quotaOvershootCalls: Math.max(0, quotaCalls - quota),
+      spendOvershootMicros: Math.max(0, capSpent - cap),
+      spendOvershootBoundMicros: f.spendOvershootBoundMicros,
+      rateServedPerSecond: { [LIMIT_CLIENTS.rate]: f.rateServedPerSecond },
+      rateConfiguredPerSecond: { [LIMIT_CLIENTS.rate]: f.rateConfiguredPerSecond },
+      // the cost of enforcement at steady load: lease writes per call of the client within its limits
+      limitWruPerCall: round((probe.tableUnits.get(`limits:limits:${LIMIT_CLIENTS.steady}`)?.wru ?? 0) / Math.max(1, f.byClient[LIMIT_CLIENTS.steady]?.['200'] ?? 0), 3),
+      // and over every limited client's admitted calls (overloaded and refused ones included)
+      limitWruPerCallAllLimited: round(limitTable.wru / Math.max(1, admitted), 3),
+    });
+    if (quotaCalls > quota) failures.push(`the quota of ${quota} calls was passed: ${quotaCalls} calls in the statement`);
+    if (capSpent - cap > f.spendOvershootBoundMicros) failures.push(`the spend cap ${cap} was passed by ${capSpent - cap} micros, above the bound ${f.spendOvershootBoundMicros}`);
+    // Over a minute the served rate is within ±10 %; a shorter run is held to the design's bound:
+    // at most burst + rps × (seconds + the 4 s a slice may reach ahead), at least 90 % of the rate.
+    const burst = limits.rate.burst ?? f.rateConfiguredPerSecond;
+    const upper = f.seconds >= 60 ? 1.1 : (burst + f.rateConfiguredPerSecond * (f.seconds + LEASES.rateHorizonS)) / (f.rateConfiguredPerSecond * f.seconds);
+    if (rateRatio > upper || rateRatio < 0.9) failures.push(`the rated client was served ${f.rateServedPerSecond}/s for a rate of ${f.rateConfiguredPerSecond}/s (outside ${f.seconds >= 60 ? '±10 %' : `0.9..${upper.toFixed(2)} ×`})`);
+    if (f.steadyRefused > 0) failures.push(`${f.steadyRefused} call(s) of the client within its limits were refused`);
+    if (f.missingRetryAfter > 0) failures.push(`${f.missingRetryAfter} 429 answer(s) without Retry-After`);
+    if (f.missingRateLimitHeaders > 0) failures.push(`${f.missingRateLimitHeaders} answer(s) to a limited client without RateLimit-Policy and RateLimit`);
+  }
+
   const recordsOk = audit !== undefined && audit.records === aggregatedCalls && statementCalls === aggregatedCalls;
   const ok = failures.length === 0 && lost === 0 && doubleCounted === 0 && recordsOk;
 
@@ -704,11 +809,13 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
     writerAttributesItem: audit?.maxWriterAttributes ?? null,
     largestItemPerTable: audit?.largestPerTable ?? {},
     itemsPerTable: audit?.items ?? {},
-    wruPerCall: round(monthWru / o.calls, 3),
-    rruPerCall: round(monthRru / o.calls, 3),
+    wruPerCall: round(monthWru / allCalls, 3),
+    rruPerCall: round(monthRru / allCalls, 3),
+    /** the month's calls and the limit scenarios' requests: what the per-call figures and the cost divide by */
+    meteredCalls: allCalls,
     unitsSource:
       "dynalite's ConsumedCapacity (ReturnConsumedCapacity TOTAL added to every request by SDK middleware; it applies DynamoDB's 1 KB / 4 KB rounding to max(old, new) item size), plus: byMonth GSI writes of usage lines added (dynalite leaves index writes out), and writes refused by their condition priced at the item's last known size (dynalite returns no capacity with ConditionalCheckFailed). Per call = gateway + spool drain + aggregator (during and after the traffic); the close is separate.",
-    gsiWruPerCall: round((probe.gsiWru.gateway + probe.gsiWru.drain + probe.gsiWru.aggregator) / o.calls, 3),
+    gsiWruPerCall: round((probe.gsiWru.gateway + probe.gsiWru.limits + probe.gsiWru.drain + probe.gsiWru.aggregator) / allCalls, 3),
     units: {
       gateway: unitsOut(probe.units.gateway),
       drain: unitsOut(probe.units.drain),
@@ -736,6 +843,13 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
     hottestPartitions: probe.topPartitions(6),
     partitionLimitNote: 'DynamoDB serves at most 1,000 WRU/s per partition key (and 3,000 RRU/s); a table or GSI partition key above that is throttled whatever the on-demand capacity',
     costPerMillionUsd: cost,
+    quotaOvershootCalls: (limitsOut.quotaOvershootCalls as number | undefined) ?? null,
+    spendOvershootMicros: (limitsOut.spendOvershootMicros as number | undefined) ?? null,
+    spendOvershootBoundMicros: (limitsOut.spendOvershootBoundMicros as number | undefined) ?? null,
+    rateServedPerSecond: limitsOut.rateServedPerSecond ?? null,
+    rateConfiguredPerSecond: limitsOut.rateConfiguredPerSecond ?? null,
+    limitWruPerCall: (limitsOut.limitWruPerCall as number | undefined) ?? null,
+    limits: limitsOut,
     costModel: {
       region: REGION,
       pricesRead: PRICES_READ,
@@ -761,7 +875,7 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
     spool: { ...queue.stats, items: spooled, queuedAtEnd: queue.depth, visibilityTimeoutS: VISIBILITY_TIMEOUT_S, maxReceiveCount: MAX_RECEIVE_COUNT, drain: drain.stats },
     aggregator: {
       ...agg,
-      incompleteRunsWruPerCall: round(agg.incompleteRunsUnits.wru / o.calls, 3),
+      incompleteRunsWruPerCall: round(agg.incompleteRunsUnits.wru / allCalls, 3),
       everySimS: o.aggregateEverySimS,
       afterTrafficKilledAfterWrites: afterTrafficKill ?? null,
     },

@@ -34,7 +34,8 @@ export const handler = createGateway({
   },
   meter: new LaneMeter(new LaneRecords(db, config.tables, LANE_LAYOUT), new SqsSpool(new SQSClient({}), config.spoolQueueUrl), logger),
   usage,
-  limits: new LimitLedger(db, config.tables),
+  // Its own client, without the SDK's retries: LimitLedger retries knowing which writes may be sent twice.
+  limits: new LimitLedger(documentClient(new DynamoDBClient({ maxAttempts: 1 })), config.tables),
   pseudonymSecret: secret.SecretString ?? '',
   logger,
 });

@@ -24,7 +24,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'faascape-limits-'));
   store = new StoreProcess(dir);
   await store.start();
-  dynamo = localDynamoClient({ endpoint: store.endpoint, credential: store.credential });
+  dynamo = localDynamoClient({ endpoint: store.endpoint, credential: store.credential, maxAttempts: 1 });
   const tables = tableNames('l-');
   await ensureTables(dynamo, tables);
   ledger = new LimitLedger(documentClient(dynamo), tables);
@@ -186,6 +186,56 @@ describe('SharedLimits over one limit store, many gateway instances', () => {
     expect(headers['ratelimit-policy']).toBe(`"rate";q=10;w=2, "month";q=1000;w=${31 * 86_400}`);
     expect(headers.ratelimit).toMatch(/^"rate";r=\d+;t=\d+, "month";r=\d+;t=\d+$/);
     await g.close();
+  });
+});
+
+describe('SharedLimits when a write\'s answer is lost', () => {
+  it('a give-back applied by the store whose answer was lost is not given back again: the quota holds', async () => {
+    const quota = 40;
+    let loseNextGiveBack = false;
+    // The real ledger, except that one give-back's answer is lost after the store applied it.
+    const flaky: LimitStore = {
+      takeRate: (...a) => ledger.takeRate(...a),
+      monthCommitted: (...a) => ledger.monthCommitted(...a),
+      takeMonth: async (c, m, ask) => {
+        const r = await ledger.takeMonth(c, m, ask);
+        if (loseNextGiveBack && ask.calls === 0 && ask.giveCalls > 0) {
+          loseNextGiveBack = false;
+          throw Object.assign(new Error('socket timeout after the store applied the write'), { name: 'TimeoutError' });
+        }
+        return r;
+      },
+    };
+    const g1 = new SharedLimits(flaky, quiet);
+    const g2 = new SharedLimits(ledger, quiet);
+    let served = 0;
+    // g1 serves a call (its slice holds more), then its slice expires and is swept: lost answer.
+    if ((await attempt(g1, 'lost-answer', { monthlyQuota: quota }, T0)).code === 'ok') served++;
+    expect((await ledger.monthCommitted('lost-answer', MONTH)).calls).toBeGreaterThan(served);
+    loseNextGiveBack = true;
+    await attempt(g1, 'someone-else', {}, T0 + LEASES.monthLeaseMs + 2_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(loseNextGiveBack).toBe(false);
+    const later = T0 + LEASES.monthLeaseMs + 3_000;
+    for (let i = 0; i < 200; i++) if ((await attempt(g1, 'lost-answer', { monthlyQuota: quota }, later + i)).code === 'ok') served++;
+    for (let i = 0; i < 200; i++) if ((await attempt(g2, 'lost-answer', { monthlyQuota: quota }, later + i)).code === 'ok') served++;
+    await g1.close();
+    await g2.close();
+    const g3 = new SharedLimits(ledger, quiet);
+    for (let i = 0; i < 100; i++) if ((await attempt(g3, 'lost-answer', { monthlyQuota: quota }, T0 + 3 * LEASES.monthLeaseMs + i * 1_100)).code === 'ok') served++;
+    await g3.close();
+    expect(served).toBeLessThanOrEqual(quota);
+    expect((await ledger.monthCommitted('lost-answer', MONTH)).calls).toBeLessThanOrEqual(quota);
+  });
+
+  it('refuses a DynamoDB client that retries on its own: a retried give-back would count twice', async () => {
+    const retrying = localDynamoClient({ endpoint: store.endpoint, credential: store.credential, maxAttempts: 3 });
+    try {
+      const l = new LimitLedger(documentClient(retrying), tableNames('l-'));
+      await expect(l.takeMonth('x', MONTH, { calls: 1, micros: 0, giveCalls: 0, giveMicros: 0, minMicros: 0, quota: 5 })).rejects.toThrow(/maxAttempts 1/);
+    } finally {
+      retrying.destroy();
+    }
   });
 });
 

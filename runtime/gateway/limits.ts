@@ -23,15 +23,15 @@ import { errors } from './errors.ts';
 export const LEASES = {
   rateHorizonS: 4,
   rateLeaseMs: 5_000,
-  monthHorizonS: 10,
-  monthLeaseMs: 15_000,
+  monthHorizonS: 30,
+  monthLeaseMs: 40_000,
   /** a slice is refilled in the background once this share of it is left: most calls never wait */
-  refillAt: 0.25,
+  refillAt: 0.1,
   maxMonthSlice: 10_000,
   /** backoff of an instance the shared bucket refused: base × 2^refusals in a row, at most max */
   backoffBaseMs: 25,
   maxBackoffMs: 4_000,
-  /** how long an instance repeats a refusal of the shared item before asking it again */
+  /** how long an instance repeats a refusal of the shared item before asking it again (doubling, at most 16 ×) */
   refusalMemoryMs: 1_000,
   /** how often expired slices of clients no longer calling are given back */
   sweepEveryMs: 1_000,
@@ -50,6 +50,8 @@ interface RateSlot {
   left: number;
   expiresMs: number;
   tatUs?: number;
+  /** when tatUs was read */
+  seenMs?: number;
   demand: DemandRate;
   fetching?: Promise<void>;
   /** after the shared bucket refused a slice: no new try before this time (backoff with jitter) */
@@ -71,7 +73,7 @@ interface MonthSlot {
   demand: DemandRate;
   fetching?: Promise<void>;
   /** a refusal by the shared item, repeated here for a while without a write (for these limits) */
-  refused?: { untilMs: number; quota?: number; cap?: number; kind: 'quota' | 'cap' };
+  refused?: { untilMs: number; quota?: number; cap?: number; kind: 'quota' | 'cap'; times: number };
 }
 
 const NO_SETTLE = () => {};
@@ -168,10 +170,16 @@ export class SharedLimits {
     const giveBack = expired ? Math.max(0, Math.floor(slot.left)) : 0;
     const want = sliceSize(slot.demand.perSecond(nowMs), LEASES.rateHorizonS, { max: maxRateSlice(slot.spec) });
     if (expired) slot.left = 0;
-    const run = this.store.takeRate(clientId, slot.spec, want, giveBack, nowMs * 1000, slot.tatUs, LEASES.rateHorizonS * 1e6).then(
+    // A bucket that was busy when last seen is taken to be busy still (many instances keep it so):
+    // the write goes the busy way, where a stale tat would have sent it the idle way and failed.
+    const t = 1e6 / slot.spec.rps;
+    const wasBusy = slot.tatUs !== undefined && slot.seenMs !== undefined && slot.tatUs >= slot.seenMs * 1000 - slot.spec.burst * t;
+    const hint = wasBusy ? Math.max(slot.tatUs as number, nowMs * 1000) : slot.tatUs;
+    const run = this.store.takeRate(clientId, slot.spec, want, giveBack, nowMs * 1000, hint, LEASES.rateHorizonS * 1e6).then(
       (grant) => {
         delete slot.outage;
         slot.tatUs = grant.tatUs;
+        slot.seenMs = nowMs;
         if (grant.granted > 0) {
           slot.left += grant.granted;
           slot.expiresMs = nowMs + LEASES.rateLeaseMs;
@@ -181,13 +189,12 @@ export class SharedLimits {
         // Refused: wait until the bucket holds a whole slice again, plus a random share of a
         // window that doubles with each refusal in a row, so contending instances spread out.
         slot.misses = Math.min(slot.misses + 1, 10);
-        const t = 1e6 / slot.spec.rps;
         const fullAtMs = (grant.tatUs - (slot.spec.burst - want) * t - borrowUs(slot.spec, want, LEASES.rateHorizonS * 1e6)) / 1000;
         const jitterMs = Math.random() * Math.min(LEASES.maxBackoffMs, LEASES.backoffBaseMs * 2 ** slot.misses);
         slot.retryAtMs = Math.max(nowMs, fullAtMs) + jitterMs;
       },
       (e: unknown) => {
-        if (expired) slot.left += giveBack;
+        // What went back is not kept again: the write may have been applied (LimitLedger).
         if (!blocking) return;
         slot.outage = { tokens: slot.outage?.tokens ?? slot.spec.burst, at: slot.outage?.at ?? nowMs, triedAt: nowMs };
         this.logOutage('rate', e, nowMs);
@@ -248,7 +255,11 @@ export class SharedLimits {
       const outcome = await this.leaseMonth(clientId, slot, limits, nowMs, need, true);
       if (outcome === 'refused') {
         const kind = quota !== undefined && slot.calls < 1 && slot.committed.calls >= quota ? 'quota' : 'cap';
-        slot.refused = { untilMs: nowMs + LEASES.refusalMemoryMs, kind, ...(quota !== undefined ? { quota } : {}), ...(cap !== undefined ? { cap } : {}) };
+        // Asked again after 1 s, then 2, 4, … 16 s while it keeps refusing: a client at its limit
+        // costs an instance one write per period, not one per request.
+        const same = slot.refused && slot.refused.quota === quota && slot.refused.cap === cap;
+        const times = same ? Math.min((slot.refused?.times ?? 0) + 1, 5) : 1;
+        slot.refused = { untilMs: nowMs + LEASES.refusalMemoryMs * 2 ** (times - 1), kind, times, ...(quota !== undefined ? { quota } : {}), ...(cap !== undefined ? { cap } : {}) };
         throw refuse(kind);
       }
       if (outcome === 'unreachable') throw errors.limitsUnavailable();
@@ -313,9 +324,8 @@ export class SharedLimits {
           result = 'granted';
         },
         (e: unknown) => {
-          // Not given back: keep what the slice held, so it goes back with a later lease.
-          slot.calls += giveCalls;
-          slot.micros += giveMicros;
+          // What went back is not kept again: the write may have been applied, and keeping it
+          // too could hand it out twice. If it was not, those calls stay counted (never passed).
           if (blocking) this.logOutage('month', e, nowMs);
         },
       );
@@ -354,8 +364,7 @@ export class SharedLimits {
           s.committed = g.committed;
         },
         (e: unknown) => {
-          s.calls += giveCalls;
-          s.micros += giveMicros;
+          // Not kept again (see leaseMonth): at worst these calls stay counted.
           throw e;
         },
       );

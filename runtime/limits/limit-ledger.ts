@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { monthStart, nextMonth } from '../../shared/month.ts';
 import { borrowUs, rateTake, tokensAvailable, type RateSpec } from '../../shared/limit-lease.ts';
@@ -58,16 +59,64 @@ const DAY_S = 86_400;
 export const rateKey = (clientId: string) => `R#${clientId}`;
 export const monthKey = (clientId: string, month: string) => `M#${clientId}#${month}`;
 
+/**
+ * Errors after which DynamoDB surely did not apply a write (throttled, refused before it ran). After
+ * any other (a timeout, a reset, a 500) it may have been applied.
+ */
+const NOT_APPLIED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'ValidationException', 'ResourceNotFoundException', 'AccessDeniedException']);
+
+/** A write that gave something back failed with an unknown outcome: it is taken as applied (see LimitLedger). */
+export class LimitWriteUnknownError extends Error {
+  override readonly name = 'LimitWriteUnknownError';
+}
+
+/** Conditional writes refused this many times in a row by other instances' writes: the caller answers 503. */
+export class LimitContentionError extends Error {
+  override readonly name = 'LimitContentionError';
+}
+
+const WRITE_ATTEMPTS = 3;
+
+/**
+ * The limits table. Its DynamoDB client must not retry on its own (`maxAttempts: 1`): a slice
+ * given back is an `ADD` of a negative amount, which a retry after a lost answer would apply twice,
+ * handing out more than the limit (checked at first use). This class retries itself, knowing what
+ * each write holds: a write that only takes is sent again after any error (applied twice, it only
+ * holds more back: calls stranded, never a limit passed); a write that gives back is sent again only
+ * after an error that proves it was not applied, and otherwise fails with LimitWriteUnknownError,
+ * which callers treat as applied (what was given back is not kept again).
+ */
 export class LimitLedger implements LimitStore {
+  private checked: Promise<void> | undefined;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tables: Pick<TableNames, 'limits'>,
   ) {}
 
+  private async update(command: UpdateCommand, givesBack: boolean): Promise<Record<string, unknown> | undefined> {
+    this.checked ??= (async () => {
+      const attempts = await this.db.config.maxAttempts();
+      if (attempts > 1) throw new Error(`LimitLedger needs a DynamoDB client with maxAttempts 1 (it has ${attempts}): a retried give-back would be applied twice`);
+    })();
+    await this.checked;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.db.send(command)).Attributes;
+      } catch (e) {
+        if (isConditionFailure(e)) throw e;
+        const surelyNotApplied = NOT_APPLIED.has((e as { name?: string }).name ?? '');
+        if (givesBack && !surelyNotApplied) throw new LimitWriteUnknownError('a limit write that gave back failed with an unknown outcome', { cause: e });
+        if (attempt >= WRITE_ATTEMPTS) throw e;
+        await sleep(Math.random() * 20 * 2 ** attempt);
+      }
+    }
+  }
+
   /**
    * Takes `want` tokens (giving back `giveBack`) or none: a refused instance backs off until the
-   * bucket holds a whole slice, rather than writing again for what is left (decision 0013). An
-   * idle bucket that the instance believed busy (or the reverse) is retried once on the right path.
+   * bucket holds a whole slice, rather than writing again for what is left (decision 0013). A
+   * bucket that moved between what the instance knew and its write is tried again as it now is.
    */
   async takeRate(clientId: string, spec: RateSpec, want: number, giveBack: number, nowUs: number, knownTatUs: number | undefined, lookaheadUs = 0): Promise<RateGrant> {
     let tat = knownTatUs;
@@ -75,7 +124,7 @@ export class LimitLedger implements LimitStore {
       const plan = rateTake(spec, want, giveBack, nowUs, tat, lookaheadUs);
       const expiresAt = Math.floor(nowUs / 1e6) + DAY_S;
       try {
-        const res = await this.db.send(
+        const attributes = await this.update(
           new UpdateCommand({
             TableName: this.tables.limits,
             Key: { pk: rateKey(clientId) },
@@ -87,38 +136,39 @@ export class LimitLedger implements LimitStore {
                 }
               : {
                   UpdateExpression: 'SET tat = :t, expiresAt = :e',
-                  ConditionExpression: 'attribute_not_exists(tat) OR tat < :now',
-                  ExpressionAttributeValues: { ':t': plan.setTatUs, ':now': plan.nowUs, ':e': expiresAt },
+                  ConditionExpression: 'attribute_not_exists(tat) OR tat < :idle',
+                  ExpressionAttributeValues: { ':t': plan.setTatUs, ':idle': plan.idleBeforeUs, ':e': expiresAt },
                 }),
             ReturnValues: 'UPDATED_NEW',
           }),
+          plan.path === 'busy' && plan.addUs < 0,
         );
-        return { granted: want, tatUs: Number(res.Attributes?.tat) };
+        return { granted: want, tatUs: Number(attributes?.tat) };
       } catch (e) {
         if (!isConditionFailure(e)) throw e;
       }
       tat = await this.readNumber(rateKey(clientId), 'tat');
-      // Another instance moved the bucket between what this one knew and its write: try again on
-      // what it is now, unless it lacks a whole slice (then this instance backs off).
-      if (tat !== undefined && tat >= nowUs && tokensAvailable(spec, tat, nowUs, borrowUs(spec, want, lookaheadUs)) + giveBack < want) break;
+      // Not enough for a whole slice, even with what this instance gives back: it backs off.
+      if (tokensAvailable(spec, tat, nowUs, borrowUs(spec, want, lookaheadUs)) + giveBack < want) break;
     }
-    if (giveBack > 0 && tat !== undefined && tat >= nowUs) await this.giveRateBack(clientId, spec, giveBack, nowUs);
+    if (giveBack > 0 && tat !== undefined) await this.giveRateBack(clientId, spec, giveBack, nowUs);
     return { granted: 0, tatUs: tat ?? nowUs };
   }
 
-  /** Unused tokens back into a bucket that is not full (a full one has no room for them). */
+  /** Unused tokens back into a bucket that is not idle (an idle one has no room for them). */
   private async giveRateBack(clientId: string, spec: RateSpec, tokens: number, nowUs: number): Promise<void> {
     const plan = rateTake(spec, 0, tokens, nowUs, nowUs);
     if (plan.path !== 'busy') return;
     try {
-      await this.db.send(
+      await this.update(
         new UpdateCommand({
           TableName: this.tables.limits,
           Key: { pk: rateKey(clientId) },
           UpdateExpression: 'ADD tat :d',
-          ConditionExpression: 'tat >= :now',
-          ExpressionAttributeValues: { ':d': plan.addUs, ':now': nowUs },
+          ConditionExpression: 'tat >= :idle',
+          ExpressionAttributeValues: { ':d': plan.addUs, ':idle': plan.minTatUs },
         }),
+        true,
       );
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
@@ -144,7 +194,7 @@ export class LimitLedger implements LimitStore {
         values[':qm'] = ask.capMicros - dm;
       }
       try {
-        const res = await this.db.send(
+        const attributes = await this.update(
           new UpdateCommand({
             TableName: this.tables.limits,
             Key: { pk: monthKey(clientId, month) },
@@ -153,8 +203,9 @@ export class LimitLedger implements LimitStore {
             ExpressionAttributeValues: values,
             ReturnValues: 'UPDATED_NEW',
           }),
+          dc < 0 || dm < 0,
         );
-        return { ok: true, calls, micros, committed: committedOf(res.Attributes) };
+        return { ok: true, calls, micros, committed: committedOf(attributes) };
       } catch (e) {
         if (!isConditionFailure(e)) throw e;
       }
@@ -172,7 +223,7 @@ export class LimitLedger implements LimitStore {
       calls = Math.max(0, Math.min(calls, roomCalls));
       micros = Math.max(0, Math.min(micros, roomMicros));
     }
-    return { ok: false, committed: await this.monthCommitted(clientId, month) };
+    throw new LimitContentionError(`the month item of ${clientId} was moved by other instances ${ATTEMPTS} times in a row`);
   }
 
   async monthCommitted(clientId: string, month: string): Promise<MonthCommitted> {
@@ -182,7 +233,7 @@ export class LimitLedger implements LimitStore {
 
   private async refused(clientId: string, month: string, giveCalls: number, giveMicros: number, marks: Record<string, number | undefined>, expiresAt: number): Promise<MonthCommitted> {
     const sets = Object.keys(marks).map((k) => `${k} = :${k}`);
-    const res = await this.db.send(
+    const attributes = await this.update(
       new UpdateCommand({
         TableName: this.tables.limits,
         Key: { pk: monthKey(clientId, month) },
@@ -190,8 +241,9 @@ export class LimitLedger implements LimitStore {
         ExpressionAttributeValues: { ':c': -giveCalls, ':m': -giveMicros, ':e': expiresAt, ...Object.fromEntries(Object.entries(marks).map(([k, v]) => [`:${k}`, v])) },
         ReturnValues: 'ALL_NEW',
       }),
+      giveCalls > 0 || giveMicros > 0,
     );
-    return committedOf(res.Attributes);
+    return committedOf(attributes);
   }
 
   private async readNumber(pk: string, attr: string): Promise<number | undefined> {

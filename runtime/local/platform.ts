@@ -55,7 +55,7 @@ export interface Platform {
 }
 
 /** A per-installation secret (pseudonyms for features), created on first start, never logged. */
-function platformSecret(dataDir: string): string {
+export function platformSecret(dataDir: string): string {
   const file = join(dataDir, 'secret');
   if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
   return readFileSync(file, 'utf8').trim();
@@ -86,6 +86,8 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
   const dynamo = localDynamoClient({ endpoint: store.endpoint, credential: store.credential, requestTimeoutMs: 1_500 });
   const db = documentClient(dynamo);
   const jobsDynamo = localDynamoClient({ endpoint: store.endpoint, credential: store.credential });
+  // The limits' client does not retry on its own: LimitLedger does, knowing which writes may be sent twice.
+  const limitsDynamo = localDynamoClient({ endpoint: store.endpoint, credential: store.credential, requestTimeoutMs: 1_500, maxAttempts: 1 });
   const jobsDb = documentClient(jobsDynamo);
   const tables = tableNames(LOCAL_TABLE_PREFIX);
   await ensureTables(dynamo, tables);
@@ -115,7 +117,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
     },
     meter,
     usage: usageLog,
-    limits: new LimitLedger(db, tables),
+    limits: new LimitLedger(documentClient(limitsDynamo), tables),
     pseudonymSecret: platformSecret(config.dataDir),
     ...(opts.onCall ? { onCall: opts.onCall } : {}),
     logger: opts.logger,
@@ -196,6 +198,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
       await pool.close();
       dynamo.destroy();
       jobsDynamo.destroy();
+      limitsDynamo.destroy();
       await store.close();
     })());
 
