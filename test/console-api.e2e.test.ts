@@ -366,6 +366,19 @@ describe('client pages', () => {
     expect(o.features.find((f) => f.featureId === 'slow')?.calls).toBe(3);
     expect(o.days.filter((d) => d.featureId === 'slow').reduce((n, d) => n + d.calls, 0)).toBe(3);
     expect(o.spentMicros).toBe(o.features.reduce((n, f) => n + f.amountMicros, 0));
+    expect(o.quota).toBeNull();
+  });
+
+  it('shows the monthly quota with the calls the gateways counted against it', async () => {
+    const s = await signUp(t, 'counted@initech.example', 'client', { clientId: 'quota-shown' });
+    const key = ((await (await post(s, '/client/keys')).json()) as { apiKey: string }).apiKey;
+    await t.clients.setLimits('quota-shown', { monthlyQuota: 3 });
+    await new Promise((r) => setTimeout(r, 600)); // limits are cached for 500 ms
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await t.call(key, '/v1/features/echo')).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const o = (await (await s.fetch('/client/overview')).json()) as ClientOverview;
+    expect(o.quota).toEqual({ limit: 3, usedCalls: 3 });
   });
 });
 

@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { accessOf } from '../gateway/access.ts';
 import { createGateway } from '../gateway/handler.ts';
 import { ClientStore } from '../keys/client-store.ts';
 import { jsonLogger } from '../logger.ts';
@@ -28,10 +29,7 @@ const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand
 export const handler = createGateway({
   features: catalogFromJson(process.env.FAASCAPE_CATALOG),
   invoker: new LambdaInvoker(new LambdaClient({}), config.featureFunctionPrefix, logger),
-  access: {
-    getKey: (keyId) => clients.getKey(keyId),
-    getLimits: async (clientId) => (await clients.getClient(clientId))?.limits ?? {},
-  },
+  access: accessOf(clients),
   meter: new LaneMeter(new LaneRecords(db, config.tables, LANE_LAYOUT), new SqsSpool(new SQSClient({}), config.spoolQueueUrl), logger),
   usage,
   // Its own client, without the SDK's retries: LimitLedger retries knowing which writes may be sent twice.

@@ -8,6 +8,14 @@ export interface AccessStore {
   getLimits(clientId: string): Promise<ClientLimits>;
 }
 
+/** The gateway's look-ups, from the client store: a key by its id, a client's limits. */
+export function accessOf(clients: { getKey(keyId: string): Promise<StoredKey | undefined>; getClient(clientId: string): Promise<{ limits?: ClientLimits } | undefined> }): AccessStore {
+  return {
+    getKey: (keyId) => clients.getKey(keyId),
+    getLimits: async (clientId) => (await clients.getClient(clientId))?.limits ?? {},
+  };
+}
+
 export interface Caller {
   clientId: string;
   keyId: string;

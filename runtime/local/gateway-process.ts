@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { accessOf } from '../gateway/access.ts';
 import { createGateway } from '../gateway/handler.ts';
 import { ClientStore } from '../keys/client-store.ts';
 import { LimitLedger } from '../limits/limit-ledger.ts';
@@ -98,10 +99,7 @@ export async function startGatewayProcess(opts: GatewayProcessOptions): Promise<
   const gateway = createGateway({
     features: registry.catalog,
     invoker: pool,
-    access: {
-      getKey: (keyId) => clients.getKey(keyId),
-      getLimits: async (clientId) => (await clients.getClient(clientId))?.limits ?? {},
-    },
+    access: accessOf(clients),
     meter,
     usage: usageLog,
     limits: new LimitLedger(documentClient(limitsDynamo), tables),

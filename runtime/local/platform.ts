@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { accessOf } from '../gateway/access.ts';
 import { createGateway } from '../gateway/handler.ts';
 import { ClientStore } from '../keys/client-store.ts';
 import { LimitLedger } from '../limits/limit-ledger.ts';
@@ -111,10 +112,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
   const gateway = createGateway({
     features: registry.catalog,
     invoker: pool,
-    access: {
-      getKey: (keyId) => clients.getKey(keyId),
-      getLimits: async (clientId) => (await clients.getClient(clientId))?.limits ?? {},
-    },
+    access: accessOf(clients),
     meter,
     usage: usageLog,
     limits: new LimitLedger(documentClient(limitsDynamo), tables),
