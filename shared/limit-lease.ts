@@ -111,12 +111,6 @@ export function sliceSize(demandPerS: number, horizonS: number, opts: { max: num
   return Math.max(1, Math.min(n, Math.max(1, opts.max)));
 }
 
-/** What an instance last learnt of the shared month budget and of its own slice. */
-export interface MonthLimits {
-  monthlyQuota?: number;
-  monthlySpendCapMicros?: number;
-}
-
 /**
  * The RateLimit-Policy and RateLimit fields (IETF httpapi draft "RateLimit header fields for
  * HTTP", -08 onwards: `"name";q=quota;w=window` and `"name";r=remaining;t=reset`). Remaining

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HELP_POINTS } from '../shared/levels.ts';
 import { MAX_MARKDOWN_CHARS } from '../shared/markdown.ts';
 import { jsonLogger } from '../runtime/logger.ts';
+import type { ClientProfile } from '../runtime/console/api-types.ts';
 import type { DeveloperLevel, DevRequest, FeatureThreads, Post, ThreadDetail, ThreadSummary } from '../runtime/console/community-types.ts';
 import { EDIT_WINDOW_MS } from '../runtime/console/community-types.ts';
 import { ConsoleSession, MovableClock, setAuthors, signUp } from './helpers/console.ts';
@@ -54,7 +55,9 @@ describe('custom-development requests', () => {
 
   it('a client posts a request; developers and finance cannot', async () => {
     request = await body<DevRequest>(post(acme, '/requests', { title: 'SIRET lookup', description: 'Check a **SIRET** number', budget: '1500.00', tags: ['france', 'test'] }));
-    expect(request).toMatchObject({ status: 'open', votes: 0, clientId: 'acme', budgetMicros: 1_500_000_000, tags: ['france', 'test'] });
+    // Its own client sees who posted it (itself) and its budget, private by default.
+    expect(request).toMatchObject({ status: 'open', votes: 0, author: { role: 'client', id: 'a client', you: true, clientId: 'acme' }, mine: true, budgetMicros: 1_500_000_000, budgetPublic: false, tags: ['france', 'test'] });
+    expect(request).not.toHaveProperty('clientId');
     expect(request.descriptionHtml).toContain('<strong>SIRET</strong>');
     expect(await errorOf(await post(alice, '/requests', { title: 'From a dev', description: 'x' }))).toMatchObject({ status: 403 });
     expect(await errorOf(await post(finance, '/requests', { title: 'From finance', description: 'x' }))).toMatchObject({ status: 403 });
@@ -121,8 +124,11 @@ describe('custom-development requests', () => {
     const { stdout } = await run(process.execPath, [CLI, 'requests', 'list', '--json'], { env });
     const list = JSON.parse(stdout) as DevRequest[];
     expect(list[0]).toMatchObject({ requestId: request.requestId, status: 'delivered', votes: 2 });
+    // The CLI is the operator's: like finance, it sees which client posted it and its private budget.
+    expect(list[0]?.author).toMatchObject({ role: 'client', clientId: 'acme' });
     const shown = await run(process.execPath, [CLI, 'requests', 'show', request.requestId], { env });
     expect(shown.stdout).toContain('delivered as the feature slow');
+    expect(shown.stdout).toMatch(/by client acme, budget 1500\.0+ EUR \(private\)/);
   });
 });
 
@@ -238,6 +244,110 @@ describe('discussions', () => {
     expect((await body<DeveloperLevel>(fetch(`${t.url}/console/api/developers/dave`))).help.acceptedAnswers).toBe(before - 1);
     await body(post(finance, `/posts/${general.threadId}/${accepted}/hide`, { hidden: false }));
     expect((await body<DeveloperLevel>(fetch(`${t.url}/console/api/developers/dave`))).help.acceptedAnswers).toBe(before);
+  });
+});
+
+describe('clients are private: a display name or "a client", budgets public only by choice (issue #17)', () => {
+  // Ids and amounts no other text of these answers contains, so a leak anywhere in the JSON shows.
+  const ID = 'privy-client-7731';
+  const BUDGET = '4321.37';
+  const BUDGET_MICROS = 4_321_370_000;
+  let privy: ConsoleSession;
+  let other: ConsoleSession;
+  let priv: DevRequest;
+  let pub: DevRequest;
+  let thread: ThreadDetail;
+
+  /** The raw answer each kind of reader gets: signed out, another client, a developer. */
+  const asOthers = async (path: string): Promise<string[]> =>
+    Promise.all([fetch(`${t.url}/console/api${path}`).then((r) => r.text()), other.fetch(path).then((r) => r.text()), dave.fetch(path).then((r) => r.text())]);
+
+  beforeAll(async () => {
+    [privy, other] = await Promise.all([signUp(t, 'buyer@privy.example', 'client', { clientId: ID }), signUp(t, 'buyer@other.example', 'client', { clientId: 'other-client' })]);
+    priv = await body<DevRequest>(post(privy, '/requests', { title: 'Private budget request', description: 'Secret figures', budget: BUDGET, tags: ['privacy'] }));
+    pub = await body<DevRequest>(post(privy, '/requests', { title: 'Public budget request', description: 'Open figures', budget: '987.00', budgetPublic: true, tags: ['privacy'] }));
+    thread = await body<ThreadDetail>(post(privy, '/threads', { title: 'Who am I?', markdown: 'Nobody should know.' }));
+    await body(post(privy, `/threads/${thread.threadId}/posts`, { markdown: 'A reply from the same client.' }));
+  });
+
+  it('signed out, another client and a developer never see the client id nor a private budget, in lists and details', async () => {
+    const paths = ['/requests', '/requests?tag=privacy', `/requests/${priv.requestId}`, `/requests/${pub.requestId}`, '/threads', '/threads?feature=all', `/threads/${thread.threadId}`];
+    for (const path of paths) {
+      for (const text of await asOthers(path)) {
+        expect(text, path).not.toContain(ID);
+        expect(text, path).not.toContain('privy.example');
+        expect(text, path).not.toContain('4321.37');
+        expect(text, path).not.toContain(String(BUDGET_MICROS));
+        expect(text, path).not.toContain('"clientId"');
+        expect(text, path).not.toContain('"mine"');
+        expect(text, path).not.toContain('"you"');
+      }
+    }
+    const seen = await body<DevRequest>(other.fetch(`/requests/${priv.requestId}`));
+    expect(seen.author).toEqual({ role: 'client', id: 'a client' });
+    expect(seen).not.toHaveProperty('budgetMicros');
+    expect(seen).not.toHaveProperty('budgetPublic');
+    const read = await body<ThreadDetail>(fetch(`${t.url}/console/api/threads/${thread.threadId}`));
+    expect([read.author, ...read.posts.map((p) => p.author)]).toEqual([{ role: 'client', id: 'a client' }, { role: 'client', id: 'a client' }, { role: 'client', id: 'a client' }]);
+  });
+
+  it('a public budget is shown to everyone', async () => {
+    for (const text of await asOthers(`/requests/${pub.requestId}`)) expect(JSON.parse(text)).toMatchObject({ budgetMicros: 987_000_000 });
+  });
+
+  it('the client itself and finance see the client id and the private budget', async () => {
+    const own = await body<DevRequest>(privy.fetch(`/requests/${priv.requestId}`));
+    expect(own).toMatchObject({ mine: true, budgetMicros: BUDGET_MICROS, budgetPublic: false, author: { id: 'a client', you: true, clientId: ID } });
+    const listed = (await body<{ requests: DevRequest[] }>(privy.fetch('/requests?tag=privacy'))).requests;
+    expect(listed.find((r) => r.requestId === priv.requestId)).toMatchObject({ mine: true, budgetMicros: BUDGET_MICROS });
+    const ownThread = await body<ThreadDetail>(privy.fetch(`/threads/${thread.threadId}`));
+    expect(ownThread.author).toEqual({ role: 'client', id: 'a client', you: true, clientId: ID });
+    const fin = await body<DevRequest>(finance.fetch(`/requests/${priv.requestId}`));
+    expect(fin).toMatchObject({ budgetMicros: BUDGET_MICROS, budgetPublic: false, author: { clientId: ID } });
+    expect(fin).not.toHaveProperty('mine');
+    expect(fin.author).not.toHaveProperty('you');
+    expect((await body<ThreadDetail>(finance.fetch(`/threads/${thread.threadId}`))).author.clientId).toBe(ID);
+  });
+
+  it('its client makes a budget public or private again; others follow', async () => {
+    expect(await errorOf(await privy.fetch(`/requests/${priv.requestId}`, { method: 'PUT', body: { budgetPublic: 'yes' } }))).toMatchObject({ status: 400, code: 'invalid_request' });
+    expect(await errorOf(await other.fetch(`/requests/${priv.requestId}`, { method: 'PUT', body: { budgetPublic: true } }))).toMatchObject({ status: 403 });
+    expect(await body<DevRequest>(privy.fetch(`/requests/${priv.requestId}`, { method: 'PUT', body: { budgetPublic: true } }))).toMatchObject({ budgetPublic: true });
+    expect(await body<DevRequest>(fetch(`${t.url}/console/api/requests/${priv.requestId}`))).toMatchObject({ budgetMicros: BUDGET_MICROS });
+    await body(privy.fetch(`/requests/${priv.requestId}`, { method: 'PUT', body: { budgetPublic: false } }));
+    expect(await body<DevRequest>(fetch(`${t.url}/console/api/requests/${priv.requestId}`))).not.toHaveProperty('budget');
+  });
+
+  it('a display name set in the console is the author everywhere, old posts included; null makes the client "a client" again', async () => {
+    expect(await body<ClientProfile>(privy.fetch('/client/profile'))).toEqual({ clientId: ID, displayName: null, shownAs: 'a client' });
+    const named = await body<ClientProfile>(privy.fetch('/client/profile', { method: 'PUT', body: { displayName: '  Privy Logistics ' } }));
+    expect(named).toEqual({ clientId: ID, displayName: 'Privy Logistics', shownAs: 'Privy Logistics' });
+    expect(await body<ClientProfile>(privy.fetch('/client/profile'))).toMatchObject({ displayName: 'Privy Logistics' });
+
+    const read = await body<ThreadDetail>(fetch(`${t.url}/console/api/threads/${thread.threadId}`));
+    expect([read.author, ...read.posts.map((p) => p.author)].every((a) => a.role === 'client' && a.id === 'Privy Logistics' && a.clientId === undefined)).toBe(true);
+    const all = await body<{ threads: ThreadSummary[] }>(other.fetch('/threads?feature=all'));
+    expect(all.threads.find((x) => x.threadId === thread.threadId)?.author).toEqual({ role: 'client', id: 'Privy Logistics' });
+    const requests = await body<{ requests: DevRequest[] }>(fetch(`${t.url}/console/api/requests?tag=privacy`));
+    expect(requests.requests.map((r) => r.author)).toEqual([
+      { role: 'client', id: 'Privy Logistics' },
+      { role: 'client', id: 'Privy Logistics' },
+    ]);
+    for (const text of await asOthers('/requests')) expect(text).not.toContain(ID);
+
+    expect(await body<ClientProfile>(privy.fetch('/client/profile', { method: 'PUT', body: { displayName: null } }))).toEqual({ clientId: ID, displayName: null, shownAs: 'a client' });
+    expect((await body<DevRequest>(fetch(`${t.url}/console/api/requests/${pub.requestId}`))).author).toEqual({ role: 'client', id: 'a client' });
+  });
+
+  it('refuses display names that are too long, span lines, carry control characters or an e-mail address (400 invalid_request)', async () => {
+    for (const displayName of ['x'.repeat(41), 'Privy\nLogistics', 'Privy\u0000', 'mail buyer@privy.example', 42, ['Privy']]) {
+      expect(await errorOf(await privy.fetch('/client/profile', { method: 'PUT', body: { displayName } })), JSON.stringify(displayName)).toMatchObject({ status: 400, code: 'invalid_request' });
+    }
+    expect(await errorOf(await privy.fetch('/client/profile', { method: 'PUT', body: {} }))).toMatchObject({ status: 400, code: 'invalid_request' });
+    // Only clients have a profile; the name stayed as it was.
+    expect(await errorOf(await dave.fetch('/client/profile', { method: 'PUT', body: { displayName: 'Dave' } }))).toMatchObject({ status: 403, code: 'forbidden' });
+    expect(await errorOf(await fetch(`${t.url}/console/api/client/profile`))).toMatchObject({ status: 401 });
+    expect(await body<ClientProfile>(privy.fetch('/client/profile'))).toMatchObject({ displayName: null });
   });
 });
 

@@ -17,6 +17,7 @@ import { describeError } from '../logger.ts';
 import { registerDevCommands } from './dev-commands.ts';
 import { NotFoundError } from '../keys/client-store.ts';
 import { unknownId } from './suggest.ts';
+import { ANONYMOUS_CLIENT, type Author } from '../console/community-types.ts';
 
 function month(value: string): string {
   if (!isMonth(value)) throw new InvalidArgumentError('expected a month as YYYY-MM');
@@ -300,6 +301,12 @@ developers
     }),
   );
 
+/** An author as the operator sees it: a client by its id, with the name others see when it chose one. */
+function who(a: Author): string {
+  if (a.role !== 'client') return `${a.role} ${a.id}`;
+  return `client ${a.clientId ?? '?'}${a.id === ANONYMOUS_CLIENT ? '' : ` ("${a.id}")`}`;
+}
+
 const requests = program.command('requests').description('custom-development requests from clients, sorted by votes');
 requests
   .command('list')
@@ -309,9 +316,9 @@ requests
   .option('--json', 'print JSON')
   .action(
     withContext(async (ctx, opts: { tag?: string; status?: string; json?: boolean }) => {
-      const list = await ctx.community.requests({ ...(opts.tag ? { tag: opts.tag } : {}), ...(opts.status ? { status: opts.status } : {}) });
+      const list = await ctx.community.requests({ ...(opts.tag ? { tag: opts.tag } : {}), ...(opts.status ? { status: opts.status } : {}) }, 'operator');
       if (opts.json) return printJson(list);
-      console.log(table(list.map((r) => ({ id: r.requestId, votes: r.votes, status: r.status, client: r.clientId, tags: r.tags.join(' '), budget: r.budget ?? '-', title: r.title })), ['id', 'votes', 'status', 'client', 'tags', 'budget', 'title']));
+      console.log(table(list.map((r) => ({ id: r.requestId, votes: r.votes, status: r.status, client: r.author.clientId ?? '-', tags: r.tags.join(' '), budget: r.budget ?? '-', title: r.title })), ['id', 'votes', 'status', 'client', 'tags', 'budget', 'title']));
     }),
   );
 requests
@@ -320,9 +327,9 @@ requests
   .option('--json', 'print JSON')
   .action(
     withContext(async (ctx, requestId: string, opts: { json?: boolean }) => {
-      const r = await ctx.community.request(requestId);
+      const r = await ctx.community.request(requestId, 'operator');
       if (opts.json) return printJson(r);
-      console.log(`${r.title}\n${r.status}, ${r.votes} vote(s), by client ${r.clientId}${r.budget ? `, budget ${r.budget} EUR` : ''}${r.tags.length ? `, tags: ${r.tags.join(' ')}` : ''}`);
+      console.log(`${r.title}\n${r.status}, ${r.votes} vote(s), by ${who(r.author)}${r.budget ? `, budget ${r.budget} EUR${r.budgetPublic ? '' : ' (private)'}` : ''}${r.tags.length ? `, tags: ${r.tags.join(' ')}` : ''}`);
       if (r.plannedBy) console.log(`planned by ${r.plannedBy}`);
       if (r.acceptedBy) console.log(`accepted for development by ${r.acceptedBy}`);
       if (r.deliveredSlug) console.log(`delivered as the feature ${r.deliveredSlug}`);
@@ -339,9 +346,9 @@ discussions
   .option('--json', 'print JSON')
   .action(
     withContext(async (ctx, opts: { feature?: string; json?: boolean }) => {
-      const list = await ctx.community.listThreads(opts.feature);
+      const list = await ctx.community.listThreads(opts.feature, 'operator');
       if (opts.json) return printJson(list);
-      console.log(table(list.map((t) => ({ id: t.threadId, replies: t.replies, answered: t.answered ? 'yes' : '', by: `${t.author.role} ${t.author.id}`, title: t.title })), ['id', 'replies', 'answered', 'by', 'title']));
+      console.log(table(list.map((t) => ({ id: t.threadId, replies: t.replies, answered: t.answered ? 'yes' : '', by: who(t.author), title: t.title })), ['id', 'replies', 'answered', 'by', 'title']));
     }),
   );
 discussions
@@ -350,11 +357,11 @@ discussions
   .option('--json', 'print JSON')
   .action(
     withContext(async (ctx, threadId: string, opts: { json?: boolean }) => {
-      const t = await ctx.community.thread(threadId);
+      const t = await ctx.community.thread(threadId, 'operator');
       if (opts.json) return printJson(t);
       console.log(`${t.title}${t.featureSlug ? ` (feature ${t.featureSlug})` : ''}`);
       for (const p of t.posts) {
-        console.log(`\n— ${p.author.role} ${p.author.id}${p.author.level ? ` [${p.author.level}]` : ''}, ${iso(p.createdAt)}${p.accepted ? ', accepted answer' : ''}`);
+        console.log(`\n— ${who(p.author)}${p.author.level ? ` [${p.author.level}]` : ''}, ${iso(p.createdAt)}${p.accepted ? ', accepted answer' : ''}`);
         console.log(p.hidden ? '(hidden by a moderator)' : p.markdown);
       }
     }),

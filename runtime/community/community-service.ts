@@ -3,7 +3,7 @@ import { canAcceptRequests, canModerate } from '../../shared/levels.ts';
 import { DomainError, type ErrorKind } from '../../shared/errors.ts';
 import { MAX_MARKDOWN_CHARS, renderMarkdown } from '../../shared/markdown.ts';
 import type { Session } from '../console/account-store.ts';
-import { EDIT_WINDOW_MS, type Author, type DevRequest, type FeatureThreads, type NewRequestBody, type Post, type RequestStatus, type ThreadDetail, type ThreadSummary } from '../console/community-types.ts';
+import { ANONYMOUS_CLIENT, EDIT_WINDOW_MS, type Author, type DevRequest, type FeatureThreads, type NewRequestBody, type Post, type RequestStatus, type ThreadDetail, type ThreadSummary } from '../console/community-types.ts';
 import type { FeatureCatalog } from '../gateway/invoker.ts';
 import { ConditionFailed, newId, type CommunityStore, type StoredAuthor, type StoredPost, type StoredRequest, type StoredThread } from './community-store.ts';
 import type { Levels } from './levels.ts';
@@ -61,7 +61,23 @@ export interface CommunityDeps {
   store: CommunityStore;
   levels: Levels;
   features: FeatureCatalog;
+  /** a client's public display name, if it chose one (the clients table) */
+  displayName: (clientId: string) => Promise<string | undefined>;
   clock: () => number;
+}
+
+/**
+ * Who reads: a signed-in account, nobody (signed out), or 'operator' — the CLI, run by whoever
+ * operates the platform and holds its store anyway, which sees what finance sees.
+ */
+export type Reader = Session | 'operator' | undefined;
+
+/** One read as its reader sees it: what it may know of clients, and their names looked up once. */
+interface Lens {
+  session: Session | undefined;
+  /** finance or the operator: they bill clients, so they see client ids and every budget */
+  operator: boolean;
+  name: (clientId: string) => Promise<string | undefined>;
 }
 
 /**
@@ -76,7 +92,29 @@ export class Community {
     return this.deps.features.get(featureSlug)?.manifest.authors.some((a) => a.id === s.developerId) ?? false;
   }
 
-  private async authorView(a: StoredAuthor): Promise<Author> {
+  private lens(reader: Reader): Lens {
+    const session = reader === 'operator' ? undefined : reader;
+    // Per read, not per process: a name changed in the console shows on the next page.
+    const names = new Map<string, Promise<string | undefined>>();
+    const name = (clientId: string) => {
+      let found = names.get(clientId);
+      if (!found) names.set(clientId, (found = this.deps.displayName(clientId)));
+      return found;
+    };
+    return { session, operator: reader === 'operator' || session?.role === 'finance', name };
+  }
+
+  /** Whether the reader is an account of this client: its own posts and requests. */
+  private static own(l: Lens, clientId: string): boolean {
+    return l.session?.role === 'client' && l.session.clientId === clientId;
+  }
+
+  private async authorView(a: StoredAuthor, l: Lens): Promise<Author> {
+    if (a.role === 'client') {
+      // The client id stays with the client and finance; everyone else gets the chosen name.
+      const own = Community.own(l, a.id);
+      return { role: a.role, id: (await l.name(a.id)) ?? ANONYMOUS_CLIENT, ...(own ? { you: true as const } : {}), ...(own || l.operator ? { clientId: a.id } : {}) };
+    }
     return { role: a.role, id: a.id, ...(a.role === 'developer' ? { level: await this.deps.levels.levelOf(a.id) } : {}) };
   }
 
@@ -86,12 +124,13 @@ export class Community {
     return canModerate(await this.deps.levels.levelOf(s.developerId));
   }
 
-  private async postView(p: StoredPost, thread: StoredThread, s: Session | undefined): Promise<Post> {
+  private async postView(p: StoredPost, thread: StoredThread, l: Lens): Promise<Post> {
     const now = this.deps.clock();
+    const s = l.session;
     return {
       postId: p.postId,
       threadId: p.threadId,
-      author: await this.authorView(p.author),
+      author: await this.authorView(p.author, l),
       // Hidden means hidden everywhere: the content never leaves the store again.
       ...(p.hidden ? {} : { markdown: p.markdown, html: renderMarkdown(p.markdown) }),
       createdAt: p.createdAt,
@@ -104,18 +143,20 @@ export class Community {
 
   // ---- discussions ----------------------------------------------------------------------------
 
-  async listThreads(featureSlug?: string): Promise<ThreadSummary[]> {
+  async listThreads(featureSlug?: string, reader?: Reader): Promise<ThreadSummary[]> {
     if (featureSlug && !this.deps.features.get(featureSlug)) throw notFound(`No feature named "${featureSlug}".`);
     const threads = await this.deps.store.listThreads(featureSlug);
-    return Promise.all(threads.map(async (t) => ({ ...(await this.summary(t)) })));
+    const l = this.lens(reader);
+    return Promise.all(threads.map((t) => this.summary(t, l)));
   }
 
   /** Every thread, general and of every feature, newest first (the #/discussions page). */
-  async listAllThreads(): Promise<ThreadSummary[]> {
+  async listAllThreads(reader?: Reader): Promise<ThreadSummary[]> {
     const scopes = [undefined, ...this.deps.features.list().map((f) => f.slug)];
     const threads = (await Promise.all(scopes.map((slug) => this.deps.store.listThreads(slug)))).flat();
     threads.sort((a, b) => b.createdAt - a.createdAt || (a.threadId < b.threadId ? 1 : -1));
-    return Promise.all(threads.map((t) => this.summary(t)));
+    const l = this.lens(reader);
+    return Promise.all(threads.map((t) => this.summary(t, l)));
   }
 
   /**
@@ -128,7 +169,8 @@ export class Community {
     const threads = (await Promise.all(mine.map((f) => this.deps.store.listThreads(f.slug)))).flat().sort((a, b) => b.createdAt - a.createdAt);
     const since = await this.deps.store.lastVisit(s.email);
     const fresh = threads.filter((t) => (since === undefined || t.createdAt > since) && t.author.email !== s.email);
-    return { since: since ?? null, threads: threads.length, newThreads: await Promise.all(fresh.map((t) => this.summary(t))) };
+    const l = this.lens(s);
+    return { since: since ?? null, threads: threads.length, newThreads: await Promise.all(fresh.map((t) => this.summary(t, l))) };
   }
 
   /** The developer has seen its features' threads up to now. */
@@ -136,26 +178,28 @@ export class Community {
     await this.deps.store.markVisit(s.email, this.deps.clock());
   }
 
-  private async summary(t: StoredThread, posts?: StoredPost[]): Promise<ThreadSummary> {
+  private async summary(t: StoredThread, l: Lens, posts?: StoredPost[]): Promise<ThreadSummary> {
     const replies = posts ? posts.length - 1 : ((await this.deps.store.getThread(t.threadId))?.posts.length ?? 1) - 1;
     return {
       threadId: t.threadId,
       title: t.title,
       ...(t.featureSlug ? { featureSlug: t.featureSlug } : {}),
-      author: await this.authorView(t.author),
+      author: await this.authorView(t.author, l),
       createdAt: t.createdAt,
       replies,
       answered: t.acceptedPostId !== undefined,
     };
   }
 
-  async thread(threadId: string, s?: Session): Promise<ThreadDetail> {
+  async thread(threadId: string, reader?: Reader): Promise<ThreadDetail> {
     const found = await this.deps.store.getThread(checkId(threadId, 'thread'));
     if (!found) throw notFound(`No thread "${threadId}".`);
     const { thread, posts } = found;
+    const l = this.lens(reader);
+    const s = l.session;
     return {
-      ...(await this.summary(thread, posts)),
-      posts: await Promise.all(posts.map((p) => this.postView(p, thread, s))),
+      ...(await this.summary(thread, l, posts)),
+      posts: await Promise.all(posts.map((p) => this.postView(p, thread, l))),
       ...(thread.acceptedPostId ? { acceptedPostId: thread.acceptedPostId } : {}),
       canAccept: !!s && (thread.author.email === s.email || this.isFeatureAuthor(thread.featureSlug, s)),
       canModerate: await this.mayModerate(s),
@@ -192,7 +236,7 @@ export class Community {
     const now = this.deps.clock();
     const post: StoredPost = { postId: newId(now), threadId, author: authorOf(s), markdown: md, createdAt: now, hidden: false, review: false };
     await this.deps.store.putPost(post);
-    return this.postView(post, found.thread, s);
+    return this.postView(post, found.thread, this.lens(s));
   }
 
   async edit(s: Session, threadId: string, postId: string, body: Record<string, unknown>): Promise<Post> {
@@ -206,7 +250,7 @@ export class Community {
     if (now - post.createdAt >= EDIT_WINDOW_MS) throw forbidden(`Posts can be edited for ${EDIT_WINDOW_MS / 60_000} minutes after they are written; reply instead.`);
     try {
       const edited = await this.deps.store.editPost(threadId, postId, s.email, md, now, now - EDIT_WINDOW_MS);
-      return this.postView(edited, found.thread, s);
+      return this.postView(edited, found.thread, this.lens(s));
     } catch (e) {
       if (e instanceof ConditionFailed) throw forbidden('The post can no longer be edited.');
       throw e;
@@ -249,21 +293,33 @@ export class Community {
       else await this.deps.store.creditAnswer(post.author.id, threadId);
       this.deps.levels.invalidate();
     }
-    return this.postView(post, found.thread, s);
+    return this.postView(post, found.thread, this.lens(s));
   }
 
   // ---- custom-development requests ------------------------------------------------------------
 
-  private async requestView(r: StoredRequest, s?: Session): Promise<DevRequest> {
-    const [votes, voted] = await Promise.all([this.deps.store.votes(r.requestId), s ? this.deps.store.hasVoted(r.requestId, s.email) : Promise.resolve(undefined)]);
+  private async requestView(r: StoredRequest, l: Lens): Promise<DevRequest> {
+    const s = l.session;
+    const [votes, voted, author] = await Promise.all([
+      this.deps.store.votes(r.requestId),
+      s ? this.deps.store.hasVoted(r.requestId, s.email) : Promise.resolve(undefined),
+      this.authorView({ role: 'client', id: r.clientId, email: r.authorEmail }, l),
+    ]);
+    const own = Community.own(l, r.clientId);
+    // A budget is the client's negotiating position: public only if it said so (absent on
+    // requests posted before the choice existed: private).
+    const privileged = own || l.operator;
+    const shown = r.budgetMicros !== undefined && (r.budgetPublic === true || privileged);
     return {
       requestId: r.requestId,
       title: r.title,
       description: r.description,
       descriptionHtml: renderMarkdown(r.description),
-      ...(r.budgetMicros !== undefined ? { budgetMicros: r.budgetMicros, budget: formatMicros(r.budgetMicros) } : {}),
+      ...(shown && r.budgetMicros !== undefined ? { budgetMicros: r.budgetMicros, budget: formatMicros(r.budgetMicros) } : {}),
+      ...(privileged && r.budgetMicros !== undefined ? { budgetPublic: r.budgetPublic === true } : {}),
       tags: r.tags,
-      clientId: r.clientId,
+      author,
+      ...(own ? { mine: true as const } : {}),
       status: r.status,
       votes,
       ...(voted !== undefined ? { voted } : {}),
@@ -281,12 +337,14 @@ export class Community {
     return r;
   }
 
-  async request(requestId: string, s?: Session): Promise<DevRequest> {
-    return this.requestView(await this.stored(requestId), s);
+  async request(requestId: string, reader?: Reader): Promise<DevRequest> {
+    return this.requestView(await this.stored(requestId), this.lens(reader));
   }
 
   /** Sorted by votes, then newest; `mine` = in the tags of the developer's features. */
-  async requests(filter: { tag?: string; status?: string; mine?: boolean }, s?: Session): Promise<DevRequest[]> {
+  async requests(filter: { tag?: string; status?: string; mine?: boolean }, reader?: Reader): Promise<DevRequest[]> {
+    const l = this.lens(reader);
+    const s = l.session;
     if (filter.status && !['open', 'planned', 'delivered', 'declined'].includes(filter.status)) throw invalid('"status" is one of open, planned, delivered, declined.');
     let myTags: Set<string> | undefined;
     if (filter.mine) {
@@ -296,12 +354,12 @@ export class Community {
     const all = (await this.deps.store.listRequests()).filter(
       (r) => (!filter.tag || r.tags.includes(filter.tag)) && (!filter.status || r.status === filter.status) && (!myTags || r.tags.some((t) => myTags.has(t))),
     );
-    const views = await Promise.all(all.map((r) => this.requestView(r, s)));
+    const views = await Promise.all(all.map((r) => this.requestView(r, l)));
     return views.sort((a, b) => b.votes - a.votes || b.createdAt - a.createdAt || (a.requestId < b.requestId ? -1 : 1));
   }
 
-  private requestFields(body: Record<string, unknown>, partial: boolean): Partial<Pick<StoredRequest, 'title' | 'description' | 'budgetMicros' | 'tags'>> {
-    const out: Partial<Pick<StoredRequest, 'title' | 'description' | 'budgetMicros' | 'tags'>> = {};
+  private requestFields(body: Record<string, unknown>, partial: boolean): Partial<Pick<StoredRequest, 'title' | 'description' | 'budgetMicros' | 'budgetPublic' | 'tags'>> {
+    const out: Partial<Pick<StoredRequest, 'title' | 'description' | 'budgetMicros' | 'budgetPublic' | 'tags'>> = {};
     if (!partial || body.title !== undefined) out.title = text(body.title, 'title', 5, 140);
     if (!partial || body.description !== undefined) out.description = markdown(body.description, 'description').markdown;
     if (body.budget !== undefined && body.budget !== null) {
@@ -313,6 +371,10 @@ export class Community {
         throw e;
       }
       if (out.budgetMicros <= 0) throw invalid('"budget" must be more than 0.');
+    }
+    if (body.budgetPublic !== undefined) {
+      if (typeof body.budgetPublic !== 'boolean') throw invalid('"budgetPublic" is true (everyone sees the budget) or false (only you and the operator).');
+      out.budgetPublic = body.budgetPublic;
     }
     if (!partial || body.tags !== undefined) {
       const tags = body.tags ?? [];
@@ -328,22 +390,33 @@ export class Community {
     if (s.role !== 'client' || !s.clientId) throw forbidden('Requests are posted by client accounts.');
     const fields = this.requestFields(body as Record<string, unknown>, false);
     const now = this.deps.clock();
-    const r: StoredRequest = { requestId: newId(now), title: fields.title as string, description: fields.description as string, ...(fields.budgetMicros !== undefined ? { budgetMicros: fields.budgetMicros } : {}), tags: fields.tags ?? [], clientId: s.clientId, authorEmail: s.email, status: 'open', createdAt: now };
+    const r: StoredRequest = {
+      requestId: newId(now),
+      title: fields.title as string,
+      description: fields.description as string,
+      ...(fields.budgetMicros !== undefined ? { budgetMicros: fields.budgetMicros } : {}),
+      budgetPublic: fields.budgetPublic ?? false,
+      tags: fields.tags ?? [],
+      clientId: s.clientId,
+      authorEmail: s.email,
+      status: 'open',
+      createdAt: now,
+    };
     await this.deps.store.createRequest(r);
-    return this.requestView(r, s);
+    return this.requestView(r, this.lens(s));
   }
 
   async editRequest(s: Session, requestId: string, body: Record<string, unknown>): Promise<DevRequest> {
     const r = await this.stored(requestId);
     if (s.role !== 'client' || r.clientId !== s.clientId) throw forbidden('Only the client who posted a request can edit it.');
     const fields = this.requestFields(body, true);
-    if (Object.keys(fields).length === 0) throw invalid('Nothing to change: send title, description, budget or tags.');
+    if (Object.keys(fields).length === 0) throw invalid('Nothing to change: send title, description, budget, budgetPublic or tags.');
     return this.transition(s, requestId, ['open'], fields, 'Only an open request can be edited.', { expression: 'clientId = :me', values: { ':me': s.clientId } });
   }
 
   private async transition(s: Session, requestId: string, from: RequestStatus[], set: Partial<StoredRequest>, refused: string, extra?: { expression: string; values: Record<string, unknown> }): Promise<DevRequest> {
     try {
-      return this.requestView(await this.deps.store.updateRequest(requestId, from, set, extra), s);
+      return this.requestView(await this.deps.store.updateRequest(requestId, from, set, extra), this.lens(s));
     } catch (e) {
       if (e instanceof ConditionFailed) throw conflict(refused);
       throw e;

@@ -39,6 +39,8 @@ export interface StoredRequest {
   title: string;
   description: string;
   budgetMicros?: number;
+  /** whether everyone sees the budget; absent (older requests) = no, only the client and finance */
+  budgetPublic?: boolean;
   tags: string[];
   clientId: string;
   authorEmail: string;

@@ -139,6 +139,24 @@ export interface SpendCapBody {
   cap: string | null;
 }
 
+/**
+ * GET /client/profile → ClientProfile
+ * PUT /client/profile  body ClientProfileBody → ClientProfile. The display name is what the
+ * community (community-types.ts) shows of this client instead of its client id: 1–40 characters,
+ * trimmed, one line, not an e-mail address (400 invalid_request otherwise); null or "" removes it,
+ * and the client is shown as "a client". Every account of the client shares it.
+ */
+export interface ClientProfile {
+  clientId: string;
+  displayName: string | null;
+  /** how others see this client in discussions and requests: the display name or "a client" */
+  shownAs: string;
+}
+
+export interface ClientProfileBody {
+  displayName: string | null;
+}
+
 /** GET /client/invoices → months with a final statement that bills this client */
 export interface ClientInvoiceList {
   invoices: { month: string; totalMicros: number; total: string; closedAt: number }[];

@@ -3,19 +3,31 @@
  * CONSOLE_API_PREFIX like the rest of the console, with the same conventions (see api-types.ts):
  * JSON errors `{ error: { code, message } }`, session cookie, `x-csrf-token` on every write.
  * Reading is public; writing needs a signed-in account. Levels never change money.
+ *
+ * Clients are private (issue #17): no answer names a client by its id except to that client itself
+ * and to finance (the operator, who bills it). Everyone else sees the client's public display name
+ * (PUT /client/profile, api-types.ts) or ANONYMOUS_CLIENT, and a request's budget only when its
+ * client made it public. The names are looked up when read: a new name shows on old posts too.
  */
 import type { LevelName } from '../../shared/levels.ts';
 import type { Role } from './api-types.ts';
 
 export type { LevelName };
 
-/** Who wrote something, as others see it: a developer id, a client id, or "finance". */
+/** How a client without a display name is shown to others. */
+export const ANONYMOUS_CLIENT = 'a client';
+
+/** Who wrote something, as others see it: a developer id, a client's display name, or "finance". */
 export interface Author {
   role: Role;
-  /** developer id, client id, or 'finance' */
+  /** developers: the developer id; finance: 'finance'; clients: the display name, or ANONYMOUS_CLIENT ('a client') — never the client id */
   id: string;
   /** developers only: their current level */
   level?: LevelName;
+  /** clients only, to an account of that same client: it is yours */
+  you?: true;
+  /** clients only, and only to that client itself and to finance: the client id */
+  clientId?: string;
 }
 
 export interface DeveloperLevel {
@@ -121,11 +133,19 @@ export interface DevRequest {
   /** markdown as written and its sanitized HTML */
   description: string;
   descriptionHtml: string;
-  /** optional budget in micro-euros and its decimal form */
+  /**
+   * optional budget in micro-euros and its decimal form: sent to everyone only when the client made
+   * it public, and always to the client who posted the request and to finance
+   */
   budgetMicros?: number;
   budget?: string;
+  /** to the client who posted it and to finance, when there is a budget: whether others see it */
+  budgetPublic?: boolean;
   tags: string[];
-  clientId: string;
+  /** the client who posted it, as an Author (display name; the client id only to itself and finance) */
+  author: Author;
+  /** to the accounts of the client who posted it: it may edit it while open */
+  mine?: true;
   status: RequestStatus;
   votes: number;
   /** whether the signed-in account has voted */
@@ -157,5 +177,7 @@ export interface NewRequestBody {
   description: string;
   /** decimal euros, e.g. "1500.00" */
   budget?: string;
+  /** show the budget to everyone (default false: only the client and finance see it) */
+  budgetPublic?: boolean;
   tags?: string[];
 }

@@ -12,7 +12,7 @@ import type { Levels } from '../community/levels.ts';
 /** What the console reads and writes: the same stores as the gateway and the statements job. */
 export interface ConsoleDeps {
   accounts: AccountStore;
-  clients: Pick<ClientStore, 'getClient' | 'listKeys' | 'createKey' | 'revokeKey' | 'getKey' | 'setSpendCap'>;
+  clients: Pick<ClientStore, 'getClient' | 'listKeys' | 'createKey' | 'revokeKey' | 'getKey' | 'setSpendCap' | 'setDisplayName'>;
   /** what the gateways count against each client's quota and spend cap: the figures they enforce */
   limits: Pick<LimitStore, 'monthCommitted'>;
   usage: Pick<UsageReader, 'clientAggregates' | 'monthAggregates' | 'hasUsage' | 'featureDays' | 'clientDays'>;

@@ -20,6 +20,8 @@ export interface Client {
   clientId: string;
   createdAt: number;
   limits: ClientLimits;
+  /** the name the community shows instead of the client id (shared/display-name.ts); absent = "a client" */
+  displayName?: string;
 }
 
 export interface StoredKey {
@@ -134,6 +136,21 @@ export class ClientStore {
         Key: { clientId },
         UpdateExpression: capMicros === null ? 'REMOVE limits.monthlySpendCapMicros' : 'SET limits.monthlySpendCapMicros = :c',
         ...(capMicros === null ? {} : { ExpressionAttributeValues: { ':c': capMicros } }),
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return res.Attributes as Client;
+  }
+
+  /** Sets (or, with null, removes) the public display name; the caller validated it (parseDisplayName). */
+  async setDisplayName(clientId: string, displayName: string | null): Promise<Client> {
+    await this.ensureClient(clientId);
+    const res = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tables.clients,
+        Key: { clientId },
+        UpdateExpression: displayName === null ? 'REMOVE displayName' : 'SET displayName = :n',
+        ...(displayName === null ? {} : { ExpressionAttributeValues: { ':n': displayName } }),
         ReturnValues: 'ALL_NEW',
       }),
     );

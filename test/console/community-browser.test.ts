@@ -74,6 +74,8 @@ describe('community pages in Chromium', () => {
     await client.getByTestId('new-request-description').fill('Check a **postcode** against the national list.\n\n- format\n- existence');
     await client.getByTestId('new-request-budget').fill('1500');
     await client.getByTestId('new-request-tags').fill('test, postcodes');
+    // The budget stays private unless the client ticks the box.
+    expect(await client.getByTestId('new-request-budget-public').isChecked()).toBe(false);
     await client.getByTestId('new-request-submit').click();
     await client.waitForURL(/#\/requests\/[0-9a-z]+$/);
     requestId = decodeURIComponent(client.url().split('#/requests/')[1] ?? '');
@@ -83,7 +85,8 @@ describe('community pages in Chromium', () => {
     expect(await client.getByTestId('request-description').locator('strong').textContent()).toBe('postcode');
     expect(await client.getByTestId('request-description').locator('li').count()).toBe(2);
     expect(await client.getByTestId('request-status').getAttribute('data-status')).toBe('open');
-    expect(await client.locator('body').textContent()).toContain('€1,500.00');
+    expect(await client.locator('body').textContent()).toContain('€1,500.00 (private: only you and the operator see it)');
+    expect(await client.getByTestId('request-author').textContent()).toBe('a client (you)');
 
     await client.getByTestId('vote-request').click();
     await client.getByTestId('unvote-request').waitFor();
@@ -163,7 +166,30 @@ describe('community pages in Chromium', () => {
     expect(await page.getByTestId('vote-request').count()).toBe(0);
     await open(page, `#/requests/${requestId}`);
     await page.getByTestId('delivered-link').waitFor();
+    // Neither the client id nor the private budget: the client is "a client" to the public.
+    expect(await page.getByTestId('request-author').textContent()).toBe('a client');
+    const text = (await page.locator('body').textContent()) ?? '';
+    expect(text).toContain('No public budget');
+    expect(text).not.toContain('1,500');
+    expect(text).not.toContain('acme');
     await page.close();
+  });
+
+  it('a client picks a public name on its page; its request and threads show it to others', async () => {
+    await open(client, '#/client');
+    await client.getByTestId('display-name-input').fill('Acme Buyers');
+    await client.getByTestId('display-name-save').click();
+    await expect.poll(() => client.getByTestId('display-name-shown').textContent()).toBe('Acme Buyers');
+    await shot(client, 'client-display-name');
+    // An e-mail address is refused with the server's reason, and the name stays.
+    await client.getByTestId('display-name-input').fill('buyer@acme.example');
+    await client.getByTestId('display-name-save').click();
+    await expect.poll(() => client.locator('[role=status], [role=alert]').filter({ hasText: 'cannot be an e-mail address' }).count()).toBeGreaterThan(0);
+    expect(await client.getByTestId('display-name-shown').textContent()).toBe('Acme Buyers');
+    // alice is still on the request's page: a reload reads it again.
+    await open(alice, `#/requests/${requestId}`);
+    await alice.reload();
+    await expect.poll(() => alice.getByTestId('request-author').textContent()).toBe('client Acme Buyers');
   });
 
   it('a thread: replies, an accepted answer, a post hidden by a moderator', async () => {
@@ -183,6 +209,8 @@ describe('community pages in Chromium', () => {
       await dev.getByTestId('reply-submit').click();
       await dev.getByTestId('post').filter({ hasText: text }).waitFor();
     }
+    // The question's author as others see it: the client's public name, never its id.
+    expect(await alice.getByTestId('post').first().getByTestId('author-client').textContent()).toBe('client Acme Buyers');
 
     await client.reload();
     const carols = client.getByTestId('post').filter({ hasText: 'JSON array' });

@@ -1,9 +1,11 @@
+import { parseDisplayName } from '../../../shared/display-name.ts';
 import { formatMicros, MoneyError, parseDecimalMicros, toSafeNumber } from '../../../shared/money.ts';
 import { isMonth, monthOf } from '../../../shared/month.ts';
 import { capStatus } from '../../../shared/spend.ts';
 import { usageRows } from '../../../shared/usage.ts';
 import { statementCsv } from '../../statements/csv.ts';
-import type { ClientInvoice, ClientInvoiceList, ClientOverview } from '../api-types.ts';
+import type { ClientInvoice, ClientInvoiceList, ClientOverview, ClientProfile } from '../api-types.ts';
+import { ANONYMOUS_CLIENT } from '../community-types.ts';
 import type { ConsoleDeps } from '../deps.ts';
 import type { Route, RouteRequest } from '../handler.ts';
 import { consoleErrors, csv, json, jsonBody } from '../http.ts';
@@ -45,6 +47,8 @@ export function clientRoutes(deps: ConsoleDeps): Route[] {
     };
   };
 
+  const profile = (clientId: string, displayName: string | undefined): ClientProfile => ({ clientId, displayName: displayName ?? null, shownAs: displayName ?? ANONYMOUS_CLIENT });
+
   /** The client's part of a closed month's statement (the whole is never loaded for it). */
   const invoice = async (clientId: string, month: string) => {
     if (!isMonth(month)) throw consoleErrors.badRequest(`"${month}" is not a month (YYYY-MM).`);
@@ -85,6 +89,24 @@ export function clientRoutes(deps: ConsoleDeps): Route[] {
         } else throw consoleErrors.badRequest('"cap" must be a decimal string in euros, or null to remove the cap.');
         await deps.clients.setSpendCap(clientOf(req), cap);
         return json(200, await overview(clientOf(req), monthOf(req.now)));
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/client\/profile$/,
+      access: 'client',
+      handle: async (req) => json(200, profile(clientOf(req), (await deps.clients.getClient(clientOf(req)))?.displayName)),
+    },
+    {
+      method: 'PUT',
+      path: /^\/client\/profile$/,
+      access: 'client',
+      handle: async (req) => {
+        const body = jsonBody(req.event);
+        // Absent is not null: a body without the field is a mistake, not a wish to be anonymous.
+        if (!('displayName' in body)) throw consoleErrors.badRequest('"displayName" is required: a name, or null to be shown as "a client".');
+        const client = await deps.clients.setDisplayName(clientOf(req), parseDisplayName(body.displayName));
+        return json(200, profile(clientOf(req), client.displayName));
       },
     },
     {

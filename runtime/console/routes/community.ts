@@ -22,10 +22,10 @@ export function communityRoutes(deps: { community: Community; levels: Levels }):
       method: 'GET',
       path: /^\/threads$/,
       access: 'public',
-      handle: async ({ event }) => {
+      handle: async ({ event, session }) => {
         const feature = event.queryStringParameters?.feature;
-        if (feature === 'all') return json(200, { threads: await c.listAllThreads() });
-        return json(200, { threads: await c.listThreads(feature && feature !== 'general' ? feature : undefined) });
+        if (feature === 'all') return json(200, { threads: await c.listAllThreads(session) });
+        return json(200, { threads: await c.listThreads(feature && feature !== 'general' ? feature : undefined, session) });
       },
     },
     { method: 'GET', path: /^\/developer\/discussions$/, access: 'developer', handle: async (req) => json(200, await c.myFeatureThreads(me(req))) },

@@ -1,5 +1,5 @@
 /** Level badges and author names: who wrote something, linked to their profile when a developer. */
-import type { Author, LevelName } from '../../../community-types.ts';
+import { ANONYMOUS_CLIENT, type Author, type LevelName } from '../../../community-types.ts';
 import { useLevels } from '../levels.ts';
 import { developerHref } from '../router.ts';
 
@@ -34,10 +34,18 @@ export function AuthorName({ author }: { author: Author }) {
     );
   }
   if (author.role === 'finance') return <span class="author">Faascape operator</span>;
+  // A client is its public display name, or "a client": the server never sends others its id.
   return (
-    <span class="author">
-      <span class="muted">client </span>
-      {author.id}
+    <span class="author" data-testid="author-client">
+      {author.id === ANONYMOUS_CLIENT ? (
+        author.id
+      ) : (
+        <>
+          <span class="muted">client </span>
+          {author.id}
+        </>
+      )}
+      {author.you ? <span class="muted"> (you)</span> : null}
     </span>
   );
 }

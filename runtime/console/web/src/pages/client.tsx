@@ -1,4 +1,4 @@
-/** The client's home: this month's usage and spending, the spend cap, invoices and API keys. */
+/** The client's home: this month's usage and spending, the spend cap, invoices, API keys and its public name. */
 import type { ClientOverview } from '../../../api-types.ts';
 import { Chart, PALETTE, type ChartSeries } from '../components/chart.tsx';
 import { LoadView } from '../components/status.tsx';
@@ -10,6 +10,7 @@ import { featureHref } from '../router.ts';
 import { useLoad } from '../use-load.ts';
 import { ApiKeys } from './client-keys.tsx';
 import { Invoices } from './client-invoices.tsx';
+import { ClientProfileSection } from './client-profile.tsx';
 import { SpendCap } from './client-spend-cap.tsx';
 
 /** More lines than this make a chart unreadable: the smallest features become "Other". */
@@ -106,6 +107,7 @@ export function ClientPage() {
       </LoadView>
       <Invoices />
       <ApiKeys />
+      <ClientProfileSection />
     </section>
   );
 }

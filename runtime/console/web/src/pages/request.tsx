@@ -7,7 +7,7 @@ import type { DevRequest } from '../../../community-types.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { TextAreaField } from '../components/field.tsx';
 import { ServerHtml } from '../components/html.tsx';
-import { DeveloperName } from '../components/level.tsx';
+import { AuthorName, DeveloperName } from '../components/level.tsx';
 import { Stat } from '../components/stat.tsx';
 import { Banner, LiveStatus, Loading, LoadView } from '../components/status.tsx';
 import { community } from '../endpoints.ts';
@@ -16,7 +16,7 @@ import { useLevels } from '../levels.ts';
 import { featureHref } from '../router.ts';
 import { useSession } from '../session.ts';
 import { asApiError, useLoad } from '../use-load.ts';
-import { budgetText, StatusBadge, Tags, VoteButton } from './requests.tsx';
+import { budgetNote, budgetText, StatusBadge, Tags, VoteButton } from './requests.tsx';
 
 type Say = (text: string, error: boolean) => void;
 
@@ -167,6 +167,19 @@ function Actions({ r, onChange, say }: { r: DevRequest; onChange: (r: DevRequest
     say(text, false);
   };
   const buttons = [
+    // Its client may change its mind about showing the budget while the request can still be edited.
+    r.mine && r.status === 'open' && r.budgetPublic !== undefined ? (
+      <ActionButton
+        key="budget"
+        label={r.budgetPublic ? 'Hide my budget from others' : 'Show my budget publicly'}
+        busyLabel="Saving…"
+        run={() => community.editRequest(r.requestId, { budgetPublic: !r.budgetPublic })}
+        onDone={(u) => done(u.budgetPublic ? 'Your budget is now shown to everyone.' : 'Your budget is now shown only to you and the operator.')(u)}
+        say={say}
+        testId="toggle-budget-public"
+        kind="secondary"
+      />
+    ) : null,
     me.role === 'developer' && r.status === 'open' ? (
       <ActionButton key="plan" label="Plan it" busyLabel="Planning…" run={() => community.plan(r.requestId)} onDone={done('Planned: you committed to build it. Deliver it when the feature is in the catalogue.')} say={say} testId="plan-request" />
     ) : null,
@@ -241,11 +254,16 @@ function Detail({ r, onChange }: { r: DevRequest; onChange: (r: DevRequest) => v
         <Stat label="Votes" testId="request-votes">
           {formatCount(r.votes)}
         </Stat>
-        <Stat label="Budget">{budgetText(r)}</Stat>
+        <Stat label="Budget" testId="request-budget">
+          {budgetText(r)}
+          {budgetNote(r) ? <span class="muted">{budgetNote(r)}</span> : null}
+        </Stat>
         <Stat label="Tags">
           <Tags tags={r.tags} />
         </Stat>
-        <Stat label="Client">{r.clientId}</Stat>
+        <Stat label="Client" testId="request-author">
+          <AuthorName author={r.author} />
+        </Stat>
         <Stat label="Posted">{formatDateTime(r.createdAt)}</Stat>
         {r.plannedBy ? (
           <Stat label="Planned by" testId="request-planned-by">

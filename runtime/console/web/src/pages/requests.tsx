@@ -40,8 +40,17 @@ export function Tags({ tags }: { tags: string[] }) {
   );
 }
 
+/** The budget as this reader may see it: the server leaves out a budget its client kept private. */
 export function budgetText(r: DevRequest): string {
-  return r.budgetMicros === undefined ? 'No budget given' : formatEuros(r.budgetMicros);
+  // Its client and finance (those the server tells the client id) see any budget: none means none.
+  if (r.budgetMicros === undefined) return r.mine || r.author.clientId !== undefined ? 'No budget given' : 'No public budget';
+  return formatEuros(r.budgetMicros);
+}
+
+/** To its client and finance (the only ones who get `budgetPublic`): who else sees the budget. */
+export function budgetNote(r: DevRequest): string {
+  if (r.budgetPublic !== false) return '';
+  return r.mine ? ' (private: only you and the operator see it)' : ' (private: not shown to others)';
 }
 
 /** "Vote" / "Withdraw vote" for signed-in clients and developers; a sign-in link for everyone else who may vote. */
@@ -126,6 +135,8 @@ function NewRequestForm({ titleRef }: { titleRef: { current: HTMLInputElement | 
   const [title, setTitle] = useState('');
   const [description, setDescription] = useState('');
   const [budget, setBudget] = useState('');
+  // Private unless the client says so (issue #17): a budget is a negotiating position.
+  const [budgetPublic, setBudgetPublic] = useState(false);
   const [tags, setTags] = useState('');
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState({ text: '', error: false });
@@ -146,7 +157,7 @@ function NewRequestForm({ titleRef }: { titleRef: { current: HTMLInputElement | 
     setBusy(true);
     setMessage({ text: 'Posting your request…', error: false });
     try {
-      const created = await community.createRequest({ title: title.trim(), description, ...(amount ? { budget: amount } : {}), tags: parsedTags });
+      const created = await community.createRequest({ title: title.trim(), description, ...(amount ? { budget: amount, budgetPublic } : {}), tags: parsedTags });
       navigate(requestHref(created.requestId));
     } catch (err) {
       setMessage({ text: asApiError(err).message, error: true });
@@ -172,6 +183,7 @@ function NewRequestForm({ titleRef }: { titleRef: { current: HTMLInputElement | 
         testId="new-request-description"
       />
       <Field id="new-request-budget" label="Budget in euros (optional)" inputMode="decimal" autocomplete="off" placeholder="e.g. 1500" value={budget} onValue={setBudget} testId="new-request-budget" />
+      <CheckField id="new-request-budget-public" label="Show my budget publicly (otherwise only you and the operator see it)" checked={budgetPublic} onChecked={setBudgetPublic} testId="new-request-budget-public" />
       <Field id="new-request-tags" label="Tags, separated by commas" autocomplete="off" placeholder="e.g. iban, banking" value={tags} onValue={setTags} testId="new-request-tags" />
       <button type="submit" disabled={busy} data-testid="new-request-submit">
         {busy ? 'Posting…' : 'Post request'}
