@@ -6,30 +6,25 @@ import { useState } from 'preact/hooks';
 import type { ClientProfile } from '../../../api-types.ts';
 import { LiveStatus, LoadView } from '../components/status.tsx';
 import { api } from '../endpoints.ts';
-import { asApiError, useLoad } from '../use-load.ts';
+import { useLoad } from '../use-load.ts';
+import { useSaving } from '../use-saving.ts';
 
 /** Same limit as the server (shared/display-name.ts). */
 const MAX_DISPLAY_NAME = 40;
 
 function ProfileForm({ p, onChange }: { p: ClientProfile; onChange: (p: ClientProfile) => void }) {
   const [text, setText] = useState(p.displayName ?? '');
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState({ text: '', error: false });
+  const { busy, message, run } = useSaving();
 
-  const save = async (displayName: string | null) => {
-    setBusy(true);
-    setMessage({ text: '', error: false });
-    try {
-      const updated = await api.setClientProfile({ displayName });
-      onChange(updated);
-      setText(updated.displayName ?? '');
-      setMessage({ text: updated.displayName === null ? 'Name removed: others see you as “a client”.' : `Others now see you as “${updated.displayName}”.`, error: false });
-    } catch (e) {
-      setMessage({ text: asApiError(e).message, error: true });
-    } finally {
-      setBusy(false);
-    }
-  };
+  const save = (displayName: string | null) =>
+    run(
+      () => api.setClientProfile({ displayName }),
+      (updated) => {
+        onChange(updated);
+        setText(updated.displayName ?? '');
+        return updated.displayName === null ? 'Name removed: others see you as “a client”.' : `Others now see you as “${updated.displayName}”.`;
+      },
+    );
 
   const submit = (e: Event) => {
     e.preventDefault();

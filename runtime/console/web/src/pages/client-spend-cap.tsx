@@ -8,7 +8,7 @@ import { Banner, LiveStatus } from '../components/status.tsx';
 import { api } from '../endpoints.ts';
 import { formatEuros, microsToDecimal, parseEurosInput, percentOf } from '../money.ts';
 import { capText } from '../spend-cap.ts';
-import { asApiError } from '../use-load.ts';
+import { useSaving } from '../use-saving.ts';
 
 const STATUS_TEXT = {
   none: 'No spend cap',
@@ -19,23 +19,17 @@ const STATUS_TEXT = {
 
 function CapForm({ o, onChange }: { o: ClientOverview; onChange: (o: ClientOverview) => void }) {
   const [text, setText] = useState(o.capMicros === null ? '' : microsToDecimal(o.capMicros));
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState({ text: '', error: false });
+  const { busy, message, setMessage, run } = useSaving();
 
-  const save = async (cap: string | null) => {
-    setBusy(true);
-    setMessage({ text: '', error: false });
-    try {
-      const updated = await api.setSpendCap({ cap });
-      onChange(updated);
-      setText(updated.capMicros === null ? '' : microsToDecimal(updated.capMicros));
-      setMessage({ text: updated.capMicros === null ? 'Spend cap removed.' : `Spend cap set to ${formatEuros(updated.capMicros)} a month.`, error: false });
-    } catch (e) {
-      setMessage({ text: asApiError(e).message, error: true });
-    } finally {
-      setBusy(false);
-    }
-  };
+  const save = (cap: string | null) =>
+    run(
+      () => api.setSpendCap({ cap }),
+      (updated) => {
+        onChange(updated);
+        setText(updated.capMicros === null ? '' : microsToDecimal(updated.capMicros));
+        return updated.capMicros === null ? 'Spend cap removed.' : `Spend cap set to ${formatEuros(updated.capMicros)} a month.`;
+      },
+    );
 
   const submit = (e: Event) => {
     e.preventDefault();
