@@ -192,6 +192,19 @@ describe('community pages in Chromium', () => {
     await expect.poll(() => alice.getByTestId('request-author').textContent()).toBe('client Acme Buyers');
   });
 
+  it('the spend cap form sets a cap, refuses a bad amount with a reason, and removes it', async () => {
+    await open(client, '#/client');
+    await client.getByTestId('spend-cap-input').fill('12.50');
+    await client.getByTestId('spend-cap-save').click();
+    await expect.poll(() => client.locator('[role=status]').filter({ hasText: 'Spend cap set to €12.50 a month.' }).count()).toBeGreaterThan(0);
+    await client.getByTestId('spend-cap-input').fill('twelve');
+    await client.getByTestId('spend-cap-save').click();
+    await expect.poll(() => client.locator('[role=status], [role=alert]').filter({ hasText: 'Enter an amount in euros' }).count()).toBeGreaterThan(0);
+    await client.getByTestId('spend-cap-remove').click();
+    await expect.poll(() => client.locator('[role=status]').filter({ hasText: 'Spend cap removed.' }).count()).toBeGreaterThan(0);
+    expect(await client.getByTestId('spend-cap-status').getAttribute('data-status')).toBe('none');
+  });
+
   it('a thread: replies, an accepted answer, a post hidden by a moderator', async () => {
     await open(client, '#/discussions');
     await client.getByTestId('new-thread-title').fill('Batch calls?');
