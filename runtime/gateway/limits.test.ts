@@ -177,6 +177,19 @@ describe('SharedLimits over one limit store, many gateway instances', () => {
     expect(counting.writes / served).toBeLessThanOrEqual(0.1);
   });
 
+  it('a slice follows its instance\'s demand down: after a pause the next call gives back what it no longer needs', async () => {
+    const [g] = instances(1) as [SharedLimits];
+    // 10 calls a second for 10 s: the instance holds a slice for its next 30 s of demand.
+    for (let i = 0; i < 100; i++) expect((await attempt(g, 'fading', { monthlyQuota: 100_000 }, T0 + i * 100)).code).toBe('ok');
+    await new Promise((r) => setTimeout(r, 100));
+    const held = (await ledger.monthCommitted('fading', MONTH)).calls - 100;
+    expect(held).toBeGreaterThan(100);
+    // 20 s without a call (a container about to be frozen, then removed), then one call.
+    expect((await attempt(g, 'fading', { monthlyQuota: 100_000 }, T0 + 30_000)).code).toBe('ok');
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await ledger.monthCommitted('fading', MONTH)).calls - 101).toBeLessThan(held / 10);
+  });
+
   it('answers carry RateLimit-Policy and RateLimit for the rate and the quota', async () => {
     const [g] = instances(1) as [SharedLimits];
     const r = await attempt(g, 'headers', { rps: 5, burst: 10, monthlyQuota: 1_000 }, T0);

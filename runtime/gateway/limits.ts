@@ -31,6 +31,8 @@ export const LEASES = {
   /** backoff of an instance the shared bucket refused: base × 2^refusals in a row, at most max */
   backoffBaseMs: 25,
   maxBackoffMs: 4_000,
+  /** the smallest part of a month slice worth a write to give back early */
+  minGiveBack: 4,
   /** how long an instance repeats a refusal of the shared item before asking it again (doubling, at most 16 ×) */
   refusalMemoryMs: 1_000,
   /** how often expired slices of clients no longer calling are given back */
@@ -268,6 +270,7 @@ export class SharedLimits {
     slot.micros -= need;
     const low = slot.calls < slot.grantedCalls * LEASES.refillAt || (cap !== undefined && slot.micros < slot.grantedMicros * LEASES.refillAt);
     if (low && !slot.fetching) void this.leaseMonth(clientId, slot, limits, nowMs, need, false);
+    else if (!slot.fetching) this.trim(clientId, slot, nowMs, need);
     return { slot, ...(quota !== undefined ? { policy: monthPolicy(slot, quota, nowMs) } : {}) };
   }
 
@@ -354,27 +357,37 @@ export class SharedLimits {
         this.months.delete(key);
         continue;
       }
-      const clientId = key.slice(0, key.lastIndexOf('#'));
-      const giveCalls = s.calls;
-      const giveMicros = s.micros;
-      s.calls = 0;
-      s.micros = 0;
-      const run = this.store.takeMonth(clientId, s.month, { calls: 0, micros: 0, giveCalls, giveMicros, minMicros: 0 }).then(
-        (g) => {
-          s.committed = g.committed;
-        },
-        (e: unknown) => {
-          // Not kept again (see leaseMonth): at worst these calls stay counted.
-          throw e;
-        },
-      );
-      const tracked: Promise<void> = run.finally(() => {
-        if (s.fetching === tracked) delete s.fetching;
-      });
-      s.fetching = tracked;
-      out.push(tracked);
+      out.push(this.giveBack(key.slice(0, key.lastIndexOf('#')), s, s.calls, s.micros));
     }
     return out;
+  }
+
+  /**
+   * A Lambda container that stops being called is frozen, then removed, with its slices: what they
+   * hold stays counted until the month ends. So a slice follows its instance's demand down: once
+   * it holds more than twice what a new slice for the current demand would, the rest goes back at
+   * once, by a write the container sends before it answers (and so before it can be frozen).
+   */
+  private trim(clientId: string, slot: MonthSlot, nowMs: number, need: number): void {
+    const keep = Math.ceil(slot.demand.perSecond(nowMs) * LEASES.monthHorizonS) + 1;
+    if (slot.calls <= 2 * keep || slot.calls - keep < LEASES.minGiveBack) return;
+    const giveCalls = slot.calls - keep;
+    const giveMicros = need > 0 ? Math.max(0, slot.micros - keep * need) : 0;
+    void this.giveBack(clientId, slot, giveCalls, giveMicros).catch(() => {});
+  }
+
+  /** Gives back part or all of a slice; what went back is not kept again, whatever the outcome (LimitLedger). */
+  private giveBack(clientId: string, s: MonthSlot, giveCalls: number, giveMicros: number): Promise<void> {
+    s.calls -= giveCalls;
+    s.micros -= giveMicros;
+    const run = this.store.takeMonth(clientId, s.month, { calls: 0, micros: 0, giveCalls, giveMicros, minMicros: 0 }).then((g) => {
+      s.committed = g.committed;
+    });
+    const tracked: Promise<void> = run.finally(() => {
+      if (s.fetching === tracked) delete s.fetching;
+    });
+    s.fetching = tracked;
+    return tracked;
   }
 
   private logOutage(limit: string, e: unknown, nowMs: number): void {
