@@ -533,6 +533,7 @@ async function main(): Promise<void> {
       return a;
     },
     hasUsage: (m) => usageLog.hasUsage(m),
+    firstUsageMonth: () => usageLog.firstUsageMonth(),
     monthCalls: (m) => usageLog.monthCalls(m),
   };
   const job = new StatementsJob({

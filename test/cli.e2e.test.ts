@@ -118,19 +118,17 @@ describe('ids that do not exist', () => {
     expect((await cli(['developers', 'show', author])).code).toBe(0);
   });
 
-  it('statements show --client / --developer of a party not in the month is rc 1 with a clear message', async () => {
-    // The month before the platform's first record: closed, empty.
+  it('statements close changes money for good: it needs --yes off a terminal, and refuses a month before the first usage', async () => {
     const month = '2020-01';
-    expect((await cli(['statements', 'close', '--month', month])).code).toBe(0);
-    const nosuch = await cli(['statements', 'show', '--month', month, '--client', 'nosuch']);
-    expect(nosuch.code).toBe(1);
-    expect(nosuch.stderr).toMatch(/^faascape: no client "nosuch"/);
-    const known = await cli(['statements', 'show', '--month', month, '--client', 'globex']);
-    expect(known.code).toBe(1);
-    expect(known.stderr).toContain('client "globex" has no invoice in 2020-01');
-    const dev = await cli(['statements', 'show', '--month', month, '--developer', 'nobody']);
-    expect(dev.code).toBe(1);
-    expect(dev.stderr).toMatch(/^faascape: no developer "nobody"/);
+    const unconfirmed = await cli(['statements', 'close', '--month', month]);
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.stderr).toMatch(/confirm on a terminal, or pass --yes/);
+    const early = await cli(['statements', 'close', '--month', month, '--yes']);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(/2020-01 is before this installation's first usage \(\d{4}-\d{2}\): there is nothing to close/);
+    // Nothing was stored: the month is still not closed.
+    const show = await cli(['statements', 'show', '--month', month]);
+    expect(show.code).toBe(1);
   });
 
   it('--version prints the package version', async () => {

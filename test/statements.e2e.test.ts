@@ -113,9 +113,24 @@ describe('monthly statements end to end', () => {
   it('refuses to close a month that has not ended, from the CLI, with a clear error', async () => {
     // The real clock is inside `month`, so next month has certainly not ended.
     const open = nextMonth(month);
-    const err = await run(process.execPath, [CLI, 'statements', 'close', '--month', open], { env: { ...process.env, FAASCAPE_DATA_DIR: t.dataDir } }).catch((e: { code: number; stderr: string }) => e);
+    const err = await run(process.execPath, [CLI, 'statements', 'close', '--month', open, '--yes'], { env: { ...process.env, FAASCAPE_DATA_DIR: t.dataDir } }).catch((e: { code: number; stderr: string }) => e);
     expect((err as { code: number }).code).toBe(1);
     expect((err as { stderr: string }).stderr).toMatch(new RegExp(`${open} has not ended yet`));
+  });
+
+  it('statements show --client / --developer of a party not in the closed month is rc 1 with a clear message', async () => {
+    const env = { ...process.env, FAASCAPE_DATA_DIR: t.dataDir };
+    const fails = (args: string[]) => run(process.execPath, [CLI, 'statements', 'show', '--month', month, ...args], { env }).then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
+    await t.clients.ensureClient('globex');
+    const nosuch = await fails(['--client', 'nosuch']);
+    expect(nosuch.code).toBe(1);
+    expect(nosuch.stderr).toMatch(/^faascape: no client "nosuch"/);
+    const known = await fails(['--client', 'globex']);
+    expect(known.code).toBe(1);
+    expect(known.stderr).toContain(`client "globex" has no invoice in ${month}`);
+    const dev = await fails(['--developer', 'nobody']);
+    expect(dev.code).toBe(1);
+    expect(dev.stderr).toMatch(/^faascape: no developer "nobody"/);
   });
 
   it('shows one party of the final statement from the CLI, as CSV with a header and one row per line', async () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Statement } from '../../shared/statement.ts';
 import { partyView, statementCsv, type Party } from '../statements/csv.ts';
@@ -54,6 +55,17 @@ function withContext<A extends unknown[]>(fn: (ctx: CliContext, ...args: A) => P
       await ctx.close();
     }
   };
+}
+
+/** On a terminal, asks and waits for the expected answer; elsewhere (a script, CI) never confirms. */
+async function confirmed(question: string, expected: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await rl.question(question)).trim() === expected;
+  } finally {
+    rl.close();
+  }
 }
 
 /** An existing client, or rc 1 naming the closest ids: a typo must not act on (or create) another client. */
@@ -426,11 +438,16 @@ statements
   );
 statements
   .command('close')
-  .description('close an ended month: store its final statement (idempotent: a closed month is returned as stored; with --stage, the aggregator is caught up first)')
+  .description('close an ended month: store its final statement, for good (idempotent: a closed month is returned as stored; with --stage, the aggregator is caught up first)')
   .requiredOption('--month <YYYY-MM>', 'UTC month', month)
+  .option('--yes', 'do not ask for confirmation (needed when not run from a terminal)')
   .option('--json', 'print the final statement JSON')
   .action(
-    withContext(async (ctx, opts: { month: string; json?: boolean }) => {
+    withContext(async (ctx, opts: { month: string; json?: boolean; yes?: boolean }) => {
+      // A final statement can never change: a typo in --month must not close the wrong month.
+      if (!opts.yes && !(await confirmed(`Close ${opts.month} for good? Its final statement (invoices and earnings) can never change afterwards. Type the month to confirm: `, opts.month))) {
+        throw new InvalidArgumentError(process.stdin.isTTY ? `not confirmed: ${opts.month} stays open` : `statements close changes money for good: confirm on a terminal, or pass --yes`);
+      }
       await ctx.catchUpUsage();
       const r = await ctx.statements.close(opts.month);
       if (opts.json) return void process.stdout.write(`${r.json}\n`);

@@ -54,6 +54,7 @@ function usage(months: string[], late: Record<string, number> = {}) {
       return aggsOf(m);
     },
     hasUsage: async (m: string) => months.includes(m),
+    firstUsageMonth: async () => [...months].sort()[0],
     monthCalls: async (m: string) => aggsOf(m).reduce((n, a) => n + a.calls, 0),
   };
 }
@@ -75,6 +76,19 @@ describe('closing missed months at start', () => {
   it('refuses to close a month while the month before it, which had usage, is open', async () => {
     const job = new StatementsJob({ usage: usage(['2026-08', '2026-09']), store: memoryStore(), policy: DEFAULT_POLICY, clock: () => at('2026-11-05T00:00:00Z') });
     await expect(job.close('2026-09')).rejects.toThrow(/close 2026-08 first/);
+  });
+
+  it('refuses to close a month before the first usage (a final statement is for ever), and any month before there is usage', async () => {
+    const store = memoryStore();
+    const job = new StatementsJob({ usage: usage(['2026-08']), store, policy: DEFAULT_POLICY, clock: () => at('2026-11-05T00:00:00Z') });
+    await expect(job.close('2026-07')).rejects.toMatchObject({ code: 'before_first_usage', kind: 'conflict' });
+    await expect(job.close('1999-01')).rejects.toThrow(/before this installation's first usage \(2026-08\)/);
+    expect(store.stored.size).toBe(0);
+    // An empty month after the first usage closes (its balances carry on).
+    await job.close('2026-08');
+    expect((await job.close('2026-09')).outcome).toBe('closed');
+    const none = new StatementsJob({ usage: usage([]), store: memoryStore(), policy: DEFAULT_POLICY, clock: () => at('2026-11-05T00:00:00Z') });
+    await expect(none.close('2026-10')).rejects.toThrow(/no usage yet/);
   });
 });
 

@@ -191,6 +191,21 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
     return items.map(toClientDay).sort((a, b) => cmp(a.day, b.day) || cmp(a.featureId, b.featureId));
   }
 
+  /** The months' call counters sort by month (sk `T#YYYY-MM`): the first is one item of a Query. */
+  async firstUsageMonth(): Promise<string | undefined> {
+    const first = monthCallsKey('1970-01');
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.tables.usage,
+        KeyConditionExpression: 'pk = :p AND begins_with(sk, :t)',
+        ExpressionAttributeValues: { ':p': first.pk, ':t': 'T#' },
+        Limit: 1,
+      }),
+    );
+    const sk = res.Items?.[0]?.sk;
+    return typeof sk === 'string' ? sk.slice(2) : undefined;
+  }
+
   async monthCalls(month: string): Promise<number> {
     const res = await this.db.send(new GetCommand({ TableName: this.tables.usage, Key: monthCallsKey(month) }));
     return Number(res.Item?.calls ?? 0);

@@ -229,6 +229,11 @@ export class MemoryUsageLog implements UsageLog, UsageReader {
     return (await this.monthAggregates(month)).reduce((n, a) => n + a.calls, 0);
   }
 
+  async firstUsageMonth(): Promise<string | undefined> {
+    await this.enter(undefined);
+    return [...this.aggs.values()].map((a) => a.agg.month).sort()[0];
+  }
+
   async hasUsage(month: string): Promise<boolean> {
     await this.enter(undefined);
     return [...this.aggs.values()].some((a) => a.agg.month === month);

@@ -22,6 +22,8 @@ export interface UsageReader {
   /** every aggregate of a month (statements, the usage report) */
   monthAggregates(month: string): Promise<UsageAggregate[]>;
   hasUsage(month: string): Promise<boolean>;
+  /** the first month with any usage on this installation; undefined before the first call */
+  firstUsageMonth(): Promise<string | undefined>;
   /**
    * Calls of a month ever applied, counted once per batch like the aggregates: what a closed
    * month's statement billed plus any late usage. Equal to the billed count = nothing late.

@@ -12,9 +12,15 @@ export const LATE_USAGE_LOOKBACK_MONTHS = 3;
 /** Months close at 02:00 UTC on the 1st: two hours for calls in flight at midnight to be applied. */
 export const CLOSE_GRACE_MS = 2 * 3600_000;
 
-type StatementProblem = 'month_not_ended' | 'previous_month_open' | 'invalid_month' | 'not_closed';
+type StatementProblem = 'month_not_ended' | 'previous_month_open' | 'invalid_month' | 'not_closed' | 'before_first_usage';
 
-const KIND_OF: Record<StatementProblem, ErrorKind> = { invalid_month: 'invalid_request', not_closed: 'not_found', month_not_ended: 'conflict', previous_month_open: 'conflict' };
+const KIND_OF: Record<StatementProblem, ErrorKind> = {
+  invalid_month: 'invalid_request',
+  not_closed: 'not_found',
+  month_not_ended: 'conflict',
+  previous_month_open: 'conflict',
+  before_first_usage: 'conflict',
+};
 
 export class StatementError extends DomainError {
   override readonly name = 'StatementError';
@@ -27,7 +33,7 @@ export class StatementError extends DomainError {
 }
 
 export interface StatementsDeps {
-  usage: Pick<UsageReader, 'monthAggregates' | 'hasUsage' | 'monthCalls'>;
+  usage: Pick<UsageReader, 'monthAggregates' | 'hasUsage' | 'monthCalls' | 'firstUsageMonth'>;
   store: Pick<StatementStore, 'get' | 'basis' | 'billedCalls' | 'isClosed' | 'putFinal' | 'closedMonths'>;
   policy: StatementPolicy;
   clock?: () => number;
@@ -92,6 +98,12 @@ export class StatementsJob {
     if (stored) return { month, outcome: 'already_closed', json: stored.json, statement: stored.statement };
     if (!hasEnded(month, this.clock())) {
       throw new StatementError('month_not_ended', `${month} has not ended yet (months are UTC calendar months); use "statements preview" for a draft`);
+    }
+    // A final statement is for ever: a month before the installation's first call would be an
+    // empty statement nobody can remove (and finance's charts would start there).
+    const first = await this.deps.usage.firstUsageMonth();
+    if (first === undefined || month < first) {
+      throw new StatementError('before_first_usage', first === undefined ? `nothing to close: this installation has no usage yet` : `${month} is before this installation's first usage (${first}): there is nothing to close`);
     }
     const prev = previousMonth(month);
     if (!(await this.deps.store.isClosed(prev)) && (await this.deps.usage.hasUsage(prev))) {
