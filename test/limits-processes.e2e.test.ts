@@ -146,7 +146,8 @@ describe('client limits over two gateway processes on one store', () => {
     await Promise.all(inflight);
     const elapsedS = (Date.now() - start) / 1000;
     const ok = served(answers);
-    expect(answers.length).toBeGreaterThan(80);
+    // Asked more than the rate (how much more depends on this machine's load): some are refused.
+    expect(answers.length).toBeGreaterThan(ok);
     expect(ok).toBeGreaterThanOrEqual(5);
     expect(ok).toBeLessThanOrEqual(5 + 5 * (elapsedS + 4));
     const refused = answers.filter((a) => a.status !== 200);

@@ -57,6 +57,8 @@ export interface LimitFigures {
   /** calls of the rate client served per second of the run, and its configured rate */
   rateServedPerSecond: number;
   rateConfiguredPerSecond: number;
+  /** the rate client's requests per second that this machine managed to send (asked: twice its rate) */
+  rateOfferedPerSecond: number;
   /** 429s without Retry-After, and answers to a limited client without RateLimit headers */
   missingRetryAfter: number;
   missingRateLimitHeaders: number;
@@ -85,6 +87,7 @@ export async function runLimitScenario(
   let missingRetryAfter = 0;
   let missingRateLimitHeaders = 0;
   let rateServed = 0;
+  let rateOffered = 0;
   let steadyRefused = 0;
   const actors = Array.from({ length: s.instances }, (_, i) => newActor(`limits-${i}`, 'limits'));
   const handlers = await Promise.all(actors.map((a, i) => gateway(i, a)));
@@ -122,7 +125,10 @@ export async function runLimitScenario(
               // The draft's fields describe request quotas: a rate or a quota (a spend cap alone has none).
               if (role !== 'cap' && r.statusCode !== 503 && !(r.headers?.['ratelimit-policy'] && r.headers?.ratelimit)) missingRateLimitHeaders++;
               if (role === 'steady' && r.statusCode === 429) steadyRefused++;
-              if (role === 'rate' && typeof id === 'string') rateServed++;
+              if (role === 'rate') {
+                rateOffered++;
+                if (typeof id === 'string') rateServed++;
+              }
             }),
           );
         }
@@ -150,6 +156,7 @@ export async function runLimitScenario(
     answered,
     rateServedPerSecond: Math.round((rateServed / elapsedS) * 100) / 100,
     rateConfiguredPerSecond: s.rps,
+    rateOfferedPerSecond: Math.round((rateOffered / elapsedS) * 100) / 100,
     missingRetryAfter,
     missingRateLimitHeaders,
     steadyRefused,

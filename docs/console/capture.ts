@@ -33,6 +33,7 @@ import { ClientStore } from '../../runtime/keys/client-store.ts';
 import { silentLogger } from '../../runtime/logger.ts';
 import { startPlatform, type Platform } from '../../runtime/local/platform.ts';
 import { documentClient } from '../../runtime/store/dynamo-client.ts';
+import { parseDecimalMicros, toSafeNumber } from '../../shared/money.ts';
 import { monthOf, monthStart, nextMonth, previousMonth } from '../../shared/month.ts';
 import type { Role } from '../../shared/accounts.ts';
 import { DEFAULT_POLICY } from '../../shared/statement.ts';
@@ -57,6 +58,8 @@ export interface Screenshot {
 export interface CaptureResult {
   outDir: string;
   screenshots: Screenshot[];
+  /** the temporary data dir, removed when main returns or throws */
+  dataDir: string;
   /** metered calls made through the gateway */
   calls: number;
   ms: number;
@@ -101,10 +104,16 @@ interface ClientSpec {
 }
 
 const CLIENTS: ClientSpec[] = [
-  { clientId: 'northwind', displayName: 'Northwind Trading', email: 'ap@northwind.example', perDay: { 'iban-check': 5, 'vat-check': 3.5, 'contact-normalizer': 2, 'business-days-fr': 1.5 }, spendCap: '5.00' },
+  { clientId: 'northwind', displayName: 'Northwind', email: 'ap@northwind.example', perDay: { 'iban-check': 5, 'vat-check': 3.5, 'contact-normalizer': 2, 'business-days-fr': 1.5 }, spendCap: '1.00' },
   { clientId: 'acme', displayName: 'Acme Payroll', email: 'ops@acme.example', perDay: { 'business-days-fr': 4, 'iban-check': 2.5 } },
   { clientId: 'globex', displayName: 'Globex Logistics', email: 'it@globex.example', perDay: { 'contact-normalizer': 2.5, 'business-days-fr': 2, 'vat-check': 1.5 } },
 ];
+
+function clientEmail(clientId: string): string {
+  const c = CLIENTS.find((x) => x.clientId === clientId);
+  if (!c) throw new Error(`no client ${clientId} in the scenario`);
+  return c.email;
+}
 
 const DEVELOPERS = ['alice', 'bob', 'carol', 'dave', 'erin'] as const;
 const FINANCE = 'finance@faascape.example';
@@ -203,7 +212,7 @@ class Scenario {
     for (const c of CLIENTS) {
       this.keys.set(c.clientId, (await this.clients.createKey(c.clientId)).apiKey);
       await this.clients.setDisplayName(c.clientId, c.displayName);
-      if (c.spendCap) await this.clients.setSpendCap(c.clientId, Math.round(Number(c.spendCap) * 1_000_000));
+      if (c.spendCap) await this.clients.setSpendCap(c.clientId, toSafeNumber(parseDecimalMicros(c.spendCap)));
       await this.accounts.create({ email: c.email, role: 'client', clientId: c.clientId });
     }
     for (const d of DEVELOPERS) await this.accounts.create({ email: devEmail(d), role: 'developer', developerId: d });
@@ -232,23 +241,25 @@ class Scenario {
     return act(await this.signIn(email));
   }
 
-  /** One day of calls from every client (few at weekends), through the gateway, 8 at a time. */
+  /**
+   * One day of calls from every client (few at weekends), through the gateway: one at a time per
+   * feature, so each feature keeps the one warm process it started in M-1 and M's latencies are
+   * those of warm calls, not of a process started mid-month.
+   */
   async day(day: number, features: ReadonlySet<string>): Promise<void> {
     const rnd = random(day / DAY);
     const weekend = [0, 6].includes(new Date(day).getUTCDay());
-    const calls: { key: string; spec: CallSpec }[] = [];
+    const calls: { key: string; feature: string; spec: CallSpec }[] = [];
     for (const c of CLIENTS) {
       for (const [feature, rate] of Object.entries(c.perDay)) {
         if (!features.has(feature)) continue;
         const n = Math.round(rate * (weekend ? 0.15 : 0.5 + rnd()));
-        for (let i = 0; i < n; i++) calls.push({ key: this.keys.get(c.clientId) as string, spec: callFor(feature, day, rnd) });
+        for (let i = 0; i < n; i++) calls.push({ key: this.keys.get(c.clientId) as string, feature, spec: callFor(feature, day, rnd) });
       }
     }
     this.clock.set(day + 9 * HOUR + Math.floor(rnd() * 8 * HOUR));
-    let next = 0;
-    const worker = async () => {
-      while (next < calls.length) {
-        const { key, spec } = calls[next++] as (typeof calls)[number];
+    const worker = async (feature: string) => {
+      for (const { key, spec } of calls.filter((c) => c.feature === feature)) {
         const init = spec.init ?? {};
         const res = await fetch(`${this.platform.url}${spec.path}`, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), 'x-api-key': key } });
         await res.arrayBuffer();
@@ -256,7 +267,7 @@ class Scenario {
         this.calls++;
       }
     };
-    await Promise.all(Array.from({ length: 8 }, worker));
+    await Promise.all([...features].map(worker));
   }
 
   async days(from: number, to: number, features: (day: number) => ReadonlySet<string>): Promise<void> {
@@ -269,10 +280,9 @@ class Scenario {
     const m = monthStart(month);
     const end = monthStart(nextMonth(month));
     const at = (base: number, day: number, hour: number) => base + (day - 1) * DAY + hour * HOUR;
-    const client = (id: string) => (CLIENTS.find((c) => c.clientId === id) as ClientSpec).email;
 
     // Mid M-1: the request, its votes, planned by erin.
-    const request = await this.as(client('northwind'), at(p, 16, 10), (s) =>
+    const request = await this.as(clientEmail('northwind'), at(p, 16, 10), (s) =>
       s.api<DevRequest>('POST', '/requests', {
         title: 'Payment due dates in French business days',
         description:
@@ -283,11 +293,11 @@ class Scenario {
       }),
     );
     const vote = (email: string, day: number, hour: number) => this.as(email, at(p, day, hour), (s) => s.api('POST', `/requests/${request.requestId}/vote`));
-    await vote(client('northwind'), 16, 10.2);
+    await vote(clientEmail('northwind'), 16, 10.2);
     await vote(devEmail('erin'), 16, 15);
-    await vote(client('acme'), 17, 9);
+    await vote(clientEmail('acme'), 17, 9);
     await this.as(devEmail('erin'), at(p, 17, 11), (s) => s.api('POST', `/requests/${request.requestId}/plan`));
-    await vote(client('globex'), 18, 14);
+    await vote(clientEmail('globex'), 18, 14);
     await vote(devEmail('bob'), 19, 16);
 
     // Usage from the 18th of M-1; business-days-fr once erin delivered it on the 24th.
@@ -305,7 +315,7 @@ class Scenario {
 
     // M: the month's usage, and its discussions.
     await this.days(m, at(m, 9, 0), () => all);
-    const thread = await this.as(client('northwind'), at(m, 9, 10), (s) =>
+    const thread = await this.as(clientEmail('northwind'), at(m, 9, 10), (s) =>
       s.api<ThreadDetail>('POST', '/threads', {
         title: 'More than 1000 contacts in one call?',
         markdown: 'We clean our CRM every night: about **40,000 contacts**. Can we send them in one call, or what is the best way?',
@@ -320,12 +330,12 @@ class Scenario {
       11.5,
       'Not in one call: a call takes **up to 1000 contacts**. Split the list in batches of 1000 and send a few at a time; each call is billed once, whatever the batch size, so 40 calls do it.',
     );
-    await reply(client('globex'), 9, 15, 'Same here with 12,000 contacts a week: 12 calls of 1000, a few seconds in all.');
+    await reply(clientEmail('globex'), 9, 15, 'Same here with 12,000 contacts a week: 12 calls of 1000, a few seconds in all.');
     const spam = await reply(devEmail('dave'), 10, 8, 'Use my own dedupe service instead, no limits at all! Write to me for a discount.');
     await this.as(FINANCE, at(m, 10, 9), (s) => s.api('POST', `/posts/${thread.threadId}/${spam.postId}/hide`, { hidden: true }));
-    await this.as(client('northwind'), at(m, 10, 10), (s) => s.api('POST', `/threads/${thread.threadId}/accept`, { postId: answer.postId }));
+    await this.as(clientEmail('northwind'), at(m, 10, 10), (s) => s.api('POST', `/threads/${thread.threadId}/accept`, { postId: answer.postId }));
     await this.days(at(m, 9, 0), at(m, 20, 0), () => all);
-    await this.as(client('globex'), at(m, 20, 11), (s) =>
+    await this.as(clientEmail('globex'), at(m, 20, 11), (s) =>
       s.api('POST', '/threads', {
         title: 'Does it tell whether the account exists?',
         markdown: 'A valid IBAN can still be closed. Does the check ask the bank, or only the format and the check digits?',
@@ -356,8 +366,7 @@ const visible = (page: Page, testId: string) => page.getByTestId(testId).first()
 
 /** Nothing still loading: no "Loading…" status, and no request in flight for half a second. */
 async function settled(page: Page): Promise<void> {
-  // Strings, not functions: this repo's Node types have no DOM.
-  await page.waitForFunction(`![...document.querySelectorAll('p[role=status]')].some((p) => /Loading/.test(p.textContent || ''))`, undefined, { timeout: 15_000 });
+  await page.locator('p[role=status]', { hasText: 'Loading' }).first().waitFor({ state: 'detached', timeout: 15_000 });
   await page.waitForLoadState('networkidle', { timeout: 15_000 });
   await page.evaluate('document.fonts.ready.then(() => undefined)');
 }
@@ -398,12 +407,12 @@ function scenes(month: string, seeded: Seeded): Scene[] {
       hash: '#/catalogue',
       ready: async (page) => {
         await visible(page, 'catalogue-item');
-        await page.waitForFunction(`document.querySelectorAll('[data-testid=catalogue-item] [data-testid=author-level]').length > 0`, undefined, { timeout: 15_000 });
+        await page.locator('[data-testid=catalogue-item] [data-testid=author-level]').first().waitFor({ timeout: 15_000 });
       },
     },
     {
       name: 'client',
-      email: CLIENTS[0]!.email,
+      email: clientEmail('northwind'),
       role: 'client',
       time: lastDay,
       hash: '#/client',
@@ -441,7 +450,7 @@ function scenes(month: string, seeded: Seeded): Scene[] {
     },
     {
       name: 'request',
-      email: CLIENTS[0]!.email,
+      email: clientEmail('northwind'),
       role: 'client',
       time: lastDay,
       hash: `#/requests/${seeded.requestId}`,
@@ -451,7 +460,8 @@ function scenes(month: string, seeded: Seeded): Scene[] {
     },
     {
       name: 'thread',
-      email: CLIENTS[0]!.email,
+      // Another client than the thread's author: the accepted answer without an "Accept" button next to the others.
+      email: clientEmail('globex'),
       role: 'client',
       time: lastDay,
       hash: `#/threads/${seeded.threadId}`,
@@ -479,6 +489,22 @@ export async function main(argv: string[] = process.argv.slice(2), log: (line: s
   const dataDir = mkdtempSync(join(tmpdir(), 'faascape-screenshots-'));
   let platform: Platform | undefined;
   let browser: Browser | undefined;
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = () =>
+    (cleaning ??= (async () => {
+      await browser?.close().catch(() => {});
+      await platform?.stop().catch(() => {});
+      rmSync(dataDir, { recursive: true, force: true });
+    })());
+  // Ctrl-C or a kill: the same clean-up, then the usual exit codes. Signals that follow (tsx
+  // relays a Ctrl-C to its child too) must not cut the clean-up short.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (cleaning) return;
+    console.error(`screenshots: ${signal}: stopping the platform and removing ${dataDir}`);
+    void cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     platform = await startPlatform(
       { port: 0, host: '127.0.0.1', dataDir, functionsDir: FUNCTIONS, policy: DEFAULT_POLICY, scheduleCloses: false, watch: false },
@@ -499,21 +525,26 @@ export async function main(argv: string[] = process.argv.slice(2), log: (line: s
       const t0 = Date.now();
       const shot = await capture(browser, scenario, scene, join(outDir, `${scene.name}.png`));
       screenshots.push(shot);
-      log(`${relative(process.cwd(), shot.file) || shot.file}: ${shot.width}×${shot.height} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      const shown = relative(process.cwd(), shot.file);
+      log(`${shown.startsWith('..') ? shot.file : shown}: ${shot.width}×${shot.height} px, ${scene.email ?? 'signed out'} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     }
     const ms = Date.now() - started;
     log(`done: ${screenshots.length} screenshots in ${(ms / 1000).toFixed(1)} s`);
-    return { outDir, screenshots, calls: seeded.calls, ms };
+    return { outDir, screenshots, dataDir, calls: seeded.calls, ms };
   } finally {
-    await browser?.close().catch(() => {});
-    await platform?.stop().catch(() => {});
-    rmSync(dataDir, { recursive: true, force: true });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cleanUp();
   }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((e: unknown) => {
-    console.error(`screenshots: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    const err = e instanceof Error ? e : new Error(String(e));
+    console.error(`screenshots: failed: ${err.message}`);
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error('usage: npm run screenshots [-- --out DIR]   (default DIR: docs/console)');
+    // Where, for whoever fixes it (the message above is the story).
+    else if (err.stack) console.error(err.stack.split('\n').slice(1).join('\n'));
     process.exitCode = 1;
   });
 }
