@@ -160,7 +160,6 @@ describe('client limits over two gateway processes on one store', () => {
       expect(a.policy).toBe('"rate";q=5;w=1');
       expect(a.rateLimit).toMatch(/^"rate";r=\d+;t=\d+$/);
     }
-    console.log(`rate 5/s burst 5: ${ok} of ${answers.length} served over ${elapsedS.toFixed(2)} s by two processes (bound ${(5 + 5 * (elapsedS + 4)).toFixed(1)})`);
   });
 
   it('never passes the spend cap across both: the served calls cost ≤ the cap, then 429 spend_cap_reached', async () => {
@@ -191,7 +190,6 @@ describe('client limits over two gateway processes on one store', () => {
     expect(committed.capRefused).toBe(10_000);
     // Still refused at both, whichever is asked.
     for (const base of urls) expect(await call(base, key)).toMatchObject({ status: 429, code: 'spend_cap_reached' });
-    console.log(`cap 10,000 µ: ${ok} of ${answers.length} served, ${usage.totalMicros} µ spent, ${committed.micros} µ committed`);
   });
 
   it('never passes the monthly quota across both, and the whole quota is usable once the slices are back', async () => {
@@ -236,6 +234,5 @@ describe('client limits over two gateway processes on one store', () => {
     const usage = (await (await t.call(key, '/v1/usage')).json()) as { features: { featureId: string; calls: number }[] };
     expect(usage.features.find((f) => f.featureId === 'echo')?.calls).toBe(40);
     expect((await ledger.monthCommitted('quota40', month)).calls).toBe(40);
-    console.log(`quota 40: ${first} of ${answers.length} served by both processes at once, 40 in all after the second stopped`);
   });
 });
