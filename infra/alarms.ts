@@ -41,7 +41,7 @@ export function meteringAlarms(scope: Construct): void {
   alarm(
     scope,
     'AggregationLagging',
-    'Usage records wait more than 15 minutes to reach the aggregates (usage pages, quotas and spend caps lag)',
+    'Usage records wait more than 15 minutes to reach the aggregates (usage pages, quality signals and the monthly close lag; limits do not: they are leased from the limits table)',
     new Metric({ namespace: METRIC_NAMESPACE, metricName: 'AggregationLagSeconds', statistic: 'Maximum', period: FIVE_MINUTES }),
     { threshold: 900, evaluationPeriods: 2, breachWhenMissing: true },
   );
