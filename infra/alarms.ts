@@ -47,6 +47,12 @@ export function meteringAlarms(scope: Construct): void {
   );
   alarm(
     scope,
+    'LimitStoreUnreachable',
+    'Gateways cannot reach the limits table: clients with a quota or a spend cap get 503 limits_unavailable once their slices are spent',
+    new Metric({ namespace: METRIC_NAMESPACE, metricName: 'LimitStoreUnreachable', statistic: 'Sum', period: FIVE_MINUTES }),
+  );
+  alarm(
+    scope,
     'UnreadableUsageItems',
     'The aggregator skipped usage items it could not read: they are in its log, whole, for a person',
     new Metric({ namespace: METRIC_NAMESPACE, metricName: 'UnreadableUsageItems', statistic: 'Sum', period: FIVE_MINUTES }),

@@ -189,6 +189,8 @@ describe('the CDK stack', () => {
     // No aggregator run at all must alarm too: a missing lag metric breaches.
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'Faascape/Metering', MetricName: 'AggregationLagSeconds', Threshold: 900, TreatMissingData: 'breaching' });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: aggregatorId } }], Threshold: 0 });
+    // Gateways that cannot reach the limits table refuse clients with a quota or a cap.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'Faascape/Metering', MetricName: 'LimitStoreUnreachable', Statistic: 'Sum', Threshold: 0 });
   });
 
   it('spools to an SSL-only queue with a dead-letter queue, and alarms when the DLQ is not empty', () => {

@@ -17,6 +17,7 @@ import { LANE_LAYOUT } from '../../shared/lanes.ts';
 import { documentClient } from '../store/dynamo-client.ts';
 import { catalogFromJson, readAwsConfig } from './config.ts';
 import { LaneMeter, SqsSpool } from './lane-meter.ts';
+import { limitOutageLine } from './metering-metrics.ts';
 import { LambdaInvoker } from './lambda-invoker.ts';
 
 const config = readAwsConfig(process.env, { tables: ['clients', 'keys', 'usage', 'records', 'limits'], spool: true, features: true, secret: true });
@@ -34,6 +35,7 @@ export const handler = createGateway({
   usage,
   // Its own client, without the SDK's retries: LimitLedger retries knowing which writes may be sent twice.
   limits: new LimitLedger(documentClient(new DynamoDBClient({ maxAttempts: 1 })), config.tables),
+  onLimitOutage: (at) => process.stdout.write(limitOutageLine(at)),
   pseudonymSecret: secret.SecretString ?? '',
   logger,
 });

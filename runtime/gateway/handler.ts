@@ -51,6 +51,8 @@ export interface GatewayDeps {
   cacheTtlMs?: number;
   /** the shared items every gateway instance leases the clients' rate, quota and spend cap from */
   limits: LimitStore;
+  /** the limit store could not be reached (at most every 10 s per instance) */
+  onLimitOutage?: (atMs: number) => void;
   /** each metered call, once durable (npm start prints a line per call) */
   onCall?: (record: UsageRecord) => void;
 }
@@ -70,7 +72,7 @@ export function createGateway(deps: GatewayDeps) {
   const ttl = deps.cacheTtlMs ?? 500;
   const authenticator = new Authenticator(deps.access, ttl);
   const limitsCache = new TtlCache<Awaited<ReturnType<AccessStore['getLimits']>>>(ttl);
-  const shared = new SharedLimits(deps.limits, deps.logger, clock);
+  const shared = new SharedLimits(deps.limits, deps.logger, clock, deps.onLimitOutage);
 
   const authenticate: MiddlewareObj<Event, Result, Error, GatewayContext> = {
     name: 'authenticate',

@@ -257,10 +257,13 @@ describe('SharedLimits when the limit store cannot be reached', () => {
     monthCommitted: () => Promise.reject(new Error('connect ECONNREFUSED')),
   };
 
-  it('a client with a quota or a cap is refused with 503 limits_unavailable (never served past what it agreed to)', async () => {
-    const g = new SharedLimits(down, quiet);
+  it('a client with a quota or a cap is refused with 503 limits_unavailable (never served past what it agreed to), and the outage is told once', async () => {
+    const told: number[] = [];
+    const g = new SharedLimits(down, quiet, undefined, (at) => told.push(at));
     expect((await attempt(g, 'q', { monthlyQuota: 10 }, T0)).code).toBe('limits_unavailable');
     expect((await attempt(g, 'c', { monthlySpendCapMicros: 10 }, T0, 1)).code).toBe('limits_unavailable');
+    // at most once every 10 s per instance: a metric line, not one per request
+    expect(told).toEqual([T0]);
   });
 
   it('a client with only a rate is served at its rate by each instance on its own (fail open, bounded)', async () => {

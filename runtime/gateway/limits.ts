@@ -102,6 +102,8 @@ export class SharedLimits {
     private readonly store: LimitStore,
     private readonly logger: Logger,
     clock?: () => number,
+    /** told when the store cannot be reached (at most every 10 s): the Lambda emits a metric an alarm watches */
+    private readonly onOutage?: (atMs: number) => void,
   ) {
     if (clock) this.sweeper = setInterval(() => this.sweep(clock()), LEASES.sweepEveryMs * 5).unref();
   }
@@ -394,6 +396,7 @@ export class SharedLimits {
     if (nowMs - this.lastOutageLog < 10_000) return;
     this.lastOutageLog = nowMs;
     this.logger.warn('limit store unreachable', { limit, error: describeError(e) });
+    this.onOutage?.(nowMs);
   }
 }
 
