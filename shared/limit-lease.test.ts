@@ -26,7 +26,7 @@ describe('the shared token bucket (GCRA with a lookahead)', () => {
           for (const t of takes) {
             now += t.gapUs;
             // an instance asks only when the bucket (as it now is) holds the slice
-            if (tokensAvailable(spec, tat, now, borrowUs(spec, t.take, lookaheadUs)) < t.take) continue;
+            if (tokensAvailable(spec, tat, now, borrowUs(t.take, lookaheadUs)) < t.take) continue;
             const next = apply(spec, tat, t.take, now, lookaheadUs);
             expect(next).toBeDefined();
             tat = next;

@@ -63,7 +63,7 @@ export function rateTake(spec: RateSpec, take: number, giveBack: number, nowUs: 
   const idleBeforeUs = nowUs - spec.burst * t;
   if (knownTatUs === undefined || knownTatUs < idleBeforeUs) return { path: 'idle', setTatUs: nowUs + take * t, idleBeforeUs };
   // new tat = tat + (take − giveBack)·t ≤ now + burst·t + lookahead
-  return { path: 'busy', addUs: (take - giveBack) * t, minTatUs: idleBeforeUs, maxTatUs: nowUs + (spec.burst - take + giveBack) * t + borrowUs(spec, take, lookaheadUs) };
+  return { path: 'busy', addUs: (take - giveBack) * t, minTatUs: idleBeforeUs, maxTatUs: nowUs + (spec.burst - take + giveBack) * t + borrowUs(take, lookaheadUs) };
 }
 
 /**
@@ -71,7 +71,7 @@ export function rateTake(spec: RateSpec, take: number, giveBack: number, nowUs: 
  * single process) never borrows, so it keeps the exact burst; a larger slice may reach
  * `lookaheadUs` ahead, which is what lets many instances each hold a few seconds of the rate.
  */
-export function borrowUs(_spec: RateSpec, take: number, lookaheadUs: number): number {
+export function borrowUs(take: number, lookaheadUs: number): number {
   return take > 1 ? Math.max(0, lookaheadUs) : 0;
 }
 

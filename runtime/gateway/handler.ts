@@ -116,7 +116,7 @@ export function createGateway(deps: GatewayDeps) {
       const limits = await limitsCache.get(caller.clientId, now, () => deps.access.getLimits(caller.clientId));
       // A spend cap reserves the call's price and its largest compute before it runs; what it did
       // not cost goes back when it ends, so the cap holds with any number of calls in flight.
-      const reservation = callCeilingMicros(priceAt(feature, now), feature.manifest.timeoutMs * feature.manifest.memoryMb);
+      const reservation = limits.monthlySpendCapMicros === undefined ? 0 : callCeilingMicros(priceAt(feature, now), feature.manifest.timeoutMs * feature.manifest.memoryMb);
       context.admission = await shared.admit(caller.clientId, limits, now, monthOf(now), reservation);
       context.admittedAt = now;
     },
@@ -130,7 +130,8 @@ export function createGateway(deps: GatewayDeps) {
       if (!record || !response) return;
       await deps.meter.record(record);
       deps.onCall?.(record);
-      context.admission?.settle(record.billable ? callCeilingMicros(record.price, record.billedMs * record.memoryMb) : 0);
+      // Only a call that reserved against a spend cap is priced here: the others cost nothing on the hot path.
+      if (context.admission?.reservedMicros) context.admission.settle(record.billable ? callCeilingMicros(record.price, record.billedMs * record.memoryMb) : 0);
       response.headers = { ...response.headers, ...context.admission?.headers, 'faascape-invocation-id': record.invocationId };
     },
   };

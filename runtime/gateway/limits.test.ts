@@ -35,15 +35,19 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The ledger, counting the rate leases written. */
-function countingRateWrites(): LimitStore & { writes: number } {
+/** The ledger, counting the rate leases and the month leases (and give-backs) written. */
+function countingRateWrites(): LimitStore & { writes: number; monthWrites: number } {
   const store = {
     writes: 0,
+    monthWrites: 0,
     takeRate: (...a: Parameters<LimitStore['takeRate']>) => {
       store.writes++;
       return ledger.takeRate(...a);
     },
-    takeMonth: (...a: Parameters<LimitStore['takeMonth']>) => ledger.takeMonth(...a),
+    takeMonth: (...a: Parameters<LimitStore['takeMonth']>) => {
+      store.monthWrites++;
+      return ledger.takeMonth(...a);
+    },
     monthCommitted: (...a: Parameters<LimitStore['monthCommitted']>) => ledger.monthCommitted(...a),
   };
   return store;
@@ -175,6 +179,24 @@ describe('SharedLimits over one limit store, many gateway instances', () => {
     expect(refused).toBe(0);
     expect(served).toBe(5_400);
     expect(counting.writes / served).toBeLessThanOrEqual(0.1);
+  });
+
+  it('at steady load with a rate, a quota and a spend cap, every limit together costs ≤ 0.1 writes per call (invariants 8 and 9)', async () => {
+    const counting = countingRateWrites();
+    const gws = instances(20, counting);
+    const limits = { rps: 100, burst: 100, monthlyQuota: 1_000_000_000, monthlySpendCapMicros: 1_000_000_000_000 };
+    let served = 0;
+    const start = T0 + 9_000_000;
+    for (let step = 0; step < 600; step++) {
+      const now = start + step * 100;
+      const results = await Promise.all(Array.from({ length: 9 }, (_, k) => attempt(gws[(step * 9 + k) % 20] as SharedLimits, 'steady-all', limits, now, 205)));
+      for (const r of results) {
+        expect(r.code).toBe('ok');
+        if (admitted(r)) r.admission.settle(200);
+        served++;
+      }
+    }
+    expect((counting.writes + counting.monthWrites) / served).toBeLessThanOrEqual(0.1);
   });
 
   it('a slice follows its instance\'s demand down: after a pause the next call gives back what it no longer needs', async () => {

@@ -5,6 +5,7 @@ import { monthStart, nextMonth } from '../../shared/month.ts';
 import {
   borrowUs,
   DemandRate,
+  emissionIntervalUs,
   rateLimitHeaders,
   rateRetryAfterS,
   rateSpecOf,
@@ -43,6 +44,8 @@ export const LEASES = {
 /** An admitted call: the RateLimit headers of its answer, and the settlement of its reservation. */
 export interface Admission {
   headers: Record<string, string>;
+  /** what the call reserved against a spend cap (0: no cap, nothing to settle) */
+  reservedMicros: number;
   /** the call's actual price (0 when not billable): the rest of its reservation goes back to the slice */
   settle(actualMicros: number): void;
 }
@@ -112,12 +115,13 @@ export class SharedLimits {
     if (nowMs - this.lastSweep >= LEASES.sweepEveryMs) this.sweep(nowMs);
     const policies: PolicyState[] = [];
     if (limits.rps && limits.rps > 0) policies.push(await this.admitRate(clientId, rateSpecOf(limits.rps, limits.burst), nowMs));
-    if (limits.monthlyQuota === undefined && limits.monthlySpendCapMicros === undefined) return { headers: rateLimitHeaders(policies), settle: NO_SETTLE };
+    if (limits.monthlyQuota === undefined && limits.monthlySpendCapMicros === undefined) return { headers: rateLimitHeaders(policies), reservedMicros: 0, settle: NO_SETTLE };
     const { slot, policy } = await this.admitMonth(clientId, month, limits, nowMs, reservationMicros, policies);
     if (policy) policies.push(policy);
     const reserved = limits.monthlySpendCapMicros !== undefined ? reservationMicros : 0;
     return {
       headers: rateLimitHeaders(policies),
+      reservedMicros: reserved,
       settle: reserved ? (actual) => void (slot.micros += reserved - actual) : NO_SETTLE,
     };
   }
@@ -176,7 +180,7 @@ export class SharedLimits {
     if (expired) slot.left = 0;
     // A bucket that was busy when last seen is taken to be busy still (many instances keep it so):
     // the write goes the busy way, where a stale tat would have sent it the idle way and failed.
-    const t = 1e6 / slot.spec.rps;
+    const t = emissionIntervalUs(slot.spec.rps);
     const wasBusy = slot.tatUs !== undefined && slot.seenMs !== undefined && slot.tatUs >= slot.seenMs * 1000 - slot.spec.burst * t;
     const hint = wasBusy ? Math.max(slot.tatUs as number, nowMs * 1000) : slot.tatUs;
     const run = this.store.takeRate(clientId, slot.spec, want, giveBack, nowMs * 1000, hint, LEASES.rateHorizonS * 1e6).then(
@@ -193,7 +197,7 @@ export class SharedLimits {
         // Refused: wait until the bucket holds a whole slice again, plus a random share of a
         // window that doubles with each refusal in a row, so contending instances spread out.
         slot.misses = Math.min(slot.misses + 1, 10);
-        const fullAtMs = (grant.tatUs - (slot.spec.burst - want) * t - borrowUs(slot.spec, want, LEASES.rateHorizonS * 1e6)) / 1000;
+        const fullAtMs = (grant.tatUs - (slot.spec.burst - want) * t - borrowUs(want, LEASES.rateHorizonS * 1e6)) / 1000;
         const jitterMs = Math.random() * Math.min(LEASES.maxBackoffMs, LEASES.backoffBaseMs * 2 ** slot.misses);
         slot.retryAtMs = Math.max(nowMs, fullAtMs) + jitterMs;
       },
@@ -204,11 +208,7 @@ export class SharedLimits {
         this.logOutage('rate', e, nowMs);
       },
     );
-    const tracked: Promise<void> = run.finally(() => {
-      if (slot.fetching === tracked) delete slot.fetching;
-    });
-    slot.fetching = tracked;
-    await tracked;
+    await inFlight(slot, run);
   }
 
   private outageRate(slot: RateSlot, nowMs: number): PolicyState {
@@ -334,11 +334,7 @@ export class SharedLimits {
           if (blocking) this.logOutage('month', e, nowMs);
         },
       );
-    const tracked: Promise<void> = run.finally(() => {
-      if (slot.fetching === tracked) delete slot.fetching;
-    });
-    slot.fetching = tracked;
-    await tracked;
+    await inFlight(slot, run);
     return result;
   }
 
@@ -385,11 +381,7 @@ export class SharedLimits {
     const run = this.store.takeMonth(clientId, s.month, { calls: 0, micros: 0, giveCalls, giveMicros, minMicros: 0 }).then((g) => {
       s.committed = g.committed;
     });
-    const tracked: Promise<void> = run.finally(() => {
-      if (s.fetching === tracked) delete s.fetching;
-    });
-    s.fetching = tracked;
-    return tracked;
+    return inFlight(s, run);
   }
 
   private logOutage(limit: string, e: unknown, nowMs: number): void {
@@ -398,6 +390,18 @@ export class SharedLimits {
     this.logger.warn('limit store unreachable', { limit, error: describeError(e) });
     this.onOutage?.(nowMs);
   }
+}
+
+/** Marks a slot's write as in flight (calls that find it wait for it) until it settles. */
+function inFlight(slot: { fetching?: Promise<void> }, write: Promise<unknown>): Promise<void> {
+  const tracked: Promise<void> = write.then(
+    () => {},
+    () => {},
+  ).finally(() => {
+    if (slot.fetching === tracked) delete slot.fetching;
+  });
+  slot.fetching = tracked;
+  return tracked;
 }
 
 /** A slice is at most a quarter of what the bucket can lend (its burst and the lookahead): several instances share it. */

@@ -149,7 +149,7 @@ export class LimitLedger implements LimitStore {
       }
       tat = await this.readNumber(rateKey(clientId), 'tat');
       // Not enough for a whole slice, even with what this instance gives back: it backs off.
-      if (tokensAvailable(spec, tat, nowUs, borrowUs(spec, want, lookaheadUs)) + giveBack < want) break;
+      if (tokensAvailable(spec, tat, nowUs, borrowUs(want, lookaheadUs)) + giveBack < want) break;
     }
     if (giveBack > 0 && tat !== undefined) await this.giveRateBack(clientId, spec, giveBack, nowUs);
     return { granted: 0, tatUs: tat ?? nowUs };
