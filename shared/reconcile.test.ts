@@ -22,9 +22,9 @@ function toAggregate(a: { client: string; feature: string; authors: readonly { i
 describe('reconcile', () => {
   it('holds for every statement the domain computes', () => {
     fc.assert(
-      fc.property(fc.array(aggregate, { maxLength: 12 }), fc.integer({ min: 0, max: 10_000 }), (aggs, bps) => {
-        const s = computeStatement({ month: '2026-10', status: 'draft', policy: { developerShareBps: bps, minimumPayoutMicros: 0 }, aggregates: aggs.map(toAggregate), late: [], carriedIn: new Map() });
-        expect(reconcile(s)).toEqual({ clientsEqualRevenue: true, payoutsEqualShare: true, platformIsTheRest: true });
+      fc.property(fc.array(aggregate, { maxLength: 12 }), fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 2_000_000 }), fc.integer({ min: 0, max: 1_000_000 }), (aggs, bps, min, carried) => {
+        const s = computeStatement({ month: '2026-10', status: 'draft', policy: { developerShareBps: bps, minimumPayoutMicros: min }, aggregates: aggs.map(toAggregate), late: [], carriedIn: new Map([['x', carried]]) });
+        expect(reconcile(s)).toEqual({ clientsEqualRevenue: true, invoicesInCents: true, payoutsEqualShare: true, payablesInCents: true, platformIsTheRest: true });
       }),
     );
   });
@@ -34,5 +34,14 @@ describe('reconcile', () => {
     expect(reconcile({ ...s, clients: s.clients.map((c) => ({ ...c, totalMicros: c.totalMicros + 1 })) }).clientsEqualRevenue).toBe(false);
     expect(reconcile({ ...s, totals: { ...s.totals, payoutMicros: s.totals.payoutMicros - 1 } }).payoutsEqualShare).toBe(false);
     expect(reconcile({ ...s, totals: { ...s.totals, platformMicros: s.totals.platformMicros + 1 } }).platformIsTheRest).toBe(false);
+    // A line or total off the cent, or a total that is not the sum of its lines.
+    const offCent = s.clients.map((c) => ({ ...c, lines: c.lines.map((l) => ({ ...l, amountMicros: l.amountMicros + 1 })), totalMicros: c.totalMicros + 1 }));
+    expect(reconcile({ ...s, clients: offCent, totals: { ...s.totals, revenueMicros: s.totals.revenueMicros + 1 } }).invoicesInCents).toBe(false);
+    expect(reconcile({ ...s, clients: s.clients.map((c) => ({ ...c, totalMicros: c.totalMicros + 10_000 })) }).invoicesInCents).toBe(false);
+    // A payable off the cent, or one that loses what it does not carry.
+    const d = s.developers.map((x) => ({ ...x, payableMicros: x.payableMicros + 1, carriedOutMicros: x.carriedOutMicros - 1 }));
+    expect(reconcile({ ...s, developers: d, totals: { ...s.totals, payableMicros: s.totals.payableMicros + 1 } }).payablesInCents).toBe(false);
+    const lost = s.developers.map((x) => ({ ...x, carriedOutMicros: x.carriedOutMicros + 10_000 }));
+    expect(reconcile({ ...s, developers: lost }).payablesInCents).toBe(false);
   });
 });

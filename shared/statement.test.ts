@@ -69,9 +69,12 @@ function refHalfUp(n: bigint, d: bigint): bigint {
   return r * 2n >= d ? q + 1n : q;
 }
 
-/** One line: billable calls × per-call + Σ MB·ms × per-GB-second ÷ (1000 ms × 1024 MB), rounded once. */
+/**
+ * One line, billed: billable calls × per-call + Σ MB·ms × per-GB-second ÷ (1000 ms × 1024 MB),
+ * rounded half-up to the cent (10,000 micros) once, in micros.
+ */
 function refLineAmount(perCall: number, perGb: number, billableCalls: bigint, mbMs: bigint): bigint {
-  return billableCalls * BigInt(perCall) + refHalfUp(mbMs * BigInt(perGb), 1000n * 1024n);
+  return refHalfUp(billableCalls * BigInt(perCall) * 1000n * 1024n + mbMs * BigInt(perGb), 1000n * 1024n * 10_000n) * 10_000n;
 }
 
 function gcd(a: bigint, b: bigint): bigint {
@@ -388,7 +391,7 @@ describe('computeStatement: properties over random months', () => {
     );
   });
 
-  it('minimum payout: balances below it are carried out, others paid in full; totals are the sums', () => {
+  it('minimum payout: balances below it are carried out, others paid in whole cents with the sub-cent rest carried; totals are the sums', () => {
     fc.assert(
       fc.property(monthArb, (inp) => {
         const s = computeStatement(inp);
@@ -403,8 +406,9 @@ describe('computeStatement: properties over random months', () => {
             expect(d.payableMicros).toBe(0);
             expect(d.carriedOutMicros).toBe(balance);
           } else {
-            expect(d.payableMicros).toBe(balance);
-            expect(d.carriedOutMicros).toBe(0);
+            // Paid in whole cents; the sub-cent rest is carried.
+            expect(d.payableMicros).toBe(balance - (balance % 10_000));
+            expect(d.carriedOutMicros).toBe(balance % 10_000);
           }
           payable += d.payableMicros;
           carriedOut += d.carriedOutMicros;
@@ -470,33 +474,44 @@ const ALICE_BOB: AuthorShare[] = [
 ];
 
 describe('computeStatement: worked examples', () => {
-  it('alice:2 bob:1 on 1000 micros at 70 %: pool 700, alice 466.67 -> 467, bob 233.33 -> 233', () => {
-    // 10 billable calls × 100 micros = 1000 micros of revenue, no compute.
-    // pool = floor(1000 × 7000 / 10000) = 700.
-    // alice: 700 × 2/3 = 466.666… (floor 466, remainder 0.67); bob: 700 × 1/3 = 233.333… (floor 233, remainder 0.33).
-    // Floors give 699; the one micro left goes to the larger remainder: alice.
-    const s = computeStatement(input({ aggregates: [agg('acme', 'hello', eur(100, 0), ALICE_BOB, { calls: 12, billableCalls: 10, errors: 2 })] }));
+  it('alice:2 bob:1 on one cent at 70 %: pool 7,000 micros, alice 4,666.67 -> 4,667, bob 2,333.33 -> 2,333; under a cent, both carried', () => {
+    // 10 billable calls × 1,000 micros = 10,000 micros (one cent) of revenue, no compute.
+    // pool = floor(10,000 × 7000 / 10000) = 7,000.
+    // alice: 7,000 × 2/3 = 4,666.666… (floor 4,666, remainder 0.67); bob: 7,000 × 1/3 = 2,333.333… (remainder 0.33).
+    // Floors give 6,999; the one micro left goes to the larger remainder: alice.
+    // Payouts are whole cents: with no minimum, 4,667 micros pay 0 cents and all of it is carried.
+    const s = computeStatement(input({ aggregates: [agg('acme', 'hello', eur(1000, 0), ALICE_BOB, { calls: 12, billableCalls: 10, errors: 2 })] }));
     expect(s.clients).toEqual([
       {
         clientId: 'acme',
-        totalMicros: 1000,
-        lines: [{ featureId: 'hello', unitPrice: eur(100, 0), calls: 12, billableCalls: 10, billedMs: 0, amountMicros: 1000 }],
+        totalMicros: 10_000,
+        lines: [{ featureId: 'hello', unitPrice: eur(1000, 0), calls: 12, billableCalls: 10, billedMs: 0, amountMicros: 10_000 }],
       },
     ]);
-    expect(s.totals).toEqual({ revenueMicros: 1000, payoutMicros: 700, platformMicros: 300, payableMicros: 700, carriedOutMicros: 0 });
-    expect(dev(s, 'alice')).toMatchObject({ earnedMicros: 467, payableMicros: 467, carriedOutMicros: 0 });
-    expect(dev(s, 'bob')).toMatchObject({ earnedMicros: 233, payableMicros: 233, carriedOutMicros: 0 });
-    expect(dev(s, 'alice')?.lines).toEqual([{ featureId: 'hello', revenueMicros: 1000, weight: 2, totalWeight: 3 }]);
+    expect(s.totals).toEqual({ revenueMicros: 10_000, payoutMicros: 7_000, platformMicros: 3_000, payableMicros: 0, carriedOutMicros: 7_000 });
+    expect(dev(s, 'alice')).toMatchObject({ earnedMicros: 4_667, payableMicros: 0, carriedOutMicros: 4_667 });
+    expect(dev(s, 'bob')).toMatchObject({ earnedMicros: 2_333, payableMicros: 0, carriedOutMicros: 2_333 });
+    expect(dev(s, 'alice')?.lines).toEqual([{ featureId: 'hello', revenueMicros: 10_000, weight: 2, totalWeight: 3 }]);
     expect(s.developerSharePercent).toBe(70);
   });
 
-  it('compute is rounded once per line, not per call', () => {
+  it('a payable balance is paid in whole cents and its sub-cent rest is carried', () => {
+    // 1,001 cents of revenue, alice alone at 70 %: earned 7,007,000 micros; with 12,345 carried in the balance is
+    // 7,019,345: 7,010,000 paid (701 cents), 9,345 carried to next month. Nothing lost: paid + carried = balance.
+    const s = computeStatement(
+      input({ policy: { developerShareBps: 7000, minimumPayoutMicros: 5_000_000 }, aggregates: [agg('acme', 'pdf', eur(10_000, 0), [{ id: 'alice', weight: 1 }], { calls: 1001, billableCalls: 1001 })], carriedIn: new Map([['alice', 12_345]]) }),
+    );
+    expect(dev(s, 'alice')).toMatchObject({ earnedMicros: 7_007_000, carriedInMicros: 12_345, payableMicros: 7_010_000, carriedOutMicros: 9_345 });
+    expect(s.totals).toMatchObject({ payableMicros: 7_010_000, carriedOutMicros: 9_345 });
+  });
+
+  it('a line is rounded half-up to the cent once, not per call, and not via the micro', () => {
     // 10 billable calls of 200 ms at 128 MB: 25,600 MB·ms each, 256,000 MB·ms on the line.
-    // At 20 micros per GB-second one call costs 25,600 × 20 / 1,024,000 = 0.5 micro:
-    //   per call, half-up: 10 × 1 = 10 micros of compute (wrong);
-    //   per line: 256,000 × 20 / 1,024,000 = 5 micros exactly (right).
-    // Plus 10 × 2000 per-call = 20,000 -> the line is 20,005, not 20,010.
-    const a = agg('acme', 'ocr', eur(2000, 20), [{ id: 'carol', weight: 1 }], {
+    // At 0.20 € per GB-second one call's compute is 25,600 × 200,000 / 1,024,000 = 5,000 micros (half a cent),
+    // plus 2,000 per call: 7,000 micros a call.
+    //   per call, to the cent: 10 × 1 cent = 100,000 micros (wrong);
+    //   per line: 20,000 + 50,000 = 70,000 micros, 7 cents exactly (right).
+    const a = agg('acme', 'ocr', eur(2000, 200_000), [{ id: 'carol', weight: 1 }], {
       calls: 10,
       billableCalls: 10,
       billedMs: 2000,
@@ -504,19 +519,19 @@ describe('computeStatement: worked examples', () => {
       billableMbMs: 256_000,
     });
     const s = computeStatement(input({ aggregates: [a] }));
-    expect(client(s, 'acme')?.lines[0]?.amountMicros).toBe(20_005);
-    expect(s.totals.revenueMicros).toBe(20_005);
+    expect(client(s, 'acme')?.lines[0]?.amountMicros).toBe(70_000);
+    expect(s.totals.revenueMicros).toBe(70_000);
 
-    // 3 calls of 0.25 micro: per call 0 each, per line 0.75 -> 1 (half-up of the line sum).
-    const b = agg('acme', 'ocr', eur(0, 20), [{ id: 'carol', weight: 1 }], { calls: 3, billableCalls: 3, billedMs: 300, billableMs: 300, billableMbMs: 3 * 12_800 });
-    expect(computeStatement(input({ aggregates: [b] })).totals.revenueMicros).toBe(1);
-
-    // Exactly half a micro on the line rounds up: 51,200 MB·ms × 10 / 1,024,000 = 0.5 -> 1.
-    const c = agg('acme', 'ocr', eur(0, 10), [{ id: 'carol', weight: 1 }], { calls: 1, billableCalls: 1, billedMs: 400, billableMs: 400, billableMbMs: 51_200 });
-    expect(computeStatement(input({ aggregates: [c] })).totals.revenueMicros).toBe(1);
-    // Just under half rounds down: 51,199 × 10 / 1,024,000 = 0.49999 -> 0.
-    const d = { ...c, billableMbMs: 51_199 };
-    expect(computeStatement(input({ aggregates: [d] })).totals.revenueMicros).toBe(0);
+    // Exactly half a cent on the line rounds up: one call at 5,000 micros -> 1 cent.
+    const half = agg('acme', 'ocr', eur(5000, 0), [{ id: 'carol', weight: 1 }], { calls: 1, billableCalls: 1 });
+    expect(computeStatement(input({ aggregates: [half] })).totals.revenueMicros).toBe(10_000);
+    // Just under half rounds down: 51,199 MB·ms × 100,000 / 1,024,000 = 4,999.90 micros -> 0 cents.
+    const c = agg('acme', 'ocr', eur(0, 100_000), [{ id: 'carol', weight: 1 }], { calls: 1, billableCalls: 1, billedMs: 400, billableMs: 400, billableMbMs: 51_199 });
+    expect(computeStatement(input({ aggregates: [c] })).totals.revenueMicros).toBe(0);
+    // Rounded to the micro first, 4,999.51 micros would become 5,000 and then a whole cent: the cent is taken
+    // from the exact value instead. 5,119,500 MB·ms × 1,000 / 1,024,000 = 4,999.51 micros -> 0 cents.
+    const twice = agg('acme', 'ocr', eur(0, 1000), [{ id: 'carol', weight: 1 }], { calls: 1, billableCalls: 1, billedMs: 5000, billableMs: 5000, billableMbMs: 5_119_500 });
+    expect(computeStatement(input({ aggregates: [twice] })).totals.revenueMicros).toBe(0);
   });
 
   it('non-billable calls and compute are never charged', () => {
@@ -564,57 +579,62 @@ describe('computeStatement: worked examples', () => {
   });
 
   it('late usage is billed as adjustment lines tagged with the original month and counts in revenue and totals', () => {
-    // March: acme 10 calls × 1000 = 10,000.
-    // Late from January: acme 5 × 1000 = 5,000; globex (no March usage) 2 × 1000 = 2,000.
-    // Revenue 17,000; acme total 15,000 (line 10,000 + adjustment 5,000); globex 2,000 (no lines).
-    // Pool at 70 %: 11,900, alice:2 bob:1 -> 7,933.33 / 3,966.67 -> alice 7,933, bob 3,967.
+    // March: acme 10 calls × 10,000 = 100,000.
+    // Late from January: acme 5 × 10,000 = 50,000; globex (no March usage) 2 × 10,000 = 20,000.
+    // Revenue 170,000; acme total 150,000 (line 100,000 + adjustment 50,000); globex 20,000 (no lines).
+    // Pool at 70 %: 119,000, alice:2 bob:1 -> 79,333.33 / 39,666.67 -> alice 79,333, bob 39,667.
     const late: LateUsage[] = [
-      { originalMonth: '2025-01', aggregate: agg('globex', 'hello', eur(1000, 0), ALICE_BOB, { calls: 2, billableCalls: 2 }, '2025-01') },
-      { originalMonth: '2025-01', aggregate: agg('acme', 'hello', eur(1000, 0), ALICE_BOB, { calls: 5, billableCalls: 5 }, '2025-01') },
+      { originalMonth: '2025-01', aggregate: agg('globex', 'hello', eur(10_000, 0), ALICE_BOB, { calls: 2, billableCalls: 2 }, '2025-01') },
+      { originalMonth: '2025-01', aggregate: agg('acme', 'hello', eur(10_000, 0), ALICE_BOB, { calls: 5, billableCalls: 5 }, '2025-01') },
     ];
-    const s = computeStatement(input({ aggregates: [agg('acme', 'hello', eur(1000, 0), ALICE_BOB, { calls: 10, billableCalls: 10 })], late }));
-    expect(s.totals.revenueMicros).toBe(17_000);
-    expect(client(s, 'acme')).toMatchObject({ totalMicros: 15_000 });
-    expect(client(s, 'acme')?.lines.map((l) => l.amountMicros)).toEqual([10_000]);
-    expect(client(s, 'globex')).toEqual({ clientId: 'globex', totalMicros: 2_000, lines: [] });
+    const s = computeStatement(input({ aggregates: [agg('acme', 'hello', eur(10_000, 0), ALICE_BOB, { calls: 10, billableCalls: 10 })], late }));
+    expect(s.totals.revenueMicros).toBe(170_000);
+    expect(client(s, 'acme')).toMatchObject({ totalMicros: 150_000 });
+    expect(client(s, 'acme')?.lines.map((l) => l.amountMicros)).toEqual([100_000]);
+    expect(client(s, 'globex')).toEqual({ clientId: 'globex', totalMicros: 20_000, lines: [] });
     expect(s.adjustments).toEqual([
-      { originalMonth: '2025-01', clientId: 'acme', featureId: 'hello', unitPrice: eur(1000, 0), calls: 5, billableCalls: 5, billedMs: 0, amountMicros: 5_000 },
-      { originalMonth: '2025-01', clientId: 'globex', featureId: 'hello', unitPrice: eur(1000, 0), calls: 2, billableCalls: 2, billedMs: 0, amountMicros: 2_000 },
+      { originalMonth: '2025-01', clientId: 'acme', featureId: 'hello', unitPrice: eur(10_000, 0), calls: 5, billableCalls: 5, billedMs: 0, amountMicros: 50_000 },
+      { originalMonth: '2025-01', clientId: 'globex', featureId: 'hello', unitPrice: eur(10_000, 0), calls: 2, billableCalls: 2, billedMs: 0, amountMicros: 20_000 },
     ]);
-    expect(s.totals.payoutMicros).toBe(11_900);
-    expect(dev(s, 'alice')?.earnedMicros).toBe(7_933);
-    expect(dev(s, 'bob')?.earnedMicros).toBe(3_967);
-    expect(dev(s, 'alice')?.lines).toEqual([{ featureId: 'hello', revenueMicros: 17_000, weight: 2, totalWeight: 3 }]);
+    expect(s.totals.payoutMicros).toBe(119_000);
+    expect(dev(s, 'alice')?.earnedMicros).toBe(79_333);
+    expect(dev(s, 'bob')?.earnedMicros).toBe(39_667);
+    expect(dev(s, 'alice')?.lines).toEqual([{ featureId: 'hello', revenueMicros: 170_000, weight: 2, totalWeight: 3 }]);
   });
 
   it('an aggregate of another month is not billed in this statement', () => {
     const s = computeStatement(
-      input({ aggregates: [agg('acme', 'hello', eur(1000, 0), ALICE_BOB, { calls: 1, billableCalls: 1 }), agg('acme', 'hello', eur(1000, 0), ALICE_BOB, { calls: 9, billableCalls: 9 }, '2025-02')] }),
+      input({ aggregates: [agg('acme', 'hello', eur(10_000, 0), ALICE_BOB, { calls: 1, billableCalls: 1 }), agg('acme', 'hello', eur(10_000, 0), ALICE_BOB, { calls: 9, billableCalls: 9 }, '2025-02')] }),
     );
-    expect(s.totals.revenueMicros).toBe(1000);
+    expect(s.totals.revenueMicros).toBe(10_000);
   });
 
   it('breaks equal remainders by developer id, not by the order features come in', () => {
-    // At 50 %: f-z (by zoe alone) 1 micro -> zoe owed 0.5; f-a (by amy alone) 1 micro -> amy owed 0.5.
-    // Revenue 2, pool floor(2 × 0.5) = 1; floors 0 + 0, one micro to hand out, remainders tie at 0.5:
-    // the smaller id, amy, gets it — in whichever order the aggregates arrive (zoe is seen first here).
-    const zoe = agg('acme', 'f-z', eur(1, 0), [{ id: 'zoe', weight: 1 }], { calls: 1, billableCalls: 1 });
-    const amy = agg('acme', 'f-a', eur(1, 0), [{ id: 'amy', weight: 1 }], { calls: 1, billableCalls: 1 });
+    // At 0.01 % (1 bps), a cent of revenue owes 1 micro. f-z (zoe:1 zora:1) and f-a (amy:1 abe:1), a cent each:
+    // each author is owed 0.5 micro. Pool floor(20,000 × 1 / 10,000) = 2; floors 0, two micros to hand out,
+    // remainders all tie at 0.5: the smaller ids, abe and amy, get them — in whichever order the aggregates
+    // arrive (zoe's feature is seen first here).
+    const zoe = agg('acme', 'f-z', eur(10_000, 0), [{ id: 'zoe', weight: 1 }, { id: 'zora', weight: 1 }], { calls: 1, billableCalls: 1 });
+    const amy = agg('acme', 'f-a', eur(10_000, 0), [{ id: 'abe', weight: 1 }, { id: 'amy', weight: 1 }], { calls: 1, billableCalls: 1 });
     for (const aggregates of [
       [zoe, amy],
       [amy, zoe],
     ]) {
-      const s = computeStatement(input({ policy: { developerShareBps: 5000, minimumPayoutMicros: 0 }, aggregates }));
-      expect(s.totals.payoutMicros).toBe(1);
-      expect(dev(s, 'amy')?.earnedMicros).toBe(1);
-      expect(dev(s, 'zoe')?.earnedMicros).toBe(0);
+      const s = computeStatement(input({ policy: { developerShareBps: 1, minimumPayoutMicros: 0 }, aggregates }));
+      expect(s.totals.payoutMicros).toBe(2);
+      expect(s.developers.map((d) => [d.developerId, d.earnedMicros])).toEqual([
+        ['abe', 1],
+        ['amy', 1],
+        ['zoe', 0],
+        ['zora', 0],
+      ]);
     }
 
-    // Within one feature: max:1 ben:1 on 3 micros at 100 %: each owed 1.5, pool 3 -> ben 2, max 1.
+    // Within one feature: max:1 ben:1 on a cent at 3 bps: each owed 1.5, pool 3 -> ben 2, max 1.
     const s = computeStatement(
       input({
-        policy: { developerShareBps: 10_000, minimumPayoutMicros: 0 },
-        aggregates: [agg('acme', 'f', eur(3, 0), [{ id: 'ben', weight: 1 }, { id: 'max', weight: 1 }], { calls: 1, billableCalls: 1 })],
+        policy: { developerShareBps: 3, minimumPayoutMicros: 0 },
+        aggregates: [agg('acme', 'f', eur(10_000, 0), [{ id: 'ben', weight: 1 }, { id: 'max', weight: 1 }], { calls: 1, billableCalls: 1 })],
       }),
     );
     expect(dev(s, 'ben')?.earnedMicros).toBe(2);
@@ -622,15 +642,15 @@ describe('computeStatement: worked examples', () => {
   });
 
   it('sums a developer over features with different splits before rounding', () => {
-    // f1 (alice:1 bob:1) 1 micro, f2 (alice:1 carol:1) 1 micro, at 100 %: alice 0.5 + 0.5 = 1 exactly,
+    // f1 (alice:1 bob:1) a cent, f2 (alice:1 carol:1) a cent, at 1 bps: alice 0.5 + 0.5 = 1 micro exactly,
     // bob 0.5, carol 0.5. Pool 2. Rounding per feature would give alice 0 or 2; summed first she gets 1,
     // the remaining micro goes to bob (tie with carol, smaller id).
     const s = computeStatement(
       input({
-        policy: { developerShareBps: 10_000, minimumPayoutMicros: 0 },
+        policy: { developerShareBps: 1, minimumPayoutMicros: 0 },
         aggregates: [
-          agg('acme', 'f1', eur(1, 0), [{ id: 'alice', weight: 1 }, { id: 'bob', weight: 1 }], { calls: 1, billableCalls: 1 }),
-          agg('acme', 'f2', eur(1, 0), [{ id: 'alice', weight: 1 }, { id: 'carol', weight: 1 }], { calls: 1, billableCalls: 1 }),
+          agg('acme', 'f1', eur(10_000, 0), [{ id: 'alice', weight: 1 }, { id: 'bob', weight: 1 }], { calls: 1, billableCalls: 1 }),
+          agg('acme', 'f2', eur(10_000, 0), [{ id: 'alice', weight: 1 }, { id: 'carol', weight: 1 }], { calls: 1, billableCalls: 1 }),
         ],
       }),
     );
@@ -642,51 +662,51 @@ describe('computeStatement: worked examples', () => {
   });
 
   it('the same feature under two author splits (mid-month change) shares each split\'s revenue by its own weights', () => {
-    // hello at 1000/call: 3 calls under alice:2 bob:1 (3000), 2 calls under alice:1 carol:1 (2000), at 100 %.
-    // Different prices so the client lines stay separate. alice 2000 + 1000 = 3000, bob 1000, carol 1000.
+    // hello at 10,000/call: 3 calls under alice:2 bob:1 (30,000), 2 calls under alice:1 carol:1 (20,000), at 100 %.
+    // Different prices so the client lines stay separate. alice 20,000 + 10,000 = 30,000, bob 10,000, carol 10,000.
     const s = computeStatement(
       input({
         policy: { developerShareBps: 10_000, minimumPayoutMicros: 0 },
         aggregates: [
-          agg('acme', 'hello', eur(1000, 0), ALICE_BOB, { calls: 3, billableCalls: 3 }),
-          agg('acme', 'hello', eur(1000, 1), [{ id: 'alice', weight: 1 }, { id: 'carol', weight: 1 }], { calls: 2, billableCalls: 2 }),
+          agg('acme', 'hello', eur(10_000, 0), ALICE_BOB, { calls: 3, billableCalls: 3 }),
+          agg('acme', 'hello', eur(10_000, 1), [{ id: 'alice', weight: 1 }, { id: 'carol', weight: 1 }], { calls: 2, billableCalls: 2 }),
         ],
       }),
     );
     expect(s.developers.map((d) => [d.developerId, d.earnedMicros])).toEqual([
-      ['alice', 3000],
-      ['bob', 1000],
-      ['carol', 1000],
+      ['alice', 30_000],
+      ['bob', 10_000],
+      ['carol', 10_000],
     ]);
     expect(dev(s, 'alice')?.lines).toEqual([
-      { featureId: 'hello', revenueMicros: 2000, weight: 1, totalWeight: 2 },
-      { featureId: 'hello', revenueMicros: 3000, weight: 2, totalWeight: 3 },
+      { featureId: 'hello', revenueMicros: 20_000, weight: 1, totalWeight: 2 },
+      { featureId: 'hello', revenueMicros: 30_000, weight: 2, totalWeight: 3 },
     ]);
   });
 
   it('merges the author splits of one (client, feature, price) into one client line; each split keeps its revenue', () => {
-    // hello at 1000/call, no compute, authors changed mid-month: 3 calls (2 billable) under alice:2 bob:1,
-    // 4 calls (4 billable) under carol:1. One client line: 7 calls, 6 billable, 30 + 40 ms, 6000 micros.
-    // At 100 %: alice 2/3 × 2000 = 1333.33, bob 666.67, carol 4000 -> pool 6000, floors 1333 + 666 + 4000 = 5999,
+    // hello at 10,000/call, no compute, authors changed mid-month: 3 calls (2 billable) under alice:2 bob:1,
+    // 4 calls (4 billable) under carol:1. One client line: 7 calls, 6 billable, 30 + 40 ms, 60,000 micros.
+    // At 100 %: alice 2/3 × 20,000 = 13,333.33, bob 6,666.67, carol 40,000 -> pool 60,000, floors 59,999,
     // the micro left goes to bob (0.67 > 0.33).
     const s = computeStatement(
       input({
         policy: { developerShareBps: 10_000, minimumPayoutMicros: 0 },
         aggregates: [
-          agg('acme', 'hello', eur(1000, 0), [{ id: 'carol', weight: 1 }], { calls: 4, billableCalls: 4, billedMs: 40, billableMs: 40 }),
-          agg('acme', 'hello', eur(1000, 0), ALICE_BOB, { calls: 3, billableCalls: 2, errors: 1, billedMs: 30, billableMs: 20 }),
+          agg('acme', 'hello', eur(10_000, 0), [{ id: 'carol', weight: 1 }], { calls: 4, billableCalls: 4, billedMs: 40, billableMs: 40 }),
+          agg('acme', 'hello', eur(10_000, 0), ALICE_BOB, { calls: 3, billableCalls: 2, errors: 1, billedMs: 30, billableMs: 20 }),
         ],
       }),
     );
     expect(s.clients).toEqual([
-      { clientId: 'acme', totalMicros: 6000, lines: [{ featureId: 'hello', unitPrice: eur(1000, 0), calls: 7, billableCalls: 6, billedMs: 70, amountMicros: 6000 }] },
+      { clientId: 'acme', totalMicros: 60_000, lines: [{ featureId: 'hello', unitPrice: eur(10_000, 0), calls: 7, billableCalls: 6, billedMs: 70, amountMicros: 60_000 }] },
     ]);
     expect(s.developers.map((d) => [d.developerId, d.earnedMicros])).toEqual([
-      ['alice', 1333],
-      ['bob', 667],
-      ['carol', 4000],
+      ['alice', 13_333],
+      ['bob', 6_667],
+      ['carol', 40_000],
     ]);
-    expect(dev(s, 'carol')?.lines).toEqual([{ featureId: 'hello', revenueMicros: 4000, weight: 1, totalWeight: 1 }]);
+    expect(dev(s, 'carol')?.lines).toEqual([{ featureId: 'hello', revenueMicros: 40_000, weight: 1, totalWeight: 1 }]);
   });
 
   it('refuses a share outside 0..10000 bps', () => {
@@ -701,11 +721,11 @@ describe('computeStatement: worked examples', () => {
   });
 
   // A (client, feature, unit price) line whose usage spans two author splits (the authors changed
-  // mid-month, the price did not) is still rounded once: 512,000 + 512,000 MB·ms at 1 micro per
-  // GB-second is exactly 1 micro, not 0.5 -> 1 twice. The micro goes to one split (largest
-  // remainder, tie broken by the split's key), never to both.
+  // mid-month, the price did not) is still rounded once: 512,000 + 512,000 MB·ms at 10,000 micros
+  // per GB-second is exactly one cent, not half a cent -> 1 cent twice. Each split's revenue is
+  // its exact half of that cent.
   it('rounds a client line once even when its usage spans two author splits', () => {
-    const p = eur(0, 1);
+    const p = eur(0, 10_000);
     const s = computeStatement(
       input({
         aggregates: [
@@ -715,8 +735,12 @@ describe('computeStatement: worked examples', () => {
       }),
     );
     expect(client(s, 'acme')?.lines).toHaveLength(1);
-    expect(client(s, 'acme')?.lines[0]?.amountMicros).toBe(1);
-    expect(s.totals.revenueMicros).toBe(1);
+    expect(client(s, 'acme')?.lines[0]?.amountMicros).toBe(10_000);
+    expect(s.totals.revenueMicros).toBe(10_000);
+    expect(s.developers.map((d) => [d.developerId, d.lines[0]?.revenueMicros])).toEqual([
+      ['alice', 5_000],
+      ['bob', 5_000],
+    ]);
   });
 
   // The statement's bytes (and SHA-256) must not depend on the order the store returned late usage.

@@ -1,6 +1,6 @@
 import { apportion } from './apportion.ts';
-import { toSafeNumber } from './money.ts';
-import { lineAmountMicros, MB_MS_PER_GB_SECOND, priceKey } from './price.ts';
+import { divRoundHalfUp, toSafeNumber } from './money.ts';
+import { MB_MS_PER_GB_SECOND, priceKey } from './price.ts';
 import { authorsKey, cmp, type AuthorShare, type UsageAggregate } from './usage.ts';
 
 /** Statement policy, from the platform config; recorded in every statement. */
@@ -85,10 +85,23 @@ function linePriceKey(a: { clientId: string; featureId: string; price: UsageAggr
   return `${a.clientId}#${a.featureId}#${priceKey(a.price)}`;
 }
 
+/** Micros per cent: what people are billed and paid is whole cents. */
+export const MICROS_PER_CENT = 10_000n;
+
 /**
- * Prices each (client, feature, unit price) line ONCE, over all its aggregates, then shares that
- * rounded amount between the line's authors' splits by largest remainder over their exact values
- * (each split gets the floor or ceiling of its exact part, and the parts sum to the line).
+ * A line's billed amount in micros: its exact value (billable calls × per-call + MB·ms ×
+ * per-GB-second ÷ 1,024,000) rounded half-up to the cent ONCE, never per call and never via an
+ * intermediate rounding to the micro (which could round 0.4999995 cent up twice).
+ */
+export function lineBilledMicros(exactTimes1024000: bigint): bigint {
+  return divRoundHalfUp(exactTimes1024000, MB_MS_PER_GB_SECOND * MICROS_PER_CENT) * MICROS_PER_CENT;
+}
+
+/**
+ * Prices each (client, feature, unit price) line ONCE, over all its aggregates, rounded to the
+ * cent, then shares that billed amount between the line's authors' splits by largest remainder
+ * in proportion to their exact values (each split gets the floor or ceiling of its part, and the
+ * parts sum to the line).
  */
 function priceLines(aggregates: UsageAggregate[]): PricedLine[] {
   const groups = new Map<string, UsageAggregate[]>();
@@ -119,8 +132,10 @@ function priceLines(aggregates: UsageAggregate[]): PricedLine[] {
       const value = BigInt(a.billableCalls) * BigInt(p.perCallMicros) * MB_MS_PER_GB_SECOND + BigInt(a.billableMbMs) * BigInt(p.perGbSecondMicros);
       exact.set(key, (exact.get(key) ?? 0n) + value);
     }
-    const amount = lineAmountMicros(p, billableCalls, billableMbMs);
-    const shares = apportion(amount, exact, MB_MS_PER_GB_SECOND);
+    const exactTotal = [...exact.values()].reduce((n, v) => n + v, 0n);
+    const amount = lineBilledMicros(exactTotal);
+    // Split i is owed amount × exactᵢ ÷ Σ exact: one denominator, so largest remainder applies.
+    const shares = exactTotal === 0n ? new Map([...exact.keys()].map((k) => [k, 0n])) : apportion(amount, new Map([...exact].map(([k, v]) => [k, v * amount])), exactTotal);
     out.push({
       clientId: first.clientId,
       featureId: first.featureId,
@@ -155,11 +170,13 @@ function gcd(a: bigint, b: bigint): bigint {
 
 /**
  * A month's statement, computed from aggregates only, with integer (BigInt) arithmetic:
- * - each client line is priced once (calls × per-call + compute rounded half-up once per line);
+ * - each client line is priced once and rounded half-up to the cent once (`amountMicros` is
+ *   always a whole number of cents); a client's total is the sum of its lines;
  * - revenue = Σ client totals, late usage of closed months included as adjustment lines;
- * - developers share floor(share × revenue), apportioned by largest remainder over their exact
- *   entitlements Σ revenue(feature) × share × weight ÷ total weight;
- * - balances under the minimum payout are carried to the next month.
+ * - developers share floor(share × revenue), apportioned in micros by largest remainder over
+ *   their exact entitlements Σ revenue(feature) × share × weight ÷ total weight;
+ * - a balance at or above the minimum payout is paid in whole cents; the rest (all of it under
+ *   the minimum, the sub-cent part above) is carried to the next month.
  * The same input always gives the same output, whatever the order of the aggregates.
  */
 export function computeStatement(input: StatementInput): Statement {
@@ -228,15 +245,16 @@ export function computeStatement(input: StatementInput): Statement {
     const e = earned.get(developerId) ?? 0n;
     const carriedIn = BigInt(input.carriedIn.get(developerId) ?? 0);
     const balance = e + carriedIn;
-    const pays = balance >= BigInt(policy.minimumPayoutMicros);
-    payable += pays ? balance : 0n;
-    carriedOut += pays ? 0n : balance;
+    // Paid in whole cents; the sub-cent rest is carried like any balance under the minimum.
+    const pays = balance >= BigInt(policy.minimumPayoutMicros) ? (balance / MICROS_PER_CENT) * MICROS_PER_CENT : 0n;
+    payable += pays;
+    carriedOut += balance - pays;
     return {
       developerId,
       earnedMicros: toSafeNumber(e),
       carriedInMicros: toSafeNumber(carriedIn),
-      payableMicros: toSafeNumber(pays ? balance : 0n),
-      carriedOutMicros: toSafeNumber(pays ? 0n : balance),
+      payableMicros: toSafeNumber(pays),
+      carriedOutMicros: toSafeNumber(balance - pays),
       lines: (devLines.get(developerId) ?? []).sort((a, b) => cmp(a.featureId, b.featureId) || a.totalWeight - b.totalWeight || a.weight - b.weight || a.revenueMicros - b.revenueMicros),
     };
   });

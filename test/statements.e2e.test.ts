@@ -30,13 +30,13 @@ function setManifest(slug: string, change: (m: Record<string, unknown>) => void)
 
 beforeAll(async () => {
   functionsDir = copyFixtures();
-  // Two features with different prices and authors, no compute price: every amount below is exact by hand.
+  // Two features with different prices (whole cents) and authors, no compute price: every amount below is exact by hand.
   setManifest('echo', (m) => {
-    m.price = { perCall: '0.002', perGbSecond: '0', currency: 'EUR' };
+    m.price = { perCall: '0.02', perGbSecond: '0', currency: 'EUR' };
     m.authors = [{ id: 'alice', weight: 2 }, { id: 'bob', weight: 1 }];
   });
   setManifest('slow', (m) => {
-    m.price = { perCall: '0.001', perGbSecond: '0', currency: 'EUR' };
+    m.price = { perCall: '0.01', perGbSecond: '0', currency: 'EUR' };
     m.authors = [{ id: 'carol', weight: 1 }];
   });
   t = await startTestPlatform({ functionsDir });
@@ -62,27 +62,27 @@ afterAll(async () => {
 describe('monthly statements end to end', () => {
   it('previews a draft that matches the statement computed by hand', async () => {
     const s = await job.preview(month);
-    // client-a: 3 billable echo × 2000 + 2 slow × 1000 = 8000; client-b: 1 × 2000 + 5 × 1000 = 7000.
+    // client-a: 3 billable echo × 20,000 + 2 slow × 10,000 = 80,000; client-b: 1 × 20,000 + 5 × 10,000 = 70,000.
     expect(s.clients.map((c) => [c.clientId, c.totalMicros])).toEqual([
-      ['client-a', 8000],
-      ['client-b', 7000],
+      ['client-a', 80_000],
+      ['client-b', 70_000],
     ]);
     expect(s.clients[0]?.lines.map((l) => [l.featureId, l.calls, l.billableCalls, l.amountMicros])).toEqual([
-      ['echo', 4, 3, 6000],
-      ['slow', 2, 2, 2000],
+      ['echo', 4, 3, 60_000],
+      ['slow', 2, 2, 20_000],
     ]);
-    // revenue 15000; developers' pool floor(15000 × 70 %) = 10500; the platform keeps 4500.
-    expect(s.totals).toMatchObject({ revenueMicros: 15000, payoutMicros: 10500, platformMicros: 4500 });
-    // echo earns 8000: alice 8000 × 0.7 × 2/3 = 3733.33, bob 1866.67; slow earns 7000: carol 4900.
-    // Floors sum to 10499; the last micro goes to the largest remainder: bob (.67).
+    // revenue 150,000; developers' pool floor(150,000 × 70 %) = 105,000; the platform keeps 45,000.
+    expect(s.totals).toMatchObject({ revenueMicros: 150_000, payoutMicros: 105_000, platformMicros: 45_000 });
+    // echo earns 80,000: alice 80,000 × 0.7 × 2/3 = 37,333.33, bob 18,666.67; slow earns 70,000: carol 49,000.
+    // Floors sum to 104,999; the last micro goes to the largest remainder: bob (.67).
     expect(s.developers.map((d) => [d.developerId, d.earnedMicros])).toEqual([
-      ['alice', 3733],
-      ['bob', 1867],
-      ['carol', 4900],
+      ['alice', 37_333],
+      ['bob', 18_667],
+      ['carol', 49_000],
     ]);
     // Every balance is under the 10 EUR minimum: all carried, nothing payable.
     expect(s.developers.every((d) => d.payableMicros === 0 && d.carriedOutMicros === d.earnedMicros)).toBe(true);
-    expect(s.developers.find((d) => d.developerId === 'alice')?.lines).toEqual([{ featureId: 'echo', revenueMicros: 8000, weight: 2, totalWeight: 3 }]);
+    expect(s.developers.find((d) => d.developerId === 'alice')?.lines).toEqual([{ featureId: 'echo', revenueMicros: 80_000, weight: 2, totalWeight: 3 }]);
     expect(s.status).toBe('draft');
     expect((await job.preview(month)).status).toBe('draft');
   });
@@ -102,12 +102,12 @@ describe('monthly statements end to end', () => {
     await (await t.call(a, '/v1/features/echo')).arrayBuffer();
     await t.platform.meter.settled();
     const final = await job.show(month);
-    expect(final.statement.totals.revenueMicros).toBe(15000);
+    expect(final.statement.totals.revenueMicros).toBe(150_000);
     const next = await job.preview(nextMonth(month));
-    expect(next.adjustments).toEqual([expect.objectContaining({ originalMonth: month, clientId: 'client-a', featureId: 'echo', calls: 1, billableCalls: 1, amountMicros: 2000 })]);
-    expect(next.totals.revenueMicros).toBe(2000);
+    expect(next.adjustments).toEqual([expect.objectContaining({ originalMonth: month, clientId: 'client-a', featureId: 'echo', calls: 1, billableCalls: 1, amountMicros: 20_000 })]);
+    expect(next.totals.revenueMicros).toBe(20_000);
     // The carried balances of the closed month come in.
-    expect(next.developers.find((d) => d.developerId === 'carol')?.carriedInMicros).toBe(4900);
+    expect(next.developers.find((d) => d.developerId === 'carol')?.carriedInMicros).toBe(49_000);
   });
 
   it('refuses to close a month that has not ended, from the CLI, with a clear error', async () => {
@@ -141,13 +141,13 @@ describe('monthly statements end to end', () => {
     expect(header.slice(0, 3)).toEqual(['month', 'status', 'section']);
     const at = (row: string[], col: string) => row[header.indexOf(col)];
     expect(rows.slice(1).map((r) => [at(r, 'section'), at(r, 'feature_id'), at(r, 'amount_micros')])).toEqual([
-      ['client_line', 'echo', '6000'],
-      ['client_line', 'slow', '2000'],
-      ['client_total', '', '8000'],
+      ['client_line', 'echo', '60000'],
+      ['client_line', 'slow', '20000'],
+      ['client_total', '', '80000'],
     ]);
     const { stdout: dev } = await run(process.execPath, [CLI, 'statements', 'show', '--month', month, '--developer', 'bob', '--format', 'json'], { env });
     const view = JSON.parse(dev) as { developer: { developerId: string; earnedMicros: number }; client?: unknown };
-    expect(view.developer).toMatchObject({ developerId: 'bob', earnedMicros: 1867 });
+    expect(view.developer).toMatchObject({ developerId: 'bob', earnedMicros: 18_667 });
     expect(dev).not.toContain('alice');
     const { stdout: records } = await run(process.execPath, [CLI, 'usage', 'records', '--month', month, '--client', 'client-b', '--feature', 'slow', '--json'], { env });
     expect((JSON.parse(records) as unknown[]).length).toBe(5);

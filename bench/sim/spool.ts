@@ -151,7 +151,9 @@ export class Drain {
     const inv = newInvocation(++this.stats.invocations, this.clock());
     // Landing a message takes 1 (already there) to 5 calls (read, tombstone, read, read, put):
     // the run dies after k of its DynamoDB calls, reads included, k in 1..n (sure to be reached).
-    if (this.faults && this.draws.next() < this.faults.crashRate) {
+    // The first delivery of a faulted run always dies, so every faulted run, however short, shows a
+    // redelivered batch landing exactly once.
+    if (this.faults && (this.stats.invocations === 1 || this.draws.next() < this.faults.crashRate)) {
       inv.killAfterWrites = 1 + this.draws.int(messages.length);
       inv.killCounts = 'any';
     }

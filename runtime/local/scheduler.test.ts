@@ -41,7 +41,7 @@ function memoryStore() {
 
 function usage(months: string[], late: Record<string, number> = {}) {
   const agg = (month: string): UsageAggregate => ({
-    month, clientId: 'c', featureId: 'f', price: { perCallMicros: 1000, perGbSecondMicros: 0, currency: 'EUR' }, authors: [{ id: 'd', weight: 1 }],
+    month, clientId: 'c', featureId: 'f', price: { perCallMicros: 10_000, perGbSecondMicros: 0, currency: 'EUR' }, authors: [{ id: 'd', weight: 1 }],
     calls: 1, billableCalls: 1, errors: 0, timeouts: 0, billedMs: 1, billableMs: 1, billableMbMs: 128, requestBytes: 0, responseBytes: 0,
   });
   const reads: string[] = [];
@@ -70,7 +70,7 @@ describe('closing missed months at start', () => {
     expect((await job.closeEndedMonths()).map((r) => r.month)).toEqual(['2026-10']);
     expect(await job.closeEndedMonths()).toEqual([]);
     // Each final statement carries the previous month's balances.
-    expect(store.stored.get('2026-10')?.s.statement.developers[0]?.carriedInMicros).toBe(1400);
+    expect(store.stored.get('2026-10')?.s.statement.developers[0]?.carriedInMicros).toBe(14_000);
   });
 
   it('refuses to close a month while the month before it, which had usage, is open', async () => {
@@ -106,6 +106,6 @@ describe('late usage in the months before', () => {
     u.late['2026-09'] = 2; // two calls of September reached the store after its close
     const november = await job.preview('2026-11');
     expect(u.reads.sort()).toEqual(['2026-09', '2026-11']);
-    expect(november.adjustments).toEqual([expect.objectContaining({ originalMonth: '2026-09', calls: 2, amountMicros: 2000 })]);
+    expect(november.adjustments).toEqual([expect.objectContaining({ originalMonth: '2026-09', calls: 2, amountMicros: 20_000 })]);
   });
 });

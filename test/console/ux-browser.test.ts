@@ -42,7 +42,8 @@ beforeAll(async () => {
   functionsDir = copyFixtures();
   t = await startTestPlatform({ clock: clock.now, functionsDir });
   browser = await launchBrowser();
-  await calls('acme', { '/v1/features/slow?ms=5': 4, '/v1/features/echo': 2 });
+  // Enough calls for a cent on each line: invoices and earnings are in whole cents.
+  await calls('acme', { '/v1/features/slow?ms=5': 10, '/v1/features/echo': 5 });
 }, 120_000);
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => {});

@@ -1,6 +1,11 @@
-// National check-digit algorithms for EU VAT numbers. Each function receives
-// the national part (without country prefix) after it matched the country's
-// format, so it may assume the expected characters are present.
+/**
+ * National check-digit algorithms for EU VAT numbers, used by `checkVatNumber`
+ * (shared/vat-number.ts). Each function receives the national part (without
+ * country prefix) after it matched the country's format, so it may assume the
+ * expected characters are present.
+ */
+// One MOD 97-10 for IBANs and Dutch VAT numbers: the same ISO 7064 algorithm.
+import { mod97 } from './iban.ts';
 
 function digitAt(value: string, index: number): number {
   return value.charCodeAt(index) - 48;
@@ -35,16 +40,6 @@ export function mod11_10Valid(value: string): boolean {
     product = (2 * sum) % 11;
   }
   return (11 - product) % 10 === digitAt(value, value.length - 1);
-}
-
-/** ISO 7064 MOD 97-10 remainder of an alphanumeric string (letters count as 10..35). */
-export function mod97(value: string): number {
-  let remainder = 0;
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    remainder = code <= 57 ? (remainder * 10 + code - 48) % 97 : (remainder * 100 + code - 55) % 97;
-  }
-  return remainder;
 }
 
 /** Austria: U + 8 digits, Luhn-like with weights 1,2,1,2,... and an offset of 4. */
