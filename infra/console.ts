@@ -150,11 +150,14 @@ export class PlatformConsole extends Construct {
       sessions: { actions: ['GetItem'] },
       // The close previews again first: a month's lines (byMonth) and call counters (GetItem).
       usage: { actions: ['GetItem'], queryIndexes: ['byMonth'] },
-      // StatementStore.putFinal: the parts (BatchWriteItem), then the header on condition that none
-      // exists (PutItem), so the store's code never overwrites a closed month. IAM cannot require
-      // that condition, nor tell a BatchWriteItem put from a delete: what it enforces here is no
-      // UpdateItem and no DeleteItem, for this one finance-only route.
-      statements: { actions: ['GetItem', 'Query', 'PutItem', 'BatchWriteItem'] },
+      // StatementStore.putFinal: the parts, then the header on condition that none exists, then the
+      // month's invoices, each number on condition that it is free: PutItem only, so the store's
+      // code never overwrites a closed month or an invoice. IAM cannot require those conditions;
+      // what it enforces here is no UpdateItem, DeleteItem or BatchWriteItem (which IAM cannot
+      // tell from a delete), for this one finance-only route.
+      statements: { actions: ['GetItem', 'Query', 'PutItem'] },
+      // The buyer of each invoice: the client's billing details.
+      clients: { actions: ['GetItem'] },
     });
     // The close refuses while the aggregates trail the month: it reads the aggregator's state, one
     // item of the records table, and IAM holds it to that item's partition key (`agg`).

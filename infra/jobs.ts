@@ -68,17 +68,20 @@ export class PlatformJobs extends Construct {
       description: 'Closes ended months (02:00 UTC on the 1st) once the aggregates are up to date',
       memorySize: 3008,
       timeout: Duration.minutes(15),
-      environment: { ...tableEnvironment(props.tables, ['usage', 'records', 'statements']), ...props.policyEnv },
+      environment: { ...tableEnvironment(props.tables, ['usage', 'records', 'statements', 'clients']), ...props.policyEnv },
     });
     grantTables(this.statements, props.tables, {
       // Statements read aggregates: a month's lines on the byMonth index (monthAggregates, hasUsage)
       // and the month's call counter (GetItem, monthCalls); the aggregation before the close adds.
       usage: { actions: ['GetItem', ...aggregation.usage], queryIndexes: ['byMonth'] },
       records: { actions: aggregation.records },
-      // The close: reads headers and chunks, stores the parts (BatchWriteItem) and then the header
-      // (PutItem, on condition that none exists). No UpdateItem or DeleteItem: the code never
-      // rewrites a final statement (IAM cannot tell a BatchWriteItem put from a delete, though).
-      statements: { actions: ['GetItem', 'Query', 'PutItem', 'BatchWriteItem'] },
+      // The close: reads headers and chunks, stores the parts and then the header (PutItem, on
+      // condition that none exists), then issues the month's invoices (PutItem, each number on
+      // condition that it is free). No UpdateItem, DeleteItem or BatchWriteItem (which IAM cannot
+      // tell from a delete): nothing here can remove or rewrite a final statement or invoice.
+      statements: { actions: ['GetItem', 'Query', 'PutItem'] },
+      // The buyer of each invoice: the client's billing details.
+      clients: { actions: ['GetItem'] },
     });
 
     new Rule(this, 'MonthlyClose', {

@@ -14,6 +14,7 @@ import { LimitLedger } from '../limits/limit-ledger.ts';
 import { LANE_LAYOUT, windowEndMs } from '../../shared/lanes.ts';
 import { readPolicy } from '../statements/policy.ts';
 import { StatementStore } from '../statements/statement-store.ts';
+import { invoicing } from '../statements/invoicing.ts';
 import { StatementsJob } from '../statements/statements-job.ts';
 import { documentClient } from '../store/dynamo-client.ts';
 import { catalogFromJson, readAwsConfig } from './config.ts';
@@ -36,7 +37,7 @@ export const handler = createConsoleApi({
   clients: new ClientStore(db, config.tables),
   usage,
   limits: new LimitLedger(db, config.tables),
-  statements: new StatementsJob({ usage, store: statementStore, policy: readPolicy(process.env), progress: (l) => logger.info(l) }),
+  statements: new StatementsJob({ usage, store: statementStore, policy: readPolicy(process.env), progress: (l) => logger.info(l), invoicing: invoicing(db, config.tables, new ClientStore(db, config.tables), process.env) }),
   statementStore,
   features,
   // The aggregator's progress (one GetItem of its state item, the only records item this role reads).

@@ -9,6 +9,8 @@ import { jsonLogger } from '../logger.ts';
 import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
 import { readPolicy } from '../statements/policy.ts';
 import { StatementStore } from '../statements/statement-store.ts';
+import { ClientStore } from '../keys/client-store.ts';
+import { invoicing } from '../statements/invoicing.ts';
 import { CLOSE_GRACE_MS, StatementsJob } from '../statements/statements-job.ts';
 import { LANE_LAYOUT, windowEndMs, windowOf } from '../../shared/lanes.ts';
 import { documentClient } from '../store/dynamo-client.ts';
@@ -19,7 +21,7 @@ import type { Logger } from '../logger.ts';
 
 export function createStatementsHandler(db: ReturnType<typeof documentClient>, tables: TableNames, env: NodeJS.ProcessEnv, logger: Logger, clock: () => number = Date.now) {
   const usage = new DynamoUsageLog(db, tables);
-  const job = new StatementsJob({ usage, store: new StatementStore(db, tables), policy: readPolicy(env), clock, progress: (l) => logger.info(l) });
+  const job = new StatementsJob({ usage, store: new StatementStore(db, tables), policy: readPolicy(env), clock, progress: (l) => logger.info(l), invoicing: invoicing(db, tables, new ClientStore(db, tables), env) });
   const aggregator = createAggregator(db, tables, logger, clock);
   return async () => {
     const { applied, runs } = await aggregator.catchUp();

@@ -19,6 +19,7 @@ import { LANE_LAYOUT } from '../../shared/lanes.ts';
 import type { UsageRecord } from '../../shared/usage.ts';
 import { readPolicy } from '../statements/policy.ts';
 import { StatementStore } from '../statements/statement-store.ts';
+import { invoicing } from '../statements/invoicing.ts';
 import { StatementsJob } from '../statements/statements-job.ts';
 
 export interface CliContext {
@@ -73,7 +74,7 @@ export async function openContext(env: NodeJS.ProcessEnv, stage?: string): Promi
       const { caughtUp, applied } = await createAggregator(db, tables, silentLogger).catchUp();
       if (!caughtUp) throw new Error(`the aggregates of stage ${stage} trail (applied through window ${applied}): another aggregator run holds the claim, or it fails; see its alarms and try again`);
     },
-    statements: new StatementsJob({ usage, store: statementStore, policy: readPolicy(env), progress: (l) => console.error(`faascape ${l}`) }),
+    statements: new StatementsJob({ usage, store: statementStore, policy: readPolicy(env), progress: (l) => console.error(`faascape ${l}`), invoicing: invoicing(db, tables, new ClientStore(db, tables), env) }),
     close: async () => {
       dynamo.destroy();
       await store.close();

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../../shared/errors.ts';
+import type { InvoiceParty } from '../../shared/invoice.ts';
 import { scanAll } from '../store/paging.ts';
 import type { TableNames } from '../store/tables.ts';
 import { generateKey } from './api-key.ts';
@@ -22,6 +23,8 @@ export interface Client {
   limits: ClientLimits;
   /** the name the community shows instead of the client id (shared/display-name.ts); absent = "a client" */
   displayName?: string;
+  /** the buyer on its invoices (shared/billing.ts); absent = not filled in yet */
+  billing?: InvoiceParty;
 }
 
 export interface StoredKey {
@@ -151,6 +154,21 @@ export class ClientStore {
         Key: { clientId },
         UpdateExpression: displayName === null ? 'REMOVE displayName' : 'SET displayName = :n',
         ...(displayName === null ? {} : { ExpressionAttributeValues: { ':n': displayName } }),
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return res.Attributes as Client;
+  }
+
+  /** Sets the billing details; the caller checked them (checkBillingDetails). Invoices already issued keep theirs. */
+  async setBilling(clientId: string, billing: InvoiceParty): Promise<Client> {
+    await this.ensureClient(clientId);
+    const res = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tables.clients,
+        Key: { clientId },
+        UpdateExpression: 'SET billing = :b',
+        ExpressionAttributeValues: { ':b': billing },
         ReturnValues: 'ALL_NEW',
       }),
     );

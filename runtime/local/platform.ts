@@ -26,6 +26,7 @@ import { watchFeatures } from './watch-features.ts';
 import { ProcessPool } from './process-pool.ts';
 import { MonthlyScheduler } from './scheduler.ts';
 import { StatementStore } from '../statements/statement-store.ts';
+import { invoicing } from '../statements/invoicing.ts';
 import { StatementsJob } from '../statements/statements-job.ts';
 import { AccountStore } from '../console/account-store.ts';
 import { CONSOLE_API_PREFIX } from '../console/api-types.ts';
@@ -128,6 +129,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
     policy: config.policy,
     clock,
     progress: (l) => progress(`statements: ${l}`),
+    invoicing: invoicing(jobsDb, tables, clients, process.env),
   });
   const scheduler = new MonthlyScheduler(statements, opts.logger);
   if (config.scheduleCloses !== false) scheduler.start();

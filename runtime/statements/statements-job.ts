@@ -4,6 +4,8 @@ import { hasEnded, isMonth, nextMonth, previousMonth } from '../../shared/month.
 import { canonicalJson, computeStatement, lateUsage, type LateUsage, type Statement, type StatementPolicy } from '../../shared/statement.ts';
 import type { UsageAggregate } from '../../shared/usage.ts';
 import type { UsageReader } from '../meter/usage-log.ts';
+import { buildInvoice, provisionalBuyer, type Invoice, type InvoiceParty, type SellerConfig } from '../../shared/invoice.ts';
+import type { InvoiceStore } from './invoice-store.ts';
 import type { StatementBasis, StatementStore, StoredStatement } from './statement-store.ts';
 
 /** Late usage is looked for in the closed months this far back (spool replays arrive within days). */
@@ -38,6 +40,15 @@ export interface StatementsDeps {
   policy: StatementPolicy;
   clock?: () => number;
   progress?: (line: string) => void;
+  /** when given, closing a month issues its clients' invoices */
+  invoicing?: Invoicing;
+}
+
+export interface Invoicing {
+  store: Pick<InvoiceStore, 'issueInvoice' | 'ofMonth'>;
+  seller: SellerConfig;
+  /** the client's billing details, or its name for a provisional buyer when it has none */
+  buyerOf(clientId: string): Promise<InvoiceParty | { name: string }>;
 }
 
 export interface BuiltStatement {
@@ -95,7 +106,11 @@ export class StatementsJob {
   async close(month: string): Promise<CloseResult> {
     checkMonth(month);
     const stored = await this.deps.store.get(month);
-    if (stored) return { month, outcome: 'already_closed', json: stored.json, statement: stored.statement };
+    if (stored) {
+      // A close that died after storing the statement left invoices to issue: issue what is missing.
+      await this.issueInvoices(month);
+      return { month, outcome: 'already_closed', json: stored.json, statement: stored.statement };
+    }
     if (!hasEnded(month, this.clock())) {
       throw new StatementError('month_not_ended', `${month} has not ended yet (months are UTC calendar months); use "statements preview" for a draft`);
     }
@@ -118,10 +133,40 @@ export class StatementsJob {
     const outcome = await this.deps.store.putFinal(month, json, sha256, basis, this.clock(), final);
     if (outcome === 'exists') {
       const winner = (await this.deps.store.get(month)) as StoredStatement;
+      await this.issueInvoices(month);
       return { month, outcome: 'already_closed', json: winner.json, statement: winner.statement };
     }
     this.progress(`${month}: closed in ${this.clock() - started} ms, revenue ${statement.totals.revenueMicros} micros, sha256 ${sha256.slice(0, 12)}…`);
+    await this.issueInvoices(month);
     return { month, outcome: 'closed', json, statement: final };
+  }
+
+  /**
+   * Issues the invoice of every client billed in a closed month (a total above zero), each once:
+   * a close that died half-way, or a second one, issues only what is missing and returns the rest
+   * as issued. Dated the day of the close, numbered in the sequence of that day's year.
+   */
+  async issueInvoices(month: string): Promise<Invoice[]> {
+    checkMonth(month);
+    const invoicing = this.deps.invoicing;
+    if (!invoicing) return [];
+    const stored = await this.deps.store.get(month);
+    if (!stored) throw new StatementError('not_closed', `${month} is not closed: invoices are issued at the close`);
+    const issuedOn = new Date(stored.closedAt).toISOString().slice(0, 10);
+    const year = Number(issuedOn.slice(0, 4));
+    const out: Invoice[] = [];
+    for (const c of stored.statement.clients) {
+      if (c.totalMicros <= 0) continue;
+      const who = await invoicing.buyerOf(c.clientId);
+      const buyer = 'name' in who ? provisionalBuyer(who.name, invoicing.seller) : who;
+      out.push(
+        await invoicing.store.issueInvoice(month, c.clientId, invoicing.seller.prefix, year, (number) =>
+          buildInvoice({ number, issuedOn, part: stored.statement, clientId: c.clientId, seller: invoicing.seller, buyer }),
+        ),
+      );
+    }
+    if (out.length) this.progress(`${month}: ${out.length} invoice(s), ${out[0]?.number} … ${out.at(-1)?.number}`);
+    return out;
   }
 
   /** The stored final statement of a month. */

@@ -1,0 +1,30 @@
+import { checkBillingDetails } from '../../shared/billing.ts';
+import { InvoiceError, type SellerConfig } from '../../shared/invoice.ts';
+import { DEFAULT_VAT } from '../../shared/vat.ts';
+
+/**
+ * The operator as seller, from the platform config (issue #16): FAASCAPE_SELLER_NAME,
+ * FAASCAPE_SELLER_ADDRESS (lines separated by "|"), FAASCAPE_SELLER_COUNTRY (default FR),
+ * FAASCAPE_SELLER_VAT_NUMBER, FAASCAPE_VAT_RATE_PERCENT (default 20) and FAASCAPE_INVOICE_PREFIX
+ * (default FSC). Without a name, invoices say plainly that the operator is not configured: an
+ * offline installation still works, and nobody mistakes its invoices for a real operator's.
+ */
+export function readSeller(env: NodeJS.ProcessEnv): SellerConfig {
+  const country = (env.FAASCAPE_SELLER_COUNTRY || DEFAULT_VAT.sellerCountry).toUpperCase();
+  const party = checkBillingDetails({
+    legalName: env.FAASCAPE_SELLER_NAME || 'Faascape operator (FAASCAPE_SELLER_NAME not set)',
+    address: (env.FAASCAPE_SELLER_ADDRESS || 'address not set (FAASCAPE_SELLER_ADDRESS)').split('|'),
+    country,
+    vatNumber: env.FAASCAPE_SELLER_VAT_NUMBER || undefined,
+  });
+  const rate = env.FAASCAPE_VAT_RATE_PERCENT;
+  let rateBps = DEFAULT_VAT.rateBps;
+  if (rate !== undefined && rate !== '') {
+    const m = /^(\d{1,2})(?:\.(\d{1,2}))?$/.exec(rate);
+    if (!m) throw new InvoiceError(`FAASCAPE_VAT_RATE_PERCENT must be a percentage 0-99 with at most 2 decimals, got "${rate}"`);
+    rateBps = Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+  }
+  const prefix = env.FAASCAPE_INVOICE_PREFIX || 'FSC';
+  if (!/^[A-Z]{2,8}$/.test(prefix)) throw new InvoiceError(`FAASCAPE_INVOICE_PREFIX must be 2-8 capital letters, got "${prefix}"`);
+  return { party, vat: { sellerCountry: country, rateBps }, prefix };
+}
