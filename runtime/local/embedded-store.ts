@@ -71,7 +71,7 @@ export class StoreProcess {
     // Detach the IPC channel from our event loop: the store lives as long as we do, no longer.
     child.unref();
     child.channel?.unref();
-    writeFileSync(locatorPath(this.dataDir), JSON.stringify({ endpoint: this.endpoint, pid: process.pid }));
+    writeFileSync(locatorPath(this.dataDir), JSON.stringify({ endpoint: this.endpoint, pid: process.pid }), { mode: 0o600 });
   }
 
   /** Stops the store process; the gateway keeps serving and spools what it cannot write. */

@@ -16,11 +16,13 @@ process.on('disconnect', () => process.exit(0));
 
 // The permission model does not cover signals or scheduling: same-user processes (the platform, its
 // store, other features) could be killed or reniced. Only this process may be signalled from here.
+// For setPriority, pid 0 is this process; for kill, 0 and negative pids are process groups (the
+// platform's own among them), so kill accepts this process's own pid only.
 const ownPid = (pid) => pid === 0 || pid === process.pid;
 const denied = (what) => Object.assign(new Error(`Access to this API has been restricted: ${what}`), { code: 'ERR_ACCESS_DENIED' });
 const kill = process.kill.bind(process);
 process.kill = (pid, signal) => {
-  if (!ownPid(Number(pid))) throw denied('process.kill of another process');
+  if (Number(pid) !== process.pid) throw denied('process.kill of another process or process group');
   return kill(pid, signal);
 };
 delete process._kill;

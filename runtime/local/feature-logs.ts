@@ -57,11 +57,20 @@ export class FileFeatureLogs implements FeatureLogSink {
   }
 }
 
+/**
+ * What a feature wrote, safe for a terminal: control characters (escape sequences, carriage
+ * returns) shown as `\xNN`, and each line after the first indented, so that nothing a feature
+ * writes can start a line that looks like the platform's.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).replace(/\n/g, '\n    ');
+}
+
 /** The terminal form of a line: `[slug 1a2b3c4d] info  message` (and the stack, indented). */
 export function formatLogLine(e: FeatureLogEntry): string {
   const id = e.invocationId ? ` ${e.invocationId.slice(0, 8)}` : '';
-  const stack = e.stack ? `\n${e.stack.split('\n').map((l) => `    ${l}`).join('\n')}` : '';
-  return `[${e.feature}${id}] ${e.level.padEnd(5)} ${e.message}${stack}`;
+  const stack = e.stack ? `\n${e.stack.split('\n').map((l) => `    ${escapeControls(l)}`).join('\n')}` : '';
+  return `[${e.feature}${id}] ${e.level.padEnd(5)} ${escapeControls(e.message)}${stack}`;
 }
 
 export interface LogQuery {

@@ -140,7 +140,9 @@ class FeatureProcesses {
         AWS_LAMBDA_FUNCTION_VERSION: manifest.version,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(manifest.memoryMb),
       },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Piped, never inherited: a feature writing raw bytes to fd 1 or 2 (fake platform lines,
+      // terminal escapes) reaches the operator only as labelled, escaped lines of its own log.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
     const slot: Slot = {
@@ -166,6 +168,8 @@ class FeatureProcesses {
       }),
     };
     slot.ready.catch(() => {});
+    eachLine(child.stdout, (line) => this.devLog('info', line, slot.job?.invocationId));
+    eachLine(child.stderr, (line) => this.devLog('error', line, slot.job?.invocationId));
     child.on('message', (m: HostMessage) => {
       if (m.log) {
         const level = LEVELS.has(m.log.level) ? m.log.level : 'info';
@@ -325,4 +329,29 @@ export class ProcessPool implements Invoker {
   async close(): Promise<void> {
     await Promise.all([...this.features.values()].map((f) => f.close()));
   }
+}
+
+/** A line longer than this is passed on in pieces: a feature writing without newlines must not grow the platform's memory. */
+const MAX_RAW_LINE = 8 * 1024;
+
+/** Calls `onLine` for each line a stream carries (the rest of an unterminated line at its end too). */
+function eachLine(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
+  if (!stream) return;
+  stream.setEncoding('utf8');
+  let pending = '';
+  stream.on('data', (chunk: string) => {
+    pending += chunk;
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      onLine(pending.slice(0, nl));
+      pending = pending.slice(nl + 1);
+    }
+    while (pending.length > MAX_RAW_LINE) {
+      onLine(pending.slice(0, MAX_RAW_LINE));
+      pending = pending.slice(MAX_RAW_LINE);
+    }
+  });
+  stream.on('end', () => {
+    if (pending) onLine(pending);
+  });
 }

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatLogLine, readFeatureLogs } from '../../runtime/local/feature-logs.ts';
 import { signUp } from '../helpers/console.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
@@ -35,7 +36,7 @@ describe('a hostile feature', () => {
     // Every attempt is listed, so that a check silently not run cannot pass.
     expect(Object.keys(attempts).sort()).toEqual(
       [
-        'consoleWithCookie', 'dlopen', 'inspector', 'killParent', 'loadAddon', 'processBinding', 'readDataDir', 'readEtcPasswd', 'readOperatorToken', 'readOtherFeature',
+        'consoleWithCookie', 'dlopen', 'inspector', 'killGroup', 'killGroupNegative', 'killParent', 'loadAddon', 'processBinding', 'readDataDir', 'readEtcPasswd', 'readOperatorToken', 'readOtherFeature',
         'readOwnEnviron', 'readParentCmdline', 'readParentEnviron', 'readParentMem', 'readSecret', 'readSource', 'readStoreCredential', 'readStoreFiles', 'reniceParent',
         'sawCookie', 'sawCsrf', 'spawnProcess', 'startWorker', 'storeGuessedCredential', 'storeUnsigned', 'wasi', 'writeOutsideTmp',
       ].sort(),
@@ -50,6 +51,18 @@ describe('a hostile feature', () => {
     expect(attempts.storeGuessedCredential).toMatch(/UnrecognizedClientException|InvalidSignatureException/);
     // The platform is still there and still serving.
     expect((await t.call(undefined, '/v1/health')).status).toBe(200);
+    // Its raw writes to fd 1 and 2 reached the operator only as lines of its own log, labelled with
+    // the call, and escaped for the terminal: no fake platform line, no escape sequence.
+    const lines = readFeatureLogs(t.dataDir, 'hostile');
+    const raw = lines.filter((l) => l.message.includes('fake platform line') || l.message.includes('raw stdout'));
+    expect(raw.map((l) => l.level).sort()).toEqual(['error', 'info']);
+    for (const l of raw) {
+      expect(l.invocationId).toMatch(/\S/);
+      const shown = formatLogLine(l);
+      expect(shown.startsWith('[hostile ')).toBe(true);
+      expect(shown).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+      expect(shown).toContain('\\x1b');
+    }
   });
 
   it('cannot set a cookie or serve a page that runs script: its answer is sandboxed', async () => {

@@ -1,5 +1,5 @@
 import { execSync } from 'node:child_process';
-import { openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +73,12 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
   await attempt(out, 'dlopen', () => process.dlopen({ exports: {} } as NodeJS.Module, addon));
   await attempt(out, 'processBinding', () => (process as unknown as { binding(n: string): unknown }).binding('fs'));
   await attempt(out, 'killParent', () => process.kill(ppid, 0));
+  await attempt(out, 'killGroup', () => process.kill(0, 0));
+  await attempt(out, 'killGroupNegative', () => process.kill(-ppid, 0));
+  // Raw bytes to the platform's terminal: a fake platform line and an escape sequence. Nothing to
+  // deny from inside; the test checks the platform captured and labelled them instead.
+  writeSync(2, '\u001b[2J{"level":"info","msg":"fake platform line"}\n');
+  writeSync(1, 'raw stdout \u001b[31mred\n');
   await attempt(out, 'reniceParent', () => os.setPriority(ppid, 19));
   await attempt(out, 'inspector', async () => (await import('node:inspector')).open(0));
   await attempt(out, 'wasi', async () => new (await import('node:wasi')).WASI({ version: 'preview1' }));
