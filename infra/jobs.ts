@@ -3,6 +3,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { TableId } from '../runtime/store/tables.ts';
@@ -72,9 +73,9 @@ export class PlatformJobs extends Construct {
     });
     grantTables(this.statements, props.tables, {
       // Statements read aggregates: a month's lines on the byMonth index (monthAggregates, hasUsage)
-      // and the month's call counter (GetItem, monthCalls); the aggregation before the close adds.
-      usage: { actions: ['GetItem', ...aggregation.usage], queryIndexes: ['byMonth'] },
-      records: { actions: aggregation.records },
+      // and the month's call counter (GetItem, monthCalls). They never write usage: the aggregator
+      // keeps it current, and the close refuses while it trails (the state item, below).
+      usage: { actions: ['GetItem'], queryIndexes: ['byMonth'] },
       // The close: reads headers and chunks, stores the parts and then the header (PutItem, on
       // condition that none exists), then issues the month's invoices (PutItem, each number on
       // condition that it is free). No UpdateItem, DeleteItem or BatchWriteItem (which IAM cannot
@@ -83,6 +84,14 @@ export class PlatformJobs extends Construct {
       // The buyer of each invoice: the client's billing details.
       clients: { actions: ['GetItem'] },
     });
+    // How far the aggregates are: the aggregator's state item, the only records item it reads.
+    this.statements.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [props.tables.records.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['agg'] } },
+      }),
+    );
 
     new Rule(this, 'MonthlyClose', {
       description: 'Close the previous month at 02:00 UTC on the 1st',

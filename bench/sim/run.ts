@@ -15,6 +15,7 @@ import { tableEnvName } from '../../runtime/aws/config.ts';
 import { isSpooledItem } from '../../runtime/aws/spool-landing.ts';
 import { createDrainHandler } from '../../runtime/aws/spool-drain-lambda.ts';
 import { LaneRecords } from '../../runtime/meter/lane-records.ts';
+import { createAggregator } from '../../runtime/aws/aggregator-lambda.ts';
 import { createStatementsHandler } from '../../runtime/aws/statements-lambda.ts';
 import { ClientStore } from '../../runtime/keys/client-store.ts';
 import { StoreProcess } from '../../runtime/local/embedded-store.ts';
@@ -525,13 +526,16 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
       const closeDb = documentClient(new DynamoDBClient({}));
       const realStart = Date.now();
       // The month ran in the present (records carry Date.now): the close runs with its clock moved
-      // past that month's end and the close grace. It catches the aggregator up first (the empty
-      // windows up to then), then closes.
+      // past that month's end and the close grace. The aggregator's scheduled runs catch up first
+      // (the empty windows up to then), as they do in AWS every 5 minutes; then the close, which
+      // only reads usage, closes.
       const closeAt = monthStart(nextMonth(lastMonth)) + CLOSE_GRACE_MS + 3600_000;
-      const handler = createStatementsHandler(closeDb, tables, process.env, jsonLogger((l) => process.stdout.write(l)), () => closeAt + (Date.now() - realStart));
+      const closeClock = () => closeAt + (Date.now() - realStart);
+      const caughtUp = await scope.run({ actor: closeActor }, () => createAggregator(closeDb, tables, jsonLogger((l) => process.stdout.write(l)), closeClock).catchUp());
+      const handler = createStatementsHandler(closeDb, tables, process.env, jsonLogger((l) => process.stdout.write(l)), closeClock);
       try {
         const res = await scope.run({ actor: closeActor }, () => handler());
-        closeInfo = { aggregatorRuns: res.aggregatorRuns, closed: res.closed, appliedUpToWindow: lastClosedWindow(closeAt, LANE_LAYOUT) };
+        closeInfo = { aggregatorRuns: caughtUp.runs.length, closed: res.closed, appliedUpToWindow: lastClosedWindow(closeAt, LANE_LAYOUT) };
         for (const c of res.closed) closedMonths.push(c.month);
         const statements = new StatementStore(closeDb, tables);
         let calls = 0;

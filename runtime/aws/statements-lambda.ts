@@ -16,28 +16,33 @@ import { LANE_LAYOUT, windowEndMs, windowOf } from '../../shared/lanes.ts';
 import { documentClient } from '../store/dynamo-client.ts';
 import type { TableNames } from '../store/tables.ts';
 import { readAwsConfig } from './config.ts';
-import { createAggregator } from './aggregator-lambda.ts';
+import { LaneRecords } from '../meter/lane-records.ts';
 import type { Logger } from '../logger.ts';
 
+/**
+ * The monthly close. It only reads usage: the aggregator Lambda (every 5 minutes) keeps the
+ * aggregates current, and the close refuses, with an error that its alarm and EventBridge's
+ * retries see, while they trail the months it would close (an aggregator failing for 2 hours).
+ */
 export function createStatementsHandler(db: ReturnType<typeof documentClient>, tables: TableNames, env: NodeJS.ProcessEnv, logger: Logger, clock: () => number = Date.now) {
   const usage = new DynamoUsageLog(db, tables);
   const job = new StatementsJob({ usage, store: new StatementStore(db, tables), policy: readPolicy(env), clock, progress: (l) => logger.info(l), invoicing: invoicing(db, tables, new ClientStore(db, tables), env) });
-  const aggregator = createAggregator(db, tables, logger, clock);
+  const lanes = new LaneRecords(db, tables, LANE_LAYOUT);
   return async () => {
-    const { applied, runs } = await aggregator.catchUp();
+    const applied = (await lanes.state())?.applied ?? -1;
     // Every record of a month is written within minutes of its end: the months closed here ended
     // before now − CLOSE_GRACE_MS, so their usage is complete once that window is applied.
     const needed = windowOf(clock() - CLOSE_GRACE_MS, LANE_LAYOUT);
     if (applied < needed) {
-      throw new Error(`usage is aggregated up to ${new Date(windowEndMs(applied, LANE_LAYOUT)).toISOString()} only; the close waits for ${new Date(windowEndMs(needed, LANE_LAYOUT)).toISOString()} (is the aggregator failing?)`);
+      throw new Error(`usage is aggregated up to ${applied < 0 ? 'nothing yet' : new Date(windowEndMs(applied, LANE_LAYOUT)).toISOString()} only; the close waits for ${new Date(windowEndMs(needed, LANE_LAYOUT)).toISOString()} (is the aggregator failing?)`);
     }
     const closed = await job.closeEndedMonths();
-    return { aggregatorRuns: runs.length, closed: closed.map((c) => ({ month: c.month, outcome: c.outcome, sha256: c.statement.sha256 })) };
+    return { closed: closed.map((c) => ({ month: c.month, outcome: c.outcome, sha256: c.statement.sha256 })) };
   };
 }
 
 let instance: ReturnType<typeof createStatementsHandler> | undefined;
 export const handler = () => {
-  instance ??= createStatementsHandler(documentClient(new DynamoDBClient({})), readAwsConfig(process.env, { tables: ['usage', 'records', 'statements'] }).tables, process.env, jsonLogger((l) => process.stdout.write(l)));
+  instance ??= createStatementsHandler(documentClient(new DynamoDBClient({})), readAwsConfig(process.env, { tables: ['usage', 'records', 'statements', 'clients'] }).tables, process.env, jsonLogger((l) => process.stdout.write(l)));
   return instance();
 };
