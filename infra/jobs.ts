@@ -50,8 +50,7 @@ export class PlatformJobs extends Construct {
     this.drain.addEventSource(new SqsEventSource(this.spool, { batchSize: 10, reportBatchItemFailures: true }));
 
     // What folding records into aggregates needs (runtime/meter/aggregator.ts), for the aggregator
-    // and for the close, which catches it up first: the state item (GetItem, conditional
-    // UpdateItem), the lanes (Query), and the aggregates' conditional UpdateItem (ADD, once per
+    // only: the state item (GetItem, conditional UpdateItem), the lanes (Query), and the aggregates' conditional UpdateItem (ADD, once per
     // window range). No PutItem, DeleteItem, BatchWriteItem or Scan on usage.
     const aggregation = { usage: ['UpdateItem'] as ItemAction[], records: ['GetItem', 'Query', 'UpdateItem'] as ItemAction[] };
     this.aggregator = new HouseFunction(this, 'Aggregator', {
