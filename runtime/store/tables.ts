@@ -98,6 +98,13 @@ export const TABLES = {
    * and spend cap. Operational state, rebuilt by use: not retained, expired by TTL.
    */
   limits: { id: 'limits', partitionKey: { name: 'pk', type: 'S' }, expiryAttribute: 'expiresAt', retain: false },
+  /**
+   * What developers tell finance about being paid (issue #16): sk `payee` holds the payee name and
+   * IBAN (checked with mod-97 and the country's length), sk `flag#<month>#<feature>` a line of an
+   * earnings statement flagged during its review window. Written by the console for the developer
+   * alone; payout runs read it. Retained: it decides where money goes.
+   */
+  payees: { id: 'payees', partitionKey: { name: 'developerId', type: 'S' }, sortKey: { name: 'sk', type: 'S' }, retain: true },
   sessions: { id: 'sessions', partitionKey: { name: 'id', type: 'S' }, expiryAttribute: 'expiresAt', retain: false },
 } as const satisfies Record<string, TableDefinition>;
 
