@@ -54,7 +54,8 @@ export class FeatureFunctions extends Construct {
           // feature cannot take the account's concurrency from the gateway and the other features.
           // Calls beyond it are throttled (the gateway answers them 502 after the SDK's retries).
           reservedConcurrentExecutions: f.concurrency,
-          environment: { FAASCAPE_FEATURE: f.slug },
+          // Stack traces in the feature's log group name its source file and line (the bundle ships its map).
+          environment: { FAASCAPE_FEATURE: f.slug, NODE_OPTIONS: '--enable-source-maps' },
         }),
       );
     }

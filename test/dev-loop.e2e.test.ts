@@ -124,6 +124,8 @@ describe('npm start while a developer edits functions/', () => {
     const thrown = failLines.find((l) => l.level === 'error');
     expect(thrown?.message).toBe('Error: chatty failed');
     expect(thrown?.stack).toMatch(/chatty failed\n\s+at /);
+    // Mapped to the developer's source: the throw is on line 4 of chatty/index.ts.
+    expect(thrown?.stack).toMatch(/chatty[\\/]index\.ts:4:\d+/);
 
     // The same lines through the CLI, as a developer reads them.
     const env = { ...process.env, FAASCAPE_DATA_DIR: t.dataDir };

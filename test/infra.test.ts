@@ -75,6 +75,8 @@ describe('the CDK stack', () => {
         ReservedConcurrentExecutions: spec.concurrency,
         Architectures: ['arm64'],
         Runtime: 'nodejs24.x',
+        // A thrown error's stack names the developer's source line, as it does locally.
+        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
       });
     }
   });

@@ -77,6 +77,10 @@ export async function buildFeature(functionsDir: string, spec: FeatureSpec, outD
       format: 'esm',
       target: 'node24',
       logLevel: 'silent',
+      // Stack traces name the developer's own file and line (the process runs with
+      // --enable-source-maps); the mappings only, not the sources, to keep the bundle small.
+      sourcemap: 'inline',
+      sourcesContent: false,
       // CommonJS dependencies inside an ES module bundle still need `require` for built-ins.
       banner: { js: "import { createRequire as __faascapeRequire } from 'node:module'; const require = __faascapeRequire(import.meta.url);" },
     });

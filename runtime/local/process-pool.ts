@@ -68,6 +68,7 @@ export function sandboxArgs(modulePath: string, tmpDir: string, memoryMb: number
     `--allow-fs-read=${tmpDir}/`,
     `--allow-fs-write=${tmpDir}/`,
     `--max-old-space-size=${memoryMb}`,
+    '--enable-source-maps',
   ];
 }
 
