@@ -15,6 +15,7 @@ import { LANE_LAYOUT, windowEndMs } from '../../shared/lanes.ts';
 import { readPolicy } from '../statements/policy.ts';
 import { StatementStore } from '../statements/statement-store.ts';
 import { invoicing } from '../statements/invoicing.ts';
+import { InvoiceStore } from '../statements/invoice-store.ts';
 import { StatementsJob } from '../statements/statements-job.ts';
 import { documentClient } from '../store/dynamo-client.ts';
 import { catalogFromJson, readAwsConfig } from './config.ts';
@@ -39,6 +40,7 @@ export const handler = createConsoleApi({
   limits: new LimitLedger(db, config.tables),
   statements: new StatementsJob({ usage, store: statementStore, policy: readPolicy(process.env), progress: (l) => logger.info(l), invoicing: invoicing(db, config.tables, new ClientStore(db, config.tables), process.env) }),
   statementStore,
+  invoices: new InvoiceStore(db, config.tables),
   features,
   // The aggregator's progress (one GetItem of its state item, the only records item this role reads).
   usageAggregatedThrough: async () => {

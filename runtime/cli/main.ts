@@ -19,6 +19,9 @@ import { registerDevCommands } from './dev-commands.ts';
 import { NotFoundError } from '../keys/client-store.ts';
 import { unknownId } from './suggest.ts';
 import { ANONYMOUS_CLIENT, type Author } from '../console/community-types.ts';
+import { checkBillingDetails } from '../../shared/billing.ts';
+import { checkPrintable } from '../console/routes/client.ts';
+import { registerInvoiceCommands } from './invoices.ts';
 
 function month(value: string): string {
   if (!isMonth(value)) throw new InvalidArgumentError('expected a month as YYYY-MM');
@@ -87,7 +90,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 
 const program = new Command('faascape')
   .version(VERSION, '-V, --version', 'print the version')
-  .description('Operate a Faascape platform: clients, API keys, limits, usage, statements, console accounts and the community.\nData dir: $FAASCAPE_DATA_DIR (default ./.faascape); works whether or not `npm start` is running.')
+  .description('Operate a Faascape platform: clients, API keys, limits, usage, statements, invoices, console accounts and the community.\nData dir: $FAASCAPE_DATA_DIR (default ./.faascape); works whether or not `npm start` is running.')
   .showHelpAfterError()
   // so that `usage records --month` reaches the subcommand rather than `usage` itself
   .enablePositionalOptions();
@@ -136,7 +139,7 @@ keys
     }),
   );
 
-const clients = program.command('clients').description('create and list clients, set their limits');
+const clients = program.command('clients').description('create and list clients, set their limits and billing details');
 clients
   .command('create <clientId>')
   .description('create a client (lowercase letters, digits, ".", "_" or "-"); then: keys create --client <clientId>')
@@ -194,6 +197,27 @@ clients
       const client = await ctx.clients.setLimits(clientId, limits);
       if (opts.json) return printJson(client);
       console.log(`limits of ${client.clientId}: ${JSON.stringify(client.limits)} (applied by the gateway within a second)`);
+    }),
+  );
+
+clients
+  .command('set-billing')
+  .description("set a client's billing details, the buyer on its next invoices (checked as in the console: a VAT number by format and national checksum, of --country); invoices already issued keep theirs")
+  .requiredOption('--client <clientId>', 'client id')
+  .requiredOption('--legal-name <name>', 'the legal name, e.g. "Acme GmbH"')
+  .requiredOption('--address <lines>', 'the postal address, 1 to 4 lines separated by "|", e.g. "Str. 1|10115 Berlin"')
+  .requiredOption('--country <code>', 'ISO 3166 code, e.g. FR or DE')
+  .option('--vat-number <number>', 'a VAT number of --country; with one of another EU country than the operator\'s, invoices are reverse charge (0 % VAT)')
+  .option('--json', 'print the billing details as JSON')
+  .action(
+    withContext(async (ctx, opts: { client: string; legalName: string; address: string; country: string; vatNumber?: string; json?: boolean }) => {
+      await requireClient(ctx, opts.client);
+      const party = checkBillingDetails({ legalName: opts.legalName, address: opts.address.split('|'), country: opts.country, vatNumber: opts.vatNumber });
+      await checkPrintable(party);
+      const client = await ctx.clients.setBilling(opts.client, party);
+      const billing = client.billing ?? party;
+      if (opts.json) return printJson(billing);
+      console.log(`billing details of ${opts.client}: ${[billing.legalName, ...billing.address, billing.country, ...(billing.vatNumber ? [`VAT no. ${billing.vatNumber}`] : [])].join(', ')} (on invoices issued from now on)`);
     }),
   );
 
@@ -514,6 +538,8 @@ function printSummary(s: Statement, party?: Party): void {
     console.log(`\nrevenue ${formatMicros(t.revenueMicros)} = developers ${formatMicros(t.payoutMicros)} + platform ${formatMicros(t.platformMicros)}; payable now ${formatMicros(t.payableMicros)}, carried ${formatMicros(t.carriedOutMicros)}`);
   }
 }
+
+registerInvoiceCommands(program, { month, confirmed });
 
 // Every command can target a deployed stage instead of the local data dir.
 const leaves = (c: Command): Command[] => (c.commands.length ? c.commands.flatMap(leaves) : [c]);

@@ -1,5 +1,6 @@
 import type { Role } from '../../shared/accounts.ts';
 import type { FeatureDay, QualitySignals } from '../../shared/day-stats.ts';
+import type { InvoiceParty } from '../../shared/invoice.ts';
 import type { Reconciliation } from '../../shared/reconcile.ts';
 import type { CapStatus } from '../../shared/spend.ts';
 
@@ -21,12 +22,13 @@ import type { CapStatus } from '../../shared/spend.ts';
  *   `csrfToken` of GET /session. Sign-in and redeem instead take only `application/json` and
  *   refuse a request whose `Sec-Fetch-Site` names another site (login CSRF).
  * - Money: integer micro-euros (`...Micros`) plus a formatted decimal string where shown.
- * - CSV routes answer `text/csv` with a content-disposition attachment file name.
+ * - CSV routes answer `text/csv` with a content-disposition attachment file name; PDF routes
+ *   answer `application/pdf` the same way (the body is sent base64-encoded to API Gateway).
  */
 export const CONSOLE_API_PREFIX = '/console/api';
 
 /** The domain's own types, computed by pure functions in shared/ and sent as they are. */
-export type { CapStatus, QualitySignals, Reconciliation, Role };
+export type { CapStatus, InvoiceParty, QualitySignals, Reconciliation, Role };
 
 
 /** GET /session → 200 SessionInfo, or 401 when not signed in */
@@ -157,14 +159,68 @@ export interface ClientProfileBody {
   displayName: string | null;
 }
 
-/** GET /client/invoices → months with a final statement that bills this client */
-export interface ClientInvoiceList {
-  invoices: { month: string; totalMicros: number; total: string; closedAt: number }[];
+/**
+ * GET /client/billing → ClientBilling: the buyer printed on the client's next invoices, or
+ *   `{ billing: null }` before the client filled them in (its invoices then name its client id,
+ *   taxed as in the operator's country).
+ * PUT /client/billing  body BillingDetailsBody → ClientBilling (the details as stored: trimmed,
+ *   country and VAT number in capitals). 400 invalid_request naming each field at fault, e.g.
+ *   "billing details: vatNumber: ...". A valid VAT number of another EU country than the
+ *   operator's makes the next invoices reverse charge (0 % VAT). Invoices already issued keep
+ *   the details they were issued with.
+ */
+export interface ClientBilling {
+  billing: InvoiceParty | null;
 }
+
+export interface BillingDetailsBody {
+  legalName: string;
+  /** 1 to 4 lines of at most 70 characters (a string is split at line breaks) */
+  address: string[] | string;
+  /** ISO 3166 code, e.g. FR or DE */
+  country: string;
+  /** checked by format and national checksum; must be of `country`; omit or "" for none */
+  vatNumber?: string;
+}
+
+/** A final invoice's amounts: integer cents, and the same in euros with 2 decimals ("1234.50"). */
+export interface InvoiceAmounts {
+  netCents: number;
+  vatCents: number;
+  totalCents: number;
+  net: string;
+  vat: string;
+  /** net + VAT: what is to be paid */
+  totalInclVat: string;
+}
+
+/**
+ * GET /client/invoices → months with a final statement that bills this client. `total`/`totalMicros`
+ * are the statement's figures (before VAT); `number` and the cents are the issued invoice's, null
+ * for a month without one (nothing to pay, or closed before invoices were issued).
+ */
+export interface ClientInvoiceList {
+  invoices: ({
+    month: string;
+    totalMicros: number;
+    total: string;
+    closedAt: number;
+    /** e.g. FSC-2026-000123; GET /client/invoices/{month}.pdf downloads it */
+    number: string | null;
+    issuedOn: string | null;
+    /** the credit note that cancels this invoice, if any: GET /client/credit-notes/{number}.pdf */
+    creditNote: ({ number: string; issuedOn: string } & InvoiceAmounts) | null;
+  } & NullableAmounts)[];
+}
+
+type NullableAmounts = { [K in keyof InvoiceAmounts]: InvoiceAmounts[K] | null };
 
 /**
  * GET /client/invoices/{month} → ClientInvoice (404 when the month is not closed)
  * GET /client/invoices/{month}.csv → the client's rows of the statement CSV
+ * GET /client/invoices/{month}.pdf → the month's final invoice as `application/pdf`, attachment
+ *   `<number>.pdf` (404 when the client has no issued invoice that month)
+ * GET /client/credit-notes/{number}.pdf → one of the client's credit notes (404 otherwise)
  */
 export interface ClientInvoice {
   month: string;
@@ -266,4 +322,31 @@ export interface CloseBody {
 export interface FinanceRevenue {
   months: { month: string; revenueMicros: number; payoutMicros: number; platformMicros: number }[];
   topFeatures: { featureId: string; revenueMicros: number }[];
+}
+
+/**
+ * GET /finance/months/{month}/invoices → FinanceInvoiceList: the month's final invoices in number
+ *   order, each followed by its credit note if it has one (a credit note is listed under the month
+ *   of the invoice it corrects, whenever it was issued). Empty for a month closed before invoices;
+ *   404 when the month is not closed.
+ * GET /finance/invoices/{number}.pdf → any invoice or credit note as `application/pdf` (404 when unknown)
+ */
+export interface FinanceInvoiceList {
+  month: string;
+  invoices: FinanceInvoice[];
+}
+
+export interface FinanceInvoice extends InvoiceAmounts {
+  number: string;
+  kind: 'invoice' | 'credit_note';
+  /** for a credit note: the invoice it cancels */
+  corrects: string | null;
+  /** for an invoice: its credit note, if any */
+  creditedBy: string | null;
+  issuedOn: string;
+  clientId: string;
+  buyerName: string;
+  buyerCountry: string;
+  /** domestic, eu_no_vat_number, reverse_charge or outside_eu */
+  vatKind: string;
 }

@@ -27,6 +27,7 @@ import { ProcessPool } from './process-pool.ts';
 import { MonthlyScheduler } from './scheduler.ts';
 import { StatementStore } from '../statements/statement-store.ts';
 import { invoicing } from '../statements/invoicing.ts';
+import { InvoiceStore } from '../statements/invoice-store.ts';
 import { StatementsJob } from '../statements/statements-job.ts';
 import { AccountStore } from '../console/account-store.ts';
 import { CONSOLE_API_PREFIX } from '../console/api-types.ts';
@@ -150,6 +151,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
     usage: jobsUsage,
     statements,
     statementStore,
+    invoices: new InvoiceStore(jobsDb, tables),
     features: registry.catalog,
     settled: () => meter.settled(2_000),
     clock,

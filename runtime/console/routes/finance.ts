@@ -2,11 +2,13 @@ import { hasEnded, isMonth, monthOf, monthStart, nextMonth, previousMonth } from
 import { reconcile } from '../../../shared/reconcile.ts';
 import type { Statement } from '../../../shared/statement.ts';
 import { clientsCsv, developersCsv, statementCsv } from '../../statements/csv.ts';
-import type { FinanceMonths, FinanceRevenue, StatementView } from '../api-types.ts';
+import type { Invoice } from '../../../shared/invoice.ts';
+import type { FinanceInvoice, FinanceInvoiceList, FinanceMonths, FinanceRevenue, StatementView } from '../api-types.ts';
 import type { ConsoleDeps } from '../deps.ts';
 import type { Route } from '../handler.ts';
 import { consoleErrors, csv, json, jsonBody } from '../http.ts';
 import { formatMicros } from '../../../shared/money.ts';
+import { amountsOf, pdf } from './client.ts';
 
 /** Months the finance page lists without a statement: this one and the 12 before. */
 const OPEN_MONTHS_SHOWN = 13;
@@ -19,6 +21,21 @@ function monthParam(raw: string | undefined): string {
   const month = raw ?? '';
   if (!isMonth(month)) throw consoleErrors.badRequest(`"${month}" is not a month (YYYY-MM).`);
   return month;
+}
+
+function listed(doc: Invoice, creditedBy: string | null): FinanceInvoice {
+  return {
+    number: doc.number,
+    kind: doc.kind,
+    corrects: doc.corrects ?? null,
+    creditedBy,
+    issuedOn: doc.issuedOn,
+    clientId: doc.clientId,
+    buyerName: doc.buyer.legalName,
+    buyerCountry: doc.buyer.country,
+    vatKind: doc.vat.kind,
+    ...amountsOf(doc),
+  };
 }
 
 export function financeRoutes(deps: ConsoleDeps): Route[] {
@@ -133,6 +150,34 @@ export function financeRoutes(deps: ConsoleDeps): Route[] {
       handle: async ({ params }) => {
         const s = await current(monthParam(params[0]));
         return csv(`faascape-developers-${s.month}-${s.status}.csv`, developersCsv(s));
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/finance\/months\/([^/]+)\/invoices$/,
+      access: 'finance',
+      handle: async ({ params }) => {
+        const month = monthParam(params[0]);
+        if (!(await deps.statementStore.summary(month))) throw consoleErrors.notFound(`${month} is not closed: its invoices are issued when it is.`);
+        const invoices: FinanceInvoice[] = [];
+        for (const doc of await deps.invoices.ofMonth(month)) {
+          const credit = await deps.invoices.creditOf(doc.number);
+          invoices.push(listed(doc, credit?.number ?? null));
+          if (credit) invoices.push(listed(credit, null));
+        }
+        const body: FinanceInvoiceList = { month, invoices };
+        return json(200, body);
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/finance\/invoices\/([^/]+)\.pdf$/,
+      access: 'finance',
+      handle: async ({ params }) => {
+        const number = params[0] ?? '';
+        const doc = await deps.invoices.byNumber(number);
+        if (!doc) throw consoleErrors.notFound(`No invoice or credit note "${number}".`);
+        return pdf(doc);
       },
     },
     {

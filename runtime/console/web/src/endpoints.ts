@@ -2,7 +2,9 @@
 import type {
   ApiKeyInfo,
   CatalogueFeatureDetail,
+  BillingDetailsBody,
   CatalogueList,
+  ClientBilling,
   ClientInvoice,
   ClientInvoiceList,
   ClientKeyList,
@@ -12,6 +14,7 @@ import type {
   CloseBody,
   DeveloperEarnings,
   DeveloperOverview,
+  FinanceInvoiceList,
   FinanceMonths,
   FinanceRevenue,
   NewApiKey,
@@ -42,6 +45,8 @@ export const api = {
   setSpendCap: (body: SpendCapBody) => apiRequest<ClientOverview>('PUT', '/client/spend-cap', body),
   clientProfile: () => apiRequest<ClientProfile>('GET', '/client/profile'),
   setClientProfile: (body: ClientProfileBody) => apiRequest<ClientProfile>('PUT', '/client/profile', body),
+  billing: () => apiRequest<ClientBilling>('GET', '/client/billing'),
+  setBilling: (body: BillingDetailsBody) => apiRequest<ClientBilling>('PUT', '/client/billing', body),
   invoices: () => apiRequest<ClientInvoiceList>('GET', '/client/invoices'),
   invoice: (month: string) => apiRequest<ClientInvoice>('GET', `/client/invoices/${seg(month)}`),
   keys: () => apiRequest<ClientKeyList>('GET', '/client/keys'),
@@ -54,6 +59,7 @@ export const api = {
   financeMonths: () => apiRequest<FinanceMonths>('GET', '/finance/months'),
   financeRevenue: () => apiRequest<FinanceRevenue>('GET', '/finance/revenue'),
   statement: (month: string) => apiRequest<StatementView>('GET', `/finance/months/${seg(month)}`),
+  monthInvoices: (month: string) => apiRequest<FinanceInvoiceList>('GET', `/finance/months/${seg(month)}/invoices`),
   preview: (month: string) => apiRequest<StatementView>('POST', `/finance/months/${seg(month)}/preview`),
   close: (month: string, body: CloseBody) => apiRequest<StatementView>('POST', `/finance/months/${seg(month)}/close`, body),
 };
@@ -108,6 +114,13 @@ export const community = {
   deliver: (id: string, featureSlug: string) => apiRequest<DevRequest>('POST', `/requests/${seg(id)}/deliver`, { featureSlug }, INLINE),
   decline: (id: string, reason: string) => apiRequest<DevRequest>('POST', `/requests/${seg(id)}/decline`, { reason }, INLINE),
   acceptForDevelopment: (id: string) => apiRequest<DevRequest>('POST', `/requests/${seg(id)}/accept`, undefined, INLINE),
+};
+
+/** PDF downloads of final invoices and credit notes: plain links, like the CSVs. */
+export const pdf = {
+  invoice: (month: string) => apiHref(`/client/invoices/${seg(month)}.pdf`),
+  creditNote: (number: string) => apiHref(`/client/credit-notes/${seg(number)}.pdf`),
+  document: (number: string) => apiHref(`/finance/invoices/${seg(number)}.pdf`),
 };
 
 /** CSV downloads: plain links to these routes (the session cookie goes along). */

@@ -1,10 +1,14 @@
-/** Past invoices (closed months): lines on demand, and the CSV as a plain download link. */
+/**
+ * Past invoices (closed months): each final invoice's number, net, VAT and total in euros and
+ * cents, its PDF and the statement CSV as plain download links, and its lines on demand.
+ */
 import { useState } from 'preact/hooks';
 import type { ClientInvoice, ClientInvoiceList } from '../../../api-types.ts';
 import { LoadView } from '../components/status.tsx';
 import { CountCell, MoneyCell, numeric, Table } from '../components/table.tsx';
-import { api, csv } from '../endpoints.ts';
-import { formatDateTime, monthName } from '../format.ts';
+import { api, csv, pdf } from '../endpoints.ts';
+import { monthName } from '../format.ts';
+import { formatEuros } from '../money.ts';
 import { useLoad } from '../use-load.ts';
 
 function Lines({ inv }: { inv: ClientInvoice }) {
@@ -58,19 +62,62 @@ function InvoiceLines({ month }: { month: string }) {
   );
 }
 
+/** Invoices are in whole cents: €1,234.50. */
+const euros = (cents: number) => formatEuros(cents * 10_000);
+
+function CentsCell({ cents }: { cents: number | null }) {
+  return <td class="num">{cents === null ? '—' : euros(cents)}</td>;
+}
+
+type Row = ClientInvoiceList['invoices'][number];
+
+function InvoiceNumber({ i }: { i: Row }) {
+  if (i.number === null) return <span class="muted">not issued</span>;
+  return (
+    <>
+      <span data-testid="invoice-number">{i.number}</span>
+      {i.issuedOn ? <span class="muted"> ({i.issuedOn})</span> : null}
+      {i.creditNote ? (
+        <>
+          <br />
+          <span class="muted" data-testid="invoice-credited">
+            cancelled by credit note{' '}
+            <a href={pdf.creditNote(i.creditNote.number)} download>
+              {i.creditNote.number}
+            </a>{' '}
+            ({euros(i.creditNote.totalCents)})
+          </span>
+        </>
+      ) : null}
+    </>
+  );
+}
+
 function InvoiceTable({ list }: { list: ClientInvoiceList }) {
   const [open, setOpen] = useState<string | null>(null);
   if (list.invoices.length === 0) return <p class="muted">No invoice yet: one appears here when a month you used features in is closed.</p>;
   return (
     <>
-      <Table columns={['Month', { label: 'Total', numeric: true }, 'Closed', { label: 'Actions', srOnly: true }]}>
+      <Table columns={['Month', 'Invoice', ...numeric('Net', 'VAT', 'Total'), { label: 'Actions', srOnly: true }]}>
         <tbody>
           {list.invoices.map((i) => (
-            <tr key={i.month} data-testid="client-invoice-row" data-month={i.month}>
+            <tr key={i.month} data-testid="client-invoice-row" data-month={i.month} data-number={i.number ?? ''}>
               <th scope="row">{monthName(i.month)}</th>
-              <MoneyCell micros={i.totalMicros} />
-              <td>{formatDateTime(i.closedAt)}</td>
+              <td>
+                <InvoiceNumber i={i} />
+              </td>
+              {/* A month closed before invoices were issued shows its statement total, before VAT. */}
+              {i.number === null ? <MoneyCell micros={i.totalMicros} /> : <CentsCell cents={i.netCents} />}
+              <CentsCell cents={i.vatCents} />
+              <td class="num" data-testid="invoice-total">
+                {i.totalCents === null ? '—' : euros(i.totalCents)}
+              </td>
               <td class="actions">
+                {i.number !== null ? (
+                  <a href={pdf.invoice(i.month)} download={`${i.number}.pdf`} data-testid={`pdf-invoice-${i.month}`}>
+                    Download PDF
+                  </a>
+                ) : null}
                 <button
                   type="button"
                   class="secondary"
@@ -89,6 +136,7 @@ function InvoiceTable({ list }: { list: ClientInvoiceList }) {
           ))}
         </tbody>
       </Table>
+      <p class="muted">Net is the sum of the lines, each rounded to the cent; VAT is computed once on the net. The PDF is the invoice to keep.</p>
       <div id="invoice-lines">{open ? <InvoiceLines month={open} /> : null}</div>
     </>
   );

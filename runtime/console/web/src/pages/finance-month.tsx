@@ -4,23 +4,87 @@
  * the preview the server answers 409 instead of closing figures nobody saw.
  */
 import { useState } from 'preact/hooks';
-import type { MonthStatus, StatementView } from '../../../api-types.ts';
+import type { FinanceInvoice, MonthStatus, StatementView } from '../../../api-types.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { Stat } from '../components/stat.tsx';
 import { Banner, LiveStatus, LoadView } from '../components/status.tsx';
+import { numeric, Table } from '../components/table.tsx';
 import { todayUtc } from '../days.ts';
-import { api } from '../endpoints.ts';
+import { api, pdf } from '../endpoints.ts';
 import { formatDateTime, isMonth, monthName } from '../format.ts';
 import { formatEuros } from '../money.ts';
 import { asApiError, useLoad } from '../use-load.ts';
 import { STATUS_LABEL } from './finance.tsx';
 import { reconciled, StatementDetails } from './statement-view.tsx';
 
+const VAT_KIND: Record<string, string> = {
+  domestic: 'VAT charged',
+  eu_no_vat_number: 'VAT charged (EU, no VAT number)',
+  reverse_charge: 'reverse charge',
+  outside_eu: 'outside the EU',
+};
+
+/** Invoices are in whole cents: €1,234.50. */
+const euros = (cents: number) => formatEuros(cents * 10_000);
+
+function InvoiceRows({ list }: { list: FinanceInvoice[] }) {
+  if (list.length === 0) return <p class="muted">No invoice was issued for this month.</p>;
+  return (
+    <Table testId="month-invoices" columns={['Number', 'Issued', 'Client', ...numeric('Net', 'VAT', 'Total'), { label: 'PDF', srOnly: true }]}>
+      <tbody>
+        {list.map((i) => (
+          <tr key={i.number} data-testid="month-invoice-row" data-number={i.number} data-kind={i.kind}>
+            <th scope="row">{i.number}</th>
+            <td>
+              {i.issuedOn}
+              <br />
+              <span class="muted">{i.kind === 'credit_note' ? `credit note for ${i.corrects ?? '?'}` : i.creditedBy ? `invoice, cancelled by ${i.creditedBy}` : 'invoice'}</span>
+            </td>
+            <td>
+              {i.buyerName}
+              <br />
+              <span class="muted">
+                {i.clientId}, {i.buyerCountry}, {VAT_KIND[i.vatKind] ?? i.vatKind}
+              </span>
+            </td>
+            <td class="num">{euros(i.netCents)}</td>
+            <td class="num">{euros(i.vatCents)}</td>
+            <td class="num">{euros(i.totalCents)}</td>
+            <td>
+              <a href={pdf.document(i.number)} download={`${i.number}.pdf`} data-testid={`pdf-${i.number}`}>
+                Download PDF
+              </a>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </Table>
+  );
+}
+
+/** The month's final invoices and their credit notes, issued at the close. */
+function MonthInvoices({ month }: { month: string }) {
+  const loader = useLoad(() => api.monthInvoices(month), [month]);
+  return (
+    <section aria-labelledby="month-invoices-title">
+      <h3 id="month-invoices-title">Invoices</h3>
+      <LoadView loader={loader} loading="Loading the invoices…">
+        {(list) => <InvoiceRows list={list.invoices} />}
+      </LoadView>
+    </section>
+  );
+}
+
 function FinalStatement({ month }: { month: string }) {
   const loader = useLoad(() => api.statement(month), [month]);
   return (
     <LoadView loader={loader} loading="Loading the final statement…">
-      {(view) => <StatementDetails view={view} />}
+      {(view) => (
+        <>
+          <StatementDetails view={view} />
+          <MonthInvoices month={month} />
+        </>
+      )}
     </LoadView>
   );
 }
@@ -156,6 +220,7 @@ export function FinanceMonthPage({ month }: { month: string }) {
                     {monthName(month)} is closed at {formatEuros(closed.statement.totals.revenueMicros)} revenue.
                   </Banner>
                   <StatementDetails view={closed} />
+                  <MonthInvoices month={month} />
                 </>
               ) : status === 'closed' ? (
                 <FinalStatement month={month} />

@@ -6,13 +6,17 @@ import { csv } from '../endpoints.ts';
 import { formatCount, monthName } from '../format.ts';
 import { formatEuros } from '../money.ts';
 
-const CHECKS: { key: keyof Reconciliation; text: (share: number) => string }[] = [
-  { key: 'clientsEqualRevenue', text: () => 'client totals = revenue' },
-  { key: 'payoutsEqualShare', text: (share) => `payouts = floor(${share} % × revenue)` },
-  { key: 'platformIsTheRest', text: () => 'platform = revenue − payouts' },
-];
+/** One sentence per check; a Record, so a check added to Reconciliation cannot be left off the banner (or the close). */
+const CHECK_TEXT: Record<keyof Reconciliation, (share: number) => string> = {
+  clientsEqualRevenue: () => 'client totals = revenue',
+  invoicesInCents: () => 'every invoice line and total in whole cents',
+  payoutsEqualShare: (share) => `payouts = floor(${share} % × revenue)`,
+  payablesInCents: () => 'payables in whole cents; paid + carried = earned + carried in',
+  platformIsTheRest: () => 'platform = revenue − payouts',
+};
+const CHECKS = (Object.keys(CHECK_TEXT) as (keyof Reconciliation)[]).map((key) => ({ key, text: CHECK_TEXT[key] }));
 
-/** Green when the three checks hold; red naming each one that does not. */
+/** Green when every check holds; red naming each one that does not. */
 export function ReconciliationBanner({ checks, share }: { checks: Reconciliation; share: number }) {
   const failing = CHECKS.filter((c) => !checks[c.key]);
   const ok = failing.length === 0;
