@@ -109,6 +109,7 @@ export class FaascapeStack extends Stack {
     errorsAlarm(this, 'AggregatorErrors', 'The aggregator Lambda is failing: usage lines stop growing', this.jobs.aggregator);
     errorsAlarm(this, 'StatementsErrors', 'The monthly close is failing (it refuses while the aggregates trail the month)', this.jobs.statements);
     errorsAlarm(this, 'SpoolDrainErrors', 'The spool drain Lambda is failing', this.jobs.drain);
+    errorsAlarm(this, 'AlertsErrors', 'The alerts Lambda is failing: clients hear of thresholds and invoices late or not at all', this.jobs.alerts);
     errorsAlarm(this, 'GatewayErrors', 'The gateway Lambda is failing', this.gateway, { threshold: 5, atLeast: true });
     errorsAlarm(this, 'ConsoleErrors', 'The console API Lambda is failing', this.console.handler, { threshold: 5, atLeast: true });
     errorsAlarm(this, 'FinanceCloseErrors', 'Closing a month from the console is failing', this.console.financeClose);

@@ -11,8 +11,8 @@ import { HouseFunction, REPO_ROOT } from './house-function.ts';
 import { grantTables, tableEnvironment, type ItemAction } from './table-access.ts';
 
 /**
- * The spool (SQS + dead-letter queue + drain Lambda), the aggregator on its schedule, and the
- * scheduled statements job.
+ * The spool (SQS + dead-letter queue + drain Lambda), the aggregator on its schedule, the
+ * scheduled statements job, and the alerts to clients (thresholds, invoices, webhooks).
  */
 export class PlatformJobs extends Construct {
   readonly spool: Queue;
@@ -20,6 +20,7 @@ export class PlatformJobs extends Construct {
   readonly drain: HouseFunction;
   readonly statements: HouseFunction;
   readonly aggregator: HouseFunction;
+  readonly alerts: HouseFunction;
 
   constructor(scope: Construct, id: string, props: { tables: Record<TableId, TableV2>; policyEnv: Record<string, string> }) {
     super(scope, id);
@@ -103,6 +104,31 @@ export class PlatformJobs extends Construct {
       description: 'Fold the usage records of closed windows into the aggregates',
       schedule: Schedule.rate(Duration.minutes(5)),
       targets: [new LambdaFunction(this.aggregator, { retryAttempts: 0 })],
+    });
+
+    // Alerts to clients: thresholds and issued invoices become events, due webhook deliveries are
+    // sent (runtime/alerts/). Every minute: a retry is due at 1 minute at the earliest.
+    this.alerts = new HouseFunction(this, 'Alerts', {
+      entry: `${REPO_ROOT}runtime/aws/alerts-lambda.ts`,
+      description: 'Notices spend and quota thresholds and issued invoices; sends signed webhooks, retried for 24 hours',
+      memorySize: 512,
+      timeout: Duration.minutes(1),
+      environment: tableEnvironment(props.tables, ['alerts', 'clients', 'usage', 'statements']),
+    });
+    grantTables(this.alerts, props.tables, {
+      // Events (once per id, conditional PutItem), deliveries (UpdateItem), the due ones on byDue.
+      alerts: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'Query'], queryIndexes: ['byDue'] },
+      // The clients with a spend cap or a quota (a Scan of the small clients table).
+      clients: { actions: ['Scan'] },
+      // A client's lines of the month.
+      usage: { actions: ['Query'] },
+      // Last month's issued invoice of each client (its reference, then the document).
+      statements: { actions: ['GetItem'] },
+    });
+    new Rule(this, 'Alert', {
+      description: 'Notice thresholds and issued invoices; send due webhooks',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(this.alerts, { retryAttempts: 0 })],
     });
   }
 }

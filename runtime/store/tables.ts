@@ -99,6 +99,20 @@ export const TABLES = {
    */
   limits: { id: 'limits', partitionKey: { name: 'pk', type: 'S' }, expiryAttribute: 'expiresAt', retain: false },
   /**
+   * Alerts to clients (issue #16), one partition per client: sk `endpoint#<id>` a webhook endpoint
+   * (URL and signing secret), `event#<id>` an event, once per fact, `delivery#<event>#<endpoint>`
+   * one event's delivery to one endpoint with its attempts. A delivery still to try carries `due`
+   * and `dueAt`, which puts it on the sparse byDue index the sender reads; delivered or given up,
+   * it leaves the index. Retained: the delivery log is what a client reads when an alert went astray.
+   */
+  alerts: {
+    id: 'alerts',
+    partitionKey: { name: 'clientId', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    indexes: [{ indexName: 'byDue', partitionKey: { name: 'due', type: 'S' }, sortKey: { name: 'dueAt', type: 'N' } }],
+    retain: true,
+  },
+  /**
    * What developers tell finance about being paid (issue #16): sk `payee` holds the payee name and
    * IBAN (checked with mod-97 and the country's length), sk `flag#<month>#<feature>` a line of an
    * earnings statement flagged during its review window. Written by the console for the developer
