@@ -36,10 +36,21 @@ import { grantTables, tableEnvironment } from './table-access.ts';
 export const CONSOLE_ROUTE = '/console/api/{proxy+}';
 
 /**
- * The one console route that writes final statements (finance closes a month), with its own Lambda
+ * The console route that writes final statements (finance closes a month), with its own Lambda
  * and role; the more specific route wins over CONSOLE_ROUTE in an HTTP API.
  */
 export const FINANCE_CLOSE_ROUTE = { method: HttpMethod.POST, path: '/console/api/finance/months/{month}/close' };
+
+/** Finance approves a month's payout run: the approved run is stored in the statements table. */
+export const FINANCE_APPROVE_PAYOUTS_ROUTE = { method: HttpMethod.POST, path: '/console/api/finance/months/{month}/payouts/approve' };
+
+/**
+ * Every console route that stores statement items (those marked `writesStatements` in
+ * runtime/console), all served by the finance close Lambda; test/infra-console.test.ts holds the
+ * two lists together, so a new writing route cannot land on the console Lambda, whose role would
+ * refuse its write.
+ */
+export const FINANCE_WRITE_ROUTES = [FINANCE_CLOSE_ROUTE, FINANCE_APPROVE_PAYOUTS_ROUTE] as const;
 
 /**
  * Content-Security-Policy of the console pages: scripts and everything else from the site itself
@@ -83,7 +94,7 @@ export interface PlatformConsoleProps {
 
 /**
  * The web console: its API Lambda behind `ANY /console/api/{proxy+}` on the platform's HTTP API
- * (and a second one, same code, for the finance close route alone: see FINANCE_CLOSE_ROUTE), the static app in a private bucket, and one CloudFront distribution that serves both (and the
+ * (and a second one, same code, for the routes that store statement items alone: see FINANCE_WRITE_ROUTES), the static app in a private bucket, and one CloudFront distribution that serves both (and the
  * public `/v1/*` API) on a single origin, so the SameSite=Strict session cookie just works.
  */
 export class PlatformConsole extends Construct {
@@ -106,7 +117,7 @@ export class PlatformConsole extends Construct {
         timeout: Duration.seconds(29),
         environment: {
           // The handler reads every table name at start; its role decides what it may do with each.
-          ...tableEnvironment(tables, ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements', 'community', 'limits']),
+          ...tableEnvironment(tables, ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements', 'community', 'limits', 'payees']),
           ...props.policyEnv,
         },
         define: props.define,
@@ -136,16 +147,22 @@ export class PlatformConsole extends Construct {
       community: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'], queryIndexes: ['byScope'] },
       // A client's quota and spend cap as the gateways count them (one GetItem of its month).
       limits: { actions: ['GetItem'] },
+      // The signed-in developer's payee (GetItem, PutItem) and flags (PutItem, Query of its own
+      // partition). IAM cannot tell one developer from another here: the developer routes take the
+      // id from the session only, never from the request. Payout runs themselves are statement
+      // items, approved on the finance close Lambda.
+      payees: { actions: ['GetItem', 'PutItem', 'Query'] },
     });
 
     // Finance closes a month from the console (POST …/finance/months/{month}/close), which stores
-    // the final statement, as the scheduled statements job does. That write cannot be split off by
-    // key inside the statements table (every item of it is part of a final statement, one partition
-    // per month), so it is split off by route: this Lambda runs the same console code but serves
-    // that one route only, and it alone of the two may add statement items. It can read a session
-    // (the handler checks for a finance session and the CSRF token before the route runs) and what
-    // a close reads; it can never update or delete a statement item.
-    this.financeClose = consoleFunction('FinanceClose', 'Faascape console API: finance closes a month (the one console route that stores statements)');
+    // the final statement, as the scheduled statements job does, and approves its payout run (POST
+    // …/payouts/approve), stored next to it once and for good. Those writes cannot be split off by
+    // key inside the statements table (every item of it is part of a final statement or run, one
+    // partition per month), so they are split off by route: this Lambda runs the same console code
+    // but serves FINANCE_WRITE_ROUTES only, and it alone of the two may add statement items. It can
+    // read a session (the handler checks for a finance session and the CSRF token before the route
+    // runs) and what a close or an approval reads; it can never update or delete a statement item.
+    this.financeClose = consoleFunction('FinanceClose', 'Faascape console API: finance closes a month and approves its payout run (the console routes that store statements)');
     grantTables(this.financeClose, tables, {
       sessions: { actions: ['GetItem'] },
       // The close previews again first: a month's lines (byMonth) and call counters (GetItem).
@@ -158,6 +175,9 @@ export class PlatformConsole extends Construct {
       statements: { actions: ['GetItem', 'Query', 'PutItem'] },
       // The buyer of each invoice: the client's billing details.
       clients: { actions: ['GetItem'] },
+      // An approval plans the run again: each developer's payee (GetItem) and flags (Query). It
+      // never writes one: payees are the developers' own.
+      payees: { actions: ['GetItem', 'Query'] },
     });
     // The close refuses while the aggregates trail the month: it reads the aggregator's state, one
     // item of the records table, and IAM holds it to that item's partition key (`agg`).
@@ -173,8 +193,9 @@ export class PlatformConsole extends Construct {
     for (const route of props.api.addRoutes({ path: CONSOLE_ROUTE, methods: [HttpMethod.ANY], integration: new HttpLambdaIntegration('Console', this.handler) })) {
       Validations.of(route).acknowledge(apig4);
     }
-    for (const route of props.api.addRoutes({ path: FINANCE_CLOSE_ROUTE.path, methods: [FINANCE_CLOSE_ROUTE.method], integration: new HttpLambdaIntegration('FinanceClose', this.financeClose) })) {
-      Validations.of(route).acknowledge(apig4);
+    const financeWrites = new HttpLambdaIntegration('FinanceClose', this.financeClose);
+    for (const { path, method } of FINANCE_WRITE_ROUTES) {
+      for (const route of props.api.addRoutes({ path, methods: [method], integration: financeWrites })) Validations.of(route).acknowledge(apig4);
     }
 
     // Access logs of the distribution and of the site bucket. CloudFront standard logging writes

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../infra/app.ts';
 import type { FaascapeStack } from '../infra/faascape-stack.ts';
-import { FINANCE_CLOSE_ROUTE } from '../infra/console.ts';
+import { FINANCE_APPROVE_PAYOUTS_ROUTE, FINANCE_CLOSE_ROUTE, FINANCE_WRITE_ROUTES } from '../infra/console.ts';
 import { CONSOLE_API_PREFIX } from '../runtime/console/api-types.ts';
 import type { ConsoleDeps } from '../runtime/console/deps.ts';
-import { financeRoutes } from '../runtime/console/routes/finance.ts';
+import { consoleRoutes } from '../runtime/console/handler.ts';
 import { quietCdkBundling } from './helpers/quiet-cdk.ts';
 
 quietCdkBundling();
@@ -159,7 +159,7 @@ describe('the web console in the CDK stack', () => {
     expect(fn.Properties).toMatchObject({ Architectures: ['arm64'], Runtime: 'nodejs24.x', TracingConfig: { Mode: 'Active' } });
     const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(Object.keys(env).sort()).toEqual(
-      ['FAASCAPE_DEVELOPER_SHARE_PERCENT', 'FAASCAPE_MINIMUM_PAYOUT', 'TABLE_ACCOUNTS', 'TABLE_CLIENTS', 'TABLE_COMMUNITY', 'TABLE_KEYS', 'TABLE_LIMITS', 'TABLE_RECORDS', 'TABLE_SESSIONS', 'TABLE_STATEMENTS', 'TABLE_USAGE'].sort(),
+      ['FAASCAPE_DEVELOPER_SHARE_PERCENT', 'FAASCAPE_MINIMUM_PAYOUT', 'TABLE_ACCOUNTS', 'TABLE_CLIENTS', 'TABLE_COMMUNITY', 'TABLE_KEYS', 'TABLE_LIMITS', 'TABLE_PAYEES', 'TABLE_RECORDS', 'TABLE_SESSIONS', 'TABLE_STATEMENTS', 'TABLE_USAGE'].sort(),
     );
 
     const [, route] = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === 'ANY /console/api/{proxy+}') ?? [];
@@ -184,18 +184,31 @@ describe('the web console in the CDK stack', () => {
       return refId((resources[integrationId ?? ''] as Resource).Properties.IntegrationUri);
     };
     expect(integrationOf(`${FINANCE_CLOSE_ROUTE.method} ${FINANCE_CLOSE_ROUTE.path}`)).toBe(closeId);
-    // Only that route: every other console call goes to the console Lambda.
+    // Approving a payout run stores it in the statements table: the same Lambda.
+    expect(integrationOf(`${FINANCE_APPROVE_PAYOUTS_ROUTE.method} ${FINANCE_APPROVE_PAYOUTS_ROUTE.path}`)).toBe(closeId);
+    // Only those routes: every other console call (the payout run's view and file among them) goes to the console Lambda.
     const targets = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => String(r.Properties.RouteKey).includes('/console/')).map(([, r]) => integrationOf(String(r.Properties.RouteKey)));
-    expect(targets.filter((t) => t === closeId)).toHaveLength(1);
+    expect(targets.filter((t) => t === closeId)).toHaveLength(2);
+    expect(FINANCE_WRITE_ROUTES).toHaveLength(2);
   });
 
-  it("names the console's own close route: the only route the close Lambda is given", () => {
-    const routes = financeRoutes({} as ConsoleDeps);
-    const path = FINANCE_CLOSE_ROUTE.path.slice(CONSOLE_API_PREFIX.length).replace('{month}', '2026-11');
-    const matching = routes.filter((r) => r.path.test(path));
-    expect(matching.map((r) => r.method)).toEqual([FINANCE_CLOSE_ROUTE.method]);
-    expect(matching[0]?.access).toBe('finance');
-    expect(matching[0]?.csrf).not.toBe(false);
+  it("names the console's own routes that store statement items: the only routes the close Lambda is given, and all of them", () => {
+    const routes = consoleRoutes({} as ConsoleDeps);
+    const served = FINANCE_WRITE_ROUTES.map(({ method, path }) => {
+      const local = path.slice(CONSOLE_API_PREFIX.length).replace('{month}', '2026-11');
+      // API Gateway's {month} is one path segment, as the console's ([^/]+) is.
+      const matching = routes.filter((r) => r.path.test(local));
+      expect(matching.map((r) => r.method), path).toEqual([method]);
+      expect(matching[0]?.access).toBe('finance');
+      expect(matching[0]?.csrf).not.toBe(false);
+      expect(matching[0]?.writesStatements, path).toBe(true);
+      return matching[0];
+    });
+    // Every route that writes statements locally is routed to the close Lambda in AWS: a writing
+    // route left on the console Lambda would be refused by its role.
+    expect(routes.filter((r) => r.writesStatements)).toEqual(served);
+    // The payout run's view and payment file only read: they stay on the console Lambda.
+    for (const p of ['/finance/months/2026-11/payouts', '/finance/months/2026-11/payouts.xml']) expect(routes.filter((r) => r.path.test(p)).map((r) => [r.method, r.writesStatements ?? false])).toEqual([['GET', false]]);
   });
 
   it('outputs the console URL next to the API URL', () => {

@@ -118,8 +118,11 @@ describe('IAM of the platform roles', () => {
       'community/index/byScope': ['Query'],
       // what the gateways count against a client's quota and cap, read only
       limits: ['GetItem'],
+      // the signed-in developer's payee and flags: never a delete, never a scan of everyone's IBANs
+      payees: ['GetItem', 'PutItem', 'Query'],
     });
     for (const a of WRITES) expect(on(access, 'statements'), a).not.toContain(a);
+    for (const a of ['Scan', 'DeleteItem', 'UpdateItem', 'BatchWriteItem']) expect(on(access, 'payees'), a).not.toContain(a);
     for (const a of WRITES) expect(on(access, 'limits'), a).not.toContain(a);
     for (const a of WRITES) expect(on(access, 'usage'), a).not.toContain(a);
     expect(access.records).toBeUndefined();
@@ -128,7 +131,7 @@ describe('IAM of the platform roles', () => {
     expect(on(access, 'accounts')).not.toContain('DeleteItem');
   });
 
-  it('lets the finance close route add statement items, and never update or delete one', () => {
+  it('lets the finance close and payout approval routes add statement items, and never update or delete one', () => {
     const access = dynamoAccess(stack.console.financeClose);
     expect(access).toEqual({
       sessions: ['GetItem'],
@@ -138,9 +141,12 @@ describe('IAM of the platform roles', () => {
       'records[pk=agg]': ['GetItem'],
       statements: ['GetItem', 'PutItem', 'Query'],
       clients: ['GetItem'],
+      // An approval reads each developer's payee and flags; the payees are the developers' own to write.
+      payees: ['GetItem', 'Query'],
     });
     // PutItem is the only write: BatchWriteItem could delete, and IAM cannot tell one from the other.
     for (const a of ['DeleteItem', 'UpdateItem', 'BatchWriteItem']) expect(on(access, 'statements')).not.toContain(a);
+    for (const a of WRITES) expect(on(access, 'payees'), a).not.toContain(a);
   });
 
   it('lets the aggregator read records and its state and add to aggregates, nothing else', () => {

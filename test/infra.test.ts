@@ -212,7 +212,7 @@ describe('the CDK stack', () => {
 
   it('serves the local routes through an HTTP API with access logs and throttling, and outputs its URL', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
-    expect(routes).toEqual(['ANY /console/api/{proxy+}', 'ANY /v1/features', 'ANY /v1/features/{slug}', 'ANY /v1/features/{slug}/{proxy+}', 'ANY /v1/usage', 'GET /v1/health', 'GET /v1/openapi.json', 'POST /console/api/finance/months/{month}/close']);
+    expect(routes).toEqual(['ANY /console/api/{proxy+}', 'ANY /v1/features', 'ANY /v1/features/{slug}', 'ANY /v1/features/{slug}/{proxy+}', 'ANY /v1/usage', 'GET /v1/health', 'GET /v1/openapi.json', 'POST /console/api/finance/months/{month}/close', 'POST /console/api/finance/months/{month}/payouts/approve']);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }), DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 1000 }) });
     expect(Object.keys(template.toJSON().Outputs).sort()).toEqual([expect.stringMatching(/^ApiUrl/), 'ConsoleUrl']);
   });

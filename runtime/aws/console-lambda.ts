@@ -20,8 +20,9 @@ import { StatementsJob } from '../statements/statements-job.ts';
 import { documentClient } from '../store/dynamo-client.ts';
 import { catalogFromJson, readAwsConfig } from './config.ts';
 import { communityOf } from '../community/wire.ts';
+import { payoutsOf } from '../console/deps.ts';
 
-const config = readAwsConfig(process.env, { tables: ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements', 'community', 'limits'] });
+const config = readAwsConfig(process.env, { tables: ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements', 'community', 'limits', 'payees'] });
 const logger = jsonLogger((line) => process.stdout.write(line));
 const db = documentClient(new DynamoDBClient({}));
 const usage = new DynamoUsageLog(db, config.tables);
@@ -41,6 +42,7 @@ export const handler = createConsoleApi({
   statements: new StatementsJob({ usage, store: statementStore, policy: readPolicy(process.env), progress: (l) => logger.info(l), invoicing: invoicing(db, config.tables, new ClientStore(db, config.tables), process.env) }),
   statementStore,
   invoices: new InvoiceStore(db, config.tables),
+  payouts: payoutsOf(db, config.tables, process.env, { statementStore, policy: readPolicy(process.env) }),
   features,
   // The aggregator's progress (one GetItem of its state item, the only records item this role reads).
   usageAggregatedThrough: async () => {

@@ -21,6 +21,12 @@ import { readPolicy } from '../statements/policy.ts';
 import { StatementStore } from '../statements/statement-store.ts';
 import { invoicing } from '../statements/invoicing.ts';
 import { StatementsJob } from '../statements/statements-job.ts';
+import { InvoiceStore } from '../statements/invoice-store.ts';
+import type { PayeeStore } from '../statements/payout-store.ts';
+import type { Payouts } from '../statements/payouts.ts';
+import type { SellerConfig } from '../../shared/invoice.ts';
+import { payoutsOf } from '../console/deps.ts';
+import type { Command } from 'commander';
 
 export interface CliContext {
   community: Community;
@@ -31,6 +37,14 @@ export interface CliContext {
   /** the invocation records behind one line: record groups locally, the lanes on a stage */
   records(month: string, clientId: string, featureId: string): Promise<UsageRecord[]>;
   statements: StatementsJob;
+  /** final statements as stored */
+  statementStore: StatementStore;
+  /** the final invoices and credit notes, and the seller they name (statements/invoicing.ts) */
+  invoices: InvoiceStore;
+  seller: SellerConfig;
+  /** payout runs (view, approve, export) and the developers' payees (console/deps.ts payoutsOf) */
+  payouts: Payouts;
+  payees: PayeeStore;
   /** On a stage, the aggregator caught up (what the statements Lambda does before it closes); locally nothing. */
   catchUpUsage(): Promise<void>;
   close(): Promise<void>;
@@ -62,10 +76,14 @@ export async function openContext(env: NodeJS.ProcessEnv, stage?: string): Promi
   const specs = readManifests(resolve(env.FAASCAPE_FUNCTIONS_DIR || 'functions')).specs;
   const features = { get: (slug: string) => specs.find((f) => f.slug === slug), list: () => specs };
   const { community, levels } = communityOf({ db, tables, usage, statementStore, features });
+  const clients = new ClientStore(db, tables);
+  const policy = readPolicy(env);
+  const wired = invoicing(db, tables, clients, env);
+  const payouts = payoutsOf(db, tables, env, { statementStore, policy });
   return {
     community,
     levels,
-    clients: new ClientStore(db, tables),
+    clients,
     accounts: new AccountStore(db, tables),
     usage,
     records: stage ? (m, c, f) => new LaneRecords(db, tables, LANE_LAYOUT).recordsOf(m, c, f) : (m, c, f) => usage.records(m, c, f),
@@ -74,10 +92,31 @@ export async function openContext(env: NodeJS.ProcessEnv, stage?: string): Promi
       const { caughtUp, applied } = await createAggregator(db, tables, silentLogger).catchUp();
       if (!caughtUp) throw new Error(`the aggregates of stage ${stage} trail (applied through window ${applied}): another aggregator run holds the claim, or it fails; see its alarms and try again`);
     },
-    statements: new StatementsJob({ usage, store: statementStore, policy: readPolicy(env), progress: (l) => console.error(`faascape ${l}`), invoicing: invoicing(db, tables, new ClientStore(db, tables), env) }),
+    statements: new StatementsJob({ usage, store: statementStore, policy, progress: (l) => console.error(`faascape ${l}`), invoicing: wired }),
+    statementStore,
+    invoices: new InvoiceStore(db, tables),
+    seller: wired.seller,
+    payouts: payouts.runs,
+    payees: payouts.payees,
     close: async () => {
       dynamo.destroy();
       await store.close();
     },
+  };
+}
+
+/**
+ * Runs one command against the store and always releases it. commander passes the command itself
+ * last; its --stage picks a deployed stage over the local data dir.
+ */
+export function withContext<A extends unknown[]>(fn: (ctx: CliContext, ...args: A) => Promise<void>) {
+  return async (...args: A) => {
+    const command = args[args.length - 1] as Command;
+    const ctx = await openContext(process.env, command.opts<{ stage?: string }>().stage);
+    try {
+      await fn(ctx, ...args);
+    } finally {
+      await ctx.close();
+    }
   };
 }

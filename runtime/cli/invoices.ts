@@ -5,106 +5,37 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DomainError } from '../../shared/errors.ts';
-import { creditNoteFor, formatCents, parseInvoiceNumber, type Invoice, type SellerConfig } from '../../shared/invoice.ts';
-import { ClientStore, NotFoundError } from '../keys/client-store.ts';
-import { dataDirOf } from '../local/config.ts';
-import { openStore } from '../local/embedded-store.ts';
-import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
+import { creditNoteFor, formatCents, parseInvoiceNumber, type Invoice } from '../../shared/invoice.ts';
+import { NotFoundError } from '../keys/client-store.ts';
 import { InvoicePdfError, renderInvoicePdf } from '../statements/invoice-pdf.ts';
-import { InvoiceStore } from '../statements/invoice-store.ts';
-import { invoicing } from '../statements/invoicing.ts';
-import { readPolicy } from '../statements/policy.ts';
-import { StatementStore } from '../statements/statement-store.ts';
-import { StatementsJob } from '../statements/statements-job.ts';
-import { documentClient, localDynamoClient } from '../store/dynamo-client.ts';
-import { ensureTables } from '../store/ensure-tables.ts';
-import { LOCAL_TABLE_PREFIX, stagePrefix, tableNames, type TableNames } from '../store/tables.ts';
+import { type CliContext, withContext } from './context.ts';
 import { printJson, table } from './format.ts';
 import { unknownId } from './suggest.ts';
-
-interface InvoiceContext {
-  clients: ClientStore;
-  statementStore: StatementStore;
-  invoices: InvoiceStore;
-  seller: SellerConfig;
-  statements: StatementsJob;
-  close(): Promise<void>;
-}
-
-/**
- * The stores these commands use, opened as the CLI's context opens them (context.ts): the running
- * platform's store or the data dir's, or a deployed stage's tables. The invoice store and the
- * seller come from the same wiring as every close (statements/invoicing.ts).
- */
-async function openInvoiceContext(env: NodeJS.ProcessEnv, stage?: string): Promise<InvoiceContext> {
-  let dynamo: DynamoDBClient;
-  let tables: TableNames;
-  let store: { close(): Promise<void> };
-  if (stage) {
-    dynamo = new DynamoDBClient({});
-    tables = tableNames(stagePrefix(stage));
-    store = { close: async () => {} };
-  } else {
-    const local = await openStore(dataDirOf(env));
-    store = local;
-    dynamo = localDynamoClient({ endpoint: local.endpoint, credential: local.credential, maxAttempts: 3 });
-    tables = tableNames(LOCAL_TABLE_PREFIX);
-    await ensureTables(dynamo, tables);
-  }
-  const db = documentClient(dynamo);
-  const clients = new ClientStore(db, tables);
-  const statementStore = new StatementStore(db, tables);
-  const wired = invoicing(db, tables, clients, env);
-  return {
-    clients,
-    statementStore,
-    invoices: new InvoiceStore(db, tables),
-    seller: wired.seller,
-    statements: new StatementsJob({ usage: new DynamoUsageLog(db, tables), store: statementStore, policy: readPolicy(env), progress: (l) => console.error(`faascape ${l}`), invoicing: wired }),
-    close: async () => {
-      dynamo.destroy();
-      await store.close();
-    },
-  };
-}
-
-function withInvoices<A extends unknown[]>(fn: (ctx: InvoiceContext, ...args: A) => Promise<void>) {
-  return async (...args: A) => {
-    const command = args[args.length - 1] as Command;
-    const ctx = await openInvoiceContext(process.env, command.opts<{ stage?: string }>().stage);
-    try {
-      await fn(ctx, ...args);
-    } finally {
-      await ctx.close();
-    }
-  };
-}
 
 function invoiceNumberArg(value: string): string {
   if (!parseInvoiceNumber(value)) throw new InvalidArgumentError('expected an invoice number such as FSC-2026-000123');
   return value;
 }
 
-async function documentOf(ctx: InvoiceContext, number: string): Promise<Invoice> {
+async function documentOf(ctx: CliContext, number: string): Promise<Invoice> {
   const doc = await ctx.invoices.byNumber(number);
   if (!doc) throw new NotFoundError(`no invoice or credit note ${number} (the numbers of a month: npx faascape invoices list --month YYYY-MM)`);
   return doc;
 }
 
-async function requireClosed(ctx: InvoiceContext, month: string): Promise<void> {
+async function requireClosed(ctx: CliContext, month: string): Promise<void> {
   if (!(await ctx.statementStore.isClosed(month))) throw new NotFoundError(`${month} is not closed: its invoices are issued when it is (npx faascape statements close --month ${month})`);
 }
 
-async function requireKnownClient(ctx: InvoiceContext, clientId: string): Promise<void> {
+async function requireKnownClient(ctx: CliContext, clientId: string): Promise<void> {
   if (await ctx.clients.getClient(clientId)) return;
   throw new NotFoundError(unknownId('client', clientId, (await ctx.clients.listClients()).map((c) => c.clientId)));
 }
 
 /** Each invoice followed by its credit note, if it has one. */
-async function withCredits(ctx: InvoiceContext, docs: Invoice[]): Promise<{ doc: Invoice; creditedBy?: string }[]> {
+async function withCredits(ctx: CliContext, docs: Invoice[]): Promise<{ doc: Invoice; creditedBy?: string }[]> {
   const out: { doc: Invoice; creditedBy?: string }[] = [];
   for (const doc of docs) {
     const credit = await ctx.invoices.creditOf(doc.number);
@@ -181,7 +112,7 @@ export function registerInvoiceCommands(program: Command, helpers: InvoiceComman
     .addOption(formatOption())
     .option('--json', 'same as --format json')
     .action(
-      withInvoices(async (ctx, opts: { month?: string; client?: string; format: string; json?: boolean }) => {
+      withContext(async (ctx, opts: { month?: string; client?: string; format: string; json?: boolean }) => {
         if (opts.month) await requireClosed(ctx, opts.month);
         if (opts.client) await requireKnownClient(ctx, opts.client);
         const months = opts.month ? [opts.month] : (await ctx.statementStore.closedMonths()).reverse();
@@ -206,7 +137,7 @@ export function registerInvoiceCommands(program: Command, helpers: InvoiceComman
     .addOption(formatOption())
     .option('--json', 'same as --format json')
     .action(
-      withInvoices(async (ctx, opts: { number: string; format: string; json?: boolean }) => {
+      withContext(async (ctx, opts: { number: string; format: string; json?: boolean }) => {
         const doc = await documentOf(ctx, opts.number);
         const creditedBy = doc.kind === 'invoice' ? (await ctx.invoices.creditOf(doc.number))?.number : undefined;
         if (opts.json || opts.format === 'json') return printJson({ ...doc, ...(creditedBy ? { creditedBy } : {}) });
@@ -220,7 +151,7 @@ export function registerInvoiceCommands(program: Command, helpers: InvoiceComman
     .requiredOption('--number <number>', 'e.g. FSC-2026-000123', invoiceNumberArg)
     .option('--out <file>', 'where to write it (default: <number>.pdf in the current directory)')
     .action(
-      withInvoices(async (ctx, opts: { number: string; out?: string }) => {
+      withContext(async (ctx, opts: { number: string; out?: string }) => {
         const doc = await documentOf(ctx, opts.number);
         const path = resolve(opts.out ?? `${doc.number}.pdf`);
         writeFileSync(path, await pdfOf(doc));
@@ -234,7 +165,7 @@ export function registerInvoiceCommands(program: Command, helpers: InvoiceComman
     .requiredOption('--month <YYYY-MM>', 'a closed UTC month', helpers.month)
     .option('--json', 'print the month\'s invoices as JSON')
     .action(
-      withInvoices(async (ctx, opts: { month: string; json?: boolean }) => {
+      withContext(async (ctx, opts: { month: string; json?: boolean }) => {
         await requireClosed(ctx, opts.month);
         const before = new Set((await ctx.invoices.ofMonth(opts.month)).map((d) => d.number));
         const issued = await ctx.statements.issueInvoices(opts.month);
@@ -252,7 +183,7 @@ export function registerInvoiceCommands(program: Command, helpers: InvoiceComman
     .option('--yes', 'do not ask for confirmation (needed when not run from a terminal)')
     .option('--json', 'print the credit note as JSON')
     .action(
-      withInvoices(async (ctx, opts: { number: string; yes?: boolean; json?: boolean }) => {
+      withContext(async (ctx, opts: { number: string; yes?: boolean; json?: boolean }) => {
         const invoice = await documentOf(ctx, opts.number);
         if (invoice.kind !== 'invoice') throw new DomainError('conflict', `${invoice.number} is a credit note (it corrects ${invoice.corrects ?? 'an invoice'}): only an invoice can be credited`);
         const known = await ctx.invoices.creditOf(invoice.number);

@@ -8,7 +8,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { AccountError, checkLink, isRole, normalizeEmail, ROLES } from '../../shared/accounts.ts';
 import { isMonth, monthOf } from '../../shared/month.ts';
 import { usageRows } from '../../shared/usage.ts';
-import { openContext, type CliContext } from './context.ts';
+import { type CliContext, withContext } from './context.ts';
 import { printJson, table } from './format.ts';
 import { dataDirOf } from '../local/config.ts';
 import { fetchStatus, runningPlatform, StatusError } from '../local/operator.ts';
@@ -20,8 +20,9 @@ import { NotFoundError } from '../keys/client-store.ts';
 import { unknownId } from './suggest.ts';
 import { ANONYMOUS_CLIENT, type Author } from '../console/community-types.ts';
 import { checkBillingDetails } from '../../shared/billing.ts';
-import { checkPrintable } from '../console/routes/client.ts';
+import { checkPrintable } from '../statements/invoice-pdf.ts';
 import { registerInvoiceCommands } from './invoices.ts';
+import { registerPayoutCommands } from './payouts.ts';
 
 function month(value: string): string {
   if (!isMonth(value)) throw new InvalidArgumentError('expected a month as YYYY-MM');
@@ -45,20 +46,6 @@ function spendCap(value: string): number | null {
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).toISOString());
-
-/** Runs one command against the store and always releases it, printing errors plainly. */
-function withContext<A extends unknown[]>(fn: (ctx: CliContext, ...args: A) => Promise<void>) {
-  return async (...args: A) => {
-    // commander passes the command itself last; its --stage picks a deployed stage over local.
-    const command = args[args.length - 1] as Command;
-    const ctx = await openContext(process.env, command.opts<{ stage?: string }>().stage);
-    try {
-      await fn(ctx, ...args);
-    } finally {
-      await ctx.close();
-    }
-  };
-}
 
 /** On a terminal, asks and waits for the expected answer; elsewhere (a script, CI) never confirms. */
 async function confirmed(question: string, expected: string): Promise<boolean> {
@@ -90,7 +77,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 
 const program = new Command('faascape')
   .version(VERSION, '-V, --version', 'print the version')
-  .description('Operate a Faascape platform: clients, API keys, limits, usage, statements, invoices, console accounts and the community.\nData dir: $FAASCAPE_DATA_DIR (default ./.faascape); works whether or not `npm start` is running.')
+  .description('Operate a Faascape platform: clients, API keys, limits, usage, statements, invoices, payouts, console accounts and the community.\nData dir: $FAASCAPE_DATA_DIR (default ./.faascape); works whether or not `npm start` is running.')
   .showHelpAfterError()
   // so that `usage records --month` reaches the subcommand rather than `usage` itself
   .enablePositionalOptions();
@@ -308,7 +295,7 @@ accounts
     }),
   );
 
-const developers = program.command('developers').description('developer levels: usage and help, never money');
+const developers = program.command('developers').description('developer levels (usage and help, never money) and where their payouts go');
 developers
   .command('show <developerId>')
   .description("a developer's level, score (usage and help points) and features")
@@ -540,6 +527,7 @@ function printSummary(s: Statement, party?: Party): void {
 }
 
 registerInvoiceCommands(program, { month, confirmed });
+registerPayoutCommands(program, developers, { month, confirmed, requireDeveloper: (ctx, id) => requireDeveloper(ctx, id) });
 
 // Every command can target a deployed stage instead of the local data dir.
 const leaves = (c: Command): Command[] => (c.commands.length ? c.commands.flatMap(leaves) : [c]);

@@ -23,7 +23,8 @@ import type { CapStatus } from '../../shared/spend.ts';
  *   refuse a request whose `Sec-Fetch-Site` names another site (login CSRF).
  * - Money: integer micro-euros (`...Micros`) plus a formatted decimal string where shown.
  * - CSV routes answer `text/csv` with a content-disposition attachment file name; PDF routes
- *   answer `application/pdf` the same way (the body is sent base64-encoded to API Gateway).
+ *   answer `application/pdf` the same way (the body is sent base64-encoded to API Gateway), and
+ *   the payout run's SEPA file `application/xml`.
  */
 export const CONSOLE_API_PREFIX = '/console/api';
 
@@ -261,23 +262,108 @@ export interface DeveloperOverview {
 
 export interface EarningsMonth {
   month: string;
+  /** when the month was closed: its payout run's review window starts then */
+  closedAt: number;
   earnedMicros: number;
   carriedInMicros: number;
   payableMicros: number;
   carriedOutMicros: number;
   /** the statement lines behind the figure: revenue of each feature and this developer's weight */
   lines: { featureId: string; revenueMicros: number; weight: number; totalWeight: number }[];
+  /** what the month's payout run did with it */
+  payout: EarningsPayout;
+}
+
+/** A line of an earnings statement the developer flagged for finance during the review window. */
+export interface PayoutFlagInfo {
+  featureId: string;
+  note: string;
+  at: number;
 }
 
 /**
- * GET /developer/earnings → { developerId, developerSharePercent, months } (closed months, newest first)
+ * What a month's payout run did with the developer's balance (issue #16). Amounts people are
+ * paid are whole cents.
+ * - status `in_review`: the developer may flag lines until `reviewEndsAt`; `awaiting_approval`:
+ *   the review is over, finance has not approved the run yet; `approved`: the run is final.
+ * - `paidCents`: what the SEPA transfer pays (this month's payable plus what earlier runs owed),
+ *   executed on `paidOn` (the run's execution date, the day finance approved it); null before approval.
+ * - `carried`, why (part of) the balance was not paid: `under_minimum` (under the minimum payout:
+ *   carried by the statement, `carriedOutMicros`, paid once the balance passes it); `no_payee` or
+ *   `invalid_iban` (the run had no valid IBAN: `carriedCents` are owed by the next run, paid once
+ *   an IBAN is set). null when the payable was paid in full (a sub-cent rest is always carried by
+ *   the statement).
+ */
+export interface EarningsPayout {
+  status: 'in_review' | 'awaiting_approval' | 'approved';
+  reviewEndsAt: number;
+  paidCents: number | null;
+  /** included in paidCents or carriedCents: what earlier runs could not pay */
+  owedBeforeCents: number | null;
+  carriedCents: number | null;
+  paidOn: string | null;
+  approvedAt: number | null;
+  /** the last four characters of the IBAN the transfer goes to */
+  ibanLast4: string | null;
+  carried: 'under_minimum' | 'no_payee' | 'invalid_iban' | null;
+  flags: PayoutFlagInfo[];
+}
+
+/**
+ * GET /developer/earnings → { developerId, developerSharePercent, minimumPayoutMicros, months }
+ *   (closed months with earnings or a payout, newest first)
  * GET /developer/earnings/{month}.csv → the developer's rows of that month's statement CSV
  */
 export interface DeveloperEarnings {
   developerId: string;
   /** the one rate every developer is paid (null before the first close) */
   developerSharePercent: number | null;
+  /** balances under it are carried to the next month (the platform's statement policy) */
+  minimumPayoutMicros: number;
   months: EarningsMonth[];
+}
+
+/**
+ * POST /developer/earnings/{month}/flags  body FlagBody → 201 EarningsFlags (the developer's flags of
+ *   that month; a second flag of a feature replaces the first). Only while the month's payout run
+ *   is in review (409 conflict before the close and after the window) and only on a feature of the
+ *   developer's own earnings lines that month (403 forbidden).
+ */
+export interface FlagBody {
+  featureId: string;
+  /** what finance should look at: 1 to 1,000 characters */
+  note: string;
+}
+
+export interface EarningsFlags {
+  month: string;
+  flags: PayoutFlagInfo[];
+}
+
+/** Where a developer's payouts go, as the developer's page shows it. */
+export interface PayeeInfo {
+  /** the account holder, as the bank knows it */
+  name: string;
+  /** print format, masked but for the country and the last four characters: "FR•• •••• … •••2 606" */
+  iban: string;
+  ibanLast4: string;
+  country: string;
+  updatedAt: number;
+}
+
+/**
+ * GET /developer/payee → DeveloperPayee (null before the developer set one: payouts are then carried)
+ * PUT /developer/payee  body PayeeBody → DeveloperPayee. 400 invalid_request naming each field at
+ *   fault: "payee: iban: ..." (country, length, mod-97) or "payee: name: ..." (2 to 70 characters
+ *   that a SEPA transfer carries). Runs approved before keep the IBAN they were approved with.
+ */
+export interface DeveloperPayee {
+  payee: PayeeInfo | null;
+}
+
+export interface PayeeBody {
+  name: string;
+  iban: string;
 }
 
 // ---- finance pages (role finance) -----------------------------------------------------------
@@ -349,4 +435,57 @@ export interface FinanceInvoice extends InvoiceAmounts {
   buyerCountry: string;
   /** domestic, eu_no_vat_number, reverse_charge or outside_eu */
   vatKind: string;
+}
+
+/** One developer's line of a payout run, in whole cents. */
+export interface PayoutLineView {
+  developerId: string;
+  /** what the month's statement made payable */
+  payableCents: number;
+  /** what earlier runs could not pay */
+  owedBeforeCents: number;
+  paidCents: number;
+  /** owed to the next run: no valid IBAN */
+  carriedCents: number;
+  /** the payee paid: account holder and IBAN (print format); null when not paid */
+  payeeName: string | null;
+  iban: string | null;
+  reason: 'no_payee' | 'invalid_iban' | null;
+}
+
+/**
+ * GET /finance/months/{month}/payouts → FinancePayoutRun (404 when the month is not closed). Before
+ *   approval: the run as it would be approved now (payees as they stand); after: the approved run,
+ *   frozen, whatever payees change since.
+ * POST /finance/months/{month}/payouts/approve  body ApprovePayoutsBody → 200 PayoutApproval. 409
+ *   conflict during the review window, while the previous month's run awaits approval, or when the
+ *   run now pays another total than `confirmPaidCents` (a payee changed: look again); 400 when the
+ *   account the transfers leave from (FAASCAPE_PAYOUT_IBAN) is not configured. Approving again
+ *   answers the first approval (`already_approved`).
+ * GET /finance/months/{month}/payouts.xml → the approved run's SEPA Credit Transfer file
+ *   (pain.001.001.09), `application/xml`, attachment `<messageId>.xml`, the same bytes at every
+ *   download; 404 before approval or when the run pays nobody.
+ */
+export interface FinancePayoutRun {
+  month: string;
+  /** developers flag lines until then; the run can be approved after */
+  reviewEndsAt: number;
+  inReview: boolean;
+  lines: PayoutLineView[];
+  /** Σ paid: the payment file's control sum */
+  paidCents: number;
+  carriedCents: number;
+  /** transfers in the payment file: the lines paid */
+  transfers: number;
+  flags: (PayoutFlagInfo & { developerId: string })[];
+  approved: { approvedAt: number; approvedBy: string; messageId: string; executionDate: string; debtorName: string; debtorIban: string } | null;
+}
+
+export interface ApprovePayoutsBody {
+  /** the total of the run finance saw (paidCents), so it never approves figures it did not see */
+  confirmPaidCents: number;
+}
+
+export interface PayoutApproval extends FinancePayoutRun {
+  outcome: 'approved' | 'already_approved';
 }

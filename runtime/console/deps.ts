@@ -9,6 +9,12 @@ import type { StatementsJob } from '../statements/statements-job.ts';
 import type { AccountStore } from './account-store.ts';
 import type { Community } from '../community/community-service.ts';
 import type { Levels } from '../community/levels.ts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { StatementPolicy } from '../../shared/statement.ts';
+import { PayeeStore, PayoutRunStore } from '../statements/payout-store.ts';
+import { DEFAULT_REVIEW_DAYS, Payouts, readPayer } from '../statements/payouts.ts';
+import { readSeller } from '../statements/seller.ts';
+import type { TableNames } from '../store/tables.ts';
 
 /** What the console reads and writes: the same stores as the gateway and the statements job. */
 export interface ConsoleDeps {
@@ -22,6 +28,8 @@ export interface ConsoleDeps {
   /** the final invoices and credit notes issued at each close (read only: the close issues them) */
   invoices: Pick<InvoiceStore, 'byNumber' | 'ofClient' | 'ofMonth' | 'creditOf'>;
   features: FeatureCatalog;
+  /** payout runs and payees (payoutsOf wires them) */
+  payouts: ConsolePayouts;
   /** discussions, requests and developer levels */
   community: Community;
   levels: Levels;
@@ -31,4 +39,36 @@ export interface ConsoleDeps {
   usageAggregatedThrough?: () => Promise<number>;
   clock?: () => number;
   logger: Logger;
+}
+
+/** What the payout pages read and write. */
+export interface ConsolePayouts {
+  /** finance's side: a month's run, its approval, its payment file */
+  runs: Pick<Payouts, 'view' | 'approve' | 'exportXml'>;
+  /** approved runs as stored: a developer reads its own line of each, never the run's view */
+  approved: Pick<PayoutRunStore, 'get'>;
+  /** the signed-in developer's own payee and flags (the routes pass its id, never one from the request) */
+  payees: Pick<PayeeStore, 'payee' | 'setPayee' | 'flag' | 'flagsOf'>;
+  /** developers flag lines for this many days after the close; then finance may approve */
+  reviewDays: number;
+  /** balances under it are carried by the statement (the statement policy's minimum payout) */
+  minimumPayoutMicros: number;
+}
+
+/**
+ * Payout runs over the stores, one wiring for the local platform, the console Lambdas and the CLI:
+ * the transfers leave from FAASCAPE_PAYOUT_IBAN (+ _NAME, default the seller's legal name, _BIC),
+ * checked here so a bad account fails at start rather than at the first approval.
+ */
+export function payoutsOf(
+  db: DynamoDBDocumentClient,
+  tables: Pick<TableNames, 'statements' | 'payees'>,
+  env: NodeJS.ProcessEnv,
+  opts: { statementStore: ConstructorParameters<typeof Payouts>[0]['statements']; policy: Pick<StatementPolicy, 'minimumPayoutMicros'>; clock?: () => number },
+): { runs: Payouts; approved: PayoutRunStore; payees: PayeeStore; reviewDays: number; minimumPayoutMicros: number } {
+  const approved = new PayoutRunStore(db, tables);
+  const payees = new PayeeStore(db, tables);
+  const payer = readPayer(env, readSeller(env).party.legalName);
+  const runs = new Payouts({ statements: opts.statementStore, runs: approved, payees, payer, reviewDays: DEFAULT_REVIEW_DAYS, ...(opts.clock ? { clock: opts.clock } : {}) });
+  return { runs, approved, payees, reviewDays: DEFAULT_REVIEW_DAYS, minimumPayoutMicros: opts.policy.minimumPayoutMicros };
 }

@@ -41,6 +41,13 @@ export interface Route {
    * only form or text bodies; Fetch Metadata names the site that sent the request).
    */
   csrf?: boolean;
+  /**
+   * The route stores statement items (closing a month, approving a payout run). In AWS such a
+   * route is served by the finance close Lambda, the only console role allowed to (see
+   * infra/console.ts FINANCE_WRITE_ROUTES, whose test holds the two lists together); locally the
+   * one console API serves every route, with the same code and the same checks.
+   */
+  writesStatements?: boolean;
   handle(req: RouteRequest): Promise<Result>;
 }
 
@@ -59,6 +66,11 @@ async function sessionOf(event: Event, accounts: AccountStore): Promise<{ sessio
   return session ? { session, sessionId } : undefined;
 }
 
+/** Every route of the console API (built without touching `deps`: routes read them when they run). */
+export function consoleRoutes(deps: ConsoleDeps): Route[] {
+  return [...authRoutes(deps), ...catalogueRoutes(deps), ...clientRoutes(deps), ...developerRoutes(deps), ...financeRoutes(deps), ...communityRoutes(deps)];
+}
+
 /**
  * The console API: one middy handler for the local platform and the console Lambda. Each route
  * names who may call it; the role check, the session and the CSRF check happen here, before any
@@ -66,7 +78,7 @@ async function sessionOf(event: Event, accounts: AccountStore): Promise<{ sessio
  */
 export function createConsoleApi(deps: ConsoleDeps) {
   const clock = deps.clock ?? Date.now;
-  const routes: Route[] = [...authRoutes(deps), ...catalogueRoutes(deps), ...clientRoutes(deps), ...developerRoutes(deps), ...financeRoutes(deps), ...communityRoutes(deps)];
+  const routes = consoleRoutes(deps);
 
   const errorsToJson: MiddlewareObj<Event, Result, Error, Context> = {
     name: 'consoleErrors',

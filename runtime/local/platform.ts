@@ -32,6 +32,7 @@ import { StatementsJob } from '../statements/statements-job.ts';
 import { AccountStore } from '../console/account-store.ts';
 import { CONSOLE_API_PREFIX } from '../console/api-types.ts';
 import { createConsoleApi } from '../console/handler.ts';
+import { payoutsOf } from '../console/deps.ts';
 import { buildConsole } from '../console/web/build.ts';
 import { staticSite } from './static-site.ts';
 import { communityOf } from '../community/wire.ts';
@@ -152,6 +153,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
     statements,
     statementStore,
     invoices: new InvoiceStore(jobsDb, tables),
+    payouts: payoutsOf(jobsDb, tables, process.env, { statementStore, policy: config.policy, clock }),
     features: registry.catalog,
     settled: () => meter.settled(2_000),
     clock,

@@ -8,7 +8,7 @@
  * - the module survives esbuild: the console Lambda inlines it into one ES module bundle.
  */
 import type PDFKitDocument from 'pdfkit';
-import { formatCents, type Invoice, type InvoiceParty } from '../../shared/invoice.ts';
+import { formatCents, InvoiceError, type Invoice, type InvoiceParty } from '../../shared/invoice.ts';
 // Why the browser build, reached by path: pdfkit 0.20's Node build loads each standard font with
 // `createRequire(import.meta.url)('#standard-fonts/<Name>')`, which resolves against the package.json
 // next to the running file. Inlined into a bundle, that is the bundle's directory, and the first
@@ -230,4 +230,36 @@ export async function renderInvoicePdf(invoice: Invoice): Promise<Buffer> {
   }
   doc.end();
   return done;
+}
+
+/**
+ * Billing details the invoice PDF can print: its standard fonts cover Latin-1 and a few more
+ * characters, and the renderer is the one judge of that, so it prints a blank invoice to this
+ * buyer. Refused when set (by the console and by `clients set-billing`) rather than at the close:
+ * an invoice whose PDF cannot be made cannot be sent. InvoiceError: 400 invalid_request at the
+ * console's edge, exit code 1 in the CLI.
+ */
+export async function checkPrintable(buyer: InvoiceParty): Promise<void> {
+  const probe: Invoice = {
+    number: 'FSC-2000-000001',
+    kind: 'invoice',
+    issuedOn: '2000-01-01',
+    month: '2000-01',
+    currency: 'EUR',
+    clientId: 'probe',
+    seller: { legalName: 'Seller', address: ['-'], country: 'FR' },
+    buyer,
+    lines: [],
+    netCents: 0,
+    vat: { kind: 'domestic', rateBps: 0, vatCents: 0 },
+    totalCents: 0,
+  };
+  try {
+    await renderInvoicePdf(probe);
+  } catch (e) {
+    if (e instanceof InvoicePdfError && e.field?.startsWith('buyer.')) {
+      throw new InvoiceError(`billing details: ${e.message.replace(/^buyer\./, '').replace(/\[\d+\]/, '')}; please write it in Latin letters`);
+    }
+    throw e;
+  }
 }

@@ -1,87 +1,23 @@
 import { checkBillingDetails } from '../../../shared/billing.ts';
 import { parseDisplayName } from '../../../shared/display-name.ts';
-import { formatCents, InvoiceError, type Invoice, type InvoiceParty } from '../../../shared/invoice.ts';
+import type { InvoiceParty } from '../../../shared/invoice.ts';
 import { formatMicros, MoneyError, parseDecimalMicros, toSafeNumber } from '../../../shared/money.ts';
 import { isMonth, monthOf } from '../../../shared/month.ts';
 import { capStatus } from '../../../shared/spend.ts';
 import { usageRows } from '../../../shared/usage.ts';
 import { statementCsv } from '../../statements/csv.ts';
-import type { ClientBilling, ClientInvoice, ClientInvoiceList, ClientOverview, ClientProfile, InvoiceAmounts } from '../api-types.ts';
+import type { ClientBilling, ClientInvoice, ClientInvoiceList, ClientOverview, ClientProfile } from '../api-types.ts';
 import { ANONYMOUS_CLIENT } from '../community-types.ts';
 import type { ConsoleDeps } from '../deps.ts';
 import type { Route, RouteRequest } from '../handler.ts';
-import { consoleErrors, csv, json, jsonBody, type Result } from '../http.ts';
-import { InvoicePdfError, renderInvoicePdf } from '../../statements/invoice-pdf.ts';
+import { consoleErrors, csv, json, jsonBody } from '../http.ts';
+import { checkPrintable } from '../../statements/invoice-pdf.ts';
+import { amountsOf, pdf } from './money-views.ts';
 
 /** Invoices list the closed months of the last two years: older ones are in the finance archive. */
 const INVOICE_MONTHS = 24;
 
-/** An invoice's amounts as the console shows them (shared with the finance routes). */
-export function amountsOf(doc: Invoice): InvoiceAmounts {
-  return {
-    netCents: doc.netCents,
-    vatCents: doc.vat.vatCents,
-    totalCents: doc.totalCents,
-    net: formatCents(doc.netCents),
-    vat: formatCents(doc.vat.vatCents),
-    totalInclVat: formatCents(doc.totalCents),
-  };
-}
-
 const noAmounts = { netCents: null, vatCents: null, totalCents: null, net: null, vat: null, totalInclVat: null };
-
-/**
- * An invoice or credit note as a PDF download. The body is base64 with `isBase64Encoded`: API
- * Gateway (payload v2) decodes it to the bytes, and so does the local server (http-server.ts); a
- * body passed as a string would be re-encoded as UTF-8 and corrupt every byte above 0x7f.
- */
-export async function pdf(doc: Invoice): Promise<Result> {
-  let bytes: Buffer;
-  try {
-    bytes = await renderInvoicePdf(doc);
-  } catch (e) {
-    // Issued before the billing details were checked for printing: say which field, not a 500.
-    if (e instanceof InvoicePdfError) throw consoleErrors.conflict(`The PDF of ${doc.number} cannot be made: ${e.message}. Ask the operator for a credit note and a corrected invoice.`);
-    throw e;
-  }
-  return {
-    statusCode: 200,
-    headers: { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="${doc.number}.pdf"`, 'cache-control': 'no-store' },
-    body: bytes.toString('base64'),
-    isBase64Encoded: true,
-  };
-}
-
-/**
- * Billing details the invoice PDF can print: its standard fonts cover Latin-1 and a few more
- * characters, and the renderer is the one judge of that, so it prints a blank invoice to this
- * buyer. Refused when set (here and by `clients set-billing`) rather than at the close: an invoice
- * whose PDF cannot be made cannot be sent. InvoiceError: 400 invalid_request at the console's edge.
- */
-export async function checkPrintable(buyer: InvoiceParty): Promise<void> {
-  const probe: Invoice = {
-    number: 'FSC-2000-000001',
-    kind: 'invoice',
-    issuedOn: '2000-01-01',
-    month: '2000-01',
-    currency: 'EUR',
-    clientId: 'probe',
-    seller: { legalName: 'Seller', address: ['-'], country: 'FR' },
-    buyer,
-    lines: [],
-    netCents: 0,
-    vat: { kind: 'domestic', rateBps: 0, vatCents: 0 },
-    totalCents: 0,
-  };
-  try {
-    await renderInvoicePdf(probe);
-  } catch (e) {
-    if (e instanceof InvoicePdfError && e.field?.startsWith('buyer.')) {
-      throw new InvoiceError(`billing details: ${e.message.replace(/^buyer\./, '').replace(/\[\d+\]/, '')}; please write it in Latin letters`);
-    }
-    throw e;
-  }
-}
 
 function clientOf(req: RouteRequest): string {
   return req.session?.clientId as string;

@@ -3,12 +3,13 @@ import { reconcile } from '../../../shared/reconcile.ts';
 import type { Statement } from '../../../shared/statement.ts';
 import { clientsCsv, developersCsv, statementCsv } from '../../statements/csv.ts';
 import type { Invoice } from '../../../shared/invoice.ts';
-import type { FinanceInvoice, FinanceInvoiceList, FinanceMonths, FinanceRevenue, StatementView } from '../api-types.ts';
+import type { FinanceInvoice, FinanceInvoiceList, FinanceMonths, FinanceRevenue, PayoutApproval, StatementView } from '../api-types.ts';
 import type { ConsoleDeps } from '../deps.ts';
 import type { Route } from '../handler.ts';
 import { consoleErrors, csv, json, jsonBody } from '../http.ts';
 import { formatMicros } from '../../../shared/money.ts';
-import { amountsOf, pdf } from './client.ts';
+import { formatCents } from '../../../shared/invoice.ts';
+import { amountsOf, payoutRunView, pdf, xmlFile } from './money-views.ts';
 
 /** Months the finance page lists without a statement: this one and the 12 before. */
 const OPEN_MONTHS_SHOWN = 13;
@@ -101,6 +102,7 @@ export function financeRoutes(deps: ConsoleDeps): Route[] {
       method: 'POST',
       path: /^\/finance\/months\/([^/]+)\/close$/,
       access: 'finance',
+      writesStatements: true,
       handle: async ({ event, params }) => {
         const month = monthParam(params[0]);
         const confirm = jsonBody(event).confirmRevenueMicros;
@@ -178,6 +180,42 @@ export function financeRoutes(deps: ConsoleDeps): Route[] {
         const doc = await deps.invoices.byNumber(number);
         if (!doc) throw consoleErrors.notFound(`No invoice or credit note "${number}".`);
         return pdf(doc);
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/finance\/months\/([^/]+)\/payouts$/,
+      access: 'finance',
+      handle: async ({ params, now }) => json(200, payoutRunView(await deps.payouts.runs.view(monthParam(params[0])), now)),
+    },
+    {
+      // In AWS this route is served by the finance close Lambda, the one console role that may put
+      // statement items (the approved run is one): infra/console.ts FINANCE_WRITE_ROUTES.
+      method: 'POST',
+      path: /^\/finance\/months\/([^/]+)\/payouts\/approve$/,
+      access: 'finance',
+      writesStatements: true,
+      handle: async ({ event, params, now, session }) => {
+        const month = monthParam(params[0]);
+        const confirm = jsonBody(event).confirmPaidCents;
+        if (typeof confirm !== 'number' || !Number.isSafeInteger(confirm) || confirm < 0) throw consoleErrors.badRequest('"confirmPaidCents" must be the total of the payout run you approve, in cents.');
+        const seen = await deps.payouts.runs.view(month);
+        // Finance approves the transfers it saw: a payee set or changed since moves the total.
+        if (!seen.approved && now >= seen.reviewEndsAt && seen.plan.paidCents !== confirm) {
+          throw consoleErrors.conflict(`The payout run of ${month} now pays ${formatCents(seen.plan.paidCents)} EUR, not ${formatCents(confirm)} EUR: look at it again before approving.`);
+        }
+        const res = await deps.payouts.runs.approve(month, session?.email ?? 'finance');
+        const body: PayoutApproval = { outcome: res.outcome, ...payoutRunView({ ...seen, plan: res.run.plan, flags: res.flags, approved: res.run }, now) };
+        return json(200, body);
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/finance\/months\/([^/]+)\/payouts\.xml$/,
+      access: 'finance',
+      handle: async ({ params }) => {
+        const { xml, run } = await deps.payouts.runs.exportXml(monthParam(params[0]));
+        return xmlFile(`${run.messageId}.xml`, xml);
       },
     },
     {

@@ -1,6 +1,7 @@
 /** Every console API route the app calls, typed with the shared contracts (api-types.ts, community-types.ts). */
 import type {
   ApiKeyInfo,
+  ApprovePayoutsBody,
   CatalogueFeatureDetail,
   BillingDetailsBody,
   CatalogueList,
@@ -14,10 +15,16 @@ import type {
   CloseBody,
   DeveloperEarnings,
   DeveloperOverview,
+  DeveloperPayee,
+  EarningsFlags,
   FinanceInvoiceList,
+  FinancePayoutRun,
+  FlagBody,
   FinanceMonths,
   FinanceRevenue,
   NewApiKey,
+  PayeeBody,
+  PayoutApproval,
   RedeemBody,
   SessionInfo,
   SignInBody,
@@ -55,6 +62,10 @@ export const api = {
 
   developerOverview: () => apiRequest<DeveloperOverview>('GET', '/developer/overview'),
   earnings: () => apiRequest<DeveloperEarnings>('GET', '/developer/earnings'),
+  payee: () => apiRequest<DeveloperPayee>('GET', '/developer/payee'),
+  setPayee: (body: PayeeBody) => apiRequest<DeveloperPayee>('PUT', '/developer/payee', body),
+  /** 403 (not one of your lines) is shown next to the form, not as the 403 page. */
+  flagLine: (month: string, body: FlagBody) => apiRequest<EarningsFlags>('POST', `/developer/earnings/${seg(month)}/flags`, body, { inlineForbidden: true }),
 
   financeMonths: () => apiRequest<FinanceMonths>('GET', '/finance/months'),
   financeRevenue: () => apiRequest<FinanceRevenue>('GET', '/finance/revenue'),
@@ -62,6 +73,8 @@ export const api = {
   monthInvoices: (month: string) => apiRequest<FinanceInvoiceList>('GET', `/finance/months/${seg(month)}/invoices`),
   preview: (month: string) => apiRequest<StatementView>('POST', `/finance/months/${seg(month)}/preview`),
   close: (month: string, body: CloseBody) => apiRequest<StatementView>('POST', `/finance/months/${seg(month)}/close`, body),
+  payoutRun: (month: string) => apiRequest<FinancePayoutRun>('GET', `/finance/months/${seg(month)}/payouts`),
+  approvePayouts: (month: string, body: ApprovePayoutsBody) => apiRequest<PayoutApproval>('POST', `/finance/months/${seg(month)}/payouts/approve`, body),
 };
 
 /** Community calls answer 403 for rules of the community (not your post, not your request): shown inline. */
@@ -122,6 +135,9 @@ export const pdf = {
   creditNote: (number: string) => apiHref(`/client/credit-notes/${seg(number)}.pdf`),
   document: (number: string) => apiHref(`/finance/invoices/${seg(number)}.pdf`),
 };
+
+/** The SEPA payment file of an approved payout run (pain.001, `<message id>.xml`): a plain link. */
+export const paymentFile = (month: string) => apiHref(`/finance/months/${seg(month)}/payouts.xml`);
 
 /** CSV downloads: plain links to these routes (the session cookie goes along). */
 export const csv = {

@@ -1,19 +1,22 @@
 /**
  * One month for finance: preview the draft statement, then close it. The confirmation names the
  * totals being closed and the request carries the previewed revenue, so if usage changed since
- * the preview the server answers 409 instead of closing figures nobody saw.
+ * the preview the server answers 409 instead of closing figures nobody saw. A closed month has its
+ * invoices and its payout run: reviewed by the developers, approved here (the confirmation names
+ * the total, and the request carries it, as for the close), then downloaded as a SEPA file.
  */
 import { useState } from 'preact/hooks';
-import type { FinanceInvoice, MonthStatus, StatementView } from '../../../api-types.ts';
+import type { FinanceInvoice, FinancePayoutRun, MonthStatus, StatementView } from '../../../api-types.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { Stat } from '../components/stat.tsx';
 import { Banner, LiveStatus, LoadView } from '../components/status.tsx';
 import { numeric, Table } from '../components/table.tsx';
 import { todayUtc } from '../days.ts';
-import { api, pdf } from '../endpoints.ts';
+import { api, paymentFile, pdf } from '../endpoints.ts';
 import { formatDateTime, isMonth, monthName } from '../format.ts';
 import { formatEuros } from '../money.ts';
 import { asApiError, useLoad } from '../use-load.ts';
+import { useSaving } from '../use-saving.ts';
 import { STATUS_LABEL } from './finance.tsx';
 import { reconciled, StatementDetails } from './statement-view.tsx';
 
@@ -75,6 +78,132 @@ function MonthInvoices({ month }: { month: string }) {
   );
 }
 
+const CARRIED: Record<string, string> = { no_payee: 'no IBAN: owed by the next run', invalid_iban: 'invalid IBAN: owed by the next run' };
+
+function PayoutLines({ run }: { run: FinancePayoutRun }) {
+  if (run.lines.length === 0) return <p class="muted">Nobody is owed a payout this month: every balance is under the minimum.</p>;
+  return (
+    <Table testId="payout-lines" columns={['Developer', 'Payee', ...numeric('Payable', 'Owed before', 'Paid', 'Carried')]}>
+      <tbody>
+        {run.lines.map((l) => (
+          <tr key={l.developerId} data-testid="payout-row" data-developer={l.developerId}>
+            <th scope="row">{l.developerId}</th>
+            <td>
+              {l.payeeName ?? '—'}
+              <br />
+              <span class="muted">{l.iban ?? (l.reason ? CARRIED[l.reason] : '')}</span>
+            </td>
+            <td class="num">{euros(l.payableCents)}</td>
+            <td class="num">{euros(l.owedBeforeCents)}</td>
+            <td class="num">{euros(l.paidCents)}</td>
+            <td class="num">{euros(l.carriedCents)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </Table>
+  );
+}
+
+function ConfirmApprove({ run, busy, onCancel, onConfirm }: { run: FinancePayoutRun; busy: boolean; onCancel: () => void; onConfirm: () => void }) {
+  return (
+    <Dialog title={`Approve the payout run of ${monthName(run.month)}?`} onClose={onCancel} testId="approve-dialog">
+      <p>
+        {`${run.transfers} transfer(s), ${euros(run.paidCents)} in total`}
+        {run.carriedCents ? `; ${euros(run.carriedCents)} carried to the next run (no valid IBAN)` : ''}.
+      </p>
+      {run.flags.length ? <p>{`You approve over ${run.flags.length} flag(s) from developers: read them first.`}</p> : null}
+      <p>The run becomes final: who is paid what, to which IBAN, and its payment file never change. Payee changes count from the next run.</p>
+      <div class="row">
+        <button type="button" class="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="button" class="danger" disabled={busy} onClick={onConfirm} data-testid="confirm-approve">
+          {busy ? 'Approving…' : `Approve ${euros(run.paidCents)}`}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+/** The month's payout run: its lines and flags, the approval, then the SEPA file. */
+function MonthPayouts({ month }: { month: string }) {
+  const loader = useLoad(() => api.payoutRun(month), [month]);
+  const [confirming, setConfirming] = useState(false);
+  const { busy, message, run: save } = useSaving();
+  return (
+    <section aria-labelledby="month-payouts-title" data-testid="month-payouts">
+      <h3 id="month-payouts-title">Payouts</h3>
+      <LoadView loader={loader} loading="Loading the payout run…">
+        {(run) => {
+          const approve = async () => {
+            await save(
+              () => api.approvePayouts(month, { confirmPaidCents: run.paidCents }),
+              (r) => {
+                loader.replace(r);
+                return r.outcome === 'approved' ? `Approved: ${euros(r.paidCents)} in ${r.transfers} transfer(s).` : 'This run was already approved: shown as approved.';
+              },
+            );
+            setConfirming(false);
+          };
+          const a = run.approved;
+          return (
+            <>
+              {a ? (
+                <Banner kind="ok" testId="payouts-approved">
+                  <p>
+                    Approved {formatDateTime(a.approvedAt)} by {a.approvedBy}: {euros(run.paidCents)} in {run.transfers} transfer(s) from {a.debtorName} ({a.debtorIban}), executed{' '}
+                    {a.executionDate}.
+                  </p>
+                  {run.transfers > 0 ? (
+                    <p>
+                      <a href={paymentFile(month)} download={`${a.messageId}.xml`} data-testid="payouts-file">
+                        Download the SEPA file ({a.messageId}.xml)
+                      </a>
+                    </p>
+                  ) : null}
+                </Banner>
+              ) : (
+                <p data-testid="payouts-status">
+                  {run.inReview
+                    ? `Developers review their earnings until ${formatDateTime(run.reviewEndsAt)}: approve the run after that. As planned now, with the payees as they stand:`
+                    : `Review over since ${formatDateTime(run.reviewEndsAt)}. As it would be approved now, with the payees as they stand:`}
+                </p>
+              )}
+              <PayoutLines run={run} />
+              <p>
+                Paid <strong data-testid="payouts-total">{euros(run.paidCents)}</strong> in {run.transfers} transfer(s); carried {euros(run.carriedCents)}.
+              </p>
+              {run.flags.length ? (
+                <>
+                  <h4>Flagged by developers</h4>
+                  <ul data-testid="payout-flags">
+                    {run.flags.map((f) => (
+                      <li key={`${f.developerId}/${f.featureId}`}>
+                        <strong>{f.developerId}</strong>, {f.featureId}: {f.note} <span class="muted">({formatDateTime(f.at)})</span>
+                      </li>
+                    ))}
+                  </ul>
+                </>
+              ) : (
+                <p class="muted">No line flagged by its developer.</p>
+              )}
+              {a ? null : (
+                <div class="row">
+                  <button type="button" class="danger" onClick={() => setConfirming(true)} disabled={busy || run.inReview} data-testid="approve-payouts">
+                    Approve payouts…
+                  </button>
+                </div>
+              )}
+              <LiveStatus message={message.text} error={message.error} />
+              {confirming && !a ? <ConfirmApprove run={run} busy={busy} onCancel={() => setConfirming(false)} onConfirm={() => void approve()} /> : null}
+            </>
+          );
+        }}
+      </LoadView>
+    </section>
+  );
+}
+
 function FinalStatement({ month }: { month: string }) {
   const loader = useLoad(() => api.statement(month), [month]);
   return (
@@ -83,6 +212,7 @@ function FinalStatement({ month }: { month: string }) {
         <>
           <StatementDetails view={view} />
           <MonthInvoices month={month} />
+          <MonthPayouts month={month} />
         </>
       )}
     </LoadView>
@@ -221,6 +351,7 @@ export function FinanceMonthPage({ month }: { month: string }) {
                   </Banner>
                   <StatementDetails view={closed} />
                   <MonthInvoices month={month} />
+                  <MonthPayouts month={month} />
                 </>
               ) : status === 'closed' ? (
                 <FinalStatement month={month} />
