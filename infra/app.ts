@@ -4,6 +4,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildConsole } from '../runtime/console/web/build.ts';
 import { readPolicy } from '../runtime/statements/policy.ts';
+import { operatorEnv } from '../runtime/statements/seller.ts';
 import { FaascapeStack } from './faascape-stack.ts';
 
 /**
@@ -21,6 +22,7 @@ export async function buildApp(context: Record<string, unknown> = {}, outdir?: s
   const stack = new FaascapeStack(app, `Faascape-${stage}`, {
     stage,
     policy: readPolicy(process.env),
+    operatorEnv: operatorEnv(process.env),
     functionsDir: app.node.tryGetContext('functionsDir') as string | undefined,
     consoleSiteDir,
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },

@@ -19,6 +19,8 @@ export interface FaascapeStackProps extends StackProps {
   stage: string;
   functionsDir?: string;
   policy: StatementPolicy;
+  /** the operator's invoicing and payout settings (runtime/statements/seller.ts operatorEnv) */
+  operatorEnv?: Record<string, string>;
   /** the built web console (index.html and its assets), deployed to the console bucket */
   consoleSiteDir: string;
 }
@@ -40,7 +42,13 @@ export class FaascapeStack extends Stack {
 
     const destroyable = props.stage !== 'prod';
     const { tables } = new PlatformTables(this, 'Tables', { namePrefix: prefix, destroyable });
-    const policyEnv = { FAASCAPE_DEVELOPER_SHARE_PERCENT: `${Math.trunc(props.policy.developerShareBps / 100)}.${String(props.policy.developerShareBps % 100).padStart(2, '0')}`, FAASCAPE_MINIMUM_PAYOUT: formatMicros(props.policy.minimumPayoutMicros) };
+    // The statement policy and the operator's invoicing and payout settings: what the close, the
+    // console and the finance Lambda need to compute statements, issue invoices and approve runs.
+    const policyEnv = {
+      FAASCAPE_DEVELOPER_SHARE_PERCENT: `${Math.trunc(props.policy.developerShareBps / 100)}.${String(props.policy.developerShareBps % 100).padStart(2, '0')}`,
+      FAASCAPE_MINIMUM_PAYOUT: formatMicros(props.policy.minimumPayoutMicros),
+      ...props.operatorEnv,
+    };
     this.jobs = new PlatformJobs(this, 'Jobs', { tables, policyEnv });
     this.features = new FeatureFunctions(this, 'Features', { functionsDir, features: specs, functionPrefix: `${prefix}feature-` });
 
