@@ -117,7 +117,7 @@ export class PlatformConsole extends Construct {
         timeout: Duration.seconds(29),
         environment: {
           // The handler reads every table name at start; its role decides what it may do with each.
-          ...tableEnvironment(tables, ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements', 'community', 'limits', 'payees']),
+          ...tableEnvironment(tables, ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements', 'community', 'limits', 'payees', 'alerts']),
           ...props.policyEnv,
         },
         define: props.define,
@@ -152,6 +152,12 @@ export class PlatformConsole extends Construct {
       // id from the session only, never from the request. Payout runs themselves are statement
       // items, approved on the finance close Lambda.
       payees: { actions: ['GetItem', 'PutItem', 'Query'] },
+      // The signed-in client's alerts (runtime/console/routes/webhooks.ts): its endpoints added
+      // (PutItem) and removed (DeleteItem, endpoint items only), its events and deliveries read
+      // (Query of its partition, GetItem of one event), a delivery resent (UpdateItem). IAM cannot
+      // tell one client's partition from another's here: the routes take the client id from the
+      // session only. Not the byDue index: sending is the alerts Lambda's (infra/jobs.ts).
+      alerts: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'] },
     });
 
     // Finance closes a month from the console (POST …/finance/months/{month}/close), which stores

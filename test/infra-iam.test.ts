@@ -120,8 +120,13 @@ describe('IAM of the platform roles', () => {
       limits: ['GetItem'],
       // the signed-in developer's payee and flags: never a delete, never a scan of everyone's IBANs
       payees: ['GetItem', 'PutItem', 'Query'],
+      // the signed-in client's webhook endpoints (added, removed), events and deliveries (read, resent)
+      alerts: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     });
     for (const a of WRITES) expect(on(access, 'statements'), a).not.toContain(a);
+    // Sending webhooks is the alerts Lambda's: the console never reads the due deliveries, nor scans everyone's endpoints.
+    expect(access['alerts/index/byDue']).toBeUndefined();
+    for (const a of ['Scan', 'BatchWriteItem']) expect(on(access, 'alerts'), a).not.toContain(a);
     for (const a of ['Scan', 'DeleteItem', 'UpdateItem', 'BatchWriteItem']) expect(on(access, 'payees'), a).not.toContain(a);
     for (const a of WRITES) expect(on(access, 'limits'), a).not.toContain(a);
     for (const a of WRITES) expect(on(access, 'usage'), a).not.toContain(a);
@@ -151,6 +156,26 @@ describe('IAM of the platform roles', () => {
 
   it('lets the aggregator read records and its state and add to aggregates, nothing else', () => {
     expect(dynamoAccess(stack.jobs.aggregator)).toEqual({ usage: ['UpdateItem'], records: ['GetItem', 'Query', 'UpdateItem'] });
+  });
+
+  it('lets the alerts Lambda record events and deliveries, read the due ones, and only read clients, usage and invoices', () => {
+    const access = dynamoAccess(stack.jobs.alerts);
+    expect(access).toEqual({
+      // events once per id (conditional PutItem), deliveries claimed and recorded (UpdateItem), a
+      // client's endpoints, events and deliveries (Query, GetItem)
+      alerts: ['GetItem', 'PutItem', 'Query', 'UpdateItem'],
+      // the deliveries due now, on the sparse index
+      'alerts/index/byDue': ['Query'],
+      // the clients with a spend cap or a quota
+      clients: ['Scan'],
+      // a client's lines of the month
+      usage: ['Query'],
+      // last month's issued invoice of each client
+      statements: ['GetItem'],
+    });
+    // It never removes an endpoint (the client's own) nor writes anything outside its table.
+    expect(on(access, 'alerts')).not.toContain('DeleteItem');
+    for (const table of ['clients', 'usage', 'statements']) expect(on(access, table).filter((a) => WRITES.includes(a)), table).toEqual([]);
   });
 
   it('lets the statements job read usage, never write it, and add statement and invoice items only', () => {

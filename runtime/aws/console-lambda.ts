@@ -20,9 +20,9 @@ import { StatementsJob } from '../statements/statements-job.ts';
 import { documentClient } from '../store/dynamo-client.ts';
 import { catalogFromJson, readAwsConfig } from './config.ts';
 import { communityOf } from '../community/wire.ts';
-import { payoutsOf } from '../console/deps.ts';
+import { alertsOf, payoutsOf } from '../console/deps.ts';
 
-const config = readAwsConfig(process.env, { tables: ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements', 'community', 'limits', 'payees'] });
+const config = readAwsConfig(process.env, { tables: ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements', 'community', 'limits', 'payees', 'alerts'] });
 const logger = jsonLogger((line) => process.stdout.write(line));
 const db = documentClient(new DynamoDBClient({}));
 const usage = new DynamoUsageLog(db, config.tables);
@@ -43,6 +43,9 @@ export const handler = createConsoleApi({
   statementStore,
   invoices: new InvoiceStore(db, config.tables),
   payouts: payoutsOf(db, config.tables, process.env, { statementStore, policy: readPolicy(process.env) }),
+  // The signed-in client's endpoints, events and deliveries. The stack never sets
+  // FAASCAPE_WEBHOOKS_ALLOW_LOOPBACK: in AWS an endpoint is https to a public host.
+  alerts: alertsOf(db, config.tables, process.env),
   features,
   // The aggregator's progress (one GetItem of its state item, the only records item this role reads).
   usageAggregatedThrough: async () => {

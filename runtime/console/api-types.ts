@@ -251,6 +251,90 @@ export interface NewApiKey {
 
 /** DELETE /client/keys/{keyId} → 200 ApiKeyInfo (revoked; 404 for a key of another client) */
 
+// ---- alerts and webhooks (issue #16; role client, its own partition only) ---------------------
+
+/**
+ * An alert as the client reads it: the same event its webhook endpoints receive (POSTed as JSON
+ * `{ id, type, created, clientId, data }`, signed in the `Faascape-Signature` header). Money in
+ * the data is integer micro-euros (thresholds) or cents (invoices).
+ */
+export type ClientAlert =
+  | { id: string; type: 'spend.threshold'; created: number; data: { month: string; percent: number; spentMicros: number; capMicros: number } }
+  | { id: string; type: 'quota.threshold'; created: number; data: { month: string; percent: number; calls: number; quota: number } }
+  | { id: string; type: 'invoice.finalized'; created: number; data: { number: string; month: string; kind: 'invoice' | 'credit_note'; netCents: number; vatCents: number; totalCents: number; currency: string } };
+
+export type AlertType = ClientAlert['type'];
+
+/** GET /client/alerts → the client's alerts, newest first (the last 100) */
+export interface ClientAlertList {
+  alerts: ClientAlert[];
+}
+
+/** A webhook endpoint as listed: its signing secret is shown once, when it is added, never again. */
+export interface WebhookEndpointInfo {
+  id: string;
+  url: string;
+  createdAt: number;
+}
+
+/**
+ * POST /client/webhooks  body NewWebhookBody → 201 NewWebhookEndpoint. The URL must be https to a
+ * public host (400 invalid_request for http, loopback, private or link-local addresses, unless the
+ * operator allows loopback with FAASCAPE_WEBHOOKS_ALLOW_LOOPBACK=1); 409 conflict for a URL
+ * already registered or past `maxEndpoints`.
+ */
+export interface NewWebhookBody {
+  url: string;
+}
+
+/** The only time the signing secret (`whsec_…`) is ever shown. */
+export interface NewWebhookEndpoint extends WebhookEndpointInfo {
+  secret: string;
+}
+
+export interface WebhookAttemptInfo {
+  at: number;
+  /** the HTTP status the endpoint answered; 0 when no answer came (timeout, refused connection) */
+  status: number;
+  error?: string;
+}
+
+/** One event's delivery to one endpoint: at least once, retried for 24 hours after a failure. */
+export interface WebhookDeliveryInfo {
+  eventId: string;
+  eventType: AlertType;
+  eventCreated: number;
+  endpointId: string;
+  /** the endpoint's URL; null once the endpoint was removed */
+  endpointUrl: string | null;
+  /** pending: to try (again) at nextAttemptAt; delivered: a 2xx answer; failed: given up after 24 hours (Resend starts again) */
+  state: 'pending' | 'delivered' | 'failed';
+  nextAttemptAt: number | null;
+  /** the last attempts, oldest first */
+  attempts: WebhookAttemptInfo[];
+}
+
+/** GET /client/webhooks → endpoints (oldest first) and the last deliveries (newest event first, at most 50) */
+export interface ClientWebhooks {
+  endpoints: WebhookEndpointInfo[];
+  /** how many endpoints a client may have */
+  maxEndpoints: number;
+  deliveries: WebhookDeliveryInfo[];
+}
+
+/** DELETE /client/webhooks/{id} → 200 WebhookEndpointInfo (404 for an unknown endpoint or another client's) */
+
+/**
+ * POST /client/webhooks/deliveries/resend  body ResendBody → 200 WebhookDeliveryInfo, due now with
+ * a fresh 24-hour retry window; 404 for a delivery that is not the client's; 409 when its endpoint
+ * was removed.
+ */
+export interface ResendBody {
+  eventId: string;
+  endpointId: string;
+}
+
+
 // ---- developer pages (role developer; only features they author) --------------------------
 
 /** GET /developer/overview → the developer's features and their per-day figures (last 30 days) */

@@ -1,3 +1,4 @@
+import { AlertStore } from '../alerts/alert-store.ts';
 import type { FeatureCatalog } from '../gateway/invoker.ts';
 import type { LimitStore } from '../limits/limit-ledger.ts';
 import type { ClientStore } from '../keys/client-store.ts';
@@ -30,6 +31,8 @@ export interface ConsoleDeps {
   features: FeatureCatalog;
   /** payout runs and payees (payoutsOf wires them) */
   payouts: ConsolePayouts;
+  /** the signed-in client's alerts and webhook endpoints (alertsOf wires them) */
+  alerts: ConsoleAlerts;
   /** discussions, requests and developer levels */
   community: Community;
   levels: Levels;
@@ -53,6 +56,27 @@ export interface ConsolePayouts {
   reviewDays: number;
   /** balances under it are carried by the statement (the statement policy's minimum payout) */
   minimumPayoutMicros: number;
+}
+
+/** What the client's alerts and webhooks pages read and write: its own partition of `alerts` only. */
+export interface ConsoleAlerts {
+  store: Pick<AlertStore, 'endpoints' | 'addEndpoint' | 'removeEndpoint' | 'event' | 'events' | 'deliveries' | 'resend'>;
+  /**
+   * Endpoints may be http(s)://127.0.0.1 (local development only): the operator said so with
+   * FAASCAPE_WEBHOOKS_ALLOW_LOOPBACK=1. Read once at wiring, never per request.
+   */
+  allowLoopback: boolean;
+}
+
+/**
+ * The alerts of the console, one wiring for the local platform and the console Lambda. Loopback
+ * endpoints are refused unless FAASCAPE_WEBHOOKS_ALLOW_LOOPBACK is exactly "1"; any other value is
+ * a mistake said at start rather than a silently refused endpoint later.
+ */
+export function alertsOf(db: DynamoDBDocumentClient, tables: Pick<TableNames, 'alerts'>, env: NodeJS.ProcessEnv): ConsoleAlerts {
+  const flag = env.FAASCAPE_WEBHOOKS_ALLOW_LOOPBACK;
+  if (flag !== undefined && flag !== '' && flag !== '0' && flag !== '1') throw new Error(`FAASCAPE_WEBHOOKS_ALLOW_LOOPBACK must be 1 (allow http://127.0.0.1 endpoints) or unset, got "${flag}"`);
+  return { store: new AlertStore(db, tables), allowLoopback: flag === '1' };
 }
 
 /**

@@ -12,6 +12,7 @@ import { clientRoutes } from './routes/client.ts';
 import { developerRoutes } from './routes/developer.ts';
 import { financeRoutes } from './routes/finance.ts';
 import { communityRoutes } from './routes/community.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { bodyBytes, consoleErrors, CONSOLE_MAX_BODY_BYTES, cookieValue, isFromAnotherSite, isJsonRequest, SESSION_COOKIE, type Event, type Result } from './http.ts';
 import type { ConsoleDeps } from './deps.ts';
 
@@ -68,7 +69,7 @@ async function sessionOf(event: Event, accounts: AccountStore): Promise<{ sessio
 
 /** Every route of the console API (built without touching `deps`: routes read them when they run). */
 export function consoleRoutes(deps: ConsoleDeps): Route[] {
-  return [...authRoutes(deps), ...catalogueRoutes(deps), ...clientRoutes(deps), ...developerRoutes(deps), ...financeRoutes(deps), ...communityRoutes(deps)];
+  return [...authRoutes(deps), ...catalogueRoutes(deps), ...clientRoutes(deps), ...webhookRoutes(deps), ...developerRoutes(deps), ...financeRoutes(deps), ...communityRoutes(deps)];
 }
 
 /**

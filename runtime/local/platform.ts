@@ -4,11 +4,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AlertStore } from '../alerts/alert-store.ts';
+import { runAlerts } from '../alerts/alerts-job.ts';
 import { accessOf } from '../gateway/access.ts';
 import { createGateway } from '../gateway/handler.ts';
 import { ClientStore } from '../keys/client-store.ts';
 import { LimitLedger } from '../limits/limit-ledger.ts';
-import type { Logger } from '../logger.ts';
+import { describeError, type Logger } from '../logger.ts';
 import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
 import { LOCAL_WRITER, Meter } from '../meter/meter.ts';
 import { FileSpool } from '../meter/spool.ts';
@@ -32,7 +34,7 @@ import { StatementsJob } from '../statements/statements-job.ts';
 import { AccountStore } from '../console/account-store.ts';
 import { CONSOLE_API_PREFIX } from '../console/api-types.ts';
 import { createConsoleApi } from '../console/handler.ts';
-import { payoutsOf } from '../console/deps.ts';
+import { alertsOf, payoutsOf } from '../console/deps.ts';
 import { buildConsole } from '../console/web/build.ts';
 import { staticSite } from './static-site.ts';
 import { communityOf } from '../community/wire.ts';
@@ -55,7 +57,57 @@ export interface Platform {
   statements: StatementsJob;
   tables: TableNames;
   dynamo: DynamoDBClient;
+  /**
+   * One run of the alerts job now (thresholds, issued invoices, due webhooks), after the calls
+   * already answered are in the aggregates; never at the same time as the background loop's run.
+   */
+  runAlerts(): Promise<AlertsReport>;
   stop(): Promise<void>;
+}
+
+/** What one run of the alerts job did: events emitted, deliveries sent, delivered, failed. */
+export type AlertsReport = Awaited<ReturnType<typeof runAlerts>>;
+
+/** How often the local platform notices alerts and sends due webhooks (AWS: every minute). */
+export const ALERTS_EVERY_MS = 5_000;
+
+/**
+ * The local alerts loop: runAlerts every few seconds, one run at a time (a manual run waits for
+ * the loop's and the other way round, so no delivery is claimed by two runs of one platform). A
+ * failing run is logged and the next one tries again: alerts never take the platform down.
+ */
+function alertsLoop(run: () => Promise<AlertsReport>, everyMs: number, logger: Logger) {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let last: Promise<unknown> = Promise.resolve();
+  const runNow = (): Promise<AlertsReport> => {
+    const next = last.then(run);
+    last = next.catch(() => undefined);
+    return next;
+  };
+  const tick = async () => {
+    try {
+      const report = await runNow();
+      if (report.emitted || report.sent) logger.info('alerts', { ...report });
+    } catch (e) {
+      logger.error('alerts run failed; the next run tries again', { error: describeError(e) });
+    }
+    if (!stopped) arm();
+  };
+  const arm = () => {
+    timer = setTimeout(() => void tick(), everyMs);
+    // The loop alone never keeps the process alive; stop() ends it with the platform.
+    timer.unref();
+  };
+  return {
+    runNow,
+    start: arm,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await last;
+    },
+  };
 }
 
 /** A per-installation secret (pseudonyms for features), created on first start, never logged. */
@@ -75,6 +127,14 @@ export interface StartOptions {
   featureLog?: (entry: FeatureLogEntry) => void;
   /** each metered call once durable */
   onCall?: (record: UsageRecord) => void;
+  /**
+   * Run the alerts loop in the background (every ALERTS_EVERY_MS). Default: true, unless the
+   * config turns the background jobs off (`scheduleCloses: false`, as tests do), where a test
+   * runs the alerts itself, deterministically, with `platform.runAlerts()`.
+   */
+  alerts?: boolean;
+  /** the loop's period (tests of the loop itself); default ALERTS_EVERY_MS */
+  alertsEveryMs?: number;
 }
 
 export async function startPlatform(config: PlatformConfig, opts: StartOptions): Promise<Platform> {
@@ -154,11 +214,26 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
     statementStore,
     invoices: new InvoiceStore(jobsDb, tables),
     payouts: payoutsOf(jobsDb, tables, process.env, { statementStore, policy: config.policy, clock }),
+    alerts: alertsOf(jobsDb, tables, process.env),
     features: registry.catalog,
     settled: () => meter.settled(2_000),
     clock,
     logger: opts.logger,
   });
+  // Alerts to clients: the same job as the alerts Lambda in AWS, on a loop instead of a schedule.
+  const alertStore = new AlertStore(jobsDb, tables);
+  const invoiceStore = new InvoiceStore(jobsDb, tables);
+  // The jobs' patient client: the run scans every client.
+  const alertClients = new ClientStore(jobsDb, tables);
+  const alerts = alertsLoop(
+    async () => {
+      // What the aggregates trail by locally is the meter's queue: settle it, so a run sees the calls answered before it.
+      await meter.settled(2_000);
+      return runAlerts({ alerts: alertStore, clients: alertClients, usage: jobsUsage, invoices: invoiceStore, clock });
+    },
+    opts.alertsEveryMs ?? ALERTS_EVERY_MS,
+    opts.logger,
+  );
   const operator = operatorToken(config.dataDir);
   const operatorStatus = () => ({ meter: meter.stats(), features: [...features.keys()], processes: pool.stats });
   // One origin for pages, console API and features, as CloudFront gives in AWS.
@@ -185,6 +260,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   writePlatformLocator(config.dataDir, `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`);
+  if (opts.alerts ?? config.scheduleCloses !== false) alerts.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -196,6 +272,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
       });
       removePlatformLocator(config.dataDir);
       await watcher?.close();
+      await alerts.stop();
       await scheduler.stop();
       await gateway.releaseLimits().catch(() => {});
       await meter.close();
@@ -209,5 +286,5 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
   return { url: `http://${host}:${port}`, port, features, registry, reloaded: async () => {
       await watcher?.idle();
       await watcher?.typesChecked();
-    }, problems, store, meter, pool, statements, tables, dynamo, stop };
+    }, problems, store, meter, pool, statements, tables, dynamo, runAlerts: alerts.runNow, stop };
 }

@@ -9,6 +9,7 @@ import { Forbidden } from './components/forbidden.tsx';
 import { Loading } from './components/status.tsx';
 import { api } from './endpoints.ts';
 import { CataloguePage } from './pages/catalogue.tsx';
+import { ClientAlertsPage } from './pages/client-alerts.tsx';
 import { ClientPage } from './pages/client.tsx';
 import { DeveloperProfilePage, DevelopersPage } from './pages/developer-profile.tsx';
 import { DeveloperPage } from './pages/developer.tsx';
@@ -33,6 +34,7 @@ const TITLE: Record<Route['page'], string> = {
   'sign-in': 'Sign in',
   welcome: 'Welcome',
   client: 'Usage & billing',
+  'client-alerts': 'Alerts & webhooks',
   developer: 'My features',
   finance: 'Finance',
   'finance-month': 'Month',
@@ -96,7 +98,7 @@ function Header({ route }: { route: Route }) {
           Discussions
         </a>
         {session.status === 'signed-in' ? (
-          <a href={homeOf(session.info.role)} aria-current={current(session.info.role === 'finance' ? ['finance', 'finance-month'] : session.info.role)} data-testid="nav-home">
+          <a href={homeOf(session.info.role)} aria-current={current(session.info.role === 'finance' ? ['finance', 'finance-month'] : session.info.role === 'client' ? ['client', 'client-alerts'] : session.info.role)} data-testid="nav-home">
             {HOME_LABEL[session.info.role]}
           </a>
         ) : null}
@@ -133,6 +135,8 @@ function Page({ route }: { route: Route }) {
       return <WelcomePage token={route.token} />;
     case 'client':
       return <ClientPage />;
+    case 'client-alerts':
+      return <ClientAlertsPage />;
     case 'developer':
       return <DeveloperPage />;
     case 'finance':

@@ -10,6 +10,8 @@ describe('hash routes', () => {
     expect(parseHash('#/sign-in')).toEqual({ page: 'sign-in' });
     expect(parseHash('#/welcome/abc%2Bdef')).toEqual({ page: 'welcome', token: 'abc+def' });
     expect(parseHash('#/client')).toEqual({ page: 'client' });
+    expect(parseHash('#/client/alerts')).toEqual({ page: 'client-alerts' });
+    expect(parseHash('#/client/other')).toEqual({ page: 'not-found', path: '/client/other' });
     expect(parseHash('#/developer')).toEqual({ page: 'developer' });
     expect(parseHash('#/finance')).toEqual({ page: 'finance' });
     expect(parseHash('#/finance/2026-03')).toEqual({ page: 'finance-month', month: '2026-03' });
@@ -43,6 +45,7 @@ describe('hash routes', () => {
   it('names the role of each private page', () => {
     expect(roleOf({ page: 'finance-month', month: '2026-03' })).toBe('finance');
     expect(roleOf({ page: 'client' })).toBe('client');
+    expect(roleOf({ page: 'client-alerts' })).toBe('client');
     expect(roleOf({ page: 'catalogue' })).toBeUndefined();
   });
 });

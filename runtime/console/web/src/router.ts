@@ -11,6 +11,7 @@ export type Route =
   | { page: 'sign-in'; next?: string; ended?: true }
   | { page: 'welcome'; token: string }
   | { page: 'client' }
+  | { page: 'client-alerts' }
   | { page: 'developer' }
   | { page: 'finance' }
   | { page: 'finance-month'; month: string }
@@ -56,6 +57,8 @@ export function parseHash(hash: string): Route {
     case 'welcome':
       return second ? { page: 'welcome', token: second } : { page: 'not-found', path };
     case 'client':
+      if (second === 'alerts') return { page: 'client-alerts' };
+      return second ? { page: 'not-found', path } : { page: first };
     case 'developer':
       return second ? { page: 'not-found', path } : { page: first };
     case 'finance':
@@ -82,6 +85,8 @@ export function roleOf(route: Route): Role | undefined {
       return route.page;
     case 'finance-month':
       return 'finance';
+    case 'client-alerts':
+      return 'client';
     default:
       return undefined;
   }
@@ -95,6 +100,9 @@ export function homeOf(role: Role): string {
 export function featureHref(slug: string): string {
   return `#/catalogue/${encodeURIComponent(slug)}`;
 }
+
+/** The client's alerts and webhooks, a page of its own linked from its home. */
+export const CLIENT_ALERTS_HREF = '#/client/alerts';
 
 export const requestHref = (id: string) => `#/requests/${encodeURIComponent(id)}`;
 export const threadHref = (id: string) => `#/threads/${encodeURIComponent(id)}`;

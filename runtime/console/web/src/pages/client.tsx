@@ -1,4 +1,4 @@
-/** The client's home: this month's usage and spending, the spend cap, invoices, API keys and its public name. */
+/** The client's home: this month's usage and spending, the spend cap, alerts, invoices, API keys, webhooks and its public name. */
 import type { ClientOverview } from '../../../api-types.ts';
 import { Chart, PALETTE, type ChartSeries } from '../components/chart.tsx';
 import { LoadView } from '../components/status.tsx';
@@ -6,7 +6,7 @@ import { CountCell, MoneyCell, numeric, Table } from '../components/table.tsx';
 import { lastDayOfMonth, spanDays, todayUtc } from '../days.ts';
 import { api } from '../endpoints.ts';
 import { formatCount, monthName } from '../format.ts';
-import { featureHref } from '../router.ts';
+import { CLIENT_ALERTS_HREF, featureHref } from '../router.ts';
 import { useLoad } from '../use-load.ts';
 import { ApiKeys } from './client-keys.tsx';
 import { Invoices } from './client-invoices.tsx';
@@ -89,6 +89,12 @@ export function ClientPage() {
   return (
     <section>
       <h1 tabIndex={-1}>Usage and billing</h1>
+      <p>
+        <a href={CLIENT_ALERTS_HREF} data-testid="client-alerts-link">
+          Alerts and webhooks
+        </a>
+        : 85 % and 100 % of your spend cap and quota, issued invoices, and the endpoints that receive them.
+      </p>
       <LoadView loader={overview} loading="Loading this month's usage…">
         {(o) => (
           <>
