@@ -308,6 +308,29 @@ export function cpuByWhere(profile: { nodes: { id: number; callFrame: { url: str
   return [...us.entries()].map(([where, t]) => ({ where, msPerCall: t / 1000 / calls, pct: (100 * t) / total })).sort((a, b) => b.msPerCall - a.msPerCall);
 }
 
+export interface FunctionShare {
+  /** `name (file:line)` of the function, its file shortened to the package or the bundle */
+  fn: string;
+  msPerCall: number;
+  pct: number;
+}
+
+/** Self time (idle excluded) of a V8 CPU profile by function, per call, largest first (top 20). */
+export function cpuByFunction(profile: { nodes: { id: number; callFrame: { url: string; functionName: string; lineNumber?: number } }[]; samples?: number[]; timeDeltas?: number[] }, calls: number): FunctionShare[] {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const us = new Map<string, number>();
+  for (const [i, id] of (profile.samples ?? []).entries()) {
+    const frame = byId.get(id)?.callFrame;
+    if (!frame || frame.functionName === '(idle)') continue;
+    const at = frame.url.lastIndexOf('node_modules/');
+    const file = at >= 0 ? frame.url.slice(at + 'node_modules/'.length) : frame.url.split('/').at(-1) ?? '';
+    const key = `${frame.functionName || '(anonymous)'}${file ? ` (${file}:${(frame.lineNumber ?? 0) + 1})` : ''}`;
+    us.set(key, (us.get(key) ?? 0) + Math.max(0, profile.timeDeltas?.[i + 1] ?? 0));
+  }
+  const total = [...us.values()].reduce((a, b) => a + b, 0) || 1;
+  return [...us.entries()].map(([fn, t]) => ({ fn, msPerCall: t / 1000 / calls, pct: (100 * t) / total })).sort((a, b) => b.msPerCall - a.msPerCall).slice(0, 20);
+}
+
 /**
  * The V8 heap flags the Lambda Node.js runtime starts node with for a memory size, as its bootstrap
  * (/var/runtime/bootstrap) is published in copies: new space a tenth of the memory (two semi-spaces),
@@ -324,6 +347,8 @@ export interface GatewayMeasure {
   memoryMb?: number;
   /** with --cpu-prof: the calls' CPU by where the code lives (the profiler adds its own overhead) */
   cpu?: CpuShare[];
+  /** with --cpu-prof: the functions with the most self time */
+  topFunctions?: FunctionShare[];
   nodeFlags: string[];
   runs: GatewayRun[];
   importMsMedian: number;
@@ -336,7 +361,7 @@ export interface GatewayMeasure {
  * flags); the last run of each makes `calls` sequential calls to the feature `slug` (one of the
  * catalogue the bundle carries; its Lambda is the stub).
  */
-export async function measureGateway(bundle: string, opts: { slug: string; calls: number; coldStarts: number; memoryMb: (number | undefined)[]; cpuProf?: boolean; log: (line: string) => void }): Promise<GatewayMeasure[]> {
+export async function measureGateway(bundle: string, opts: { slug: string; calls: number; coldStarts: number; memoryMb: (number | undefined)[]; cpuProf?: boolean; profileDir?: string; log: (line: string) => void }): Promise<GatewayMeasure[]> {
   const { startDynalite } = await import('../runtime/local/dynalite-server.ts');
   const { storeCredential } = await import('../runtime/local/store-credential.ts');
   const { ensureTables } = await import('../runtime/store/ensure-tables.ts');
@@ -386,6 +411,7 @@ export async function measureGateway(bundle: string, opts: { slug: string; calls
       const nodeFlags = lambdaHeapFlags(memoryMb);
       const runs: GatewayRun[] = [];
       let cpu: CpuShare[] | undefined;
+      let topFunctions: FunctionShare[] | undefined;
       for (let i = 0; i < opts.coldStarts; i++) {
         const last = i === opts.coldStarts - 1;
         opts.log(`  ${memoryMb === undefined ? "Node's default heap" : `${memoryMb} MB (${nodeFlags.join(' ')})`}: cold start ${i + 1}/${opts.coldStarts}${last ? `, then ${opts.calls} sequential calls` : ''}…`);
@@ -393,15 +419,20 @@ export async function measureGateway(bundle: string, opts: { slug: string; calls
         // Asynchronously: the store and the stub the bundle talks to run in this process.
         requests.dynamodb = requests.lambda = 0;
         requests.ops.clear();
-        const profileFile = opts.cpuProf && last ? path.join(dir, `profile-${memoryMb ?? 'node'}.json`) : undefined;
+        const profileFile = opts.cpuProf && last ? path.join(opts.profileDir ?? dir, `gateway-${memoryMb ?? 'node'}.cpuprofile`) : undefined;
         const out = await run(process.execPath, ['--expose-gc', ...nodeFlags, driver, pathToFileURL(bundle).href, String(last ? opts.calls : 0), opts.slug], { ...env, ...(profileFile ? { BENCH_PROFILE: profileFile } : {}) });
         const r = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as GatewayRun;
         if (last) r.requestsPerCall = { dynamodb: requests.dynamodb / (opts.calls + 1), lambda: requests.lambda / (opts.calls + 1), dynamodbOps: Object.fromEntries([...requests.ops].map(([op, n]) => [op, n / (opts.calls + 1)])) };
         runs.push(r);
-        if (profileFile) cpu = cpuByWhere(JSON.parse(readFileSync(profileFile, 'utf8')), pathToFileURL(bundle).href, opts.calls);
+        if (profileFile) {
+          const profile = JSON.parse(readFileSync(profileFile, 'utf8')) as Parameters<typeof cpuByWhere>[0];
+          cpu = cpuByWhere(profile, pathToFileURL(bundle).href, opts.calls);
+          topFunctions = cpuByFunction(profile, opts.calls);
+          if (opts.profileDir) opts.log(`  kept the CPU profile: ${profileFile} (open it in Chrome DevTools or speedscope)`);
+        }
       }
       const importMs = runs.map((r) => r.importMs).sort((a, b) => a - b);
-      results.push({ ...(memoryMb === undefined ? {} : { memoryMb }), nodeFlags, runs, importMsMedian: importMs[Math.floor(importMs.length / 2)] ?? NaN, callsRun: runs.at(-1)!, ...(cpu ? { cpu } : {}) });
+      results.push({ ...(memoryMb === undefined ? {} : { memoryMb }), nodeFlags, runs, importMsMedian: importMs[Math.floor(importMs.length / 2)] ?? NaN, callsRun: runs.at(-1)!, ...(cpu ? { cpu } : {}), ...(topFunctions ? { topFunctions } : {}) });
     }
     return results;
   } finally {
@@ -420,7 +451,8 @@ const USAGE = `usage: npm run bundle:report -- [--check] [--measure [--calls N] 
   --cold-starts N  fresh processes importing the bundle, per memory size (default 5)
   --memory MB,…    Lambda memory sizes whose V8 heap flags to run under; "node" for Node's defaults
                    (default 256,1024)
-  --cpu-prof       profile the measured calls (V8 sampling profiler): CPU by where the code lives
+  --cpu-prof       profile the measured calls (V8 sampling profiler): CPU by where the code lives and
+                   the functions with the most self time (with --keep, the .cpuprofile files stay)
   --keep           keep the temp dir with the bundles and metafiles`;
 
 const fmtBytes = (n: number) => `${n.toLocaleString('en')} B`;
@@ -495,7 +527,7 @@ async function main(): Promise<number> {
       const catalogue = JSON.parse(JSON.parse(gateway.bundling.define?.['process.env.FAASCAPE_CATALOG'] ?? '"[]"') as string) as { slug: string }[];
       const slug = catalogue[0]?.slug;
       if (!slug) throw new Error('the gateway bundle carries no feature to call');
-      measure = await measureGateway(gateway.outfile, { slug, calls, coldStarts, memoryMb, cpuProf: values['cpu-prof'], log });
+      measure = await measureGateway(gateway.outfile, { slug, calls, coldStarts, memoryMb, cpuProf: values['cpu-prof'], ...(values.keep ? { profileDir: tmp } : {}), log });
       console.log();
       console.log(`Gateway bundle at run time: ${process.version} on this machine (${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores), not a Lambda's CPU share;`);
       console.log(`cold import = the module's init (config, catalogue, SDK clients from node_modules, the secret); calls one at a time, as Lambda sends them.`);
@@ -513,6 +545,8 @@ async function main(): Promise<number> {
       for (const m of measure.filter((x) => x.cpu)) {
         console.log(`CPU of the ${calls} calls (${m.memoryMb === undefined ? 'node defaults' : `${m.memoryMb} MB`}, with the profiler on), by where the code lives:`);
         for (const c of m.cpu!.slice(0, 8)) console.log(`  ${pad(c.where, 40)}  ${lpad(c.msPerCall.toFixed(2), 6)} ms per call  ${lpad(c.pct.toFixed(1), 5)} %`);
+        console.log('  the functions with the most self time:');
+        for (const f of m.topFunctions?.slice(0, 12) ?? []) console.log(`    ${pad(f.fn.slice(0, 90), 90)}  ${lpad(f.msPerCall.toFixed(3), 6)} ms  ${lpad(f.pct.toFixed(1), 5)} %`);
       }
     }
 
