@@ -71,9 +71,10 @@ export class PlatformJobs extends Construct {
       environment: { ...tableEnvironment(props.tables, ['usage', 'records', 'statements']), ...props.policyEnv },
     });
     grantTables(this.statements, props.tables, {
-      // Statements read aggregates: a month's lines on the byMonth index (monthAggregates, hasUsage)
-      // and the month's call counter (GetItem, monthCalls); the aggregation before the close adds.
-      usage: { actions: ['GetItem', ...aggregation.usage], queryIndexes: ['byMonth'] },
+      // Statements read aggregates: a month's clients on the byMonth index (keys only), then each
+      // client's lines (Query; monthAggregates, hasUsage) and the month's call counter (GetItem,
+      // monthCalls); the aggregation before the close adds.
+      usage: { actions: ['GetItem', 'Query', ...aggregation.usage], queryIndexes: ['byMonth'] },
       records: { actions: aggregation.records },
       // The close: reads headers and chunks, stores the parts (BatchWriteItem) and then the header
       // (PutItem, on condition that none exists). No UpdateItem or DeleteItem: the code never

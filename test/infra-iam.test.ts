@@ -132,7 +132,7 @@ describe('IAM of the platform roles', () => {
     const access = dynamoAccess(stack.console.financeClose);
     expect(access).toEqual({
       sessions: ['GetItem'],
-      usage: ['GetItem'],
+      usage: ['GetItem', 'Query'],
       'usage/index/byMonth': ['Query'],
       // The aggregator's state item only: the close refuses while the aggregates trail the month.
       'records[pk=agg]': ['GetItem'],
@@ -149,7 +149,7 @@ describe('IAM of the platform roles', () => {
   it('lets the statements job read usage and write it only as the aggregation before the close adds (UpdateItem)', () => {
     const access = dynamoAccess(stack.jobs.statements);
     expect(access).toEqual({
-      usage: ['GetItem', 'UpdateItem'],
+      usage: ['GetItem', 'Query', 'UpdateItem'],
       'usage/index/byMonth': ['Query'],
       records: ['GetItem', 'Query', 'UpdateItem'],
       statements: ['BatchWriteItem', 'GetItem', 'PutItem', 'Query'],
