@@ -215,13 +215,15 @@ interface MemoryFigures {
 /** The child: imports the bundle (timed), then calls its handler N times, one at a time as Lambda does. */
 const DRIVER = String.raw`
 import { performance } from 'node:perf_hooks';
-const bundle = process.argv[2], calls = Number(process.argv[3]), slug = process.argv[4], apiKey = process.env.BENCH_API_KEY;
+const bundle = process.argv[2], calls = Number(process.argv[3]), slug = process.argv[4], apiKeys = (process.env.BENCH_API_KEY ?? '').split(',');
+const body = Number(process.env.BENCH_PAYLOAD_KB) > 0 ? JSON.stringify({ data: 'x'.repeat(Number(process.env.BENCH_PAYLOAD_KB) * 1024) }) : '{"iban":"FR7630006000011234567890189"}';
 delete process.env.BENCH_API_KEY;
+let calling = 0;
 const mem = () => { globalThis.gc(); globalThis.gc(); const m = process.memoryUsage(); return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external }; };
 const path = '/v1/features/' + slug;
-const event = () => ({ version: '2.0', routeKey: 'ANY /v1/features/{slug}', rawPath: path, rawQueryString: '', headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
+const event = () => ({ version: '2.0', routeKey: 'ANY /v1/features/{slug}', rawPath: path, rawQueryString: '', headers: { 'x-api-key': apiKeys[calling++ % apiKeys.length], 'content-type': 'application/json' },
   requestContext: { accountId: '1', apiId: 'a', domainName: 'x', domainPrefix: 'x', http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '1.2.3.4', userAgent: 'bench' }, requestId: 'r', routeKey: '$default', stage: '$default', time: '', timeEpoch: 0 },
-  body: '{"iban":"FR7630006000011234567890189"}', isBase64Encoded: false });
+  body, isBase64Encoded: false });
 const t0 = performance.now(), c0 = process.cpuUsage();
 const { handler } = await import(bundle);
 const importMs = performance.now() - t0, ic = process.cpuUsage(c0), importCpuMs = (ic.user + ic.system) / 1000;
@@ -251,7 +253,8 @@ console.log(JSON.stringify({ importMs, importCpuMs, firstCallMs, firstCallCpuMs,
 `;
 
 /** Local stand-ins for Lambda Invoke, Secrets Manager and SQS (the gateway's other AWS calls). */
-function awsStub(): Promise<Server> {
+function awsStub(payloadKb = 0): Promise<Server> {
+  const answer = payloadKb > 0 ? JSON.stringify({ data: 'y'.repeat(payloadKb * 1024) }) : '{"valid":true}';
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -259,7 +262,7 @@ function awsStub(): Promise<Server> {
       const target = String(req.headers['x-amz-target'] ?? '');
       if (req.url?.startsWith('/2015-03-31/functions/')) {
         res.writeHead(200, { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' });
-        res.end(JSON.stringify({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"valid":true}' }));
+        res.end(JSON.stringify({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: answer }));
       } else if (target === 'secretsmanager.GetSecretValue') {
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(JSON.stringify({ ARN: 'arn:aws:secretsmanager:eu-west-3:1:secret:pseudonym', Name: 'pseudonym', SecretString: 'k'.repeat(64) }));
@@ -361,7 +364,10 @@ export interface GatewayMeasure {
  * flags); the last run of each makes `calls` sequential calls to the feature `slug` (one of the
  * catalogue the bundle carries; its Lambda is the stub).
  */
-export async function measureGateway(bundle: string, opts: { slug: string; calls: number; coldStarts: number; memoryMb: (number | undefined)[]; cpuProf?: boolean; profileDir?: string; log: (line: string) => void }): Promise<GatewayMeasure[]> {
+export async function measureGateway(
+  bundle: string,
+  opts: { slug: string; calls: number; coldStarts: number; memoryMb: (number | undefined)[]; cpuProf?: boolean; profileDir?: string; keys?: number; payloadKb?: number; log: (line: string) => void },
+): Promise<GatewayMeasure[]> {
   const { startDynalite } = await import('../runtime/local/dynalite-server.ts');
   const { storeCredential } = await import('../runtime/local/store-credential.ts');
   const { ensureTables } = await import('../runtime/store/ensure-tables.ts');
@@ -373,7 +379,7 @@ export async function measureGateway(bundle: string, opts: { slug: string; calls
   const dir = mkdtempSync(path.join(tmpdir(), 'faascape-bundle-measure-'));
   const credential = storeCredential(path.join(dir, 'data'));
   const store = await startDynalite(path.join(dir, 'data', 'store'), { credential });
-  const stub = await awsStub();
+  const stub = await awsStub(opts.payloadKb);
   const requests = { dynamodb: 0, lambda: 0, ops: new Map<string, number>() };
   store.server.on('request', (req: { headers: Record<string, unknown> }) => {
     requests.dynamodb += 1;
@@ -388,7 +394,12 @@ export async function measureGateway(bundle: string, opts: { slug: string; calls
     const stubUrl = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
     const tables = tableNames('faascape-bench-');
     await ensureTables(localDynamoClient({ endpoint, credential }), tables);
-    const { apiKey } = await new ClientStore(documentClient(localDynamoClient({ endpoint, credential })), tables).createKey('bench-client');
+    // One key: every call but one every 500 ms finds the key in the gateway's cache (its warm path).
+    // More keys, cycled: each call misses the cache and reads its key (the path of a container that
+    // serves few calls per client).
+    const clientStore = new ClientStore(documentClient(localDynamoClient({ endpoint, credential })), tables);
+    const apiKeys: string[] = [];
+    for (let k = 0; k < (opts.keys ?? 1); k++) apiKeys.push((await clientStore.createKey(`bench-client-${k}`)).apiKey);
     const driver = path.join(path.dirname(bundle), 'driver.mjs');
     writeFileSync(driver, DRIVER);
     const env: NodeJS.ProcessEnv = {
@@ -403,7 +414,8 @@ export async function measureGateway(bundle: string, opts: { slug: string; calls
       SPOOL_QUEUE_URL: `${stubUrl}/1/spool`,
       FEATURE_FUNCTION_PREFIX: 'faascape-bench-feature-',
       PSEUDONYM_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-3:1:secret:pseudonym',
-      BENCH_API_KEY: apiKey,
+      BENCH_API_KEY: apiKeys.join(','),
+      ...(opts.payloadKb ? { BENCH_PAYLOAD_KB: String(opts.payloadKb) } : {}),
     };
     for (const id of Object.keys(TABLES) as (keyof typeof TABLES)[]) env[tableEnvName(id)] = tables[id];
     const results: GatewayMeasure[] = [];
@@ -444,11 +456,15 @@ export async function measureGateway(bundle: string, opts: { slug: string; calls
 
 // ---- the command ----------------------------------------------------------------------------------
 
-const USAGE = `usage: npm run bundle:report -- [--check] [--measure [--calls N] [--cold-starts N] [--memory MB,…]] [--keep]
+const USAGE = `usage: npm run bundle:report -- [--check] [--measure [--calls N] [--cold-starts N] [--memory MB,…] [--keys N] [--payload-kb N] [--cpu-prof]] [--keep]
   --check          exit 1 if the gateway bundle is over its budget (${GATEWAY_BUDGET_BYTES.toLocaleString('en')} bytes minified)
   --measure        run the gateway bundle: cold import time, heap and RSS, CPU per call
   --calls N        sequential calls in each measured run (default 1000)
   --cold-starts N  fresh processes importing the bundle, per memory size (default 5)
+  --keys N         the calls cycle through N API keys of N clients (default 1: the gateway's cache
+                   serves the key; 200: every call misses it and reads its key)
+  --payload-kb N   each request body and each feature answer N KB (default: a few bytes): the
+                   memory a large call takes
   --memory MB,…    Lambda memory sizes whose V8 heap flags to run under; "node" for Node's defaults
                    (default 256,1024)
   --cpu-prof       profile the measured calls (V8 sampling profiler): CPU by where the code lives and
@@ -470,6 +486,8 @@ async function main(): Promise<number> {
       'cold-starts': { type: 'string', default: '5' },
       memory: { type: 'string', default: '256,1024' },
       'cpu-prof': { type: 'boolean', default: false },
+      keys: { type: 'string', default: '1' },
+      'payload-kb': { type: 'string', default: '0' },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -480,6 +498,9 @@ async function main(): Promise<number> {
   }
   const calls = Number(values.calls);
   const coldStarts = Number(values['cold-starts']);
+  const keys = Number(values.keys);
+  const payloadKb = Number(values['payload-kb']);
+  if (!Number.isInteger(keys) || keys < 1 || !Number.isInteger(payloadKb) || payloadKb < 0) throw new Error(`--keys takes a positive integer, --payload-kb a whole number of KB\n${USAGE}`);
   if (!Number.isInteger(calls) || calls < 1 || !Number.isInteger(coldStarts) || coldStarts < 1) throw new Error(`--calls and --cold-starts take a positive integer\n${USAGE}`);
   const memoryMb = values.memory.split(',').map((m) => (m.trim() === 'node' ? undefined : Number(m)));
   if (memoryMb.some((m) => m !== undefined && !(Number.isInteger(m) && m >= 128 && m <= 10240))) throw new Error(`--memory takes Lambda memory sizes (128 to 10240 MB) or "node"\n${USAGE}`);
@@ -527,10 +548,11 @@ async function main(): Promise<number> {
       const catalogue = JSON.parse(JSON.parse(gateway.bundling.define?.['process.env.FAASCAPE_CATALOG'] ?? '"[]"') as string) as { slug: string }[];
       const slug = catalogue[0]?.slug;
       if (!slug) throw new Error('the gateway bundle carries no feature to call');
-      measure = await measureGateway(gateway.outfile, { slug, calls, coldStarts, memoryMb, cpuProf: values['cpu-prof'], ...(values.keep ? { profileDir: tmp } : {}), log });
+      measure = await measureGateway(gateway.outfile, { slug, calls, coldStarts, memoryMb, cpuProf: values['cpu-prof'], keys, payloadKb, ...(values.keep ? { profileDir: tmp } : {}), log });
       console.log();
       console.log(`Gateway bundle at run time: ${process.version} on this machine (${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores), not a Lambda's CPU share;`);
-      console.log(`cold import = the module's init (config, catalogue, SDK clients from node_modules, the secret); calls one at a time, as Lambda sends them.`);
+      console.log(`cold import = the module's init (config, catalogue, SDK clients from node_modules, the secret); calls one at a time, as Lambda sends them;`);
+      console.log(`${keys === 1 ? 'one API key (its look-up cached)' : `${keys} API keys in turn (a look-up per call)`}, ${payloadKb ? `${payloadKb} KB request bodies and feature answers` : 'small request bodies and feature answers'}.`);
       if (values['cpu-prof']) console.log('the profiler was on during the calls: their CPU and memory figures include its overhead (run without --cpu-prof for those)');
       console.log(`${pad('V8 heap as for', 16)}  ${lpad('import ms, median', 17)}  ${lpad('import CPU', 10)}  ${lpad('1st call', 9)}  ${lpad('warm median', 11)}  ${lpad('p99', 8)}  ${lpad('CPU/call', 9)}  ${lpad('RSS after import', 16)}  ${lpad(`RSS after ${calls}`, 14)}  ${lpad('peak RSS', 9)}  ${lpad('heap used after', 15)}`);
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
