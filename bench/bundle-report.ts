@@ -215,13 +215,15 @@ interface MemoryFigures {
 /** The child: imports the bundle (timed), then calls its handler N times, one at a time as Lambda does. */
 const DRIVER = String.raw`
 import { performance } from 'node:perf_hooks';
-const bundle = process.argv[2], calls = Number(process.argv[3]), slug = process.argv[4], apiKey = process.env.BENCH_API_KEY;
+const bundle = process.argv[2], calls = Number(process.argv[3]), slug = process.argv[4], apiKeys = (process.env.BENCH_API_KEY ?? '').split(',');
+const body = Number(process.env.BENCH_PAYLOAD_KB) > 0 ? JSON.stringify({ data: 'x'.repeat(Number(process.env.BENCH_PAYLOAD_KB) * 1024) }) : '{"iban":"FR7630006000011234567890189"}';
 delete process.env.BENCH_API_KEY;
+let calling = 0;
 const mem = () => { globalThis.gc(); globalThis.gc(); const m = process.memoryUsage(); return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external }; };
 const path = '/v1/features/' + slug;
-const event = () => ({ version: '2.0', routeKey: 'ANY /v1/features/{slug}', rawPath: path, rawQueryString: '', headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
+const event = () => ({ version: '2.0', routeKey: 'ANY /v1/features/{slug}', rawPath: path, rawQueryString: '', headers: { 'x-api-key': apiKeys[calling++ % apiKeys.length], 'content-type': 'application/json' },
   requestContext: { accountId: '1', apiId: 'a', domainName: 'x', domainPrefix: 'x', http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '1.2.3.4', userAgent: 'bench' }, requestId: 'r', routeKey: '$default', stage: '$default', time: '', timeEpoch: 0 },
-  body: '{"iban":"FR7630006000011234567890189"}', isBase64Encoded: false });
+  body, isBase64Encoded: false });
 const t0 = performance.now(), c0 = process.cpuUsage();
 const { handler } = await import(bundle);
 const importMs = performance.now() - t0, ic = process.cpuUsage(c0), importCpuMs = (ic.user + ic.system) / 1000;
@@ -251,7 +253,8 @@ console.log(JSON.stringify({ importMs, importCpuMs, firstCallMs, firstCallCpuMs,
 `;
 
 /** Local stand-ins for Lambda Invoke, Secrets Manager and SQS (the gateway's other AWS calls). */
-function awsStub(): Promise<Server> {
+function awsStub(payloadKb = 0): Promise<Server> {
+  const answer = payloadKb > 0 ? JSON.stringify({ data: 'y'.repeat(payloadKb * 1024) }) : '{"valid":true}';
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -259,7 +262,7 @@ function awsStub(): Promise<Server> {
       const target = String(req.headers['x-amz-target'] ?? '');
       if (req.url?.startsWith('/2015-03-31/functions/')) {
         res.writeHead(200, { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' });
-        res.end(JSON.stringify({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"valid":true}' }));
+        res.end(JSON.stringify({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: answer }));
       } else if (target === 'secretsmanager.GetSecretValue') {
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(JSON.stringify({ ARN: 'arn:aws:secretsmanager:eu-west-3:1:secret:pseudonym', Name: 'pseudonym', SecretString: 'k'.repeat(64) }));
@@ -308,6 +311,29 @@ export function cpuByWhere(profile: { nodes: { id: number; callFrame: { url: str
   return [...us.entries()].map(([where, t]) => ({ where, msPerCall: t / 1000 / calls, pct: (100 * t) / total })).sort((a, b) => b.msPerCall - a.msPerCall);
 }
 
+export interface FunctionShare {
+  /** `name (file:line)` of the function, its file shortened to the package or the bundle */
+  fn: string;
+  msPerCall: number;
+  pct: number;
+}
+
+/** Self time (idle excluded) of a V8 CPU profile by function, per call, largest first (top 20). */
+export function cpuByFunction(profile: { nodes: { id: number; callFrame: { url: string; functionName: string; lineNumber?: number } }[]; samples?: number[]; timeDeltas?: number[] }, calls: number): FunctionShare[] {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const us = new Map<string, number>();
+  for (const [i, id] of (profile.samples ?? []).entries()) {
+    const frame = byId.get(id)?.callFrame;
+    if (!frame || frame.functionName === '(idle)') continue;
+    const at = frame.url.lastIndexOf('node_modules/');
+    const file = at >= 0 ? frame.url.slice(at + 'node_modules/'.length) : frame.url.split('/').at(-1) ?? '';
+    const key = `${frame.functionName || '(anonymous)'}${file ? ` (${file}:${(frame.lineNumber ?? 0) + 1})` : ''}`;
+    us.set(key, (us.get(key) ?? 0) + Math.max(0, profile.timeDeltas?.[i + 1] ?? 0));
+  }
+  const total = [...us.values()].reduce((a, b) => a + b, 0) || 1;
+  return [...us.entries()].map(([fn, t]) => ({ fn, msPerCall: t / 1000 / calls, pct: (100 * t) / total })).sort((a, b) => b.msPerCall - a.msPerCall).slice(0, 20);
+}
+
 /**
  * The V8 heap flags the Lambda Node.js runtime starts node with for a memory size, as its bootstrap
  * (/var/runtime/bootstrap) is published in copies: new space a tenth of the memory (two semi-spaces),
@@ -324,6 +350,8 @@ export interface GatewayMeasure {
   memoryMb?: number;
   /** with --cpu-prof: the calls' CPU by where the code lives (the profiler adds its own overhead) */
   cpu?: CpuShare[];
+  /** with --cpu-prof: the functions with the most self time */
+  topFunctions?: FunctionShare[];
   nodeFlags: string[];
   runs: GatewayRun[];
   importMsMedian: number;
@@ -336,7 +364,10 @@ export interface GatewayMeasure {
  * flags); the last run of each makes `calls` sequential calls to the feature `slug` (one of the
  * catalogue the bundle carries; its Lambda is the stub).
  */
-export async function measureGateway(bundle: string, opts: { slug: string; calls: number; coldStarts: number; memoryMb: (number | undefined)[]; cpuProf?: boolean; log: (line: string) => void }): Promise<GatewayMeasure[]> {
+export async function measureGateway(
+  bundle: string,
+  opts: { slug: string; calls: number; coldStarts: number; memoryMb: (number | undefined)[]; cpuProf?: boolean; profileDir?: string; keys?: number; payloadKb?: number; log: (line: string) => void },
+): Promise<GatewayMeasure[]> {
   const { startDynalite } = await import('../runtime/local/dynalite-server.ts');
   const { storeCredential } = await import('../runtime/local/store-credential.ts');
   const { ensureTables } = await import('../runtime/store/ensure-tables.ts');
@@ -348,7 +379,7 @@ export async function measureGateway(bundle: string, opts: { slug: string; calls
   const dir = mkdtempSync(path.join(tmpdir(), 'faascape-bundle-measure-'));
   const credential = storeCredential(path.join(dir, 'data'));
   const store = await startDynalite(path.join(dir, 'data', 'store'), { credential });
-  const stub = await awsStub();
+  const stub = await awsStub(opts.payloadKb);
   const requests = { dynamodb: 0, lambda: 0, ops: new Map<string, number>() };
   store.server.on('request', (req: { headers: Record<string, unknown> }) => {
     requests.dynamodb += 1;
@@ -363,7 +394,12 @@ export async function measureGateway(bundle: string, opts: { slug: string; calls
     const stubUrl = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
     const tables = tableNames('faascape-bench-');
     await ensureTables(localDynamoClient({ endpoint, credential }), tables);
-    const { apiKey } = await new ClientStore(documentClient(localDynamoClient({ endpoint, credential })), tables).createKey('bench-client');
+    // One key: every call but one every 500 ms finds the key in the gateway's cache (its warm path).
+    // More keys, cycled: each call misses the cache and reads its key (the path of a container that
+    // serves few calls per client).
+    const clientStore = new ClientStore(documentClient(localDynamoClient({ endpoint, credential })), tables);
+    const apiKeys: string[] = [];
+    for (let k = 0; k < (opts.keys ?? 1); k++) apiKeys.push((await clientStore.createKey(`bench-client-${k}`)).apiKey);
     const driver = path.join(path.dirname(bundle), 'driver.mjs');
     writeFileSync(driver, DRIVER);
     const env: NodeJS.ProcessEnv = {
@@ -378,7 +414,8 @@ export async function measureGateway(bundle: string, opts: { slug: string; calls
       SPOOL_QUEUE_URL: `${stubUrl}/1/spool`,
       FEATURE_FUNCTION_PREFIX: 'faascape-bench-feature-',
       PSEUDONYM_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-3:1:secret:pseudonym',
-      BENCH_API_KEY: apiKey,
+      BENCH_API_KEY: apiKeys.join(','),
+      ...(opts.payloadKb ? { BENCH_PAYLOAD_KB: String(opts.payloadKb) } : {}),
     };
     for (const id of Object.keys(TABLES) as (keyof typeof TABLES)[]) env[tableEnvName(id)] = tables[id];
     const results: GatewayMeasure[] = [];
@@ -386,6 +423,7 @@ export async function measureGateway(bundle: string, opts: { slug: string; calls
       const nodeFlags = lambdaHeapFlags(memoryMb);
       const runs: GatewayRun[] = [];
       let cpu: CpuShare[] | undefined;
+      let topFunctions: FunctionShare[] | undefined;
       for (let i = 0; i < opts.coldStarts; i++) {
         const last = i === opts.coldStarts - 1;
         opts.log(`  ${memoryMb === undefined ? "Node's default heap" : `${memoryMb} MB (${nodeFlags.join(' ')})`}: cold start ${i + 1}/${opts.coldStarts}${last ? `, then ${opts.calls} sequential calls` : ''}…`);
@@ -393,15 +431,20 @@ export async function measureGateway(bundle: string, opts: { slug: string; calls
         // Asynchronously: the store and the stub the bundle talks to run in this process.
         requests.dynamodb = requests.lambda = 0;
         requests.ops.clear();
-        const profileFile = opts.cpuProf && last ? path.join(dir, `profile-${memoryMb ?? 'node'}.json`) : undefined;
+        const profileFile = opts.cpuProf && last ? path.join(opts.profileDir ?? dir, `gateway-${memoryMb ?? 'node'}.cpuprofile`) : undefined;
         const out = await run(process.execPath, ['--expose-gc', ...nodeFlags, driver, pathToFileURL(bundle).href, String(last ? opts.calls : 0), opts.slug], { ...env, ...(profileFile ? { BENCH_PROFILE: profileFile } : {}) });
         const r = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as GatewayRun;
         if (last) r.requestsPerCall = { dynamodb: requests.dynamodb / (opts.calls + 1), lambda: requests.lambda / (opts.calls + 1), dynamodbOps: Object.fromEntries([...requests.ops].map(([op, n]) => [op, n / (opts.calls + 1)])) };
         runs.push(r);
-        if (profileFile) cpu = cpuByWhere(JSON.parse(readFileSync(profileFile, 'utf8')), pathToFileURL(bundle).href, opts.calls);
+        if (profileFile) {
+          const profile = JSON.parse(readFileSync(profileFile, 'utf8')) as Parameters<typeof cpuByWhere>[0];
+          cpu = cpuByWhere(profile, pathToFileURL(bundle).href, opts.calls);
+          topFunctions = cpuByFunction(profile, opts.calls);
+          if (opts.profileDir) opts.log(`  kept the CPU profile: ${profileFile} (open it in Chrome DevTools or speedscope)`);
+        }
       }
       const importMs = runs.map((r) => r.importMs).sort((a, b) => a - b);
-      results.push({ ...(memoryMb === undefined ? {} : { memoryMb }), nodeFlags, runs, importMsMedian: importMs[Math.floor(importMs.length / 2)] ?? NaN, callsRun: runs.at(-1)!, ...(cpu ? { cpu } : {}) });
+      results.push({ ...(memoryMb === undefined ? {} : { memoryMb }), nodeFlags, runs, importMsMedian: importMs[Math.floor(importMs.length / 2)] ?? NaN, callsRun: runs.at(-1)!, ...(cpu ? { cpu } : {}), ...(topFunctions ? { topFunctions } : {}) });
     }
     return results;
   } finally {
@@ -413,14 +456,19 @@ export async function measureGateway(bundle: string, opts: { slug: string; calls
 
 // ---- the command ----------------------------------------------------------------------------------
 
-const USAGE = `usage: npm run bundle:report -- [--check] [--measure [--calls N] [--cold-starts N] [--memory MB,…]] [--keep]
+const USAGE = `usage: npm run bundle:report -- [--check] [--measure [--calls N] [--cold-starts N] [--memory MB,…] [--keys N] [--payload-kb N] [--cpu-prof]] [--keep]
   --check          exit 1 if the gateway bundle is over its budget (${GATEWAY_BUDGET_BYTES.toLocaleString('en')} bytes minified)
   --measure        run the gateway bundle: cold import time, heap and RSS, CPU per call
   --calls N        sequential calls in each measured run (default 1000)
   --cold-starts N  fresh processes importing the bundle, per memory size (default 5)
+  --keys N         the calls cycle through N API keys of N clients (default 1: the gateway's cache
+                   serves the key; 200: every call misses it and reads its key)
+  --payload-kb N   each request body and each feature answer N KB (default: a few bytes): the
+                   memory a large call takes
   --memory MB,…    Lambda memory sizes whose V8 heap flags to run under; "node" for Node's defaults
                    (default 256,1024)
-  --cpu-prof       profile the measured calls (V8 sampling profiler): CPU by where the code lives
+  --cpu-prof       profile the measured calls (V8 sampling profiler): CPU by where the code lives and
+                   the functions with the most self time (with --keep, the .cpuprofile files stay)
   --keep           keep the temp dir with the bundles and metafiles`;
 
 const fmtBytes = (n: number) => `${n.toLocaleString('en')} B`;
@@ -438,6 +486,8 @@ async function main(): Promise<number> {
       'cold-starts': { type: 'string', default: '5' },
       memory: { type: 'string', default: '256,1024' },
       'cpu-prof': { type: 'boolean', default: false },
+      keys: { type: 'string', default: '1' },
+      'payload-kb': { type: 'string', default: '0' },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -448,6 +498,9 @@ async function main(): Promise<number> {
   }
   const calls = Number(values.calls);
   const coldStarts = Number(values['cold-starts']);
+  const keys = Number(values.keys);
+  const payloadKb = Number(values['payload-kb']);
+  if (!Number.isInteger(keys) || keys < 1 || !Number.isInteger(payloadKb) || payloadKb < 0) throw new Error(`--keys takes a positive integer, --payload-kb a whole number of KB\n${USAGE}`);
   if (!Number.isInteger(calls) || calls < 1 || !Number.isInteger(coldStarts) || coldStarts < 1) throw new Error(`--calls and --cold-starts take a positive integer\n${USAGE}`);
   const memoryMb = values.memory.split(',').map((m) => (m.trim() === 'node' ? undefined : Number(m)));
   if (memoryMb.some((m) => m !== undefined && !(Number.isInteger(m) && m >= 128 && m <= 10240))) throw new Error(`--memory takes Lambda memory sizes (128 to 10240 MB) or "node"\n${USAGE}`);
@@ -495,10 +548,11 @@ async function main(): Promise<number> {
       const catalogue = JSON.parse(JSON.parse(gateway.bundling.define?.['process.env.FAASCAPE_CATALOG'] ?? '"[]"') as string) as { slug: string }[];
       const slug = catalogue[0]?.slug;
       if (!slug) throw new Error('the gateway bundle carries no feature to call');
-      measure = await measureGateway(gateway.outfile, { slug, calls, coldStarts, memoryMb, cpuProf: values['cpu-prof'], log });
+      measure = await measureGateway(gateway.outfile, { slug, calls, coldStarts, memoryMb, cpuProf: values['cpu-prof'], keys, payloadKb, ...(values.keep ? { profileDir: tmp } : {}), log });
       console.log();
       console.log(`Gateway bundle at run time: ${process.version} on this machine (${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores), not a Lambda's CPU share;`);
-      console.log(`cold import = the module's init (config, catalogue, SDK clients from node_modules, the secret); calls one at a time, as Lambda sends them.`);
+      console.log(`cold import = the module's init (config, catalogue, SDK clients from node_modules, the secret); calls one at a time, as Lambda sends them;`);
+      console.log(`${keys === 1 ? 'one API key (its look-up cached)' : `${keys} API keys in turn (a look-up per call)`}, ${payloadKb ? `${payloadKb} KB request bodies and feature answers` : 'small request bodies and feature answers'}.`);
       if (values['cpu-prof']) console.log('the profiler was on during the calls: their CPU and memory figures include its overhead (run without --cpu-prof for those)');
       console.log(`${pad('V8 heap as for', 16)}  ${lpad('import ms, median', 17)}  ${lpad('import CPU', 10)}  ${lpad('1st call', 9)}  ${lpad('warm median', 11)}  ${lpad('p99', 8)}  ${lpad('CPU/call', 9)}  ${lpad('RSS after import', 16)}  ${lpad(`RSS after ${calls}`, 14)}  ${lpad('peak RSS', 9)}  ${lpad('heap used after', 15)}`);
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -513,6 +567,8 @@ async function main(): Promise<number> {
       for (const m of measure.filter((x) => x.cpu)) {
         console.log(`CPU of the ${calls} calls (${m.memoryMb === undefined ? 'node defaults' : `${m.memoryMb} MB`}, with the profiler on), by where the code lives:`);
         for (const c of m.cpu!.slice(0, 8)) console.log(`  ${pad(c.where, 40)}  ${lpad(c.msPerCall.toFixed(2), 6)} ms per call  ${lpad(c.pct.toFixed(1), 5)} %`);
+        console.log('  the functions with the most self time:');
+        for (const f of m.topFunctions?.slice(0, 12) ?? []) console.log(`    ${pad(f.fn.slice(0, 90), 90)}  ${lpad(f.msPerCall.toFixed(3), 6)} ms  ${lpad(f.pct.toFixed(1), 5)} %`);
       }
     }
 

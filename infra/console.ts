@@ -137,8 +137,9 @@ export class PlatformConsole extends Construct {
       clients: { actions: ['GetItem', 'PutItem', 'UpdateItem'] },
       // Keys: created (conditional PutItem), revoked (UpdateItem), listed per client on byClient.
       keys: { actions: ['GetItem', 'PutItem', 'UpdateItem'], queryIndexes: ['byClient'] },
-      // A client's month and days, a feature's days (Query); a month's lines on byMonth for the
-      // finance preview and developer levels; a month's call counter (GetItem) for late usage.
+      // A client's month and days, a feature's days (Query); a month's clients on byMonth (keys
+      // only) and their lines (Query) for the finance preview and developer levels; a month's call
+      // counter (GetItem) for late usage.
       usage: { actions: ['GetItem', 'Query'], queryIndexes: ['byMonth'] },
       // Invoices, earnings and the finance archive: headers (a Scan of them lists the closed
       // months), chunks and party items. Never a PutItem, BatchWriteItem, UpdateItem or DeleteItem.
@@ -171,8 +172,9 @@ export class PlatformConsole extends Construct {
     this.financeClose = consoleFunction('FinanceClose', 'Faascape console API: finance closes a month and approves its payout run (the console routes that store statements)');
     grantTables(this.financeClose, tables, {
       sessions: { actions: ['GetItem'] },
-      // The close previews again first: a month's lines (byMonth) and call counters (GetItem).
-      usage: { actions: ['GetItem'], queryIndexes: ['byMonth'] },
+      // The close previews again first: a month's clients (byMonth, keys only), their lines (Query)
+      // and call counters (GetItem).
+      usage: { actions: ['GetItem', 'Query'], queryIndexes: ['byMonth'] },
       // StatementStore.putFinal: the parts, then the header on condition that none exists, then the
       // month's invoices, each number on condition that it is free: PutItem only, so the store's
       // code never overwrites a closed month or an invoice. IAM cannot require those conditions;

@@ -67,13 +67,15 @@ export class FaascapeStack extends Stack {
       entry: `${REPO_ROOT}runtime/aws/gateway-lambda.ts`,
       description: 'Faascape gateway: key, limits, invoke, meter',
       // Sized from measurement (`npm run bundle:report -- --measure`: the built bundle, 1,000 calls
-      // against the embedded store, under the V8 heap flags Lambda sets for each size). A call now
-      // makes one DynamoDB request (its record) and one invoke, and costs ~2.3 ms of CPU on a full
-      // core; Lambda gives a function M/1769 of a vCPU, so ~16 ms of each call at 256 MB, ~8 ms at
-      // 512. Memory: heap ~15 MiB, peak RSS ~121 MiB at 256 MB. The gateway is billed for the time
-      // it waits on the feature: at 256 MB a 20 ms call costs ≈ 0.010 GB-s against ≈ 0.016 at 512
-      // (docs/aws.md). The init (~176 ms of CPU) takes ~1.2 s at this share: a cold start, once
-      // per container, inside GATEWAY_MARGIN_MS, and billed the same GB-s at either size.
+      // against the embedded store, under the V8 heap flags Lambda sets for each size). A call
+      // makes one DynamoDB request (its record) and one invoke, plus one GetItem when its key is
+      // not in the container's cache, and costs ~2.4 ms of CPU on a full core (+0.9 ms with the
+      // look-up); Lambda gives a function M/1769 of a vCPU, so ~17 ms of each call at 256 MB. The
+      // gateway is billed for the time it waits on the feature, so a smaller size costs less, but
+      // memory rules it out (decision 16): peak RSS ~124 MiB for small calls; with the largest
+      // call it passes on (`--payload-kb 5800`: a 5.8 MB body each way) 182 MiB at 256 MB and
+      // 210 MiB under 192 MB's heap flags (176 MiB under 128 MB's with 4 MB calls). The init
+      // (~180 ms of CPU) runs on a full vCPU: a cold start, once per container.
       memorySize: 256,
       timeout: gatewayTimeout(specs),
       environment: {

@@ -72,10 +72,11 @@ export class PlatformJobs extends Construct {
       environment: { ...tableEnvironment(props.tables, ['usage', 'records', 'statements', 'clients']), ...props.policyEnv },
     });
     grantTables(this.statements, props.tables, {
-      // Statements read aggregates: a month's lines on the byMonth index (monthAggregates, hasUsage)
-      // and the month's call counter (GetItem, monthCalls). They never write usage: the aggregator
-      // keeps it current, and the close refuses while it trails (the state item, below).
-      usage: { actions: ['GetItem'], queryIndexes: ['byMonth'] },
+      // Statements read aggregates: a month's clients on the byMonth index (keys only), then each
+      // client's lines (Query; monthAggregates, hasUsage) and the month's call counter (GetItem,
+      // monthCalls). They never write usage: the aggregator keeps it current, and the close refuses
+      // while it trails (the state item, below).
+      usage: { actions: ['GetItem', 'Query'], queryIndexes: ['byMonth'] },
       // The close: reads headers and chunks, stores the parts and then the header (PutItem, on
       // condition that none exists), then issues the month's invoices (PutItem, each number on
       // condition that it is free). No UpdateItem, DeleteItem or BatchWriteItem (which IAM cannot

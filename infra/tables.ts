@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { TABLES, type KeyAttribute, type TableId, type TableNames } from '../runtime/store/tables.ts';
+import { TABLES, type IndexDefinition, type KeyAttribute, type TableId, type TableNames } from '../runtime/store/tables.ts';
 
 const attr = (k: KeyAttribute) => ({ name: k.name, type: k.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER });
 
@@ -36,6 +36,7 @@ export class PlatformTables extends Construct {
           indexName: i.indexName,
           partitionKey: attr(i.partitionKey),
           ...(i.sortKey ? { sortKey: attr(i.sortKey) } : {}),
+          projectionType: (i as IndexDefinition).projection === 'KEYS_ONLY' ? ProjectionType.KEYS_ONLY : ProjectionType.ALL,
         })),
       });
       tables[tid] = table;

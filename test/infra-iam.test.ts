@@ -140,7 +140,7 @@ describe('IAM of the platform roles', () => {
     const access = dynamoAccess(stack.console.financeClose);
     expect(access).toEqual({
       sessions: ['GetItem'],
-      usage: ['GetItem'],
+      usage: ['GetItem', 'Query'],
       'usage/index/byMonth': ['Query'],
       // The aggregator's state item only: the close refuses while the aggregates trail the month.
       'records[pk=agg]': ['GetItem'],
@@ -181,7 +181,7 @@ describe('IAM of the platform roles', () => {
   it('lets the statements job read usage, never write it, and add statement and invoice items only', () => {
     const access = dynamoAccess(stack.jobs.statements);
     expect(access).toEqual({
-      usage: ['GetItem'],
+      usage: ['GetItem', 'Query'],
       'usage/index/byMonth': ['Query'],
       // The aggregator's state item only: the close refuses while the aggregates trail.
       'records[pk=agg]': ['GetItem'],

@@ -173,6 +173,15 @@ describe('the CDK stack', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { TableName: 'faascape-test-sessions', TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
   });
 
+  it("indexes usage lines by month with their keys only, so the aggregator's updates never write the index", () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'faascape-test-usage',
+      GlobalSecondaryIndexes: [{ IndexName: 'byMonth', KeySchema: [{ AttributeName: 'month', KeyType: 'HASH' }, { AttributeName: 'line', KeyType: 'RANGE' }], Projection: { ProjectionType: 'KEYS_ONLY' } }],
+    });
+    // The keys' index feeds listKeys (createdAt, revokedAt): it keeps every attribute.
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { TableName: 'faascape-test-keys', GlobalSecondaryIndexes: [{ IndexName: 'byClient', Projection: { ProjectionType: 'ALL' } }] });
+  });
+
   it('retains and deletion-protects every table in prod, the disposable sessions table included', () => {
     const stack = new Stack(new App({ outdir: outdir() }), 'Prod');
     new PlatformTables(stack, 'Tables', { namePrefix: 'faascape-prod-', destroyable: false });

@@ -99,6 +99,9 @@ export function idle(actor: Actor): Promise<void> {
   });
 }
 
+/** How the usage table's byMonth index is projected (runtime/store/tables.ts): what an aggregate update costs it. */
+const BY_MONTH_KEYS_ONLY = TABLES.usage.indexes.find((i) => i.indexName === 'byMonth')?.projection === 'KEYS_ONLY';
+
 const WRITE_OPS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 const CAPACITY_OPS = new Set(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'BatchGetItem', 'Query', 'Scan']);
 
@@ -267,17 +270,26 @@ export class StoreProbe {
     if (conditionFailed) units = this.itemUnits.get(ik) ?? 1;
     else units = (output?.ConsumedCapacity as { CapacityUnits?: number } | undefined)?.CapacityUnits ?? 0;
     if (key) {
+      const known = this.itemUnits.has(ik);
       if (!conditionFailed) this.itemUnits.set(ik, units);
       this.partitionWrite(second, table, key.pk, units);
-      // The usage lines carry `month`, so they are also written to the byMonth GSI (projection
-      // ALL): the same units again, on the GSI partition of the month. A write its condition
-      // refused changes nothing: no index write.
+      // The usage lines carry `month`, so they are also written to the byMonth GSI, on the GSI
+      // partition of the month (dynalite leaves index writes out of ConsumedCapacity). With
+      // projection ALL every update rewrites the index entry: the same units again. With KEYS_ONLY
+      // (decision 16) only a line's first write adds its entry (≤ 1 KB: 1 unit); an update that
+      // leaves the index keys as they were writes nothing there (AWS, "Provisioned throughput
+      // considerations for global secondary indexes"). A write the probe never saw answered may
+      // have created the item: the next one is then priced as a creation (an overestimate). A
+      // write its condition refused changes nothing: no index write.
       const info = this.tableInfo.get(table);
       if (info?.id === 'usage' && key.sk.startsWith('U#') && !conditionFailed) {
         const month = key.sk.slice(2, 9);
-        this.gsiWru[kind] += units;
-        this.partitionWrite(second, `${table}.byMonth`, month, units);
-        units *= 2;
+        const index = BY_MONTH_KEYS_ONLY ? (known ? 0 : 1) : units;
+        if (index > 0) {
+          this.gsiWru[kind] += index;
+          this.partitionWrite(second, `${table}.byMonth`, month, index);
+          units += index;
+        }
       }
     }
     return units;

@@ -21,6 +21,14 @@ export const PRICES = {
 } as const;
 
 /**
+ * `npm run bundle:report -- --measure --cold-starts 3 --memory 256,192,128` with `--keys 1` and
+ * `--keys 200`, 2026-12-07 (this machine, 2 cores, shared and busy: a simulation ran beside it):
+ * 2.46 / 2.37 / 2.39 ms per call warm, 3.24 / 3.23 / 3.46 ms with a look-up per call.
+ */
+const GATEWAY_CPU_WARM_MS = 2.4;
+const GATEWAY_CPU_LOOKUP_MS = 0.9;
+
+/**
  * What the simulation cannot measure on this machine and assumes instead (AWS latencies are
  * not this machine's): the Lambdas' billed durations are modelled, not timed.
  */
@@ -28,12 +36,16 @@ export const ASSUMPTIONS = {
   /** one DynamoDB round trip inside the region, single-digit ms as DynamoDB advertises */
   dynamodbRoundTripMs: 5,
   /**
-   * The gateway's own CPU per call on a full core, measured by `npm run bundle:report -- --measure`
-   * (2.30 ms: key hash, middy, JSON, the SDK's signing and HTTP for one PutItem and one Invoke).
-   * Lambda gives a function M/1769 of a vCPU while it serves a call, so that billed time is the
-   * CPU time × 1769 / M (gatewayCpuMs below).
+   * The gateway's own CPU per call on a full core when its cache holds the key (one PutItem, one
+   * Invoke, middy, JSON, the key's hash check), measured by `npm run bundle:report -- --measure
+   * --keys 1`; and what a cache miss adds, per look-up (one GetItem through the SDK: signing, HTTP,
+   * unmarshalling), measured by the same command with `--keys 200` (a look-up per call): the
+   * difference of the two. The simulation adds the second per look-up its gateways made. Lambda
+   * gives a function M/1769 of a vCPU while it serves a call, so that billed time is the CPU time ×
+   * 1769 / M (gatewayCpuMs below).
    */
-  gatewayCpuMsPerCall: 2.3,
+  gatewayCpuMsPerCall: GATEWAY_CPU_WARM_MS,
+  gatewayCpuMsPerLookup: GATEWAY_CPU_LOOKUP_MS,
   /**
    * A cold start's INIT, billed since 2025-08-01 at the function's memory: the bundle's import
    * measured by the same command (median ≈ 200 ms on a full core). On-demand functions run INIT on

@@ -649,7 +649,11 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
   const hotAttemptMean = mean(writeAttemptDepths);
   const meanAnyDepth = anyDepthN ? anyDepthSum / anyDepthN : 0;
   const spoolSendsPerCall = anyDepthN ? spoolSendsSum / anyDepthN : 0;
-  const gatewayMs = o.featureMs + (meanAnyDepth + spoolSendsPerCall) * ASSUMPTIONS.dynamodbRoundTripMs + gatewayCpuMs(ASSUMPTIONS.gatewayCpuMsPerCall);
+  // The gateway's CPU: a call served from its cache, plus each look-up its containers made (the
+  // key, and the client for a key without the client's limits): GetItem attempts per call.
+  const lookupsPerCall = (probe.units.gateway.requests.GetItem ?? 0) / Math.max(1, o.calls);
+  const gatewayCpuMsOnFullCore = ASSUMPTIONS.gatewayCpuMsPerCall + lookupsPerCall * ASSUMPTIONS.gatewayCpuMsPerLookup;
+  const gatewayMs = o.featureMs + (meanAnyDepth + spoolSendsPerCall) * ASSUMPTIONS.dynamodbRoundTripMs + gatewayCpuMs(gatewayCpuMsOnFullCore);
   const drainRuns = drain.stats.invocations;
   const drainMs = ASSUMPTIONS.drainOverheadMs + (drainRuns ? (drainDepthSum / drainRuns) * ASSUMPTIONS.dynamodbRoundTripMs : 0);
   const agg = aggregations.stats;
@@ -865,10 +869,13 @@ export async function runSim(input: Partial<SimOptions> = {}): Promise<SimResult
       prices: PRICES,
       assumptions: ASSUMPTIONS,
       gatewayBilledMsModelled: round(gatewayMs, 2),
+      gatewayLookupsPerCall: round(lookupsPerCall, 3),
+      gatewayCpuMsPerCallOnFullCore: round(gatewayCpuMsOnFullCore, 3),
+      gatewayCpuMsPerCallBilled: round(gatewayCpuMs(gatewayCpuMsOnFullCore), 2),
       drainBilledMsModelled: round(drainMs, 2),
       aggregatorBilledMsModelled: round(aggregatorMs, 2),
       aggregatorFixedPerMonthUsd: aggregatorFixedPerMonth(LANE_LAYOUT.lanes, idleRunMs),
-      note: 'durations = sequential DynamoDB round trips × assumed in-region latency + CPU time (the gateway: its measured CPU per call and per cold start × 1769 / its memory MB) (+ the feature ms the gateway waits; this machine’s latencies are not AWS’s); DynamoDB units are measured; no free tier. `platform` = all but apiGateway and the feature Lambdas. The aggregator runs here as often as the compressed month made it run; in AWS it runs 8,640 times a month whatever the traffic (aggregatorFixedPerMonthUsd)',
+      note: 'durations = sequential DynamoDB round trips × assumed in-region latency + CPU time (the gateway: its measured CPU per call from its cache, plus its measured CPU per look-up × the look-ups its containers made, × 1769 / its memory MB) (+ the feature ms the gateway waits; this machine’s latencies are not AWS’s); DynamoDB units are measured; no free tier. `platform` = all but apiGateway and the feature Lambdas. The aggregator runs here as often as the compressed month made it run; in AWS it runs 8,640 times a month whatever the traffic (aggregatorFixedPerMonthUsd)',
     },
     containers: {
       planned: o.containers,

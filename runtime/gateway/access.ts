@@ -8,7 +8,10 @@ export interface AccessStore {
   getLimits(clientId: string): Promise<ClientLimits>;
 }
 
-/** The gateway's look-ups, from the client store: a key by its id, a client's limits. */
+/**
+ * The gateway's look-ups, from the client store: a key by its id (which carries the client's
+ * limits: one read per call, decision 16), a client's limits (keys made before the copy existed).
+ */
 export function accessOf(clients: { getKey(keyId: string): Promise<StoredKey | undefined>; getClient(clientId: string): Promise<{ limits?: ClientLimits } | undefined> }): AccessStore {
   return {
     getKey: (keyId) => clients.getKey(keyId),
@@ -19,6 +22,8 @@ export function accessOf(clients: { getKey(keyId: string): Promise<StoredKey | u
 export interface Caller {
   clientId: string;
   keyId: string;
+  /** the client's limits as the key carries them (decision 16); absent: read the client's */
+  limits?: ClientLimits;
 }
 
 /**
@@ -93,6 +98,6 @@ export class Authenticator {
     if (!parsed) throw errors.invalidKey();
     const stored = await this.keys.get(parsed.keyId, now, () => this.store.getKey(parsed.keyId));
     if (!stored || stored.revokedAt !== undefined || !secretMatches(parsed.secret, stored.secretHash)) throw errors.invalidKey();
-    return { clientId: stored.clientId, keyId: stored.keyId };
+    return { clientId: stored.clientId, keyId: stored.keyId, ...(stored.limits ? { limits: stored.limits } : {}) };
   }
 }

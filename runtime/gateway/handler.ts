@@ -113,7 +113,9 @@ export function createGateway(deps: GatewayDeps) {
       const caller = context.caller as Caller;
       const feature = context.feature as FeatureSpec;
       const now = clock();
-      const limits = await limitsCache.get(caller.clientId, now, () => deps.access.getLimits(caller.clientId));
+      // The key's copy of the client's limits, read with the key (one look-up per call); a key
+      // made before keys carried it costs the client's item.
+      const limits = caller.limits ?? (await limitsCache.get(caller.clientId, now, () => deps.access.getLimits(caller.clientId)));
       // A spend cap reserves the call's price and its largest compute before it runs; what it did
       // not cost goes back when it ends, so the cap holds with any number of calls in flight.
       const reservation = limits.monthlySpendCapMicros === undefined ? 0 : callCeilingMicros(priceAt(feature, now), feature.manifest.timeoutMs * feature.manifest.memoryMb);

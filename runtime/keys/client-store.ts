@@ -3,6 +3,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { DomainError } from '../../shared/errors.ts';
 import type { InvoiceParty } from '../../shared/invoice.ts';
 import { scanAll } from '../store/paging.ts';
+import { runLimited } from '../store/run-limited.ts';
 import type { TableNames } from '../store/tables.ts';
 import { generateKey } from './api-key.ts';
 
@@ -33,7 +34,22 @@ export interface StoredKey {
   secretHash: string;
   createdAt: number;
   revokedAt?: number;
+  /**
+   * What the gateway needs of the client, carried by the key so that one read serves a call
+   * (decision 16): the client's limits as of its `limitsRev`. Absent on keys created before the
+   * copy existed: the gateway then reads the client.
+   */
+  limits?: ClientLimits;
+  limitsRev?: number;
 }
+
+/**
+ * A client's live keys at most: the client item lists them (`keyIds`), so that a change of its
+ * limits reaches every key's copy, and the list must stay bounded (invariant 8).
+ */
+export const MAX_LIVE_KEYS = 100;
+/** Key copies brought up to date at once when a client's limits change. */
+const SYNC_CONCURRENCY = 8;
 
 export class NotFoundError extends DomainError {
   override readonly name = 'NotFoundError';
@@ -70,16 +86,43 @@ export class ClientStore {
     }
   }
 
-  /** Creates the client if needed and a new key; the full key is returned here and never again. */
+  /**
+   * Creates the client if needed and a new key; the full key is returned here and never again.
+   * The key carries a copy of the client's limits (decision 16). The client lists the key first,
+   * so a limits change committed from then on brings the key's copy up to date (syncKeys); one
+   * committed before the key existed is caught by reading the client again once the key is in.
+   */
   async createKey(clientId: string): Promise<{ clientId: string; keyId: string; apiKey: string }> {
     await this.ensureClient(clientId);
     const key = generateKey();
-    const item: StoredKey = { keyId: key.keyId, clientId, secretHash: key.secretHash, createdAt: this.now() };
+    let listed: Record<string, unknown> | undefined;
+    try {
+      listed = (
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.tables.clients,
+            Key: { clientId },
+            UpdateExpression: 'ADD keyIds :k',
+            ConditionExpression: 'attribute_exists(clientId) AND (attribute_not_exists(keyIds) OR size(keyIds) < :max)',
+            ExpressionAttributeValues: { ':k': new Set([key.keyId]), ':max': MAX_LIVE_KEYS },
+            ReturnValues: 'ALL_NEW',
+          }),
+        )
+      ).Attributes;
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      throw new DomainError('conflict', `client "${clientId}" has ${MAX_LIVE_KEYS} live keys: revoke one before creating another`, { code: 'too_many_keys' });
+    }
+    const seen = limitsOf(listed);
+    const item: StoredKey = { keyId: key.keyId, clientId, secretHash: key.secretHash, createdAt: this.now(), limits: seen.limits, limitsRev: seen.rev };
     await this.db.send(new PutCommand({ TableName: this.tables.keys, Item: item, ConditionExpression: 'attribute_not_exists(keyId)' }));
+    const now = limitsOf((await this.db.send(new GetCommand({ TableName: this.tables.clients, Key: { clientId }, ConsistentRead: true }))).Item);
+    if (now.rev !== seen.rev) await this.syncKey(key.keyId, now);
     return { clientId, keyId: key.keyId, apiKey: key.apiKey };
   }
 
   async revokeKey(keyId: string): Promise<StoredKey> {
+    let revoked: StoredKey;
     try {
       const res = await this.db.send(
         new UpdateCommand({
@@ -91,16 +134,29 @@ export class ClientStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return res.Attributes as StoredKey;
+      revoked = toStoredKey(res.Attributes as Record<string, unknown>);
     } catch (e) {
       if (e instanceof ConditionalCheckFailedException) throw new NotFoundError(`no key with id "${keyId}"`);
       throw e;
     }
+    // No longer live: off the client's list (its limits need not reach a refused key).
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tables.clients,
+        Key: { clientId: revoked.clientId },
+        UpdateExpression: 'DELETE keyIds :k',
+        ConditionExpression: 'attribute_exists(clientId)',
+        ExpressionAttributeValues: { ':k': new Set([keyId]) },
+      }),
+    ).catch((e: unknown) => {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    });
+    return revoked;
   }
 
   async getKey(keyId: string): Promise<StoredKey | undefined> {
     const res = await this.db.send(new GetCommand({ TableName: this.tables.keys, Key: { keyId } }));
-    return res.Item as StoredKey | undefined;
+    return res.Item ? toStoredKey(res.Item) : undefined;
   }
 
   async listKeys(clientId: string): Promise<Omit<StoredKey, 'secretHash'>[]> {
@@ -122,11 +178,11 @@ export class ClientStore {
 
   async getClient(clientId: string): Promise<Client | undefined> {
     const res = await this.db.send(new GetCommand({ TableName: this.tables.clients, Key: { clientId } }));
-    return res.Item as Client | undefined;
+    return res.Item ? toClient(res.Item) : undefined;
   }
 
   async listClients(): Promise<Client[]> {
-    const items = (await scanAll(this.db, { TableName: this.tables.clients })) as unknown as Client[];
+    const items = (await scanAll(this.db, { TableName: this.tables.clients })).map(toClient);
     return items.sort((a, b) => (a.clientId < b.clientId ? -1 : 1));
   }
 
@@ -137,12 +193,12 @@ export class ClientStore {
       new UpdateCommand({
         TableName: this.tables.clients,
         Key: { clientId },
-        UpdateExpression: capMicros === null ? 'REMOVE limits.monthlySpendCapMicros' : 'SET limits.monthlySpendCapMicros = :c',
-        ...(capMicros === null ? {} : { ExpressionAttributeValues: { ':c': capMicros } }),
+        UpdateExpression: `${capMicros === null ? 'REMOVE limits.monthlySpendCapMicros' : 'SET limits.monthlySpendCapMicros = :c'} ADD limitsRev :one`,
+        ExpressionAttributeValues: { ':one': 1, ...(capMicros === null ? {} : { ':c': capMicros }) },
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return res.Attributes as Client;
+    return this.limitsChanged(res.Attributes as Record<string, unknown>);
   }
 
   /** Sets (or, with null, removes) the public display name; the caller validated it (parseDisplayName). */
@@ -157,7 +213,7 @@ export class ClientStore {
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return res.Attributes as Client;
+    return toClient(res.Attributes as Record<string, unknown>);
   }
 
   /** Sets the billing details; the caller checked them (checkBillingDetails). Invoices already issued keep theirs. */
@@ -181,11 +237,71 @@ export class ClientStore {
       new UpdateCommand({
         TableName: this.tables.clients,
         Key: { clientId },
-        UpdateExpression: 'SET limits = :l',
-        ExpressionAttributeValues: { ':l': limits },
+        UpdateExpression: 'SET limits = :l ADD limitsRev :one',
+        ExpressionAttributeValues: { ':l': limits, ':one': 1 },
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return res.Attributes as Client;
+    return this.limitsChanged(res.Attributes as Record<string, unknown>);
   }
+
+  /**
+   * A change of the client's limits is committed (its item, with a new `limitsRev`): every key the
+   * client lists gets the copy before this returns, so the gateway applies it within its cache
+   * time, as when it read the client. A write that fails throws: the change is then in the client
+   * item but maybe not in every key, and running it again (it is idempotent) completes it.
+   */
+  private async limitsChanged(item: Record<string, unknown>): Promise<Client> {
+    const limits = limitsOf(item);
+    const keyIds = item.keyIds instanceof Set ? [...(item.keyIds as Set<string>)] : [];
+    await runLimited(
+      keyIds.map((keyId) => () => this.syncKey(keyId, limits)),
+      SYNC_CONCURRENCY,
+    );
+    return toClient(item);
+  }
+
+  /** Brings one key's copy up to `limits` unless it holds that revision or a later one already (or is gone). */
+  private async syncKey(keyId: string, limits: { limits: ClientLimits; rev: number }): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.keys,
+          Key: { keyId },
+          UpdateExpression: 'SET limits = :l, limitsRev = :r',
+          ConditionExpression: 'attribute_exists(keyId) AND (attribute_not_exists(limitsRev) OR limitsRev < :r)',
+          ExpressionAttributeValues: { ':l': limits.limits, ':r': limits.rev },
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
+  }
+}
+
+/** The client's limits and their revision, from its item (no revision yet: 0). */
+function limitsOf(item: Record<string, unknown> | undefined): { limits: ClientLimits; rev: number } {
+  return { limits: (item?.limits as ClientLimits | undefined) ?? {}, rev: Number(item?.limitsRev ?? 0) };
+}
+
+/** A client as the callers see it, without the bookkeeping that keeps its keys' copies in step. */
+function toClient(item: Record<string, unknown>): Client {
+  return {
+    clientId: String(item.clientId),
+    createdAt: Number(item.createdAt),
+    limits: (item.limits as ClientLimits | undefined) ?? {},
+    ...(item.displayName !== undefined ? { displayName: String(item.displayName) } : {}),
+    ...(item.billing !== undefined ? { billing: item.billing as InvoiceParty } : {}),
+  };
+}
+
+function toStoredKey(item: Record<string, unknown>): StoredKey {
+  return {
+    keyId: String(item.keyId),
+    clientId: String(item.clientId),
+    secretHash: String(item.secretHash),
+    createdAt: Number(item.createdAt),
+    ...(item.revokedAt !== undefined ? { revokedAt: Number(item.revokedAt) } : {}),
+    ...(item.limitsRev !== undefined ? { limits: (item.limits as ClientLimits | undefined) ?? {}, limitsRev: Number(item.limitsRev) } : {}),
+  };
 }

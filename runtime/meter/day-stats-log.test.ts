@@ -19,6 +19,7 @@ import {
   aggregateKey,
   aggregateRecords,
   cmp,
+  lineKey,
   RejectionTally,
   SEQS_PER_EPOCH,
   type Outcome,
@@ -29,7 +30,7 @@ import {
 } from '../../shared/usage.ts';
 import { startDynalite, type RunningDynalite } from '../local/dynalite-server.ts';
 import { storeCredential } from '../local/store-credential.ts';
-import { scanAll } from '../store/paging.ts';
+import { queryAll, scanAll } from '../store/paging.ts';
 import { documentClient, localDynamoClient } from '../store/dynamo-client.ts';
 import { ensureTables } from '../store/ensure-tables.ts';
 import { tableNames, type TableNames } from '../store/tables.ts';
@@ -298,6 +299,23 @@ describe('DynamoUsageLog day items', () => {
       expect(i).not.toHaveProperty('month');
       expect(i).not.toHaveProperty('rejectedMonth');
     }
+  });
+});
+
+describe('DynamoUsageLog byMonth index (keys only, decision 16)', () => {
+  it("holds each usage line's keys, none of its counters, and monthAggregates reads the lines whole, in the index's order", async () => {
+    const log = (await backends[1]?.make()) as DynamoUsageLog;
+    const tables = dynamoTables.get(log) as TableNames;
+    const recs = varied(40);
+    await log.apply([batch('w1', 1, recs)]);
+    await log.apply([batch('w1', 2, varied(9, 40))]);
+    const index = await queryAll(db, { TableName: tables.usage, IndexName: 'byMonth', KeyConditionExpression: '#m = :m', ExpressionAttributeNames: { '#m': 'month' }, ExpressionAttributeValues: { ':m': '2025-03' } });
+    expect(index.length).toBeGreaterThan(2);
+    for (const entry of index) expect(Object.keys(entry).sort()).toEqual(['line', 'month', 'pk', 'sk']);
+    const lines = await log.monthAggregates('2025-03');
+    expect(sortAggs(lines)).toEqual(sortAggs([...aggregateRecords([...recs, ...varied(9, 40)]).values()].filter((a) => a.month === '2025-03')));
+    // The order the index gave when it held the lines whole: by line.
+    expect(lines.map((a) => lineKey(a))).toEqual(index.map((e) => String(e.line)));
   });
 });
 

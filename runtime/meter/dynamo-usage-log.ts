@@ -14,7 +14,7 @@ import type { UnitPrice } from '../../shared/price.ts';
 import { CLIENT_DAY_COUNTERS, FEATURE_DAY_COUNTERS, featureDayPk, histogramAttr, monthCallsKey, planAggregateUpdates, type ItemUpdate } from '../../shared/usage-plan.ts';
 import { batchId, cmp, COUNTER_NAMES, groupRecords, mergeBatches, type AuthorShare, type UsageAggregate, type UsageBatch, type UsageRecord } from '../../shared/usage.ts';
 import { conditional } from '../store/conditional.ts';
-import { queryAll, scanAll } from '../store/paging.ts';
+import { forEachQueryPage, queryAll, scanAll } from '../store/paging.ts';
 import { runLimited } from '../store/run-limited.ts';
 import type { TableNames } from '../store/tables.ts';
 import type { UsageLog, UsageReader } from './usage-log.ts';
@@ -28,6 +28,8 @@ function writerAttr(writerId: string): string {
 
 /** Writes of one apply in flight at once (see runLimited). */
 const APPLY_CONCURRENCY = 16;
+/** Per-client line queries of a month's read in flight at once. */
+const READ_CONCURRENCY = 8;
 
 type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } };
 /** Raw records are kept for traceability well past the yearly audit of a closed month. */
@@ -220,15 +222,42 @@ export class DynamoUsageLog implements UsageLog, UsageReader {
     return items.map(toAggregate);
   }
 
+  /**
+   * Every usage line of a month, in the index's order (by line). The byMonth index holds keys only
+   * (decision 16): it names the clients with lines in the month, and each client's lines are read
+   * from the table with one strongly consistent Query (its `U#<month>#` range), so a line the index
+   * has not caught up with yet is read too.
+   */
   async monthAggregates(month: string): Promise<UsageAggregate[]> {
-    const items = await queryAll(this.db, {
-      TableName: this.tables.usage,
-      IndexName: 'byMonth',
-      KeyConditionExpression: '#m = :m',
-      ExpressionAttributeNames: { '#m': 'month' },
-      ExpressionAttributeValues: { ':m': month },
-    });
-    return items.map(toAggregate);
+    const clients = new Set<string>();
+    await forEachQueryPage(
+      this.db,
+      {
+        TableName: this.tables.usage,
+        IndexName: 'byMonth',
+        KeyConditionExpression: '#m = :m',
+        ExpressionAttributeNames: { '#m': 'month' },
+        ExpressionAttributeValues: { ':m': month },
+      },
+      (keys) => {
+        for (const k of keys) clients.add(String(k.pk));
+      },
+    );
+    const items: Record<string, unknown>[] = [];
+    await runLimited(
+      [...clients].map((clientId) => async () => {
+        items.push(
+          ...(await queryAll(this.db, {
+            TableName: this.tables.usage,
+            KeyConditionExpression: 'pk = :c AND begins_with(sk, :p)',
+            ExpressionAttributeValues: { ':c': clientId, ':p': `U#${month}#` },
+            ConsistentRead: true,
+          })),
+        );
+      }),
+      READ_CONCURRENCY,
+    );
+    return items.sort((a, b) => cmp(String(a.line), String(b.line))).map(toAggregate);
   }
 
   /** Whether a month has any usage line, without reading them all. */

@@ -40,7 +40,7 @@ export async function ensureTables(client: DynamoDBClient, names: TableNames): P
           GlobalSecondaryIndexes: def.indexes?.map((i) => ({
             IndexName: i.indexName,
             KeySchema: keySchema(i.partitionKey, i.sortKey),
-            Projection: { ProjectionType: 'ALL' },
+            Projection: { ProjectionType: i.projection ?? 'ALL' },
           })),
         }),
       );

@@ -12,6 +12,11 @@ export interface IndexDefinition {
   indexName: string;
   partitionKey: KeyAttribute;
   sortKey?: KeyAttribute;
+  /**
+   * What the index copies of each item: `ALL` (the default) or only the keys. A keys-only index is
+   * written when an item enters it (or its index key changes), not when its other attributes do.
+   */
+  projection?: 'ALL' | 'KEYS_ONLY';
 }
 
 export interface TableDefinition {
@@ -39,13 +44,15 @@ export const TABLES = {
    * `R#month#code` for rejection counters and `D#day#feature` for the client's calls per day.
    * Per-day feature figures (calls, errors, latency histogram buckets h0..hN) are under pk
    * `F#feature`, sk `D#day`; the calls per month under pk `~months`. The byMonth index holds usage lines only (sparse:
-   * only they carry `month`), so a statement reads one month's lines without scanning.
+   * only they carry `month`), so a statement finds one month's lines without scanning. It holds
+   * their keys only (decision 16): the aggregator's updates of a line's counters do not write the
+   * index, only the line's first write does; readers fetch the lines from the table, per client.
    */
   usage: {
     id: 'usage',
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
-    indexes: [{ indexName: 'byMonth', partitionKey: { name: 'month', type: 'S' }, sortKey: { name: 'line', type: 'S' } }],
+    indexes: [{ indexName: 'byMonth', partitionKey: { name: 'month', type: 'S' }, sortKey: { name: 'line', type: 'S' }, projection: 'KEYS_ONLY' }],
     retain: true,
   },
   /**
