@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Statement } from '../../shared/statement.ts';
@@ -10,7 +11,7 @@ import { isMonth, monthOf } from '../../shared/month.ts';
 import { usageRows } from '../../shared/usage.ts';
 import { type CliContext, withContext } from './context.ts';
 import { printJson, table } from './format.ts';
-import { dataDirOf } from '../local/config.ts';
+import { dataDirOf, readConfig } from '../local/config.ts';
 import { fetchStatus, runningPlatform, StatusError } from '../local/operator.ts';
 import { parseSince, showLogs } from './logs.ts';
 import { StoreLockedError } from '../local/dynalite-server.ts';
@@ -548,6 +549,20 @@ program
   .action(async (slug: string, opts: { follow?: boolean; since?: string; invocation?: string; json?: boolean }) => {
     const q = { ...(opts.since ? { sinceMs: parseSince(opts.since, Date.now()) } : {}), ...(opts.invocation ? { invocationId: opts.invocation } : {}) };
     await showLogs(dataDirOf(process.env), slug, q, { follow: opts.follow ?? false, json: opts.json ?? false });
+  });
+
+// Local only: it fills a fresh data dir through a platform it runs itself (demo.ts).
+program
+  .command('demo')
+  .description('fill a fresh installation with a past: three clients call the shipped features over HTTP through the last ended months, each month is closed (invoices) and its payout run approved after its review; then console accounts to look around with')
+  .option('--data-dir <dir>', 'the data dir to fill: no client, no usage, no platform running on it (default: $FAASCAPE_DATA_DIR or ./.faascape)')
+  .option('--months <n>', 'how many ended months, up to last month (at most 12)', positiveInt, 3)
+  .addOption(consoleUrlOption())
+  .action(async (opts: { dataDir?: string; months: number; url: string }) => {
+    const config = readConfig(process.env);
+    // Loaded here: it brings the whole platform, which no other command needs at start.
+    const { runDemo } = await import('./demo.ts');
+    await runDemo({ dataDir: opts.dataDir ? resolvePath(opts.dataDir) : config.dataDir, functionsDir: config.functionsDir, consoleUrl: opts.url, months: opts.months }, (line) => console.log(line));
   });
 
 // Local only: it asks the running `npm start` (the counters live in its memory).
