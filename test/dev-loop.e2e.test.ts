@@ -90,6 +90,8 @@ describe('npm start while a developer edits functions/', () => {
     const why = t.platform.registry.whyUnavailable('broken');
     expect(why).toMatch(/broken[\\/]index\.ts:2:\d+: /);
     expect(progress.some((l) => /broken[\\/]index\.ts:2:\d+/.test(l))).toBe(true);
+    // The operator's status lists it with the same reason.
+    expect(t.platform.registry.unavailableNow()).toEqual([{ slug: 'broken', why }]);
 
     // Fixed: it serves again.
     writeFileSync(join(functionsDir, 'broken', 'index.ts'), `export const handler = async () => ({ ok: true });\n`);

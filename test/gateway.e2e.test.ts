@@ -1,8 +1,14 @@
+import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthOf } from '../shared/month.ts';
 import { OPERATOR_STATUS_PATH, OPERATOR_TOKEN_HEADER, operatorToken } from '../runtime/local/operator.ts';
 import { errorOf, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+
+const run = promisify(execFile);
+const CLI = fileURLToPath(new URL('../runtime/cli/bin.mjs', import.meta.url));
 
 let t: TestPlatform;
 let key: string;
@@ -88,9 +94,15 @@ describe('the gateway over real HTTP', () => {
     expect((await t.call(undefined, OPERATOR_STATUS_PATH, { headers: { [OPERATOR_TOKEN_HEADER]: 'guess' } })).status).toBe(401);
     const res = await t.call(undefined, OPERATOR_STATUS_PATH, { headers: { [OPERATOR_TOKEN_HEADER]: operatorToken(t.dataDir) } });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { meter: { recordsCommitted: number }; features: string[] };
+    const body = (await res.json()) as { url: string; pid: number; dataDir: string; meter: { recordsCommitted: number }; features: string[]; unavailable: unknown[] };
     expect(body.features).toContain('echo');
     expect(body.meter.recordsCommitted).toBeGreaterThan(0);
+    expect(body).toMatchObject({ url: t.url, pid: process.pid, dataDir: t.dataDir, unavailable: [] });
+    // The same through the CLI, as the operator reads it.
+    const { stdout } = await run(process.execPath, [CLI, 'status'], { env: { ...process.env, FAASCAPE_DATA_DIR: t.dataDir } });
+    expect(stdout).toContain(`platform ${t.url} (pid ${process.pid}), data dir ${t.dataDir}`);
+    expect(stdout).toMatch(/recordsCommitted\s+\d+/);
+    expect(stdout).toMatch(/features: .*echo/);
   });
 
   it('gives features a Lambda-like environment without platform settings', async () => {

@@ -568,14 +568,17 @@ program
 // Local only: it asks the running `npm start` (the counters live in its memory).
 program
   .command('status')
-  .description('the running local platform: meter counters (records, batches pending, spooled, applied) and feature processes')
-  .option('--json', 'print {"meter","features","processes"}')
+  .description('the running local platform: its URL, pid and data dir, meter counters (records, batches pending, spooled, applied), features (and those that do not build, with why) and feature processes')
+  .option('--json', 'print {"url","pid","dataDir","meter","features","unavailable","processes"}')
   .action(async (opts: { json?: boolean }) => {
     const status = await fetchStatus(dataDirOf(process.env));
     if (opts.json) return printJson(status);
+    console.log(`platform ${String(status.url)} (pid ${String(status.pid)}), data dir ${String(status.dataDir)}\n`);
     const meter = status.meter as Record<string, unknown>;
     console.log(table(Object.entries(meter).map(([counter, value]) => ({ counter, value: String(value) })), ['counter', 'value']));
-    console.log(`\nfeatures: ${(status.features as string[]).join(', ')}\nprocesses: ${JSON.stringify(status.processes)}`);
+    console.log(`\nfeatures: ${(status.features as string[]).join(', ')}`);
+    for (const u of (status.unavailable as { slug: string; why: string }[] | undefined) ?? []) console.log(`unavailable: ${u.slug}: ${u.why}`);
+    console.log(`processes: ${JSON.stringify(status.processes)}`);
   });
 
 try {

@@ -60,6 +60,11 @@ export class FeatureRegistry {
     return this.unavailableWhy.get(slug);
   }
 
+  /** Every feature that does not build now, with why (for the operator's status). */
+  unavailableNow(): { slug: string; why: string }[] {
+    return [...this.unavailableWhy].map(([slug, why]) => ({ slug, why })).sort((a, b) => (a.slug < b.slug ? -1 : 1));
+  }
+
   async reload(): Promise<ReloadSummary> {
     const summary: ReloadSummary = { added: [], changed: [], removed: [], unavailable: [], problems: [] };
     const { specs, problems } = readManifests(this.functionsDir);

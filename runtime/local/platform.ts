@@ -235,7 +235,15 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
     opts.logger,
   );
   const operator = operatorToken(config.dataDir);
-  const operatorStatus = () => ({ meter: meter.stats(), features: [...features.keys()], processes: pool.stats });
+  const operatorStatus = () => ({
+    url: platformUrl,
+    pid: process.pid,
+    dataDir: config.dataDir,
+    meter: meter.stats(),
+    features: [...features.keys()],
+    unavailable: registry.unavailableNow(),
+    processes: pool.stats,
+  });
   // One origin for pages, console API and features, as CloudFront gives in AWS.
   const front: EventHandler = async (event, context) => {
     const path = event.rawPath;
@@ -259,7 +267,8 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  writePlatformLocator(config.dataDir, `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`);
+  const platformUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  writePlatformLocator(config.dataDir, platformUrl);
   if (opts.alerts ?? config.scheduleCloses !== false) alerts.start();
 
   let stopping: Promise<void> | undefined;
