@@ -7,7 +7,9 @@
 import { InvoiceError, type InvoiceParty } from './invoice.ts';
 import { checkVatNumber } from './vat-number.ts';
 
-const text = (v: unknown): string | undefined => (typeof v === 'string' ? v.trim().replace(/\s+/g, ' ') : undefined);
+/** Text as people meant it: trimmed, runs of white space (newlines included) as one space. */
+export const singleLine = (v: unknown): string | undefined => (typeof v === 'string' ? v.trim().replace(/\s+/g, ' ') : undefined);
+const text = singleLine;
 
 export function checkBillingDetails(input: unknown): InvoiceParty {
   const problems: string[] = [];

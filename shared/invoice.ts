@@ -4,6 +4,7 @@
  * A final invoice never changes; a correction is a credit note that names the invoice it corrects.
  */
 import { DomainError } from './errors.ts';
+import { microsToCents } from './money.ts';
 import type { Statement } from './statement.ts';
 import { vatCents, vatTreatment, type VatConfig } from './vat.ts';
 
@@ -98,8 +99,9 @@ export function parseInvoiceNumber(text: string): { prefix: string; year: number
 }
 
 function centsOf(micros: number, what: string): number {
-  if (!Number.isSafeInteger(micros) || micros % 10_000 !== 0) throw new InvoiceError(`${what} is ${micros} micros, not a whole number of cents`);
-  return micros / 10_000;
+  const cents = microsToCents(micros);
+  if (cents === undefined) throw new InvoiceError(`${what} is ${micros} micros, not a whole number of cents`);
+  return cents;
 }
 
 const count = (n: number): string => n.toLocaleString('en-US');

@@ -40,6 +40,19 @@ export function divRoundHalfUp(numerator: bigint, denominator: bigint): bigint {
   return (numerator * 2n + denominator) / (denominator * 2n);
 }
 
+/** Micros per cent: what people are billed and paid is whole cents. */
+export const MICROS_PER_CENT = 10_000n;
+
+/** True when an amount of micros is a whole number of cents. */
+export function isWholeCents(micros: number | bigint): boolean {
+  return BigInt(micros) % MICROS_PER_CENT === 0n;
+}
+
+/** Converts a JSON-safe amount of micros that is whole cents to cents; undefined when it is not. */
+export function microsToCents(micros: number): number | undefined {
+  return Number.isSafeInteger(micros) && isWholeCents(micros) ? micros / Number(MICROS_PER_CENT) : undefined;
+}
+
 /** Converts a bigint amount to a JSON-safe number, refusing anything past 2^53. */
 export function toSafeNumber(micros: bigint): number {
   if (micros > BigInt(Number.MAX_SAFE_INTEGER) || micros < BigInt(Number.MIN_SAFE_INTEGER)) {

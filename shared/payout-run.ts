@@ -7,6 +7,7 @@
  */
 import { DomainError } from './errors.ts';
 import { checkIban } from './iban.ts';
+import { microsToCents } from './money.ts';
 import type { Statement } from './statement.ts';
 
 export interface Payee {
@@ -48,8 +49,9 @@ export class PayoutError extends DomainError {
 }
 
 const cents = (micros: number, who: string): number => {
-  if (!Number.isSafeInteger(micros) || micros < 0 || micros % 10_000 !== 0) throw new PayoutError(`the payable of ${who} is ${micros} micros, not whole cents (statement closed before payouts were in cents?)`);
-  return micros / 10_000;
+  const c = microsToCents(micros);
+  if (c === undefined || c < 0) throw new PayoutError(`the payable of ${who} is ${micros} micros, not whole cents (statement closed before payouts were in cents?)`);
+  return c;
 };
 
 /**

@@ -1,4 +1,5 @@
-import { MICROS_PER_CENT, type Statement } from './statement.ts';
+import { isWholeCents as wholeCents } from './money.ts';
+import type { Statement } from './statement.ts';
 
 /** The checks finance reads before closing a month; each is true when it holds. */
 export interface Reconciliation {
@@ -13,8 +14,6 @@ export interface Reconciliation {
   /** platform = revenue − payouts */
   platformIsTheRest: boolean;
 }
-
-const wholeCents = (micros: number): boolean => BigInt(micros) % MICROS_PER_CENT === 0n;
 
 /** Recomputes the invariants from the statement's own figures (BigInt: exact at any size). */
 export function reconcile(s: Pick<Statement, 'clients' | 'developers' | 'adjustments' | 'totals' | 'developerSharePercent'>): Reconciliation {

@@ -1,5 +1,5 @@
 import { apportion } from './apportion.ts';
-import { divRoundHalfUp, toSafeNumber } from './money.ts';
+import { divRoundHalfUp, MICROS_PER_CENT, toSafeNumber } from './money.ts';
 import { MB_MS_PER_GB_SECOND, priceKey } from './price.ts';
 import { authorsKey, cmp, type AuthorShare, type UsageAggregate } from './usage.ts';
 
@@ -84,9 +84,6 @@ interface PricedLine {
 function linePriceKey(a: { clientId: string; featureId: string; price: UsageAggregate['price'] }): string {
   return `${a.clientId}#${a.featureId}#${priceKey(a.price)}`;
 }
-
-/** Micros per cent: what people are billed and paid is whole cents. */
-export const MICROS_PER_CENT = 10_000n;
 
 /**
  * A line's billed amount in micros: its exact value (billable calls × per-call + MB·ms ×

@@ -1,5 +1,5 @@
 import { monthOf, previousMonth } from '../../shared/month.ts';
-import { lineAmountMicros } from '../../shared/price.ts';
+import { usageRows } from '../../shared/usage.ts';
 import { eventId, thresholdsReached, type WebhookEvent } from '../../shared/webhook.ts';
 import type { Invoice } from '../../shared/invoice.ts';
 import type { ClientStore } from '../keys/client-store.ts';
@@ -39,8 +39,10 @@ export async function runAlerts(deps: AlertsDeps): Promise<{ emitted: number } &
     const quota = client.limits.monthlyQuota;
     if (!cap && !quota) continue;
     const aggregates = await deps.usage.clientAggregates(client.clientId, month);
-    const spent = aggregates.reduce((n, a) => n + Number(lineAmountMicros(a.price, a.billableCalls, a.billableMbMs)), 0);
-    const calls = aggregates.reduce((n, a) => n + a.calls, 0);
+    // The same figures as the client's page (usageRows), so an alert never disagrees with it.
+    const rows = usageRows(aggregates);
+    const spent = rows.reduce((n, r) => n + r.amountMicros, 0);
+    const calls = rows.reduce((n, r) => n + r.calls, 0);
     const facts: [WebhookEvent['type'], number, number][] = [];
     if (cap) facts.push(['spend.threshold', spent, cap]);
     if (quota) facts.push(['quota.threshold', calls, quota]);

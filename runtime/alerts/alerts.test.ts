@@ -121,6 +121,19 @@ describe('alerts to clients', () => {
     const failed = (await alerts.deliveries('acme')).find((d) => d.eventId === 'evt_giveup');
     expect(failed?.state).toBe('failed');
     expect(failed?.attempts).toHaveLength(8);
+    // Resent and failed again, three times over: the delivery's log keeps its last 10 attempts,
+    // so the item never grows with retries (an item that grows without bound, DESIGN).
+    for (let round = 0; round < 3; round++) {
+      await alerts.resend('acme', 'evt_giveup', failed?.endpointId as string, clock.now);
+      answers.push(...Array.from({ length: 8 }, () => 500));
+      for (let i = 0; i < 10; i++) {
+        await run();
+        clock.now += 13 * 3_600_000;
+      }
+    }
+    const capped = (await alerts.deliveries('acme')).find((d) => d.eventId === 'evt_giveup');
+    expect(capped?.state).toBe('failed');
+    expect(capped?.attempts).toHaveLength(10);
     await alerts.resend('acme', 'evt_giveup', failed?.endpointId as string, clock.now);
     await run();
     expect((await alerts.deliveries('acme')).find((d) => d.eventId === 'evt_giveup')?.state).toBe('delivered');

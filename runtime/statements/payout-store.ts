@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { singleLine } from '../../shared/billing.ts';
 import { checkIban } from '../../shared/iban.ts';
 import type { Payee, PayoutPlan } from '../../shared/payout-run.ts';
 import { PayoutError } from '../../shared/payout-run.ts';
@@ -50,7 +51,7 @@ export class PayeeStore {
 
   /** Checks and stores a developer's payee: the IBAN by mod-97 and its country's length. */
   async setPayee(developerId: string, input: { name?: unknown; iban?: unknown }, now: number): Promise<Payee> {
-    const name = typeof input.name === 'string' ? input.name.trim().replace(/\s+/g, ' ') : '';
+    const name = singleLine(input.name) ?? '';
     const problems: string[] = [];
     if (name.length < 2 || name.length > 70) problems.push('name: the account holder, 2 to 70 characters');
     else {

@@ -1,5 +1,6 @@
 import { DomainError } from '../../shared/errors.ts';
 import { checkIban } from '../../shared/iban.ts';
+import { isWholeCents } from '../../shared/money.ts';
 import { isMonth, previousMonth } from '../../shared/month.ts';
 import { owedAfter, planPayoutRun, PayoutError, type PayoutPlan } from '../../shared/payout-run.ts';
 import { painXml, type SepaRun } from '../../shared/sepa.ts';
@@ -67,7 +68,7 @@ export class Payouts {
     if (run) return owedAfter(run.plan);
     const stored = await this.deps.statements.get(prev);
     // No statement, or one closed before payables were whole cents (no run was ever possible).
-    if (!stored || stored.statement.developers.some((d) => d.payableMicros % 10_000 !== 0)) return new Map();
+    if (!stored || stored.statement.developers.some((d) => !isWholeCents(d.payableMicros))) return new Map();
     if (stored.statement.developers.every((d) => d.payableMicros === 0)) return new Map();
     throw new PayoutRunError('previous_run_pending', `approve the payout run of ${prev} first: what it cannot pay is owed by ${month}'s`);
   }
