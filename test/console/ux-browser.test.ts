@@ -92,6 +92,9 @@ describe('the console as its users meet it', () => {
   it('a session that ends mid-action says so, and sign-in comes back to the page', async () => {
     const page = await signedIn('keys@acme.example', 'client', { clientId: 'acme' });
     await page.getByTestId('create-key').waitFor();
+    // The page's own loads must be done: one answered 401 after the session ends would send it to
+    // sign-in before the click, and the click would wait for a button that is gone.
+    await page.waitForLoadState('networkidle');
     await accountStore(t).endSessions('keys@acme.example');
     await page.getByTestId('create-key').click();
     await page.waitForURL(/#\/sign-in\?next=%2Fclient&ended=1$/);
