@@ -49,6 +49,17 @@ describe('sign-in links', () => {
     const set = await cli(['accounts', 'link', '--email', 'links@example.com', '--json'], { FAASCAPE_CONSOLE_URL: 'https://console.example.com' });
     expect((JSON.parse(set.stdout) as { signInLink: string }).signInLink).toMatch(/^https:\/\/console\.example\.com\/#\/welcome\//);
   });
+
+  it('for a stage, need its console address: a link to this machine would sign its owner in nowhere', async () => {
+    // Nothing may reach AWS: a closed loopback port as the endpoint, and dummy credentials.
+    const aws = { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'dummy', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' };
+    for (const args of [['accounts', 'create', '--role', 'finance', '--email', 'stage@example.com'], ['accounts', 'link', '--email', 'stage@example.com']]) {
+      const refused = await cli([...args, '--stage', 'dev'], aws);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/with --stage, give the console's address: --url <ConsoleUrl>.*Faascape-dev/);
+      expect(refused.stdout).toBe('');
+    }
+  });
 });
 
 describe("README's first metered call", () => {

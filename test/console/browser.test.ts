@@ -74,6 +74,14 @@ describe('console in Chromium', () => {
     await expect.poll(() => slow.getByTestId('quality-calls').textContent()).toContain('5');
     expect(await slow.getByTestId('quality-success').textContent()).toContain('100');
     expect(await slow.getByTestId('quality-p95').textContent()).toMatch(/\d+\s*ms/);
+    // The tiles share their rows: the p95 tile used to wrap alone onto a row of its own.
+    const rows = await slow.locator('dl.quality').evaluate((dl) => {
+      const tiles = [...dl.children].map((d) => ({ top: Math.round(d.getBoundingClientRect().top), p95: d.querySelector('[data-testid="quality-p95"]') !== null }));
+      const p95Top = tiles.find((d) => d.p95)?.top;
+      return { tiles: tiles.length, sharingP95Row: tiles.filter((d) => d.top === p95Top).length };
+    });
+    expect(rows.tiles).toBe(6);
+    expect(rows.sharingP95Row).toBeGreaterThan(1);
     await shot(page, 'catalogue');
     expect(await unlabelledControls(page)).toEqual([]);
     await slow.getByRole('link').first().click();
