@@ -102,6 +102,8 @@ export function isClientError(r: Pick<UsageRecord, 'outcome' | 'status'>): boole
 export function featureDays(records: Iterable<UsageRecord>): Map<string, FeatureDay> {
   const out = new Map<string, FeatureDay>();
   for (const r of records) {
+    // The quality signals are the feature's live use: a test key's calls (a developer trying a draft) are not.
+    if (r.test) continue;
     const day = dayOf(r.startedAt);
     const key = featureDayKey({ featureId: r.featureId, day });
     let d = out.get(key);
@@ -126,7 +128,7 @@ export function clientDays(records: Iterable<UsageRecord>): Map<string, ClientDa
     let d = out.get(key);
     if (!d) out.set(key, (d = { clientId: r.clientId, day, featureId: r.featureId, calls: 0, billableCalls: 0 }));
     d.calls += 1;
-    if (r.billable) d.billableCalls += 1;
+    if (r.billable && !r.test) d.billableCalls += 1;
   }
   return out;
 }

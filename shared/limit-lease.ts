@@ -117,7 +117,7 @@ export function sliceSize(demandPerS: number, horizonS: number, opts: { max: num
  * figures are what this instance knows: hints, as the draft says, never a promise.
  */
 export interface PolicyState {
-  name: 'rate' | 'month';
+  name: 'rate' | 'month' | 'test-day';
   quota: number;
   windowS: number;
   remaining: number;

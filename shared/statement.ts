@@ -1,7 +1,7 @@
 import { apportion } from './apportion.ts';
 import { divRoundHalfUp, MICROS_PER_CENT, toSafeNumber } from './money.ts';
 import { MB_MS_PER_GB_SECOND, priceKey } from './price.ts';
-import { authorsKey, cmp, type AuthorShare, type UsageAggregate } from './usage.ts';
+import { authorsKey, cmp, liveAggregates, type AuthorShare, type UsageAggregate } from './usage.ts';
 
 /** Statement policy, from the platform config; recorded in every statement. */
 export interface StatementPolicy {
@@ -181,9 +181,10 @@ export function computeStatement(input: StatementInput): Statement {
   if (!Number.isInteger(policy.developerShareBps) || policy.developerShareBps < 0 || policy.developerShareBps > 10_000) {
     throw new RangeError('developerShareBps must be an integer between 0 and 10000');
   }
-  const regular = priceLines(input.aggregates.filter((a) => a.month === input.month));
+  // Test calls are never billed: their lines are not part of any statement.
+  const regular = priceLines(liveAggregates(input.aggregates).filter((a) => a.month === input.month));
   const lateByMonth = new Map<string, UsageAggregate[]>();
-  for (const l of input.late) lateByMonth.set(l.originalMonth, [...(lateByMonth.get(l.originalMonth) ?? []), l.aggregate]);
+  for (const l of input.late) if (!l.aggregate.test) lateByMonth.set(l.originalMonth, [...(lateByMonth.get(l.originalMonth) ?? []), l.aggregate]);
   const late = [...lateByMonth].flatMap(([originalMonth, aggs]) => priceLines(aggs).map((p) => ({ originalMonth, ...p })));
 
   // Client side.
@@ -288,14 +289,14 @@ export function canonicalJson(value: unknown): string {
  */
 export function lateUsage(originalMonth: string, current: UsageAggregate[], alreadyBilled: UsageAggregate[]): LateUsage[] {
   const billed = new Map<string, UsageAggregate>();
-  for (const a of alreadyBilled) {
+  for (const a of liveAggregates(alreadyBilled)) {
     const key = `${a.clientId}#${a.featureId}#${priceKey(a.price)}#${authorsKey(a.authors)}`;
     const known = billed.get(key);
     if (!known) billed.set(key, { ...a });
     else for (const c of COUNTERS) known[c] += a[c];
   }
   const out: LateUsage[] = [];
-  for (const a of current) {
+  for (const a of liveAggregates(current)) {
     const b = billed.get(`${a.clientId}#${a.featureId}#${priceKey(a.price)}#${authorsKey(a.authors)}`);
     const diff: UsageAggregate = { ...a };
     let any = false;

@@ -27,8 +27,8 @@ export const MONTHS_PK = '~months';
 export const FEATURE_DAY_COUNTERS = ['calls', 'okCalls', 'errors', 'timeouts', 'clientErrors'] as const satisfies readonly (keyof FeatureDay)[];
 export const CLIENT_DAY_COUNTERS = ['calls', 'billableCalls'] as const satisfies readonly (keyof ClientDay)[];
 
-export function usageSk(agg: Pick<UsageAggregate, 'month' | 'featureId' | 'price' | 'authors'>): string {
-  return `U#${agg.month}#${agg.featureId}#${priceKey(agg.price)}#${authorsKey(agg.authors)}`;
+export function usageSk(agg: Pick<UsageAggregate, 'month' | 'featureId' | 'price' | 'authors' | 'test'>): string {
+  return `U#${agg.month}#${agg.featureId}#${priceKey(agg.price)}#${authorsKey(agg.authors)}${agg.test ? '#test' : ''}`;
 }
 
 export function featureDayPk(featureId: string): string {
@@ -53,7 +53,7 @@ export function planAggregateUpdates(records: readonly UsageRecord[], rejections
     out.push({
       pk: agg.clientId,
       sk: usageSk(agg),
-      set: { month: agg.month, line: lineKey(agg), clientId: agg.clientId, featureId: agg.featureId, price: agg.price, authors: agg.authors },
+      set: { month: agg.month, line: lineKey(agg), clientId: agg.clientId, featureId: agg.featureId, price: agg.price, authors: agg.authors, ...(agg.test ? { test: true } : {}) },
       add,
     });
   }

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { mergeUpdates, MONTHS_PK, planAggregateUpdates, type ItemUpdate } from './usage-plan.ts';
 import { MoneyError } from './money.ts';
+import { computeStatement, DEFAULT_POLICY } from './statement.ts';
 import { monthStart, nextMonth } from './month.ts';
 import type { UnitPrice } from './price.ts';
 import {
@@ -534,5 +535,40 @@ describe('planAggregateUpdates (what the aggregator and the local meter write)',
         expect(updates.find((u) => u.sk === 'R#2026-11#rate_limited')?.add).toEqual({ count: 3 });
       }),
     );
+  });
+});
+
+describe('test calls', () => {
+  const markSome = fc.array(fc.tuple(recordArb, fc.boolean()), { maxLength: 40 }).map((xs) =>
+    // Some records are test calls; a few even claim to be billable: aggregation must not believe them.
+    xs.map(([r, test]) => (test ? { ...r, test: true as const } : r)),
+  );
+  const month = '2026-11';
+
+  it('never change a statement, usage amounts or billable counters: the same as without them', () => {
+    fc.assert(
+      fc.property(markSome, (records) => {
+        const live = records.filter((r) => !r.test);
+        const all = [...aggregateRecords(records).values()];
+        const liveOnly = [...aggregateRecords(live).values()];
+        const statement = (aggregates: UsageAggregate[]) =>
+          computeStatement({ month, status: 'draft', policy: DEFAULT_POLICY, aggregates, late: [], carriedIn: new Map() });
+        expect(statement(all)).toEqual(statement(liveOnly));
+        const rows = usageRows(all);
+        expect(rows.filter((r) => !r.test)).toEqual(usageRows(liveOnly));
+        const testRows = rows.filter((r) => r.test);
+        expect(testRows.every((r) => r.amountMicros === 0 && r.billableCalls === 0 && r.billableMbMs === 0)).toBe(true);
+        expect(sum(testRows.map((r) => r.calls))).toBe(records.length - live.length);
+      }),
+    );
+  });
+
+  it('are a line of their own in the stored plan, so a read-back keeps them apart', () => {
+    const [r] = fc.sample(recordArb, { numRuns: 1, seed: 7 });
+    const live = { ...(r as UsageRecord) };
+    const test = { ...live, invocationId: `${live.invocationId}-t`, test: true as const };
+    const usage = planAggregateUpdates([live, test], []).filter((u) => u.sk.startsWith('U#'));
+    expect(usage).toHaveLength(2);
+    expect(usage.filter((u) => u.set.test === true).map((u) => u.sk.endsWith('#test'))).toEqual([true]);
   });
 });

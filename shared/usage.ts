@@ -43,6 +43,11 @@ export interface UsageRecord {
   /** the feature's authors and weights at the call: who shares this call's revenue */
   authors: AuthorShare[];
   billable: boolean;
+  /**
+   * Made with a test key: metered and shown (as test) in usage, never billable, never in revenue,
+   * a statement, the quality signals or the levels.
+   */
+  test?: true;
 }
 
 /** Platform rejections (401/404/413/429) are counted per client and code, never billed. */
@@ -123,18 +128,22 @@ export interface UsageAggregate extends UsageCounters {
   featureId: string;
   price: UnitPrice;
   authors: AuthorShare[];
+  /** a line of test calls: its own line, never billed */
+  test?: true;
 }
+
+type LineOf = { clientId: string; featureId: string; price: UnitPrice; authors: readonly AuthorShare[]; test?: true | undefined };
 
 export function zeroCounters(): UsageCounters {
   return { calls: 0, billableCalls: 0, errors: 0, timeouts: 0, billedMs: 0, billableMs: 0, billableMbMs: 0, requestBytes: 0, responseBytes: 0 };
 }
 
 /** The line an aggregate belongs to, without its month. */
-export function lineKey(a: { clientId: string; featureId: string; price: UnitPrice; authors: readonly AuthorShare[] }): string {
-  return `${a.clientId}#${a.featureId}#${priceKey(a.price)}#${authorsKey(a.authors)}`;
+export function lineKey(a: LineOf): string {
+  return `${a.clientId}#${a.featureId}#${priceKey(a.price)}#${authorsKey(a.authors)}${a.test ? '#test' : ''}`;
 }
 
-export function aggregateKey(a: { month: string; clientId: string; featureId: string; price: UnitPrice; authors: readonly AuthorShare[] }): string {
+export function aggregateKey(a: LineOf & { month: string }): string {
   return `${a.month}#${lineKey(a)}`;
 }
 
@@ -143,10 +152,11 @@ export function aggregateRecords(records: Iterable<UsageRecord>): Map<string, Us
   const out = new Map<string, UsageAggregate>();
   for (const r of records) {
     const month = monthOf(r.startedAt);
-    const key = aggregateKey({ month, clientId: r.clientId, featureId: r.featureId, price: r.price, authors: r.authors });
+    const test = r.test ? ({ test: true } as const) : {};
+    const key = aggregateKey({ month, clientId: r.clientId, featureId: r.featureId, price: r.price, authors: r.authors, ...test });
     let agg = out.get(key);
     if (!agg) {
-      agg = { month, clientId: r.clientId, featureId: r.featureId, price: r.price, authors: canonicalAuthors(r.authors), ...zeroCounters() };
+      agg = { month, clientId: r.clientId, featureId: r.featureId, price: r.price, authors: canonicalAuthors(r.authors), ...test, ...zeroCounters() };
       out.set(key, agg);
     }
     agg.calls += 1;
@@ -155,7 +165,8 @@ export function aggregateRecords(records: Iterable<UsageRecord>): Map<string, Us
     agg.responseBytes += r.responseBytes;
     if (r.outcome === 'feature_error') agg.errors += 1;
     if (r.outcome === 'timeout') agg.timeouts += 1;
-    if (r.billable) {
+    // A test call is never billable, whatever its record says.
+    if (r.billable && !r.test) {
       agg.billableCalls += 1;
       agg.billableMs += r.billedMs;
       agg.billableMbMs += r.billedMs * r.memoryMb;
@@ -174,24 +185,34 @@ export interface UsageRow extends UsageCounters {
   clientId: string;
   featureId: string;
   amountMicros: number;
+  /** the calls made with test keys: a row of their own, amount always 0 */
+  test?: true;
 }
 
-/** Per (client, feature) rows, each amount computed per price line then summed; sorted by ids. */
+/**
+ * Per (client, feature) rows, each amount computed per price line then summed; a client's test
+ * calls of a feature are a row of their own, after its live row; sorted by ids.
+ */
 export function usageRows(aggregates: Iterable<UsageAggregate>): UsageRow[] {
   const rows = new Map<string, UsageRow & { amount: bigint }>();
   for (const a of aggregates) {
-    const key = `${a.month}#${a.clientId}#${a.featureId}`;
+    const key = `${a.month}#${a.clientId}#${a.featureId}${a.test ? '#test' : ''}`;
     let row = rows.get(key);
     if (!row) {
-      row = { month: a.month, clientId: a.clientId, featureId: a.featureId, ...zeroCounters(), amountMicros: 0, amount: 0n };
+      row = { month: a.month, clientId: a.clientId, featureId: a.featureId, ...(a.test ? { test: true } : {}), ...zeroCounters(), amountMicros: 0, amount: 0n };
       rows.set(key, row);
     }
     addCounters(row, a);
-    row.amount += lineAmountMicros(a.price, a.billableCalls, a.billableMbMs);
+    if (!a.test) row.amount += lineAmountMicros(a.price, a.billableCalls, a.billableMbMs);
   }
   return [...rows.values()]
     .map(({ amount, ...row }) => ({ ...row, amountMicros: toSafeNumber(amount) }))
-    .sort((x, y) => cmp(x.month, y.month) || cmp(x.clientId, y.clientId) || cmp(x.featureId, y.featureId));
+    .sort((x, y) => cmp(x.month, y.month) || cmp(x.clientId, y.clientId) || cmp(x.featureId, y.featureId) || Number(x.test ?? false) - Number(y.test ?? false));
+}
+
+/** The lines that are billed: everything but test calls. */
+export function liveAggregates<A extends { test?: true }>(aggregates: Iterable<A>): A[] {
+  return [...aggregates].filter((a) => !a.test);
 }
 
 export function cmp(a: string, b: string): number {

@@ -42,7 +42,8 @@ export async function runAlerts(deps: AlertsDeps): Promise<{ emitted: number } &
     // The same figures as the client's page (usageRows), so an alert never disagrees with it.
     const rows = usageRows(aggregates);
     const spent = rows.reduce((n, r) => n + r.amountMicros, 0);
-    const calls = rows.reduce((n, r) => n + r.calls, 0);
+    // Test keys' calls have their own daily limit and never count against the monthly quota.
+    const calls = rows.reduce((n, r) => n + (r.test ? 0 : r.calls), 0);
     const facts: [WebhookEvent['type'], number, number][] = [];
     if (cap) facts.push(['spend.threshold', spent, cap]);
     if (quota) facts.push(['quota.threshold', calls, quota]);

@@ -19,6 +19,7 @@ import { catalogFromJson, readAwsConfig } from './config.ts';
 import { LaneMeter, SqsSpool } from './lane-meter.ts';
 import { limitOutageLine } from './metering-metrics.ts';
 import { LambdaInvoker } from './lambda-invoker.ts';
+import { testCallsPerDay } from '../../shared/test-calls.ts';
 
 const config = readAwsConfig(process.env, { tables: ['clients', 'keys', 'usage', 'records', 'limits'], spool: true, features: true, secret: true });
 const logger = jsonLogger((line) => process.stdout.write(line));
@@ -36,6 +37,7 @@ export const handler = createGateway({
   // Its own client, without the SDK's retries: LimitLedger retries knowing which writes may be sent twice.
   limits: new LimitLedger(documentClient(new DynamoDBClient({ maxAttempts: 1 })), config.tables),
   onLimitOutage: (at) => process.stdout.write(limitOutageLine(at)),
+  testCallsPerDay: testCallsPerDay(process.env.FAASCAPE_TEST_CALLS_PER_DAY),
   pseudonymSecret: secret.SecretString ?? '',
   logger,
 });

@@ -87,18 +87,20 @@ keys
   .command('create')
   .description('create a key for a client (a new client id creates the client, and says so); the key is shown once')
   .requiredOption('--client <clientId>', 'client id, e.g. acme')
-  .option('--json', 'print {"clientId","keyId","apiKey"}')
+  .option('--test', 'a test key (fsk_test_…): its calls are metered but never billed, and limited per UTC day (FAASCAPE_TEST_CALLS_PER_DAY, default 1000) instead of by the client\'s limits')
+  .option('--json', 'print {"clientId","keyId","apiKey","test"}')
   .option('--quiet', 'print only the API key, e.g. KEY=$(npx faascape keys create --client acme --quiet)')
   .action(
-    withContext(async (ctx, opts: { client: string; json?: boolean; quiet?: boolean }) => {
+    withContext(async (ctx, opts: { client: string; test?: boolean; json?: boolean; quiet?: boolean }) => {
       // The one command that still creates a client on the fly: scripts and the public contract
       // (`keys create --client X` on a fresh platform) rely on it. It says so, on stderr, so a
       // typo is visible without breaking `--json` or `--quiet` output.
       if (!(await ctx.clients.getClient(opts.client))) console.error(`new client "${opts.client}" created (its limits: npx faascape clients set-limits ${opts.client})`);
-      const key = await ctx.clients.createKey(opts.client);
+      const key = await ctx.clients.createKey(opts.client, { test: opts.test === true });
       if (opts.json) return printJson(key);
       if (opts.quiet) return console.log(key.apiKey);
-      console.log(`client:  ${key.clientId}\nkey id:  ${key.keyId}\napi key: ${key.apiKey}\n\nStore the API key now: only its hash is kept, it cannot be shown again.`);
+      const kind = key.test ? '\nkind:    test (metered, never billed, limited per UTC day)' : '';
+      console.log(`client:  ${key.clientId}\nkey id:  ${key.keyId}${kind}\napi key: ${key.apiKey}\n\nStore the API key now: only its hash is kept, it cannot be shown again.`);
     }),
   );
 keys
@@ -122,7 +124,7 @@ keys
       await requireClient(ctx, opts.client);
       const list = await ctx.clients.listKeys(opts.client);
       if (opts.json) return printJson(list);
-      console.log(table(list.map((k) => ({ keyId: k.keyId, created: iso(k.createdAt), revoked: iso(k.revokedAt) })), ['keyId', 'created', 'revoked']));
+      console.log(table(list.map((k) => ({ keyId: k.keyId, kind: k.test ? 'test' : 'live', created: iso(k.createdAt), revoked: iso(k.revokedAt) })), ['keyId', 'kind', 'created', 'revoked']));
     }),
   );
 
@@ -419,8 +421,8 @@ const usage = program
       console.log(`usage for ${m}${opts.client ? ` (client ${opts.client})` : ''}, amounts in EUR\n`);
       console.log(
         table(
-          rows.map((r) => ({ ...r, amount: formatMicros(r.amountMicros) })),
-          ['clientId', 'featureId', 'calls', 'billableCalls', 'errors', 'timeouts', 'billedMs', 'amount'],
+          rows.map((r) => ({ ...r, kind: r.test ? 'test' : 'live', amount: formatMicros(r.amountMicros) })),
+          ['clientId', 'featureId', 'kind', 'calls', 'billableCalls', 'errors', 'timeouts', 'billedMs', 'amount'],
         ),
       );
     }),

@@ -119,7 +119,8 @@ export interface FeatureDayStat extends Omit<FeatureDay, 'latency'> {
 export interface ClientOverview {
   clientId: string;
   month: string;
-  features: { featureId: string; calls: number; billableCalls: number; amountMicros: number; amount: string }[];
+  /** per feature; the calls made with test keys are a row of their own with `test: true` (never billed) */
+  features: { featureId: string; test?: true; calls: number; billableCalls: number; amountMicros: number; amount: string }[];
   /** calls per day and feature this month, oldest first */
   days: { day: string; featureId: string; calls: number; billableCalls: number }[];
   spentMicros: number;
@@ -236,6 +237,8 @@ export interface ApiKeyInfo {
   keyId: string;
   createdAt: number;
   revokedAt?: number;
+  /** a test key: metered, never billed, limited per UTC day */
+  test?: true;
 }
 
 /** GET /client/keys → { keys: ApiKeyInfo[] } (newest first) */
@@ -243,10 +246,11 @@ export interface ClientKeyList {
   keys: ApiKeyInfo[];
 }
 
-/** POST /client/keys → 201 NewApiKey: the only time the full key is ever shown */
+/** POST /client/keys, body {} or {"test": true} → 201 NewApiKey: the only time the full key is ever shown */
 export interface NewApiKey {
   keyId: string;
   apiKey: string;
+  test: boolean;
 }
 
 /** DELETE /client/keys/{keyId} → 200 ApiKeyInfo (revoked; 404 for a key of another client) */

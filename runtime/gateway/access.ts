@@ -24,6 +24,8 @@ export interface Caller {
   keyId: string;
   /** the client's limits as the key carries them (decision 16); absent: read the client's */
   limits?: ClientLimits;
+  /** a test key: the call is metered as a test, never billed, and counted against the key's day */
+  test?: true;
 }
 
 /**
@@ -98,6 +100,8 @@ export class Authenticator {
     if (!parsed) throw errors.invalidKey();
     const stored = await this.keys.get(parsed.keyId, now, () => this.store.getKey(parsed.keyId));
     if (!stored || stored.revokedAt !== undefined || !secretMatches(parsed.secret, stored.secretHash)) throw errors.invalidKey();
-    return { clientId: stored.clientId, keyId: stored.keyId, ...(stored.limits ? { limits: stored.limits } : {}) };
+    // The prefix says what the key is: a live key shown as a test one (or the reverse) was altered.
+    if (parsed.test !== (stored.test === true)) throw errors.invalidKey();
+    return { clientId: stored.clientId, keyId: stored.keyId, ...(stored.limits ? { limits: stored.limits } : {}), ...(stored.test ? { test: true } : {}) };
   }
 }

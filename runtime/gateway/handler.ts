@@ -15,7 +15,9 @@ import { interpretResult } from './feature-result.ts';
 import { catalogueOpenApi, featureOpenApi } from '../../shared/openapi.ts';
 import type { FeatureCatalog, InvokeOutcome, Invoker } from './invoker.ts';
 import { SharedLimits, type Admission } from './limits.ts';
-import type { LimitStore } from '../limits/limit-ledger.ts';
+import type { LimitStore, TestCallLedger } from '../limits/limit-ledger.ts';
+import { rateLimitHeaders } from '../../shared/limit-lease.ts';
+import { TEST_CALLS_PER_DAY, testDayOf, testPolicy, secondsToNextDay } from '../../shared/test-calls.ts';
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -49,8 +51,10 @@ export interface GatewayDeps {
   clock?: () => number;
   /** how long a key or limit lookup is trusted; a revoked key stops within this */
   cacheTtlMs?: number;
-  /** the shared items every gateway instance leases the clients' rate, quota and spend cap from */
-  limits: LimitStore;
+  /** the shared items every gateway instance leases the clients' rate, quota and spend cap from, and test keys' days */
+  limits: LimitStore & TestCallLedger;
+  /** calls a test key may make per UTC day (default TEST_CALLS_PER_DAY) */
+  testCallsPerDay?: number;
   /** the limit store could not be reached (at most every 10 s per instance) */
   onLimitOutage?: (atMs: number) => void;
   /** each metered call, once durable (npm start prints a line per call) */
@@ -113,6 +117,11 @@ export function createGateway(deps: GatewayDeps) {
       const caller = context.caller as Caller;
       const feature = context.feature as FeatureSpec;
       const now = clock();
+      if (caller.test) {
+        context.admission = await admitTestCall(caller.keyId, now);
+        context.admittedAt = now;
+        return;
+      }
       // The key's copy of the client's limits, read with the key (one look-up per call); a key
       // made before keys carried it costs the client's item.
       const limits = caller.limits ?? (await limitsCache.get(caller.clientId, now, () => deps.access.getLimits(caller.clientId)));
@@ -122,6 +131,23 @@ export function createGateway(deps: GatewayDeps) {
       context.admission = await shared.admit(caller.clientId, limits, now, monthOf(now), reservation);
       context.admittedAt = now;
     },
+  };
+
+  /**
+   * A test key's call: not the client's rate, quota or spend cap (it is never billed), but the
+   * key's own allowance for the UTC day, one conditional write per call.
+   */
+  const testLimit = deps.testCallsPerDay ?? TEST_CALLS_PER_DAY;
+  const admitTestCall = async (keyId: string, now: number): Promise<Admission> => {
+    let taken: { ok: boolean; used: number };
+    try {
+      taken = await deps.limits.takeTestCall(keyId, testDayOf(now), testLimit);
+    } catch (e) {
+      throw errors.limitsUnavailable(e);
+    }
+    const headers = rateLimitHeaders([testPolicy(testLimit, taken.used, now)]);
+    if (!taken.ok) throw errors.testLimitReached(testLimit, secondsToNextDay(now), headers);
+    return { headers, reservedMicros: 0, settle: () => {} };
   };
 
   // The record is durable before the response leaves: `after` waits for the group commit.
@@ -169,7 +195,9 @@ export function createGateway(deps: GatewayDeps) {
         // the price in force when the call was dispatched: a scheduled price applies from its date on
         price: priceAt(feature, startedAt),
         authors: canonicalAuthors(feature.manifest.authors),
-        billable: isBillable(kind, status),
+        // A test key's call is metered as one and never billed.
+        billable: !caller.test && isBillable(kind, status),
+        ...(caller.test ? { test: true } : {}),
       };
       return response;
     });

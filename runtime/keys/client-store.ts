@@ -34,6 +34,8 @@ export interface StoredKey {
   secretHash: string;
   createdAt: number;
   revokedAt?: number;
+  /** a test key (`fsk_test_…`): its calls are metered, never billed, and limited per day (TEST_CALLS_PER_DAY) */
+  test?: true;
   /**
    * What the gateway needs of the client, carried by the key so that one read serves a call
    * (decision 16): the client's limits as of its `limitsRev`. Absent on keys created before the
@@ -92,9 +94,10 @@ export class ClientStore {
    * so a limits change committed from then on brings the key's copy up to date (syncKeys); one
    * committed before the key existed is caught by reading the client again once the key is in.
    */
-  async createKey(clientId: string): Promise<{ clientId: string; keyId: string; apiKey: string }> {
+  async createKey(clientId: string, options: { test?: boolean } = {}): Promise<{ clientId: string; keyId: string; apiKey: string; test: boolean }> {
     await this.ensureClient(clientId);
-    const key = generateKey();
+    const test = options.test === true;
+    const key = generateKey({ test });
     let listed: Record<string, unknown> | undefined;
     try {
       listed = (
@@ -114,11 +117,11 @@ export class ClientStore {
       throw new DomainError('conflict', `client "${clientId}" has ${MAX_LIVE_KEYS} live keys: revoke one before creating another`, { code: 'too_many_keys' });
     }
     const seen = limitsOf(listed);
-    const item: StoredKey = { keyId: key.keyId, clientId, secretHash: key.secretHash, createdAt: this.now(), limits: seen.limits, limitsRev: seen.rev };
+    const item: StoredKey = { keyId: key.keyId, clientId, secretHash: key.secretHash, createdAt: this.now(), ...(test ? { test: true } : {}), limits: seen.limits, limitsRev: seen.rev };
     await this.db.send(new PutCommand({ TableName: this.tables.keys, Item: item, ConditionExpression: 'attribute_not_exists(keyId)' }));
     const now = limitsOf((await this.db.send(new GetCommand({ TableName: this.tables.clients, Key: { clientId }, ConsistentRead: true }))).Item);
     if (now.rev !== seen.rev) await this.syncKey(key.keyId, now);
-    return { clientId, keyId: key.keyId, apiKey: key.apiKey };
+    return { clientId, keyId: key.keyId, apiKey: key.apiKey, test };
   }
 
   async revokeKey(keyId: string): Promise<StoredKey> {
@@ -172,6 +175,7 @@ export class ClientStore {
       keyId: String(i.keyId),
       clientId: String(i.clientId),
       createdAt: Number(i.createdAt),
+      ...(i.test === true ? { test: true } : {}),
       ...(i.revokedAt !== undefined ? { revokedAt: Number(i.revokedAt) } : {}),
     }));
   }
@@ -301,6 +305,7 @@ function toStoredKey(item: Record<string, unknown>): StoredKey {
     clientId: String(item.clientId),
     secretHash: String(item.secretHash),
     createdAt: Number(item.createdAt),
+    ...(item.test === true ? { test: true } : {}),
     ...(item.revokedAt !== undefined ? { revokedAt: Number(item.revokedAt) } : {}),
     ...(item.limitsRev !== undefined ? { limits: (item.limits as ClientLimits | undefined) ?? {}, limitsRev: Number(item.limitsRev) } : {}),
   };

@@ -11,6 +11,8 @@ import type { TableNames } from '../store/tables.ts';
  * - pk `M#<client>#<month>`: what the gateways committed of the month: `calls` (admitted or leased)
  *   and `micros` (spending leased: each call's price and its largest compute, settled to the
  *   actual compute when it ends).
+ * - pk `T#<key>#<day>`: the calls a test key made that UTC day (written by its calls only: a test
+ *   key is capped at a thousand or so a day, so this is never a hot key).
  * Each item is a fixed handful of numbers whatever the instances: nothing grows with them.
  */
 export interface MonthCommitted {
@@ -37,6 +39,11 @@ export interface MonthAsk {
   capMicros?: number;
 }
 
+/** A test key's day: one more call if it stays within `max`, with the day's count after it; else refused. */
+export interface TestCallLedger {
+  takeTestCall(keyId: string, day: string, max: number): Promise<{ ok: boolean; used: number }>;
+}
+
 /** The port the gateway's limiter uses; LimitLedger is its DynamoDB adapter. */
 export interface LimitStore {
   takeRate(clientId: string, spec: RateSpec, want: number, giveBack: number, nowUs: number, knownTatUs: number | undefined, lookaheadUs?: number): Promise<RateGrant>;
@@ -58,6 +65,7 @@ const DAY_S = 86_400;
 
 export const rateKey = (clientId: string) => `R#${clientId}`;
 export const monthKey = (clientId: string, month: string) => `M#${clientId}#${month}`;
+export const testDayKey = (keyId: string, day: string) => `T#${keyId}#${day}`;
 
 /**
  * Errors after which DynamoDB surely did not apply a write (throttled, refused before it ran). After
@@ -86,7 +94,7 @@ const WRITE_ATTEMPTS = 3;
  * after an error that proves it was not applied, and otherwise fails with LimitWriteUnknownError,
  * which callers treat as applied (what was given back is not kept again).
  */
-export class LimitLedger implements LimitStore {
+export class LimitLedger implements LimitStore, TestCallLedger {
   private checked: Promise<void> | undefined;
 
   constructor(
@@ -224,6 +232,31 @@ export class LimitLedger implements LimitStore {
       micros = Math.max(0, Math.min(micros, roomMicros));
     }
     throw new LimitContentionError(`the month item of ${clientId} was moved by other instances ${ATTEMPTS} times in a row`);
+  }
+
+  /**
+   * One conditional ADD per test call. A write whose outcome is unknown is retried (update()):
+   * at worst a call counts twice against a free allowance, never against money.
+   */
+  async takeTestCall(keyId: string, day: string, max: number): Promise<{ ok: boolean; used: number }> {
+    const expiresAt = Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + 2 * DAY_S;
+    try {
+      const attributes = await this.update(
+        new UpdateCommand({
+          TableName: this.tables.limits,
+          Key: { pk: testDayKey(keyId, day) },
+          UpdateExpression: 'ADD calls :one SET expiresAt = :e',
+          ConditionExpression: 'attribute_not_exists(calls) OR calls < :max',
+          ExpressionAttributeValues: { ':one': 1, ':max': max, ':e': expiresAt },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+        false,
+      );
+      return { ok: true, used: Number(attributes?.calls ?? 1) };
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      return { ok: false, used: max };
+    }
   }
 
   async monthCommitted(clientId: string, month: string): Promise<MonthCommitted> {

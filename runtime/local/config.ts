@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { StatementPolicy } from '../../shared/statement.ts';
 import { PolicyError, readPolicy } from '../statements/policy.ts';
+import { TEST_CALLS_PER_DAY, testCallsPerDay } from '../../shared/test-calls.ts';
 
 export interface PlatformConfig {
   port: number;
@@ -13,6 +14,8 @@ export interface PlatformConfig {
   scheduleCloses?: boolean;
   /** rebuild and swap features when `functions/` changes (npm start; default off) */
   watch?: boolean;
+  /** calls a test key may make per UTC day (FAASCAPE_TEST_CALLS_PER_DAY, default 1,000) */
+  testCallsPerDay?: number;
 }
 
 export class ConfigError extends Error {
@@ -39,8 +42,14 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Platfor
     if (!(e instanceof PolicyError)) throw e;
     problems.push(...e.message.split('; '));
   }
+  let testCalls = TEST_CALLS_PER_DAY;
+  try {
+    testCalls = testCallsPerDay(env.FAASCAPE_TEST_CALLS_PER_DAY);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
   if (problems.length || !policy) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
-  return { port, host, dataDir, functionsDir, policy };
+  return { port, host, dataDir, functionsDir, policy, testCallsPerDay: testCalls };
 }
 
 /** The data dir's settings shared by the platform and the CLI. */

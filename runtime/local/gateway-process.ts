@@ -27,6 +27,7 @@ import { createHttpServer } from './http-server.ts';
 import { platformSecret } from './platform.ts';
 import { ProcessPool } from './process-pool.ts';
 import { storeCredential } from './store-credential.ts';
+import { testCallsPerDay } from '../../shared/test-calls.ts';
 
 export interface GatewayProcessOptions {
   /** the data dir of a running platform (its `store.json` says where the store listens) */
@@ -103,6 +104,7 @@ export async function startGatewayProcess(opts: GatewayProcessOptions): Promise<
     meter,
     usage: usageLog,
     limits: new LimitLedger(documentClient(limitsDynamo), tables),
+    testCallsPerDay: testCallsPerDay(process.env.FAASCAPE_TEST_CALLS_PER_DAY),
     pseudonymSecret: platformSecret(opts.dataDir),
     logger: opts.logger,
     clock,

@@ -179,6 +179,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
     meter,
     usage: usageLog,
     limits: new LimitLedger(documentClient(limitsDynamo), tables),
+    ...(config.testCallsPerDay ? { testCallsPerDay: config.testCallsPerDay } : {}),
     pseudonymSecret: platformSecret(config.dataDir),
     ...(opts.onCall ? { onCall: opts.onCall } : {}),
     logger: opts.logger,

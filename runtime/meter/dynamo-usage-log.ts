@@ -317,6 +317,7 @@ function toAggregate(item: Record<string, unknown>): UsageAggregate {
     featureId: String(item.featureId),
     price: item.price as UnitPrice,
     authors: item.authors as AuthorShare[],
+    ...(item.test === true ? { test: true } : {}),
   } as UsageAggregate;
   for (const c of COUNTER_NAMES) agg[c] = Number(item[c] ?? 0);
   return agg;

@@ -23,10 +23,12 @@ export interface TestPlatform {
 }
 
 /** A real platform on loopback: its own temp data dir, store process, workers and HTTP server. */
-export async function startTestPlatform(opts: { functionsDir?: string; dataDir?: string; logger?: Logger; clock?: () => number; watch?: boolean; progress?: (line: string) => void } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(
+  opts: { functionsDir?: string; dataDir?: string; logger?: Logger; clock?: () => number; watch?: boolean; progress?: (line: string) => void; testCallsPerDay?: number } = {},
+): Promise<TestPlatform> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'faascape-test-'));
   const platform = await startPlatform(
-    { port: 0, host: '127.0.0.1', dataDir, functionsDir: opts.functionsDir ?? FIXTURE_FUNCTIONS, policy: DEFAULT_POLICY, scheduleCloses: false, watch: opts.watch ?? false },
+    { port: 0, host: '127.0.0.1', dataDir, functionsDir: opts.functionsDir ?? FIXTURE_FUNCTIONS, policy: DEFAULT_POLICY, scheduleCloses: false, watch: opts.watch ?? false, ...(opts.testCallsPerDay ? { testCallsPerDay: opts.testCallsPerDay } : {}) },
     { logger: opts.logger ?? silentLogger, ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.progress ? { progress: opts.progress } : {}) },
   );
   const db = documentClient(platform.dynamo);

@@ -42,14 +42,14 @@ export function clientRoutes(deps: ConsoleDeps): Route[] {
     return {
       clientId,
       month,
-      features: rows.map((r) => ({ featureId: r.featureId, calls: r.calls, billableCalls: r.billableCalls, amountMicros: r.amountMicros, amount: formatMicros(r.amountMicros) })),
+      features: rows.map((r) => ({ featureId: r.featureId, ...(r.test ? { test: true } : {}), calls: r.calls, billableCalls: r.billableCalls, amountMicros: r.amountMicros, amount: formatMicros(r.amountMicros) })),
       days: days.map((d) => ({ day: d.day, featureId: d.featureId, calls: d.calls, billableCalls: d.billableCalls })),
       spentMicros,
       spent: formatMicros(spentMicros),
       capMicros,
       capUsedMicros,
       capStatus: capMicros !== null && committed.capRefused === capMicros ? 'reached' : capStatus(capUsedMicros, capMicros),
-      quota: quota === undefined ? null : { limit: quota, usedCalls: Math.max(committed.calls, rows.reduce((n, r) => n + r.calls, 0)) },
+      quota: quota === undefined ? null : { limit: quota, usedCalls: Math.max(committed.calls, rows.reduce((n, r) => n + (r.test ? 0 : r.calls), 0)) },
     };
   };
 
@@ -239,8 +239,10 @@ export function clientRoutes(deps: ConsoleDeps): Route[] {
       path: /^\/client\/keys$/,
       access: 'client',
       handle: async (req) => {
-        const { keyId, apiKey } = await deps.clients.createKey(clientOf(req));
-        return json(201, { keyId, apiKey });
+        const { test } = jsonBody(req.event);
+        if (test !== undefined && typeof test !== 'boolean') throw consoleErrors.badRequest('"test" must be true or false.');
+        const key = await deps.clients.createKey(clientOf(req), { test: test === true });
+        return json(201, { keyId: key.keyId, apiKey: key.apiKey, test: key.test });
       },
     },
     {

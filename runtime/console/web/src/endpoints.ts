@@ -64,7 +64,7 @@ export const api = {
   invoices: () => apiRequest<ClientInvoiceList>('GET', '/client/invoices'),
   invoice: (month: string) => apiRequest<ClientInvoice>('GET', `/client/invoices/${seg(month)}`),
   keys: () => apiRequest<ClientKeyList>('GET', '/client/keys'),
-  createKey: () => apiRequest<NewApiKey>('POST', '/client/keys'),
+  createKey: (test = false) => apiRequest<NewApiKey>('POST', '/client/keys', test ? { test: true } : {}),
   revokeKey: (keyId: string) => apiRequest<ApiKeyInfo>('DELETE', `/client/keys/${seg(keyId)}`),
   alerts: () => apiRequest<ClientAlertList>('GET', '/client/alerts'),
   webhooks: () => apiRequest<ClientWebhooks>('GET', '/client/webhooks'),

@@ -1,6 +1,7 @@
 /**
  * API keys: list, create (the full key is shown once, in a dialog, and never again: the server
- * keeps only a hash) and revoke after a confirmation.
+ * keeps only a hash) and revoke after a confirmation. A test key tries features for free: its
+ * calls are metered as tests, never billed, and limited per day.
  */
 import { useState } from 'preact/hooks';
 import type { ClientKeyList, NewApiKey } from '../../../api-types.ts';
@@ -11,17 +12,19 @@ import { Table } from '../components/table.tsx';
 import { api } from '../endpoints.ts';
 import { formatDateTime } from '../format.ts';
 import { asApiError, useLoad } from '../use-load.ts';
+import { TEST_CALLS_PER_DAY } from '../../../../../shared/test-calls.ts';
 
 function KeyTable({ list, onRevoke }: { list: ClientKeyList; onRevoke: (keyId: string) => void }) {
   if (list.keys.length === 0) return <p class="muted">No API key yet. Create one to call features.</p>;
   return (
-    <Table columns={['Key ID', 'Created', 'Status', { label: 'Actions', srOnly: true }]}>
+    <Table columns={['Key ID', 'Kind', 'Created', 'Status', { label: 'Actions', srOnly: true }]}>
       <tbody>
         {list.keys.map((k) => (
           <tr key={k.keyId} data-testid="api-key-row" data-key-id={k.keyId}>
             <th scope="row">
               <code>{k.keyId}</code>
             </th>
+            <td data-testid="api-key-kind">{k.test ? 'Test' : 'Live'}</td>
             <td>{formatDateTime(k.createdAt)}</td>
             <td>{k.revokedAt ? `Revoked ${formatDateTime(k.revokedAt)}` : <span class="status status-ok">Active</span>}</td>
             <td class="actions">
@@ -45,11 +48,11 @@ export function ApiKeys() {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState({ text: '', error: false });
 
-  const create = async () => {
+  const create = async (test: boolean) => {
     setBusy(true);
     setMessage({ text: '', error: false });
     try {
-      setCreated(await api.createKey());
+      setCreated(await api.createKey(test));
       loader.reload();
     } catch (e) {
       setMessage({ text: asApiError(e).message, error: true });
@@ -77,9 +80,16 @@ export function ApiKeys() {
       <h2>API keys</h2>
       <p>
         {/* Not disabled while busy: a disabled button drops focus, and the dialog returns focus to it. */}
-        <button type="button" onClick={() => !busy && void create()} aria-disabled={busy} data-testid="create-key">
+        <button type="button" onClick={() => !busy && void create(false)} aria-disabled={busy} data-testid="create-key">
           Create key
+        </button>{' '}
+        <button type="button" class="secondary" onClick={() => !busy && void create(true)} aria-disabled={busy} data-testid="create-test-key">
+          Create test key
         </button>
+      </p>
+      <p class="muted">
+        A test key (<code>fsk_test_…</code>) tries any feature for free: its calls are metered and shown apart, never billed, outside your quota and
+        spend cap, and limited to {TEST_CALLS_PER_DAY.toLocaleString('en')} a day (UTC).
       </p>
       <LiveStatus message={message.text} error={message.error} />
       <LoadView loader={loader} loading="Loading keys…">
@@ -87,7 +97,7 @@ export function ApiKeys() {
       </LoadView>
 
       {created ? (
-        <Dialog title="Your new API key" onClose={() => setCreated(null)} testId="new-key-dialog">
+        <Dialog title={created.test ? 'Your new test key' : 'Your new API key'} onClose={() => setCreated(null)} testId="new-key-dialog">
           <p>
             <strong>Copy it now: this key will not be shown again.</strong> Faascape keeps only a fingerprint of it. If you lose it, create another key and
             revoke this one.

@@ -60,9 +60,11 @@ function Usage({ o }: { o: ClientOverview }) {
       <Table caption={`Usage per feature, ${monthName(o.month)}`} columns={['Feature', ...numeric('Calls', 'Billable calls', 'Amount')]}>
         <tbody>
           {o.features.map((f) => (
-            <tr key={f.featureId} data-testid="client-usage-row" data-feature={f.featureId}>
+            <tr key={`${f.featureId}${f.test ? '#test' : ''}`} data-testid="client-usage-row" data-feature={f.featureId} data-test={f.test ? 'true' : undefined}>
               <th scope="row">
                 <a href={featureHref(f.featureId)}>{f.featureId}</a>
+                {/* Calls made with test keys: shown apart, never billed. */}
+                {f.test ? <span class="muted"> (test keys, not billed)</span> : null}
               </th>
               <CountCell n={f.calls} />
               <CountCell n={f.billableCalls} />
