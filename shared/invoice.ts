@@ -123,13 +123,22 @@ export function buildInvoice(args: {
   const client = part.clients.find((c) => c.clientId === clientId);
   if (!client) throw new InvoiceError(`client "${clientId}" has nothing billed in ${part.month}`);
   const lines: InvoiceLine[] = [
-    ...client.lines.map((l) => ({
-      featureId: l.featureId,
-      description: `${l.featureId}: ${count(l.billableCalls)} billable call${l.billableCalls === 1 ? '' : 's'}${l.calls !== l.billableCalls ? ` (${count(l.calls)} made)` : ''}`,
-      usageMonth: part.month,
-      calls: l.billableCalls,
-      amountCents: centsOf(l.amountMicros, `the line of ${l.featureId}`),
-    })),
+    ...client.lines.flatMap((l) => {
+      const free = l.freeCalls ?? 0;
+      const charged = l.billableCalls - free;
+      const made = l.calls !== l.billableCalls ? ` (${count(l.calls)} made)` : '';
+      const line = {
+        featureId: l.featureId,
+        description: `${l.featureId}: ${count(charged)} billable call${charged === 1 ? '' : 's'}${free ? '' : made}`,
+        usageMonth: part.month,
+        calls: charged,
+        amountCents: centsOf(l.amountMicros, `the line of ${l.featureId}`),
+      };
+      if (!free) return [line];
+      // The allowance is shown, at a zero price, right after the line it came off.
+      const freeLine = { featureId: l.featureId, description: `${l.featureId}: ${count(free)} free call${free === 1 ? '' : 's'} (monthly allowance)${made}`, usageMonth: part.month, calls: free, amountCents: 0 };
+      return charged > 0 ? [line, freeLine] : [freeLine];
+    }),
     ...part.adjustments
       .filter((a) => a.clientId === clientId)
       .map((a) => ({

@@ -67,6 +67,11 @@ export const manifestSchema = z.strictObject({
   sunsetAt: isoDateTime.optional(),
   /** the slug of the feature that replaces this one */
   successor: z.string().regex(SLUG, 'must be the slug of another feature').optional(),
+  /**
+   * Calls each client gets free per UTC month: metered, shown on the invoice at a zero price
+   * (docs/decisions/0017-trying-before-paying.md). Absent or 0: none.
+   */
+  freeCallsPerMonth: z.number().int().min(0).max(1_000_000_000).optional(),
   memoryMb: z.number().int().min(128).max(10240),
   timeoutMs: z.number().int().min(100).max(MAX_TIMEOUT_MS),
   concurrency: z.number().int().min(1).max(64).optional(),
@@ -139,12 +144,14 @@ export function parseManifest(slug: string, file: string, raw: unknown): Feature
     throw new ManifestError(file, problems);
   }
   const manifest = result.data;
-  const price = parsePrice(manifest.price);
+  // The allowance travels with the price: each call's record snapshots it, like the unit prices.
+  const free = manifest.freeCallsPerMonth ? { freeCallsPerMonth: manifest.freeCallsPerMonth } : {};
+  const price = { ...parsePrice(manifest.price), ...free };
   const problems: string[] = [];
   let nextPrice: ScheduledPrice | undefined;
   if (manifest.nextPrice) {
     const { effectiveFrom, ...text } = manifest.nextPrice;
-    nextPrice = { price: parsePrice(text), effectiveFromMs: Date.parse(effectiveFrom) };
+    nextPrice = { price: { ...parsePrice(text), ...free }, effectiveFromMs: Date.parse(effectiveFrom) };
     const why = priceNoticeProblem(price, nextPrice, manifest.pricePublishedAt === undefined ? undefined : Date.parse(manifest.pricePublishedAt));
     if (why) problems.push(`nextPrice: feature "${slug}": ${why}`);
   }

@@ -7,6 +7,8 @@ export interface UnitPrice {
   /** micros per GB-second of billed compute (GB = 1024 MB, as Lambda bills) */
   perGbSecondMicros: number;
   currency: string;
+  /** calls each client gets free per month (manifest `freeCallsPerMonth`); absent: none */
+  freeCallsPerMonth?: number;
 }
 
 export interface PriceText {
@@ -25,7 +27,8 @@ export function parsePrice(text: PriceText): UnitPrice {
 
 /** Identifies a price so that usage at different prices never lands on one line. */
 export function priceKey(p: UnitPrice): string {
-  return `${p.currency}:${p.perCallMicros}:${p.perGbSecondMicros}`;
+  // Without an allowance the key is what it always was: lines stored before allowances still match.
+  return `${p.currency}:${p.perCallMicros}:${p.perGbSecondMicros}${p.freeCallsPerMonth ? `:free${p.freeCallsPerMonth}` : ''}`;
 }
 
 /** ms × MB per GB-second: 1,000 ms × 1,024 MB. */

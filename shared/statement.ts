@@ -1,6 +1,7 @@
 import { apportion } from './apportion.ts';
 import { divRoundHalfUp, MICROS_PER_CENT, toSafeNumber } from './money.ts';
 import { MB_MS_PER_GB_SECOND, priceKey } from './price.ts';
+import { allocateFreeCalls, byFeature, chargedFraction, comparePrices } from './free-calls.ts';
 import { authorsKey, cmp, liveAggregates, type AuthorShare, type UsageAggregate } from './usage.ts';
 
 /** Statement policy, from the platform config; recorded in every statement. */
@@ -18,6 +19,8 @@ export interface ClientLine {
   unitPrice: { perCallMicros: number; perGbSecondMicros: number; currency: string };
   calls: number;
   billableCalls: number;
+  /** of the billable calls, those the feature's monthly allowance made free (absent: none) */
+  freeCalls?: number;
   billedMs: number;
   amountMicros: number;
 }
@@ -90,8 +93,10 @@ function linePriceKey(a: { clientId: string; featureId: string; price: UsageAggr
  * per-GB-second ÷ 1,024,000) rounded half-up to the cent ONCE, never per call and never via an
  * intermediate rounding to the micro (which could round 0.4999995 cent up twice).
  */
-export function lineBilledMicros(exactTimes1024000: bigint): bigint {
-  return divRoundHalfUp(exactTimes1024000, MB_MS_PER_GB_SECOND * MICROS_PER_CENT) * MICROS_PER_CENT;
+export function lineBilledMicros(exactTimes1024000: bigint, billableCalls = 0, freeCalls = 0): bigint {
+  // Free calls (a monthly allowance) take their share off the exact value before the one rounding.
+  const { num, den } = chargedFraction(exactTimes1024000, billableCalls, freeCalls);
+  return divRoundHalfUp(num, den * MB_MS_PER_GB_SECOND * MICROS_PER_CENT) * MICROS_PER_CENT;
 }
 
 /**
@@ -100,7 +105,7 @@ export function lineBilledMicros(exactTimes1024000: bigint): bigint {
  * in proportion to their exact values (each split gets the floor or ceiling of its part, and the
  * parts sum to the line).
  */
-function priceLines(aggregates: UsageAggregate[]): PricedLine[] {
+function priceLines(aggregates: UsageAggregate[], allowances: 'apply' | 'none'): PricedLine[] {
   const groups = new Map<string, UsageAggregate[]>();
   for (const a of aggregates) {
     const key = linePriceKey(a);
@@ -108,8 +113,15 @@ function priceLines(aggregates: UsageAggregate[]): PricedLine[] {
     if (g) g.push(a);
     else groups.set(key, [a]);
   }
+  const freeOf = new Map<string, number>();
+  if (allowances === 'apply') {
+    const lines = [...groups].map(([key, group]) => ({ key, first: group[0] as UsageAggregate, price: (group[0] as UsageAggregate).price, billableCalls: group.reduce((n, a) => n + a.billableCalls, 0) }));
+    for (const feature of byFeature(lines, (l) => `${l.first.clientId}#${l.first.featureId}`, (x, y) => comparePrices(x.price, y.price))) {
+      allocateFreeCalls(feature).forEach((free, i) => freeOf.set((feature[i] as (typeof lines)[number]).key, free));
+    }
+  }
   const out: PricedLine[] = [];
-  for (const group of groups.values()) {
+  for (const [groupKey, group] of groups) {
     const first = group[0] as UsageAggregate;
     const p = first.price;
     let calls = 0;
@@ -130,7 +142,8 @@ function priceLines(aggregates: UsageAggregate[]): PricedLine[] {
       exact.set(key, (exact.get(key) ?? 0n) + value);
     }
     const exactTotal = [...exact.values()].reduce((n, v) => n + v, 0n);
-    const amount = lineBilledMicros(exactTotal);
+    const freeCalls = freeOf.get(groupKey) ?? 0;
+    const amount = lineBilledMicros(exactTotal, billableCalls, freeCalls);
     // Split i is owed amount × exactᵢ ÷ Σ exact: one denominator, so largest remainder applies.
     const shares = exactTotal === 0n ? new Map([...exact.keys()].map((k) => [k, 0n])) : apportion(amount, new Map([...exact].map(([k, v]) => [k, v * amount])), exactTotal);
     out.push({
@@ -142,6 +155,7 @@ function priceLines(aggregates: UsageAggregate[]): PricedLine[] {
         unitPrice: { perCallMicros: p.perCallMicros, perGbSecondMicros: p.perGbSecondMicros, currency: p.currency },
         calls,
         billableCalls,
+        ...(freeCalls > 0 ? { freeCalls } : {}),
         billedMs,
         amountMicros: toSafeNumber(amount),
       },
@@ -182,10 +196,11 @@ export function computeStatement(input: StatementInput): Statement {
     throw new RangeError('developerShareBps must be an integer between 0 and 10000');
   }
   // Test calls are never billed: their lines are not part of any statement.
-  const regular = priceLines(liveAggregates(input.aggregates).filter((a) => a.month === input.month));
+  const regular = priceLines(liveAggregates(input.aggregates).filter((a) => a.month === input.month), 'apply');
   const lateByMonth = new Map<string, UsageAggregate[]>();
   for (const l of input.late) if (!l.aggregate.test) lateByMonth.set(l.originalMonth, [...(lateByMonth.get(l.originalMonth) ?? []), l.aggregate]);
-  const late = [...lateByMonth].flatMap(([originalMonth, aggs]) => priceLines(aggs).map((p) => ({ originalMonth, ...p })));
+  // The allowance is the month's, used up at its close: usage that reaches the store later is billed in full.
+  const late = [...lateByMonth].flatMap(([originalMonth, aggs]) => priceLines(aggs, 'none').map((p) => ({ originalMonth, ...p })));
 
   // Client side.
   const lines = new Map<string, ClientLine[]>();

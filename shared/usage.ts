@@ -1,5 +1,6 @@
-import { toSafeNumber } from './money.ts';
-import { lineAmountMicros, priceKey, type UnitPrice } from './price.ts';
+import { divRoundHalfUp, toSafeNumber } from './money.ts';
+import { lineAmountMicros, MB_MS_PER_GB_SECOND, priceKey, type UnitPrice } from './price.ts';
+import { allocateFreeCalls, chargedFraction, comparePrices } from './free-calls.ts';
 import { monthOf } from './month.ts';
 
 export type Outcome = 'ok' | 'feature_error' | 'timeout';
@@ -185,28 +186,52 @@ export interface UsageRow extends UsageCounters {
   clientId: string;
   featureId: string;
   amountMicros: number;
+  /** of the billable calls, those the feature's monthly allowance makes free (absent: none) */
+  freeCalls?: number;
   /** the calls made with test keys: a row of their own, amount always 0 */
   test?: true;
 }
 
 /**
  * Per (client, feature) rows, each amount computed per price line then summed; a client's test
- * calls of a feature are a row of their own, after its live row; sorted by ids.
+ * calls of a feature are a row of their own, after its live row; sorted by ids. A feature's
+ * monthly allowance is taken off as the statement will (shared/free-calls.ts).
  */
 export function usageRows(aggregates: Iterable<UsageAggregate>): UsageRow[] {
-  const rows = new Map<string, UsageRow & { amount: bigint }>();
+  const rows = new Map<string, UsageRow & { lines: Map<string, { price: UnitPrice; billableCalls: number; exact: bigint; micros: bigint }> }>();
   for (const a of aggregates) {
     const key = `${a.month}#${a.clientId}#${a.featureId}${a.test ? '#test' : ''}`;
     let row = rows.get(key);
     if (!row) {
-      row = { month: a.month, clientId: a.clientId, featureId: a.featureId, ...(a.test ? { test: true } : {}), ...zeroCounters(), amountMicros: 0, amount: 0n };
+      row = { month: a.month, clientId: a.clientId, featureId: a.featureId, ...(a.test ? { test: true } : {}), ...zeroCounters(), amountMicros: 0, lines: new Map() };
       rows.set(key, row);
     }
     addCounters(row, a);
-    if (!a.test) row.amount += lineAmountMicros(a.price, a.billableCalls, a.billableMbMs);
+    if (a.test) continue;
+    const pk = priceKey(a.price);
+    const line = row.lines.get(pk) ?? { price: a.price, billableCalls: 0, exact: 0n, micros: 0n };
+    line.billableCalls += a.billableCalls;
+    line.exact += BigInt(a.billableCalls) * BigInt(a.price.perCallMicros) * MB_MS_PER_GB_SECOND + BigInt(a.billableMbMs) * BigInt(a.price.perGbSecondMicros);
+    line.micros += lineAmountMicros(a.price, a.billableCalls, a.billableMbMs);
+    row.lines.set(pk, line);
   }
   return [...rows.values()]
-    .map(({ amount, ...row }) => ({ ...row, amountMicros: toSafeNumber(amount) }))
+    .map(({ lines, ...row }) => {
+      const priced = [...lines.values()].sort((x, y) => comparePrices(x.price, y.price));
+      const free = allocateFreeCalls(priced);
+      let amount = 0n;
+      priced.forEach((l, i) => {
+        const f = free[i] ?? 0;
+        // Without free calls, the amounts as they always were (per aggregate, to the micro).
+        if (f === 0) amount += l.micros;
+        else {
+          const { num, den } = chargedFraction(l.exact, l.billableCalls, f);
+          amount += divRoundHalfUp(num, den * MB_MS_PER_GB_SECOND);
+        }
+      });
+      const freeCalls = free.reduce((n, f) => n + f, 0);
+      return { ...row, ...(freeCalls > 0 ? { freeCalls } : {}), amountMicros: toSafeNumber(amount) };
+    })
     .sort((x, y) => cmp(x.month, y.month) || cmp(x.clientId, y.clientId) || cmp(x.featureId, y.featureId) || Number(x.test ?? false) - Number(y.test ?? false));
 }
 

@@ -85,6 +85,8 @@ export interface CatalogueFeature {
   tags: string[];
   authors: CatalogueAuthor[];
   price: { perCall: string; perGbSecond: string; currency: 'EUR'; perCallMicros: number; perGbSecondMicros: number };
+  /** calls each client gets free per month (absent: none) */
+  freeCallsPerMonth?: number;
   memoryMb: number;
   timeoutMs: number;
   quality: QualitySignals;
@@ -120,7 +122,7 @@ export interface ClientOverview {
   clientId: string;
   month: string;
   /** per feature; the calls made with test keys are a row of their own with `test: true` (never billed) */
-  features: { featureId: string; test?: true; calls: number; billableCalls: number; amountMicros: number; amount: string }[];
+  features: { featureId: string; test?: true; calls: number; billableCalls: number; /** of the billable calls, free under the feature's monthly allowance */ freeCalls?: number; amountMicros: number; amount: string }[];
   /** calls per day and feature this month, oldest first */
   days: { day: string; featureId: string; calls: number; billableCalls: number }[];
   spentMicros: number;

@@ -239,6 +239,7 @@ export function createGateway(deps: GatewayDeps) {
           ...(lifecycle.deprecatedAtMs !== undefined ? { deprecatedAt: new Date(lifecycle.deprecatedAtMs).toISOString() } : {}),
           ...(lifecycle.successor !== undefined ? { successor: lifecycle.successor } : {}),
           price: priceView(f, price),
+          ...(f.manifest.freeCallsPerMonth ? { freeCallsPerMonth: f.manifest.freeCallsPerMonth } : {}),
           ...(next ? { nextPrice: { ...priceView(f, next.price), effectiveFrom: new Date(next.effectiveFromMs).toISOString() } } : {}),
           authors: f.manifest.authors,
           tags: f.manifest.tags,

@@ -6,7 +6,7 @@ export type Party = { client: string } | { developer: string } | undefined;
 const HEADER = [
   'month', 'status', 'section', 'client_id', 'developer_id', 'feature_id', 'original_month',
   'per_call_micros', 'per_gb_second_micros', 'calls', 'billable_calls', 'billed_ms',
-  'weight', 'total_weight', 'amount_micros', 'amount_eur',
+  'weight', 'total_weight', 'amount_micros', 'amount_eur', 'free_calls',
 ];
 
 function cell(v: string | number | undefined): string {
@@ -18,18 +18,19 @@ function cell(v: string | number | undefined): string {
  * One CSV for finance's spreadsheet: a header, then one row per line. `section` says what a row
  * is: client_line, adjustment, client_total, developer_line (amount = the feature's revenue),
  * developer_earned / developer_carried_in / developer_payable / developer_carried_out, total_*.
- * Amounts are integer micros, with EUR decimals beside them.
+ * Amounts are integer micros, with EUR decimals beside them; `free_calls` (client lines) are the
+ * billable calls a feature's monthly allowance made free.
  */
 export function statementCsv(s: Statement | (Omit<Statement, 'totals'> & { totals?: undefined }), party?: Party): string {
   const rows: (string | number | undefined)[][] = [];
-  const row = (section: string, f: { client?: string; developer?: string; feature?: string; original?: string; perCall?: number; perGb?: number; calls?: number; billable?: number; ms?: number; weight?: number; total?: number; amount: number }) =>
-    rows.push([s.month, s.status, section, f.client, f.developer, f.feature, f.original, f.perCall, f.perGb, f.calls, f.billable, f.ms, f.weight, f.total, f.amount, formatMicros(f.amount)]);
+  const row = (section: string, f: { client?: string; developer?: string; feature?: string; original?: string; perCall?: number; perGb?: number; calls?: number; billable?: number; ms?: number; weight?: number; total?: number; amount: number; free?: number }) =>
+    rows.push([s.month, s.status, section, f.client, f.developer, f.feature, f.original, f.perCall, f.perGb, f.calls, f.billable, f.ms, f.weight, f.total, f.amount, formatMicros(f.amount), f.free]);
   const wantClient = (id: string) => !party || ('client' in party && party.client === id);
   const wantDeveloper = (id: string) => !party || ('developer' in party && party.developer === id);
 
   for (const c of s.clients.filter((x) => wantClient(x.clientId))) {
     for (const l of c.lines) {
-      row('client_line', { client: c.clientId, feature: l.featureId, perCall: l.unitPrice.perCallMicros, perGb: l.unitPrice.perGbSecondMicros, calls: l.calls, billable: l.billableCalls, ms: l.billedMs, amount: l.amountMicros });
+      row('client_line', { client: c.clientId, feature: l.featureId, perCall: l.unitPrice.perCallMicros, perGb: l.unitPrice.perGbSecondMicros, calls: l.calls, billable: l.billableCalls, ms: l.billedMs, amount: l.amountMicros, free: l.freeCalls ?? 0 });
     }
     for (const a of s.adjustments.filter((x) => x.clientId === c.clientId)) {
       row('adjustment', { client: a.clientId, feature: a.featureId, original: a.originalMonth, perCall: a.unitPrice.perCallMicros, perGb: a.unitPrice.perGbSecondMicros, calls: a.calls, billable: a.billableCalls, ms: a.billedMs, amount: a.amountMicros });

@@ -133,11 +133,11 @@ describe('the console as its users meet it', () => {
     const closed = await finance.fetch(`/finance/months/${lastMonth}/close`, { method: 'POST', body: { confirmRevenueMicros: preview.statement.totals.revenueMicros } });
     expect(closed.status).toBe(200);
 
-    const pages: { role: 'client' | 'developer' | 'finance'; email: string; link: { clientId?: string; developerId?: string }; hash: string; wait: string; keys: string[] }[] = [
-      { role: 'client', email: 'narrow@acme.example', link: { clientId: 'acme' }, hash: '#/client', wait: 'api-key-row', keys: ['Amount', 'Total', 'Revoke'] },
-      { role: 'developer', email: 'bob@dev.example', link: { developerId: 'bob' }, hash: '#/developer', wait: `earnings-lines-${lastMonth}`, keys: ['Payable', 'Carried out'] },
-      { role: 'finance', email: 'narrow-fin@example.com', link: {}, hash: '#/finance', wait: 'finance-month-row', keys: ['Revenue'] },
-      { role: 'finance', email: 'narrow-fin@example.com', link: {}, hash: `#/finance/${lastMonth}`, wait: 'statement-developers', keys: ['Total', 'Payable', 'Carried out'] },
+    const pages: { role: 'client' | 'developer' | 'finance'; email: string; link: { clientId?: string; developerId?: string }; hash: string; wait: string[]; keys: string[] }[] = [
+      { role: 'client', email: 'narrow@acme.example', link: { clientId: 'acme' }, hash: '#/client', wait: ['api-key-row', 'client-usage-row', 'client-invoice-row'], keys: ['Amount', 'Total', 'Revoke'] },
+      { role: 'developer', email: 'bob@dev.example', link: { developerId: 'bob' }, hash: '#/developer', wait: [`earnings-lines-${lastMonth}`], keys: ['Payable', 'Carried out'] },
+      { role: 'finance', email: 'narrow-fin@example.com', link: {}, hash: '#/finance', wait: ['finance-month-row'], keys: ['Revenue'] },
+      { role: 'finance', email: 'narrow-fin@example.com', link: {}, hash: `#/finance/${lastMonth}`, wait: ['statement-developers'], keys: ['Total', 'Payable', 'Carried out'] },
     ];
     const sessions = new Map<string, Page>();
     for (const p of pages) {
@@ -148,7 +148,8 @@ describe('the console as its users meet it', () => {
         await page.setViewportSize({ width: 360, height: 740 });
       }
       await page.goto(`${t.url}/${p.hash}`);
-      await page.getByTestId(p.wait).first().waitFor();
+      // Each table the keys are in loads on its own: wait for every one of them.
+      for (const id of p.wait) await page.getByTestId(id).first().waitFor();
       await page.screenshot({ path: `${ARTIFACTS}narrow-${p.role}-${p.hash.replace(/\W+/g, '-')}.png`, fullPage: true });
       // Every visible cell of every table lies within the 360 px viewport; the page never scrolls sideways.
       const report = (await page.evaluate(`(() => {

@@ -39,6 +39,7 @@ export function catalogueEntry(f: FeatureSpec, days: FeatureDay[], now: number):
     tags: m.tags,
     authors: m.authors,
     price: { perCall: m.price.perCall, perGbSecond: m.price.perGbSecond, currency: 'EUR', perCallMicros: f.price.perCallMicros, perGbSecondMicros: f.price.perGbSecondMicros },
+    ...(m.freeCallsPerMonth ? { freeCallsPerMonth: m.freeCallsPerMonth } : {}),
     memoryMb: m.memoryMb,
     timeoutMs: m.timeoutMs,
     quality: qualitySignals(days, now, QUALITY_WINDOW_DAYS, m.timeoutMs),

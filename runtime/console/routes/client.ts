@@ -42,7 +42,7 @@ export function clientRoutes(deps: ConsoleDeps): Route[] {
     return {
       clientId,
       month,
-      features: rows.map((r) => ({ featureId: r.featureId, ...(r.test ? { test: true } : {}), calls: r.calls, billableCalls: r.billableCalls, amountMicros: r.amountMicros, amount: formatMicros(r.amountMicros) })),
+      features: rows.map((r) => ({ featureId: r.featureId, ...(r.test ? { test: true } : {}), calls: r.calls, billableCalls: r.billableCalls, ...(r.freeCalls ? { freeCalls: r.freeCalls } : {}), amountMicros: r.amountMicros, amount: formatMicros(r.amountMicros) })),
       days: days.map((d) => ({ day: d.day, featureId: d.featureId, calls: d.calls, billableCalls: d.billableCalls })),
       spentMicros,
       spent: formatMicros(spentMicros),

@@ -26,6 +26,7 @@ export function PriceLine({ f }: { f: CatalogueFeature }) {
     <span class="price">
       <strong>{formatEuros(f.price.perCallMicros)}</strong> per call
       {f.price.perGbSecondMicros > 0 ? <> + {formatEuros(f.price.perGbSecondMicros)} per GB-second</> : null}
+      {f.freeCallsPerMonth ? <span data-testid="free-calls">, first {f.freeCallsPerMonth.toLocaleString('en')} calls a month free</span> : null}
     </span>
   );
 }

@@ -65,6 +65,7 @@ function Usage({ o }: { o: ClientOverview }) {
                 <a href={featureHref(f.featureId)}>{f.featureId}</a>
                 {/* Calls made with test keys: shown apart, never billed. */}
                 {f.test ? <span class="muted"> (test keys, not billed)</span> : null}
+                {f.freeCalls ? <span class="muted" data-testid="usage-free-calls"> ({f.freeCalls.toLocaleString('en')} free this month)</span> : null}
               </th>
               <CountCell n={f.calls} />
               <CountCell n={f.billableCalls} />
