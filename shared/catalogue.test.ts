@@ -42,6 +42,15 @@ describe('the feature catalogue as plain data', () => {
     expect(parseCatalogue(catalogueJson([]))).toEqual([]);
   });
 
+  it('carries a free allowance with each price, as the gateway records it', () => {
+    const specs = [spec('iban-check', { freeCallsPerMonth: 100, nextPrice: { perCall: '0.001', perGbSecond: '0', currency: 'EUR', effectiveFrom: '2027-01-01T00:00:00Z' } })];
+    const back = parseCatalogue(catalogueJson(specs));
+    expect(back[0]?.price.freeCallsPerMonth).toBe(100);
+    expect(back[0]?.nextPrice?.price.freeCallsPerMonth).toBe(100);
+    const [entry] = JSON.parse(catalogueJson(specs)) as Record<string, Record<string, unknown>>[];
+    expect(rejection([{ ...entry, price: { ...entry?.price, freeCallsPerMonth: -1 } }])).toMatch(/price\.freeCallsPerMonth must be a non-negative integer/);
+  });
+
   it('refuses the old form (slug and raw manifest): the prices are not parsed', () => {
     const message = rejection([{ slug: 'iban-check', manifest: spec('iban-check').manifest }]);
     expect(message).toMatch(/feature 0 \("iban-check"\): price must be the parsed price/);

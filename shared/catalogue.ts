@@ -42,6 +42,7 @@ function problemsOf(e: unknown): string[] {
       need(isMicros(p.perCallMicros), `${field}.perCallMicros`, 'a non-negative integer (micros)', p.perCallMicros);
       need(isMicros(p.perGbSecondMicros), `${field}.perGbSecondMicros`, 'a non-negative integer (micros)', p.perGbSecondMicros);
       need(isText(p.currency), `${field}.currency`, 'a currency code', p.currency);
+      need(p.freeCallsPerMonth === undefined || isMicros(p.freeCallsPerMonth), `${field}.freeCallsPerMonth`, 'a non-negative integer when present', p.freeCallsPerMonth);
     }
   };
   unitPrice(price, 'price');
