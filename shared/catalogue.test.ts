@@ -99,7 +99,7 @@ describe('the feature catalogue as plain data', () => {
     badStatus.manifest.status = 'gone';
     badStatus.manifest.successor = 'x';
     const message = rejection([badStatus]);
-    expect(message).toContain('manifest.status must be "published" or "deprecated" when present, got "gone"');
+    expect(message).toContain('manifest.status must be "draft", "published" or "deprecated" when present, got "gone"');
     expect(message).toMatch(/without sunsetAt, successor or deprecatedAt unless its status is "deprecated"/);
     const badNext = structuredClone(good!);
     badNext.nextPrice.price.perCallMicros = -1;

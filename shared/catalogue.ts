@@ -58,7 +58,7 @@ function problemsOf(e: unknown): string[] {
   const m = e.manifest;
   if (!isObject(m)) return [...problems, `manifest must be an object, got ${show(m)}`];
   // The lifecycle: the gateway answers 410 from sunsetAt on, so a deprecated feature must carry it.
-  need(m.status === undefined || m.status === 'published' || m.status === 'deprecated', 'manifest.status', '"published" or "deprecated" when present', m.status);
+  need(m.status === undefined || m.status === 'draft' || m.status === 'published' || m.status === 'deprecated', 'manifest.status', '"draft", "published" or "deprecated" when present', m.status);
   if (m.status === 'deprecated') need(isInstant(m.sunsetAt), 'manifest.sunsetAt', 'an ISO date-time (status is "deprecated")', m.sunsetAt);
   else need(m.sunsetAt === undefined && m.successor === undefined && m.deprecatedAt === undefined, 'manifest', 'without sunsetAt, successor or deprecatedAt unless its status is "deprecated"', { status: m.status, sunsetAt: m.sunsetAt, successor: m.successor, deprecatedAt: m.deprecatedAt });
   need(m.deprecatedAt === undefined || isInstant(m.deprecatedAt), 'manifest.deprecatedAt', 'an ISO date-time when present', m.deprecatedAt);

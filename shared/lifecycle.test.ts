@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DAY_MS, DEPRECATION_NOTICE_MS, PRICE_RISE_NOTICE_MS, isPriceRise, isRetired, lifecycleHeaders, lifecycleOf, priceAt, priceNoticeProblem, upcomingPrice } from './lifecycle.ts';
+import { DAY_MS, DEPRECATION_NOTICE_MS, PRICE_RISE_NOTICE_MS, isDraft, isPriceRise, isRetired, mayCall, publicFeatures, lifecycleHeaders, lifecycleOf, priceAt, priceNoticeProblem, upcomingPrice } from './lifecycle.ts';
 import type { UnitPrice } from './price.ts';
 
 const T0 = Date.parse('2025-06-01T00:00:00Z');
@@ -89,5 +89,25 @@ describe('lifecycle', () => {
         expect(isRetired(spec, at)).toBe(at >= sunset);
       }),
     );
+  });
+});
+
+describe('drafts', () => {
+  const draft = { manifest: { status: 'draft' as const, authors: [{ id: 'alice', weight: 1 }] } } as unknown as Parameters<typeof mayCall>[0];
+  const published = { manifest: { authors: [{ id: 'alice', weight: 1 }] } } as unknown as Parameters<typeof mayCall>[0];
+
+  it('are called only by a test key of one of their authors; a published feature by anyone', () => {
+    expect(mayCall(draft, { test: true, developerId: 'alice' })).toBe(true);
+    expect(mayCall(draft, { test: true, developerId: 'bob' })).toBe(false);
+    expect(mayCall(draft, { developerId: 'alice' })).toBe(false);
+    expect(mayCall(draft, { test: true })).toBe(false);
+    expect(mayCall(draft, undefined)).toBe(false);
+    expect(mayCall(published, undefined)).toBe(true);
+  });
+
+  it('are left out of what the public sees, and have the draft status', () => {
+    expect(publicFeatures([draft, published])).toEqual([published]);
+    expect(isDraft(draft)).toBe(true);
+    expect(lifecycleOf(draft).status).toBe('draft');
   });
 });

@@ -22,7 +22,27 @@ export const PRICE_RISE_NOTICE_MS = 14 * DAY_MS;
  */
 export const DEPRECATION_NOTICE_MS = PRICE_RISE_NOTICE_MS;
 
-export type FeatureStatus = 'published' | 'deprecated';
+export type FeatureStatus = 'draft' | 'published' | 'deprecated';
+
+/**
+ * A draft is served only to its own authors' test keys: absent from every catalogue, and
+ * `404 feature_not_found` to anyone else, so that a folder in `functions/` is neither public nor
+ * billable until its developer publishes it.
+ */
+export function isDraft(spec: Pick<FeatureSpec, 'manifest'>): boolean {
+  return spec.manifest.status === 'draft';
+}
+
+/** The features anyone may see: every one but drafts. */
+export function publicFeatures<F extends Pick<FeatureSpec, 'manifest'>>(features: readonly F[]): F[] {
+  return features.filter((f) => !isDraft(f));
+}
+
+/** May this caller call this feature? A draft: only a test key of one of its authors. */
+export function mayCall(spec: Pick<FeatureSpec, 'manifest'>, caller: { test?: true; developerId?: string } | undefined): boolean {
+  if (!isDraft(spec)) return true;
+  return caller?.test === true && caller.developerId !== undefined && spec.manifest.authors.some((a) => a.id === caller.developerId);
+}
 
 /** A price that replaces the current one from `effectiveFromMs` (epoch ms) on. */
 export interface ScheduledPrice {
@@ -73,6 +93,7 @@ export interface Lifecycle {
 /** The lifecycle a manifest declares; no `status` is `published`. */
 export function lifecycleOf(spec: Pick<FeatureSpec, 'manifest'>): Lifecycle {
   const m = spec.manifest;
+  if (m.status === 'draft') return { status: 'draft' };
   if (m.status !== 'deprecated' || m.sunsetAt === undefined) return { status: 'published' };
   const sunsetAtMs = Date.parse(m.sunsetAt);
   const deprecatedAtMs = m.deprecatedAt !== undefined ? Date.parse(m.deprecatedAt) : sunsetAtMs - DEPRECATION_NOTICE_MS;

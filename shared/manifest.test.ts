@@ -296,7 +296,8 @@ describe('lifecycle in the manifest', () => {
     expect(paths(rejection({ ...example(), status: 'deprecated', sunsetAt: '2025-07-01' }))).toEqual(['sunsetAt']);
     expect(paths(rejection({ ...example(), status: 'deprecated', sunsetAt: '2025-07-01T00:00:00' }))).toEqual(['sunsetAt']);
     expect(paths(rejection({ ...example(), status: 'retired' }))).toEqual(['status']);
-    expect(paths(rejection({ ...example(), status: 'draft' }))).toEqual(['status']);
+    // A draft is a status now (its authors' test keys only), with nothing of a deprecation.
+    expect(paths(rejection({ ...example(), status: 'draft', sunsetAt: '2025-07-01T00:00:00Z' }))).toEqual(['sunsetAt']);
   });
 
   it('refuses sunsetAt, successor or deprecatedAt on a feature that is not deprecated, a bad successor, and deprecation after sunset', () => {

@@ -60,8 +60,11 @@ export const manifestSchema = z.strictObject({
   nextPrice: priceText.extend({ effectiveFrom: isoDateTime }).optional(),
   /** when `nextPrice` was announced (docs/decisions/0011-lifecycle-and-price-notice.md) */
   pricePublishedAt: isoDateTime.optional(),
-  /** absent is `published`; a `deprecated` feature has `sunsetAt` and answers 410 from then on */
-  status: z.enum(['published', 'deprecated']).optional(),
+  /**
+   * absent is `published`; a `draft` is served only to its authors' test keys and listed nowhere;
+   * a `deprecated` feature has `sunsetAt` and answers 410 from then on
+   */
+  status: z.enum(['draft', 'published', 'deprecated']).optional(),
   /** when it was deprecated (the `Deprecation` header); default: `sunsetAt` less 14 days */
   deprecatedAt: isoDateTime.optional(),
   sunsetAt: isoDateTime.optional(),

@@ -47,6 +47,8 @@ export function scaffoldManifest(slug: string, developer: string): ManifestInput
     name: titleOf(slug),
     description: `${titleOf(slug)}: say in a sentence or two what it does for a business; the catalogue shows it.`,
     version: '0.1.0',
+    // A draft until its developer publishes it: served to its authors' test keys only, listed nowhere.
+    status: 'draft',
     authors: [{ id: developer, weight: 1 }],
     price: { perCall: '0.001', perGbSecond: '0', currency: 'EUR' },
     memoryMb: 128,
@@ -137,7 +139,8 @@ export function nextSteps(created: CreatedFeature, slug: string, opts: { cwd: st
     `  2. npx faascape invoke ${slug}${dirFlag} --data '{"name":"Ada"}'   one call, in its sandbox, with its logs`,
     `  3. npx vitest run ${tests}   its tests`,
     `  4. npm start   serves it at /v1/features/${slug}; a running npm start picks it up and every edit, without a restart`,
-    '',
-    `note: manifests have no draft status yet: npm start serves (and meters) a feature as soon as its folder is in functions/.`,
+    `  5. it is a draft ("status": "draft" in feature.json): only your test keys call it, and no catalogue lists it:`,
+    `       KEY=$(npx faascape keys create --developer ${created.developer} --quiet)`,
+    `     publish it by removing "status": "draft" (clients can then call it, and are billed)`,
   ].join('\n');
 }

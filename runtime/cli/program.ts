@@ -16,7 +16,7 @@ import { dataDirOf, readConfig } from '../local/config.ts';
 import { fetchStatus, runningPlatform } from '../local/operator.ts';
 import { parseSince, showLogs } from './logs.ts';
 import { registerDevCommands } from './dev-commands.ts';
-import { NotFoundError } from '../keys/client-store.ts';
+import { developerClientId, NotFoundError } from '../keys/client-store.ts';
 import { unknownId } from './suggest.ts';
 import { ANONYMOUS_CLIENT, type Author } from '../console/community-types.ts';
 import { checkBillingDetails } from '../../shared/billing.ts';
@@ -85,22 +85,32 @@ export const program = new Command('faascape')
 const keys = program.command('keys').description('create, list and revoke API keys');
 keys
   .command('create')
-  .description('create a key for a client (a new client id creates the client, and says so); the key is shown once')
-  .requiredOption('--client <clientId>', 'client id, e.g. acme')
-  .option('--test', 'a test key (fsk_test_…): its calls are metered but never billed, and limited per UTC day (FAASCAPE_TEST_CALLS_PER_DAY, default 1000) instead of by the client\'s limits')
-  .option('--json', 'print {"clientId","keyId","apiKey","test"}')
+  .description("create a key for a client (a new client id creates the client, and says so), or a developer's test key (--developer); the key is shown once")
+  .option('--client <clientId>', 'client id, e.g. acme')
+  .option('--developer <developerId>', "a developer's test key: it tries features like a client's test key, and also calls that developer's drafts")
+  .option('--test', "a test key (fsk_test_…): its calls are metered but never billed, and limited per UTC day (FAASCAPE_TEST_CALLS_PER_DAY, default 1000) instead of by the client's limits")
+  .option('--json', 'print {"clientId","keyId","apiKey","test"} ({"developerId",…} with --developer)')
   .option('--quiet', 'print only the API key, e.g. KEY=$(npx faascape keys create --client acme --quiet)')
   .action(
-    withContext(async (ctx, opts: { client: string; test?: boolean; json?: boolean; quiet?: boolean }) => {
-      // The one command that still creates a client on the fly: scripts and the public contract
-      // (`keys create --client X` on a fresh platform) rely on it. It says so, on stderr, so a
-      // typo is visible without breaking `--json` or `--quiet` output.
-      if (!(await ctx.clients.getClient(opts.client))) console.error(`new client "${opts.client}" created (its limits: npx faascape clients set-limits ${opts.client})`);
-      const key = await ctx.clients.createKey(opts.client, { test: opts.test === true });
+    withContext(async (ctx, opts: { client?: string; developer?: string; test?: boolean; json?: boolean; quiet?: boolean }) => {
+      if ((opts.client === undefined) === (opts.developer === undefined)) throw new InvalidArgumentError('give --client <clientId> or --developer <developerId>');
+      let key: { keyId: string; apiKey: string; test: boolean; clientId?: string; developerId?: string };
+      if (opts.developer !== undefined) {
+        await requireDeveloper(ctx, opts.developer);
+        key = await ctx.clients.createDeveloperTestKey(opts.developer);
+      } else {
+        const client = opts.client as string;
+        // The one command that still creates a client on the fly: scripts and the public contract
+        // (`keys create --client X` on a fresh platform) rely on it. It says so, on stderr, so a
+        // typo is visible without breaking `--json` or `--quiet` output.
+        if (!(await ctx.clients.getClient(client))) console.error(`new client "${client}" created (its limits: npx faascape clients set-limits ${client})`);
+        key = await ctx.clients.createKey(client, { test: opts.test === true });
+      }
       if (opts.json) return printJson(key);
       if (opts.quiet) return console.log(key.apiKey);
-      const kind = key.test ? '\nkind:    test (metered, never billed, limited per UTC day)' : '';
-      console.log(`client:  ${key.clientId}\nkey id:  ${key.keyId}${kind}\napi key: ${key.apiKey}\n\nStore the API key now: only its hash is kept, it cannot be shown again.`);
+      const owner = key.developerId !== undefined ? `developer: ${key.developerId}` : `client:  ${String(key.clientId)}`;
+      const kind = key.test ? `\nkind:    test (metered, never billed, limited per UTC day${key.developerId !== undefined ? "; also calls this developer's drafts" : ''})` : '';
+      console.log(`${owner}\nkey id:  ${key.keyId}${kind}\napi key: ${key.apiKey}\n\nStore the API key now: only its hash is kept, it cannot be shown again.`);
     }),
   );
 keys
@@ -116,13 +126,16 @@ keys
   );
 keys
   .command('list')
-  .description("list a client's keys (ids and dates, never secrets)")
-  .requiredOption('--client <clientId>', 'client id')
+  .description("list a client's keys, or a developer's test keys (ids and dates, never secrets)")
+  .option('--client <clientId>', 'client id')
+  .option('--developer <developerId>', "a developer's test keys")
   .option('--json', 'print JSON')
   .action(
-    withContext(async (ctx, opts: { client: string; json?: boolean }) => {
-      await requireClient(ctx, opts.client);
-      const list = await ctx.clients.listKeys(opts.client);
+    withContext(async (ctx, opts: { client?: string; developer?: string; json?: boolean }) => {
+      if ((opts.client === undefined) === (opts.developer === undefined)) throw new InvalidArgumentError('give --client <clientId> or --developer <developerId>');
+      if (opts.developer !== undefined) await requireDeveloper(ctx, opts.developer);
+      else await requireClient(ctx, opts.client as string);
+      const list = await ctx.clients.listKeys(opts.developer !== undefined ? developerClientId(opts.developer) : (opts.client as string));
       if (opts.json) return printJson(list);
       console.log(table(list.map((k) => ({ keyId: k.keyId, kind: k.test ? 'test' : 'live', created: iso(k.createdAt), revoked: iso(k.revokedAt) })), ['keyId', 'kind', 'created', 'revoked']));
     }),

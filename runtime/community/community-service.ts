@@ -7,6 +7,7 @@ import { ANONYMOUS_CLIENT, EDIT_WINDOW_MS, type Author, type DevRequest, type Fe
 import type { FeatureCatalog } from '../gateway/invoker.ts';
 import { ConditionFailed, newId, type CommunityStore, type StoredAuthor, type StoredPost, type StoredRequest, type StoredThread } from './community-store.ts';
 import type { Levels } from './levels.ts';
+import { isDraft, publicFeatures } from '../../shared/lifecycle.ts';
 
 /** A community rule said no; its code is the kind. */
 export class CommunityError extends DomainError {
@@ -141,10 +142,16 @@ export class Community {
     };
   }
 
+  /** A feature of the public catalogue (a draft is not one: it is discussed and delivered once published). */
+  private published(slug: string) {
+    const feature = this.deps.features.get(slug);
+    return feature && !isDraft(feature) ? feature : undefined;
+  }
+
   // ---- discussions ----------------------------------------------------------------------------
 
   async listThreads(featureSlug?: string, reader?: Reader): Promise<ThreadSummary[]> {
-    if (featureSlug && !this.deps.features.get(featureSlug)) throw notFound(`No feature named "${featureSlug}".`);
+    if (featureSlug && !this.published(featureSlug)) throw notFound(`No feature named "${featureSlug}".`);
     const threads = await this.deps.store.listThreads(featureSlug);
     const l = this.lens(reader);
     return Promise.all(threads.map((t) => this.summary(t, l)));
@@ -152,7 +159,7 @@ export class Community {
 
   /** Every thread, general and of every feature, newest first (the #/discussions page). */
   async listAllThreads(reader?: Reader): Promise<ThreadSummary[]> {
-    const scopes = [undefined, ...this.deps.features.list().map((f) => f.slug)];
+    const scopes = [undefined, ...publicFeatures(this.deps.features.list()).map((f) => f.slug)];
     const threads = (await Promise.all(scopes.map((slug) => this.deps.store.listThreads(slug)))).flat();
     threads.sort((a, b) => b.createdAt - a.createdAt || (a.threadId < b.threadId ? 1 : -1));
     const l = this.lens(reader);
@@ -210,7 +217,7 @@ export class Community {
     const title = text(body.title, 'title', 3, 140);
     const { markdown: md } = markdown(body.markdown, 'markdown');
     const featureSlug = body.featureSlug === undefined || body.featureSlug === null ? undefined : text(body.featureSlug, 'featureSlug', 1, 64);
-    if (featureSlug && !this.deps.features.get(featureSlug)) throw invalid(`No feature named "${featureSlug}".`);
+    if (featureSlug && !this.published(featureSlug)) throw invalid(`No feature named "${featureSlug}".`);
     const review = body.review === true;
     if (review) {
       if (!featureSlug) throw invalid('A review is about a feature: give "featureSlug".');
@@ -441,7 +448,7 @@ export class Community {
     const r = await this.stored(requestId);
     if (s.role !== 'developer' || r.plannedBy !== s.developerId) throw forbidden('Only the developer who planned a request delivers it.');
     const slug = text(body.featureSlug, 'featureSlug', 1, 64);
-    const feature = this.deps.features.get(slug);
+    const feature = this.published(slug);
     if (!feature) throw invalid(`No feature named "${slug}" in the catalogue: publish it first.`);
     if (!feature.manifest.authors.some((a) => a.id === s.developerId)) throw invalid(`"${slug}" is not one of your features.`);
     return this.transition(s, requestId, ['planned'], { status: 'delivered', deliveredSlug: slug }, 'Only a planned request can be delivered.', { expression: 'plannedBy = :dev', values: { ':dev': s.developerId } });

@@ -346,7 +346,8 @@ export interface ResendBody {
 /** GET /developer/overview → the developer's features and their per-day figures (last 30 days) */
 export interface DeveloperOverview {
   developerId: string;
-  features: { slug: string; name: string; version: string; weight: number; totalWeight: number; quality: QualitySignals }[];
+  /** `draft`: served only to its authors' test keys, listed in no catalogue */
+  features: { slug: string; name: string; version: string; draft?: true; weight: number; totalWeight: number; quality: QualitySignals }[];
   days: FeatureDayStat[];
 }
 

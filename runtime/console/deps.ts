@@ -20,7 +20,7 @@ import type { TableNames } from '../store/tables.ts';
 /** What the console reads and writes: the same stores as the gateway and the statements job. */
 export interface ConsoleDeps {
   accounts: AccountStore;
-  clients: Pick<ClientStore, 'getClient' | 'listKeys' | 'createKey' | 'revokeKey' | 'getKey' | 'setSpendCap' | 'setDisplayName' | 'setBilling'>;
+  clients: Pick<ClientStore, 'getClient' | 'listKeys' | 'createKey' | 'createDeveloperTestKey' | 'revokeKey' | 'getKey' | 'setSpendCap' | 'setDisplayName' | 'setBilling'>;
   /** what the gateways count against each client's quota and spend cap: the figures they enforce */
   limits: Pick<LimitStore, 'monthCommitted'>;
   usage: Pick<UsageReader, 'clientAggregates' | 'monthAggregates' | 'hasUsage' | 'featureDays' | 'clientDays'>;

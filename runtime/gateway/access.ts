@@ -26,6 +26,8 @@ export interface Caller {
   limits?: ClientLimits;
   /** a test key: the call is metered as a test, never billed, and counted against the key's day */
   test?: true;
+  /** a developer's test key: it may call that developer's drafts */
+  developerId?: string;
 }
 
 /**
@@ -102,6 +104,6 @@ export class Authenticator {
     if (!stored || stored.revokedAt !== undefined || !secretMatches(parsed.secret, stored.secretHash)) throw errors.invalidKey();
     // The prefix says what the key is: a live key shown as a test one (or the reverse) was altered.
     if (parsed.test !== (stored.test === true)) throw errors.invalidKey();
-    return { clientId: stored.clientId, keyId: stored.keyId, ...(stored.limits ? { limits: stored.limits } : {}), ...(stored.test ? { test: true } : {}) };
+    return { clientId: stored.clientId, keyId: stored.keyId, ...(stored.limits ? { limits: stored.limits } : {}), ...(stored.test ? { test: true } : {}), ...(stored.developerId ? { developerId: stored.developerId } : {}) };
   }
 }

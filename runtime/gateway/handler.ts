@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { formatMicros } from '../../shared/money.ts';
 import { callCeilingMicros, type UnitPrice } from '../../shared/price.ts';
 import { isMonth, monthOf } from '../../shared/month.ts';
-import { isRetired, lifecycleHeaders, lifecycleOf, priceAt, upcomingPrice } from '../../shared/lifecycle.ts';
+import { isDraft, isRetired, lifecycleHeaders, lifecycleOf, mayCall, priceAt, publicFeatures, upcomingPrice } from '../../shared/lifecycle.ts';
 import type { FeatureSpec } from '../../shared/manifest.ts';
 import { billedMsOf, canonicalAuthors, isBillable, UNKNOWN_CLIENT, usageRows, type Outcome, type UsageRecord } from '../../shared/usage.ts';
 import { describeError, type Logger } from '../logger.ts';
@@ -97,6 +97,8 @@ export function createGateway(deps: GatewayDeps) {
       }
       const feature = deps.features.get(slug);
       if (!feature) throw deps.features.unavailable?.(slug) ? errors.featureUnavailable() : errors.featureNotFound(slug);
+      // A draft is its authors' alone (their test keys): to anyone else it does not exist.
+      if (!mayCall(feature, context.caller)) throw errors.featureNotFound(slug);
       context.feature = feature;
       // From its sunset on a deprecated feature is gone: a rejection, counted and never billed.
       if (isRetired(feature, clock())) throw errors.featureRetired(feature.slug, lifecycleOf(feature).successor);
@@ -225,7 +227,7 @@ export function createGateway(deps: GatewayDeps) {
   const catalogue = () => {
     const now = clock();
     return jsonResponse(200, {
-      features: deps.features.list().map((f) => {
+      features: publicFeatures(deps.features.list()).map((f) => {
         const lifecycle = lifecycleOf(f);
         const price = priceAt(f, now);
         const next = upcomingPrice(f, now);
@@ -277,12 +279,12 @@ export function createGateway(deps: GatewayDeps) {
       // API descriptions are public, like the catalogue; a feature's own route of that name is shadowed.
       if (path === '/v1/openapi.json') {
         if (method !== 'GET') throw errors.methodNotAllowed('GET');
-        return jsonResponse(200, catalogueOpenApi(deps.features.list()));
+        return jsonResponse(200, catalogueOpenApi(publicFeatures(deps.features.list())));
       }
       const described = OPENAPI_PATH.exec(path);
       if (described && method === 'GET') {
         const feature = deps.features.get(decodeURIComponent(described[1] as string));
-        if (feature) return jsonResponse(200, featureOpenApi(feature));
+        if (feature && !isDraft(feature)) return jsonResponse(200, featureOpenApi(feature));
       }
       if (INVOKE_PATH.test(path)) return invokeRoute(event, context);
       if (path === '/v1/features' || path === '/v1/features/') {

@@ -36,6 +36,8 @@ export interface StoredKey {
   revokedAt?: number;
   /** a test key (`fsk_test_…`): its calls are metered, never billed, and limited per day (TEST_CALLS_PER_DAY) */
   test?: true;
+  /** a developer's test key: it may also call that developer's drafts (`clientId` is developerClientId of it) */
+  developerId?: string;
   /**
    * What the gateway needs of the client, carried by the key so that one read serves a call
    * (decision 16): the client's limits as of its `limitsRev`. Absent on keys created before the
@@ -50,6 +52,8 @@ export interface StoredKey {
  * limits reaches every key's copy, and the list must stay bounded (invariant 8).
  */
 export const MAX_LIVE_KEYS = 100;
+/** A developer's live test keys at most. */
+export const MAX_DEVELOPER_TEST_KEYS = 10;
 /** Key copies brought up to date at once when a client's limits change. */
 const SYNC_CONCURRENCY = 8;
 
@@ -61,6 +65,14 @@ export class NotFoundError extends DomainError {
 }
 
 export const CLIENT_ID = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+
+/**
+ * Whom a developer's test calls are recorded for: a client id no real client can have (`~` is
+ * outside CLIENT_ID), so they never mix with a client's usage, and no client item is made for it.
+ */
+export function developerClientId(developerId: string): string {
+  return `~dev~${developerId}`;
+}
 
 /** Clients and their keys in DynamoDB. Only a hash of each key's secret is ever written. */
 export class ClientStore {
@@ -124,6 +136,21 @@ export class ClientStore {
     return { clientId, keyId: key.keyId, apiKey: key.apiKey, test };
   }
 
+  /**
+   * A developer's test key, to try features and call their own drafts. It is not a client's: no
+   * client item lists it (a developer has no limits to copy), and it is always a test key.
+   */
+  async createDeveloperTestKey(developerId: string): Promise<{ developerId: string; keyId: string; apiKey: string; test: true }> {
+    // A bound on live keys, so that test keys cannot multiply the daily allowance without limit
+    // (a race may pass it by a key or two; the allowance is free calls, not money).
+    const live = (await this.listKeys(developerClientId(developerId))).filter((k) => k.revokedAt === undefined).length;
+    if (live >= MAX_DEVELOPER_TEST_KEYS) throw new DomainError('conflict', `developer "${developerId}" has ${MAX_DEVELOPER_TEST_KEYS} live test keys: revoke one before creating another`, { code: 'too_many_keys' });
+    const key = generateKey({ test: true });
+    const item: StoredKey = { keyId: key.keyId, clientId: developerClientId(developerId), secretHash: key.secretHash, createdAt: this.now(), test: true, developerId };
+    await this.db.send(new PutCommand({ TableName: this.tables.keys, Item: item, ConditionExpression: 'attribute_not_exists(keyId)' }));
+    return { developerId, keyId: key.keyId, apiKey: key.apiKey, test: true };
+  }
+
   async revokeKey(keyId: string): Promise<StoredKey> {
     let revoked: StoredKey;
     try {
@@ -176,6 +203,7 @@ export class ClientStore {
       clientId: String(i.clientId),
       createdAt: Number(i.createdAt),
       ...(i.test === true ? { test: true } : {}),
+      ...(i.developerId !== undefined ? { developerId: String(i.developerId) } : {}),
       ...(i.revokedAt !== undefined ? { revokedAt: Number(i.revokedAt) } : {}),
     }));
   }
@@ -306,6 +334,7 @@ function toStoredKey(item: Record<string, unknown>): StoredKey {
     secretHash: String(item.secretHash),
     createdAt: Number(item.createdAt),
     ...(item.test === true ? { test: true } : {}),
+    ...(item.developerId !== undefined ? { developerId: String(item.developerId) } : {}),
     ...(item.revokedAt !== undefined ? { revokedAt: Number(item.revokedAt) } : {}),
     ...(item.limitsRev !== undefined ? { limits: (item.limits as ClientLimits | undefined) ?? {}, limitsRev: Number(item.limitsRev) } : {}),
   };

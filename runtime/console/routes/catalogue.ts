@@ -5,6 +5,7 @@ import type { CatalogueFeature, CatalogueFeatureDetail, FeatureDayStat } from '.
 import type { ConsoleDeps } from '../deps.ts';
 import type { Route } from '../handler.ts';
 import { consoleErrors, isHttps, json, type Event } from '../http.ts';
+import { isDraft, publicFeatures } from '../../../shared/lifecycle.ts';
 
 const DAY_MS = 24 * 3600_000;
 export const QUALITY_WINDOW_DAYS = 30;
@@ -60,7 +61,7 @@ export function catalogueRoutes(deps: ConsoleDeps): Route[] {
       access: 'public',
       handle: async ({ now }) => {
         await deps.settled?.();
-        const features = deps.features.list().sort((a, b) => (a.slug < b.slug ? -1 : 1));
+        const features = publicFeatures(deps.features.list()).sort((a, b) => (a.slug < b.slug ? -1 : 1));
         const days = await Promise.all(features.map((f) => recentDays(deps, f.slug, now)));
         return json(200, { features: features.map((f, i) => catalogueEntry(f, days[i] ?? [], now)) });
       },
@@ -71,7 +72,8 @@ export function catalogueRoutes(deps: ConsoleDeps): Route[] {
       access: 'public',
       handle: async ({ event, params, now }) => {
         const feature = deps.features.get(params[0] ?? '');
-        if (!feature) throw consoleErrors.notFound(`No feature named "${params[0]}".`);
+        // A draft is listed nowhere public (its authors see it on their developer page).
+        if (!feature || isDraft(feature)) throw consoleErrors.notFound(`No feature named "${params[0]}".`);
         await deps.settled?.();
         const days = await recentDays(deps, feature.slug, now);
         const detail: CatalogueFeatureDetail = {

@@ -8,6 +8,8 @@ import type { ConsoleDeps } from '../deps.ts';
 import type { Route, RouteRequest } from '../handler.ts';
 import { consoleErrors, csv, json, jsonBody, stringField } from '../http.ts';
 import { catalogueEntry, dayStat, recentDays } from './catalogue.ts';
+import { developerClientId } from '../../keys/client-store.ts';
+import { isDraft } from '../../../shared/lifecycle.ts';
 import { maskIban } from './money-views.ts';
 
 /** Earnings list the closed months of the last two years. */
@@ -59,6 +61,38 @@ function payoutOf(
 
 export function developerRoutes(deps: ConsoleDeps): Route[] {
   return [
+    // The developer's test keys: to try features and call their own drafts (decision 0017).
+    {
+      method: 'GET',
+      path: /^\/developer\/keys$/,
+      access: 'developer',
+      handle: async (req) => {
+        const keys = (await deps.clients.listKeys(developerClientId(developerOf(req)))).sort((a, b) => b.createdAt - a.createdAt);
+        return json(200, { keys: keys.map(({ clientId: _c, developerId: _d, ...k }) => k) });
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/developer\/keys$/,
+      access: 'developer',
+      handle: async (req) => {
+        const key = await deps.clients.createDeveloperTestKey(developerOf(req));
+        return json(201, { keyId: key.keyId, apiKey: key.apiKey, test: true });
+      },
+    },
+    {
+      method: 'DELETE',
+      path: /^\/developer\/keys\/([^/]+)$/,
+      access: 'developer',
+      handle: async (req) => {
+        const keyId = req.params[0] ?? '';
+        // Another's key answers exactly like an unknown one.
+        const key = await deps.clients.getKey(keyId);
+        if (!key || key.developerId !== developerOf(req)) throw consoleErrors.notFound(`No test key "${keyId}" of yours.`);
+        const revoked = await deps.clients.revokeKey(keyId);
+        return json(200, { keyId: revoked.keyId, createdAt: revoked.createdAt, revokedAt: revoked.revokedAt, test: true });
+      },
+    },
     {
       method: 'GET',
       path: /^\/developer\/overview$/,
@@ -74,7 +108,7 @@ export function developerRoutes(deps: ConsoleDeps): Route[] {
           features: mine.map((f, i) => {
             const entry = catalogueEntry(f, days[i] ?? [], req.now);
             const weight = f.manifest.authors.find((a) => a.id === developerId)?.weight ?? 0;
-            return { slug: f.slug, name: f.manifest.name, version: f.manifest.version, weight, totalWeight: f.manifest.authors.reduce((n, a) => n + a.weight, 0), quality: entry.quality };
+            return { slug: f.slug, name: f.manifest.name, version: f.manifest.version, ...(isDraft(f) ? { draft: true as const } : {}), weight, totalWeight: f.manifest.authors.reduce((n, a) => n + a.weight, 0), quality: entry.quality };
           }),
           days: mine.flatMap((f, i) => (days[i] ?? []).map((d) => dayStat(d, f.manifest.timeoutMs))).sort((a, b) => (a.day === b.day ? (a.featureId < b.featureId ? -1 : 1) : a.day < b.day ? -1 : 1)),
         };

@@ -73,6 +73,9 @@ export const api = {
   resendDelivery: (body: ResendBody) => apiRequest<WebhookDeliveryInfo>('POST', '/client/webhooks/deliveries/resend', body),
 
   developerOverview: () => apiRequest<DeveloperOverview>('GET', '/developer/overview'),
+  developerKeys: () => apiRequest<ClientKeyList>('GET', '/developer/keys'),
+  createDeveloperKey: () => apiRequest<NewApiKey>('POST', '/developer/keys', {}),
+  revokeDeveloperKey: (keyId: string) => apiRequest<ApiKeyInfo>('DELETE', `/developer/keys/${seg(keyId)}`),
   earnings: () => apiRequest<DeveloperEarnings>('GET', '/developer/earnings'),
   payee: () => apiRequest<DeveloperPayee>('GET', '/developer/payee'),
   setPayee: (body: PayeeBody) => apiRequest<DeveloperPayee>('PUT', '/developer/payee', body),

@@ -41,8 +41,15 @@ function KeyTable({ list, onRevoke }: { list: ClientKeyList; onRevoke: (keyId: s
   );
 }
 
-export function ApiKeys() {
-  const loader = useLoad(() => api.keys(), []);
+/** Whose keys: a client's (live and test), or a developer's (test keys only, which also call their drafts). */
+const OWNERS = {
+  client: { list: () => api.keys(), create: (test: boolean) => api.createKey(test), revoke: (keyId: string) => api.revokeKey(keyId) },
+  developer: { list: () => api.developerKeys(), create: () => api.createDeveloperKey(), revoke: (keyId: string) => api.revokeDeveloperKey(keyId) },
+} as const;
+
+export function ApiKeys({ owner = 'client' }: { owner?: keyof typeof OWNERS }) {
+  const ends = OWNERS[owner];
+  const loader = useLoad(() => ends.list(), []);
   const [created, setCreated] = useState<NewApiKey | null>(null);
   const [revoking, setRevoking] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -52,7 +59,7 @@ export function ApiKeys() {
     setBusy(true);
     setMessage({ text: '', error: false });
     try {
-      setCreated(await api.createKey(test));
+      setCreated(await ends.create(test));
       loader.reload();
     } catch (e) {
       setMessage({ text: asApiError(e).message, error: true });
@@ -64,7 +71,7 @@ export function ApiKeys() {
   const revoke = async (keyId: string) => {
     setBusy(true);
     try {
-      await api.revokeKey(keyId);
+      await ends.revoke(keyId);
       setMessage({ text: `Key ${keyId} revoked: calls with it are refused from now on.`, error: false });
       loader.reload();
     } catch (e) {
@@ -75,21 +82,35 @@ export function ApiKeys() {
     }
   };
 
+  const perDay = TEST_CALLS_PER_DAY.toLocaleString('en');
   return (
     <>
-      <h2>API keys</h2>
+      <h2>{owner === 'client' ? 'API keys' : 'Test keys'}</h2>
       <p>
         {/* Not disabled while busy: a disabled button drops focus, and the dialog returns focus to it. */}
-        <button type="button" onClick={() => !busy && void create(false)} aria-disabled={busy} data-testid="create-key">
-          Create key
-        </button>{' '}
-        <button type="button" class="secondary" onClick={() => !busy && void create(true)} aria-disabled={busy} data-testid="create-test-key">
+        {owner === 'client' ? (
+          <>
+            <button type="button" onClick={() => !busy && void create(false)} aria-disabled={busy} data-testid="create-key">
+              Create key
+            </button>{' '}
+          </>
+        ) : null}
+        <button type="button" class={owner === 'client' ? 'secondary' : undefined} onClick={() => !busy && void create(true)} aria-disabled={busy} data-testid="create-test-key">
           Create test key
         </button>
       </p>
       <p class="muted">
-        A test key (<code>fsk_test_…</code>) tries any feature for free: its calls are metered and shown apart, never billed, outside your quota and
-        spend cap, and limited to {TEST_CALLS_PER_DAY.toLocaleString('en')} a day (UTC).
+        {owner === 'client' ? (
+          <>
+            A test key (<code>fsk_test_…</code>) tries any feature for free: its calls are metered and shown apart, never billed, outside your quota and
+            spend cap, and limited to {perDay} a day (UTC).
+          </>
+        ) : (
+          <>
+            Your test keys (<code>fsk_test_…</code>) call any feature, and your drafts (nobody else can), for free: metered as tests, never billed, at most{' '}
+            {perDay} calls a day (UTC) each.
+          </>
+        )}
       </p>
       <LiveStatus message={message.text} error={message.error} />
       <LoadView loader={loader} loading="Loading keys…">

@@ -17,6 +17,7 @@ import { useLoad } from '../use-load.ts';
 import { useSaving } from '../use-saving.ts';
 import { CardTitle } from './catalogue.tsx';
 import { ThreadList } from './discussions.tsx';
+import { ApiKeys } from './client-keys.tsx';
 
 const ALL = '';
 
@@ -85,6 +86,11 @@ function Features({ o }: { o: DeveloperOverview }) {
         {o.features.map((f) => (
           <li key={f.slug} class="card" data-testid="developer-feature" data-slug={f.slug}>
             <CardTitle f={f} level="h3" />
+            {f.draft ? (
+              <p data-testid="draft-badge">
+                <span class="status">Draft</span> <span class="muted">only your test keys call it, and no catalogue lists it, until you publish it</span>
+              </p>
+            ) : null}
             <p>
               Your weight: <strong data-testid="developer-weight">{`${f.weight} / ${f.totalWeight}`}</strong>{' '}
               <span class="muted">({f.totalWeight > 0 ? Math.floor((f.weight * 1000) / f.totalWeight) / 10 : 0} % of the authors' share)</span>
@@ -382,6 +388,7 @@ export function DeveloperPage() {
       <LoadView loader={earnings} loading="Loading earnings…">
         {(e) => <Earnings e={e} />}
       </LoadView>
+      <ApiKeys owner="developer" />
       <PayeeSection />
     </section>
   );
