@@ -40,7 +40,7 @@ import { monthOf } from '../shared/month.ts';
 import { DEFAULT_POLICY } from '../shared/statement.ts';
 import { canonicalAuthors, type UsageRecord } from '../shared/usage.ts';
 import { runLoad, stopRunningLoads, type LoadResult } from './lib/load.ts';
-import { findChildPid, machineCpu, otherCpuSince, otherProcesses, processCpuMs, sampleMachine, snapshotCpu } from './lib/proc.ts';
+import { childPids, findChildPid, machineCpu, otherCpuSince, otherProcesses, processCpuMs, rssBytes, sampleMachine, snapshotCpu } from './lib/proc.ts';
 import { profile, summarise, type ProfileSummary } from './lib/profile.ts';
 
 // ---- options ------------------------------------------------------------------------------------
@@ -55,6 +55,8 @@ const USAGE = `usage: npx tsx bench/gateway.ts [options]
   --cold-starts N        fresh worker pools spawned to time a cold start (default 5)
   --meter-records N      synthetic usage records for the meter's records/s (default 100000, 0 = skip)
   --meter-window N       records recorded but not yet durable, at most (default 1024)
+  --meter-inflight N     the platform meter's commits in flight at once (default: the meter's own)
+  --apply-delay-ms N     how long the platform meter lets durable batches gather before applying them (default: the meter's own)
   --results-dir DIR      where the JSON goes (default bench/results)
   --profile-out FILE     also write the raw V8 profile (.cpuprofile, opens in Chrome DevTools)
   --help`;
@@ -70,6 +72,8 @@ const { values: args } = parseArgs({
     'cold-starts': { type: 'string' },
     'meter-records': { type: 'string' },
     'meter-window': { type: 'string' },
+    'meter-inflight': { type: 'string' },
+    'apply-delay-ms': { type: 'string' },
     'results-dir': { type: 'string' },
     'profile-out': { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -100,6 +104,9 @@ const DISPATCH_CALLS = Math.floor(num('dispatch-calls', args['dispatch-calls'], 
 const COLD_STARTS = Math.floor(num('cold-starts', args['cold-starts'], 5, 0));
 const METER_RECORDS = Math.floor(num('meter-records', args['meter-records'], 100_000, 0));
 const METER_WINDOW = Math.floor(num('meter-window', args['meter-window'], 1024, 1));
+const METER_INFLIGHT = args['meter-inflight'] === undefined ? undefined : Math.floor(num('meter-inflight', args['meter-inflight'], 2, 1));
+const APPLY_DELAY_MS = args['apply-delay-ms'] === undefined ? undefined : num('apply-delay-ms', args['apply-delay-ms'], 0, 0);
+const METER_OPTIONS = { ...(METER_INFLIGHT !== undefined ? { maxInflightCommits: METER_INFLIGHT } : {}), ...(APPLY_DELAY_MS !== undefined ? { applyDelayMs: APPLY_DELAY_MS } : {}) };
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_DIR = path.resolve(args['results-dir'] ?? path.join(REPO, 'bench', 'results'));
 const COMMAND = ['npx tsx bench/gateway.ts', ...process.argv.slice(2)].join(' ');
@@ -112,6 +119,9 @@ const FEATURE = 'echo';
 const CLIENT_ID = 'bench-gateway';
 const METER_CLIENT_ID = 'bench-meter-synthetic';
 const REQUEST_PATH = `/v1/features/${FEATURE}?msg=hello`;
+/** how a feature process's command line can be told (runtime/local/process-pool.ts forks it) */
+const FEATURE_HOST = 'feature-host.mjs';
+const TARGET_RSS_MB = 300;
 
 // ---- small helpers ------------------------------------------------------------------------------
 
@@ -235,6 +245,10 @@ interface RunFigures {
   /** this (platform) process: user+system CPU, all threads (gateway, feature workers, libuv) */
   processCpuUsPerReq: number;
   storeCpuUsPerReq: number | null;
+  /** the feature's sandboxed processes (children of this one running feature-host.mjs) */
+  featureCpuUsPerReq: number;
+  /** the most the platform's processes held together while loaded: this process (gateway, and the idle bare server), the store, the feature processes */
+  peakRss: { totalMb: number; platformMb: number; storeMb: number; featuresMb: number; featureProcesses: number };
   machineBusyPct: number;
   /** HTTP requests this process made to the store (DynamoDB API calls by the SDK) per request served */
   storeCallsPerReq: number;
@@ -266,8 +280,23 @@ async function measure(side: Side, round: number, url: string, apiKey: string, d
   const meter0: MeterStats = p.meter.stats();
   const others0 = snapshotCpu();
   const storeCalls0 = storeCalls;
+  const features0 = childPids(process.pid, FEATURE_HOST);
   const t0 = performance.now();
-  const load = await runLoad({ url: `${url}${REQUEST_PATH}`, connections: CONNECTIONS, durationS, headers: { 'x-api-key': apiKey } });
+  const peakRss = { totalMb: 0, platformMb: 0, storeMb: 0, featuresMb: 0, featureProcesses: 0 };
+  const sampleRss = () => {
+    const fp = childPids(process.pid, FEATURE_HOST);
+    const platformMb = rssBytes(process.pid) / 2 ** 20;
+    const storeMb = storePid !== undefined ? rssBytes(storePid) / 2 ** 20 : 0;
+    const featuresMb = fp.reduce((s, pid) => s + rssBytes(pid), 0) / 2 ** 20;
+    if (platformMb + storeMb + featuresMb > peakRss.totalMb) Object.assign(peakRss, { totalMb: platformMb + storeMb + featuresMb, platformMb, storeMb, featuresMb, featureProcesses: fp.length });
+  };
+  const rssTimer = setInterval(sampleRss, 250);
+  const load = await runLoad({ url: `${url}${REQUEST_PATH}`, connections: CONNECTIONS, durationS, headers: { 'x-api-key': apiKey } }).finally(() => clearInterval(rssTimer));
+  const featurePids = [...new Set([...features0, ...childPids(process.pid, FEATURE_HOST)])];
+  const featureCpuMs = featurePids.reduce((sum, pid) => {
+    const c = processCpuMs(pid);
+    return c ? sum + c.userMs + c.systemMs - (others0.get(pid) ?? 0) : sum;
+  }, 0);
   let meter: RunFigures['meter'];
   if (side === 'metered') {
     // The applier's work belongs to these requests: wait until they are all in the aggregates.
@@ -281,7 +310,7 @@ async function measure(side: Side, round: number, url: string, apiKey: string, d
   const cpu = process.cpuUsage(cpu0);
   const store1 = storePid !== undefined ? processCpuMs(storePid) : undefined;
   const m1 = machineCpu();
-  const othersCpuPct = (100 * otherCpuSince(others0, [process.pid, storePid])) / (performance.now() - t0);
+  const othersCpuPct = (100 * otherCpuSince(others0, [process.pid, storePid, ...featurePids])) / (performance.now() - t0);
   const requests = Math.max(1, load.requestsTotal);
   return {
     side,
@@ -292,6 +321,8 @@ async function measure(side: Side, round: number, url: string, apiKey: string, d
     p99Ms: load.latencyMs.p99,
     processCpuUsPerReq: (cpu.user + cpu.system) / requests,
     storeCpuUsPerReq: store0 && store1 ? ((store1.userMs + store1.systemMs - store0.userMs - store0.systemMs) * 1000) / requests : null,
+    featureCpuUsPerReq: (featureCpuMs * 1000) / requests,
+    peakRss,
     machineBusyPct: m1.total > m0.total ? (100 * (m1.busy - m0.busy)) / (m1.total - m0.total) : Number.NaN,
     othersCpuPct,
     storeCallsPerReq: (storeCalls - storeCalls0) / requests,
@@ -306,7 +337,8 @@ function runLine(r: RunFigures): string {
   return (
     `  ${pad(tag, 9)} ${pad(r.side, 8)} ${pad(f(r.reqPerSec), 8, true)} req/s  p50 ${pad(f(r.p50Ms, 2), 7, true)} ms  p99 ${pad(f(r.p99Ms, 2), 7, true)} ms` +
     `  cpu ${pad(f(r.processCpuUsPerReq), 4, true)} µs/req` +
-    (r.storeCpuUsPerReq !== null && r.side === 'metered' ? ` + store ${f(r.storeCpuUsPerReq)} µs/req` : '') +
+    (r.storeCpuUsPerReq !== null && r.side === 'metered' ? ` + store ${f(r.storeCpuUsPerReq)} + features ${f(r.featureCpuUsPerReq)} µs/req` : '') +
+    (r.side === 'metered' ? `  rss ${f(r.peakRss.totalMb)} MB (${f(r.peakRss.platformMb)} + store ${f(r.peakRss.storeMb)} + ${r.peakRss.featureProcesses} features ${f(r.peakRss.featuresMb)})` : '') +
     `  load gen ${f((100 * r.load.cpuMs) / (r.load.durationS * 1000))} % of a core  machine ${f(r.machineBusyPct)} % busy` +
     (r.othersCpuPct >= OTHERS_LIMIT_PCT ? `  OTHER PROCESSES ${f(r.othersCpuPct)} % of a core` : '') +
     (errs ? `  NON-2XX/ERRORS ${errs}` : '') +
@@ -499,7 +531,7 @@ async function main(): Promise<number> {
     const tStart = performance.now();
     platform = await startPlatform(
       { port: 0, host: '127.0.0.1', dataDir, functionsDir, policy: DEFAULT_POLICY, scheduleCloses: false },
-      { logger: silentLogger },
+      { logger: silentLogger, meter: METER_OPTIONS },
     );
     const platformStartMs = performance.now() - tStart;
     const p = platform;
@@ -619,7 +651,7 @@ async function main(): Promise<number> {
     const side = (s: Side) => measured.filter((r) => r.side === s);
     const med = (s: Side, pick: (r: RunFigures) => number | null) => median(side(s).map((r) => pick(r) ?? Number.NaN));
     const summary = {
-      metered: { reqPerSec: med('metered', (r) => r.reqPerSec), p50Ms: med('metered', (r) => r.p50Ms), p99Ms: med('metered', (r) => r.p99Ms), processCpuUsPerReq: med('metered', (r) => r.processCpuUsPerReq), storeCpuUsPerReq: med('metered', (r) => r.storeCpuUsPerReq), storeCallsPerReq: med('metered', (r) => r.storeCallsPerReq), avgBatchRecords: med('metered', (r) => r.meter?.avgBatchRecords ?? null), machineBusyPct: med('metered', (r) => r.machineBusyPct) },
+      metered: { reqPerSec: med('metered', (r) => r.reqPerSec), p50Ms: med('metered', (r) => r.p50Ms), p99Ms: med('metered', (r) => r.p99Ms), processCpuUsPerReq: med('metered', (r) => r.processCpuUsPerReq), storeCpuUsPerReq: med('metered', (r) => r.storeCpuUsPerReq), featureCpuUsPerReq: med('metered', (r) => r.featureCpuUsPerReq), peakRssMb: Math.max(...side('metered').map((r) => r.peakRss.totalMb)), storeCallsPerReq: med('metered', (r) => r.storeCallsPerReq), avgBatchRecords: med('metered', (r) => r.meter?.avgBatchRecords ?? null), machineBusyPct: med('metered', (r) => r.machineBusyPct) },
       bare: { reqPerSec: med('bare', (r) => r.reqPerSec), p50Ms: med('bare', (r) => r.p50Ms), p99Ms: med('bare', (r) => r.p99Ms), processCpuUsPerReq: med('bare', (r) => r.processCpuUsPerReq), machineBusyPct: med('bare', (r) => r.machineBusyPct) },
       ratio: 0,
       addedP50Ms: 0,
@@ -636,6 +668,8 @@ async function main(): Promise<number> {
     }
     const disturbed = runs.filter((r) => r.round !== 0 && r.othersCpuPct >= OTHERS_LIMIT_PCT);
     const ratioPass = summary.ratio >= TARGET_RATIO;
+    const rssPass = summary.metered.peakRssMb <= TARGET_RSS_MB;
+    const peakRun = side('metered').reduce((a, b) => (b.peakRss.totalMb > a.peakRss.totalMb ? b : a));
     const p99Pass = summary.addedP99Ms <= TARGET_ADDED_P99_MS;
     const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
 
@@ -646,6 +680,8 @@ async function main(): Promise<number> {
     out(`  ${pad('p99 latency (ms)', 28)} ${pad(f(summary.bare.p99Ms, 2), 12, true)} ${pad(f(summary.metered.p99Ms, 2), 12, true)}`);
     out(`  ${pad('CPU/request, this process', 28)} ${pad(`${f(summary.bare.processCpuUsPerReq)} µs`, 12, true)} ${pad(`${f(summary.metered.processCpuUsPerReq)} µs`, 12, true)}`);
     out(`  ${pad('CPU/request, store process', 28)} ${pad('-', 12, true)} ${pad(storePid !== undefined ? `${f(summary.metered.storeCpuUsPerReq)} µs` : 'n/a', 12, true)}`);
+    out(`  ${pad('CPU/request, feature procs', 28)} ${pad('-', 12, true)} ${pad(`${f(summary.metered.featureCpuUsPerReq)} µs`, 12, true)}`);
+    out(`  peak RSS of the platform's processes under load: ${f(summary.metered.peakRssMb)} MB (this process ${f(peakRun.peakRss.platformMb)}, store ${f(peakRun.peakRss.storeMb)}, ${peakRun.peakRss.featureProcesses} feature processes ${f(peakRun.peakRss.featuresMb)})   target ≤ ${TARGET_RSS_MB} MB  ${rssPass ? 'PASS' : 'MISS'}`);
     out(`  ratio metered ÷ bare req/s: ${f(summary.ratio, 3)}  (per round: ${summary.perRoundRatio.map((x) => f(x, 3)).join(', ')})   target ≥ ${TARGET_RATIO}  ${verdict(ratioPass)}`);
     out(`  added p99 (metered − bare): ${f(summary.addedP99Ms, 2)} ms   target ≤ ${TARGET_ADDED_P99_MS} ms  ${verdict(p99Pass)}`);
     out(`  added p50 (metered − bare): ${f(summary.addedP50Ms, 2)} ms`);
@@ -703,11 +739,11 @@ async function main(): Promise<number> {
       machineBeforeStart: before,
       quietAtStart: quiet,
       disturbedRuns: disturbed.map((r) => ({ side: r.side, round: r.round, othersCpuPct: r.othersCpuPct })),
-      options: { rounds: ROUNDS, durationS: DURATION_S, connections: CONNECTIONS, warmupS: WARMUP_S, profileS: PROFILE_S, dispatchCalls: DISPATCH_CALLS, coldStarts: COLD_STARTS, meterRecords: METER_RECORDS, meterWindow: METER_WINDOW },
+      options: { rounds: ROUNDS, durationS: DURATION_S, connections: CONNECTIONS, warmupS: WARMUP_S, profileS: PROFILE_S, dispatchCalls: DISPATCH_CALLS, coldStarts: COLD_STARTS, meterRecords: METER_RECORDS, meterWindow: METER_WINDOW, meterInflight: METER_INFLIGHT ?? null, applyDelayMs: APPLY_DELAY_MS ?? null },
       feature: { manifest: ECHO_MANIFEST, source: ECHO_SOURCE, response: firstBody, requestPath: REQUEST_PATH },
       platformStartMs,
       storePid: storePid ?? null,
-      targets: { ratio: TARGET_RATIO, addedP99Ms: TARGET_ADDED_P99_MS },
+      targets: { ratio: TARGET_RATIO, addedP99Ms: TARGET_ADDED_P99_MS, peakRssMb: TARGET_RSS_MB },
       summary: { ...summary, ratioVerdict: verdict(ratioPass), addedP99Verdict: verdict(p99Pass) },
       runs,
       metering,
@@ -730,6 +766,8 @@ async function main(): Promise<number> {
     md.push(`| p50 latency | ${f(summary.bare.p50Ms, 2)} ms | ${f(summary.metered.p50Ms, 2)} ms | + ${f(summary.addedP50Ms, 2)} ms | | |`);
     md.push(`| p99 latency | ${f(summary.bare.p99Ms, 2)} ms | ${f(summary.metered.p99Ms, 2)} ms | + ${f(summary.addedP99Ms, 2)} ms | ≤ ${TARGET_ADDED_P99_MS} ms | ${verdict(p99Pass)} |`);
     md.push(`| CPU per request | ${f(summary.bare.processCpuUsPerReq)} µs | ${f(summary.metered.processCpuUsPerReq)} µs + ${storePid !== undefined ? `${f(summary.metered.storeCpuUsPerReq)} µs store` : 'store n/a'} | | | |`);
+    md.push(`| CPU per request, feature processes | | ${f(summary.metered.featureCpuUsPerReq)} µs | | | |`);
+    md.push(`| peak RSS, all platform processes | | ${f(summary.metered.peakRssMb)} MB (${f(peakRun.peakRss.platformMb)} gateway + ${f(peakRun.peakRss.storeMb)} store + ${f(peakRun.peakRss.featuresMb)} in ${peakRun.peakRss.featureProcesses} feature processes) | | ≤ ${TARGET_RSS_MB} MB | ${rssPass ? 'PASS' : 'MISS'} |`);
     md.push(`| metered calls durable | | ${f(metering.aggregatedCalls)} in aggregates, ${f(metering.autocannon2xx)} 2xx seen, ${f(metering.serverReceived)} received | | equal | ${metering.ok ? 'PASS' : 'FAIL'} |`);
     md.push('');
     md.push('| inside the gateway | |');
