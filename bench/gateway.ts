@@ -15,6 +15,7 @@
  *
  * Results: stdout (progress on stderr) and bench/results/gateway-<ISO date>.json.
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,6 +58,9 @@ const USAGE = `usage: npx tsx bench/gateway.ts [options]
   --meter-window N       records recorded but not yet durable, at most (default 1024)
   --meter-inflight N     the platform meter's commits in flight at once (default: the meter's own)
   --apply-delay-ms N     how long the platform meter lets durable batches gather before applying them (default: the meter's own)
+  --aggregation-duration S  then interleaved traffic for the aggregation (bench/aggregation.ts), S seconds (default 60, 0 = skip)
+  --aggregation-clients N   its clients (default 1000)
+  --aggregation-features N  its features, one process each (default 200)
   --results-dir DIR      where the JSON goes (default bench/results)
   --profile-out FILE     also write the raw V8 profile (.cpuprofile, opens in Chrome DevTools)
   --help`;
@@ -74,6 +78,9 @@ const { values: args } = parseArgs({
     'meter-window': { type: 'string' },
     'meter-inflight': { type: 'string' },
     'apply-delay-ms': { type: 'string' },
+    'aggregation-duration': { type: 'string' },
+    'aggregation-clients': { type: 'string' },
+    'aggregation-features': { type: 'string' },
     'results-dir': { type: 'string' },
     'profile-out': { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -107,6 +114,9 @@ const METER_WINDOW = Math.floor(num('meter-window', args['meter-window'], 1024, 
 const METER_INFLIGHT = args['meter-inflight'] === undefined ? undefined : Math.floor(num('meter-inflight', args['meter-inflight'], 2, 1));
 const APPLY_DELAY_MS = args['apply-delay-ms'] === undefined ? undefined : num('apply-delay-ms', args['apply-delay-ms'], 0, 0);
 const METER_OPTIONS = { ...(METER_INFLIGHT !== undefined ? { maxInflightCommits: METER_INFLIGHT } : {}), ...(APPLY_DELAY_MS !== undefined ? { applyDelayMs: APPLY_DELAY_MS } : {}) };
+const AGGREGATION_S = num('aggregation-duration', args['aggregation-duration'], 60, 0);
+const AGGREGATION_CLIENTS = Math.floor(num('aggregation-clients', args['aggregation-clients'], 1000, 1));
+const AGGREGATION_FEATURES = Math.floor(num('aggregation-features', args['aggregation-features'], 200, 1));
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_DIR = path.resolve(args['results-dir'] ?? path.join(REPO, 'bench', 'results'));
 const COMMAND = ['npx tsx bench/gateway.ts', ...process.argv.slice(2)].join(' ');
@@ -223,8 +233,10 @@ async function cleanupSteps(): Promise<void> {
   }
 }
 
+let interrupted = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {
+    interrupted = true;
     process.stderr.write(`\n${sig}: cleaning up\n`);
     void cleanup().finally(() => process.exit(130));
   });
@@ -805,5 +817,25 @@ try {
   code = 1;
 } finally {
   await cleanup();
+}
+
+/**
+ * Aggregation under interleaved live traffic (bench/aggregation.ts), in a process of its own: a
+ * fresh platform with its own features, after this one is stopped, so neither run's memory or
+ * backlog weighs on the other.
+ */
+if (AGGREGATION_S > 0 && !interrupted) {
+  const script = fileURLToPath(new URL('./aggregation.ts', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, script, '--duration', String(AGGREGATION_S), '--clients', String(AGGREGATION_CLIENTS), '--features', String(AGGREGATION_FEATURES), '--connections', String(CONNECTIONS), '--results-dir', RESULTS_DIR,
+      ...(METER_INFLIGHT !== undefined ? ['--meter-inflight', String(METER_INFLIGHT)] : []),
+      ...(APPLY_DELAY_MS !== undefined ? ['--apply-delay-ms', String(APPLY_DELAY_MS)] : [])],
+    { stdio: 'inherit' },
+  );
+  const forward = () => child.kill('SIGTERM');
+  process.once('SIGINT', forward).once('SIGTERM', forward);
+  const aggregationCode = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 1)));
+  if (aggregationCode !== 0) code = 1;
 }
 process.exit(code);
