@@ -191,7 +191,7 @@ async function main(): Promise<number> {
   progress(`${warm} features warm in ${f(performance.now() - tw)} ms`);
   await p.meter.settled(60_000);
 
-  const rss = () => (rssBytes(process.pid) + (storePid ? rssBytes(storePid) : 0) + childPids(process.pid, 'feature-host.mjs').reduce((s, pid) => s + rssBytes(pid), 0)) / 2 ** 20;
+  const rss = () => (rssBytes(process.pid) + (storePid ? rssBytes(storePid) : 0) + [...childPids(process.pid, 'feature-host.mjs'), ...childPids(process.pid, 'esbuild')].reduce((s, pid) => s + rssBytes(pid), 0)) / 2 ** 20;
   const cpu = () => {
     const own = process.cpuUsage();
     const store = storePid ? processCpuMs(storePid) : undefined;

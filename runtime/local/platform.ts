@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { stop as stopEsbuild } from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -202,6 +203,9 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
   const built = await buildConsole(consoleDir);
   progress(`console: ${built.files.length} file(s), ${(built.jsGzipBytes / 1024).toFixed(1)} KB of JavaScript gzipped`);
   const site = staticSite(consoleDir);
+  // Everything is built: without watch mode nothing bundles again, so esbuild's service process
+  // (≈ 30–110 MB) need not stay. A later build (a reload) starts it again by itself.
+  if (!config.watch) await stopEsbuild();
   const jobsUsage = new DynamoUsageLog(jobsDb, tables);
   const statementStore = new StatementStore(jobsDb, tables);
   const { community, levels } = communityOf({ db: jobsDb, tables, usage: jobsUsage, statementStore, features: registry.catalog, clock });
