@@ -58,6 +58,7 @@ const USAGE = `usage: npx tsx bench/gateway.ts [options]
   --meter-window N       records recorded but not yet durable, at most (default 1024)
   --meter-inflight N     the platform meter's commits in flight at once (default: the meter's own)
   --apply-delay-ms N     how long the platform meter lets durable batches gather before applying them (default: the meter's own)
+  --latency-connections N  then one run per side with N connections (default 1: one call at a time, no queueing), for the latency the gateway itself adds; 0 = skip
   --aggregation-duration S  then interleaved traffic for the aggregation (bench/aggregation.ts), S seconds (default 60, 0 = skip)
   --aggregation-clients N   its clients (default 1000)
   --aggregation-features N  its features, one process each (default 200)
@@ -78,6 +79,7 @@ const { values: args } = parseArgs({
     'meter-window': { type: 'string' },
     'meter-inflight': { type: 'string' },
     'apply-delay-ms': { type: 'string' },
+    'latency-connections': { type: 'string' },
     'aggregation-duration': { type: 'string' },
     'aggregation-clients': { type: 'string' },
     'aggregation-features': { type: 'string' },
@@ -114,6 +116,7 @@ const METER_WINDOW = Math.floor(num('meter-window', args['meter-window'], 1024, 
 const METER_INFLIGHT = args['meter-inflight'] === undefined ? undefined : Math.floor(num('meter-inflight', args['meter-inflight'], 2, 1));
 const APPLY_DELAY_MS = args['apply-delay-ms'] === undefined ? undefined : num('apply-delay-ms', args['apply-delay-ms'], 0, 0);
 const METER_OPTIONS = { ...(METER_INFLIGHT !== undefined ? { maxInflightCommits: METER_INFLIGHT } : {}), ...(APPLY_DELAY_MS !== undefined ? { applyDelayMs: APPLY_DELAY_MS } : {}) };
+const LATENCY_CONNECTIONS = Math.floor(num('latency-connections', args['latency-connections'], 1, 0));
 const AGGREGATION_S = num('aggregation-duration', args['aggregation-duration'], 60, 0);
 const AGGREGATION_CLIENTS = Math.floor(num('aggregation-clients', args['aggregation-clients'], 1000, 1));
 const AGGREGATION_FEATURES = Math.floor(num('aggregation-features', args['aggregation-features'], 200, 1));
@@ -248,8 +251,10 @@ type Side = 'metered' | 'bare';
 
 interface RunFigures {
   side: Side;
-  /** 0 = warm-up, -1 = profiled round */
+  /** 0 = warm-up, -1 = profiled round, -2 = latency run (few connections) */
   round: number;
+  /** connections of a latency run (the others use --connections) */
+  connections?: number;
   load: LoadResult;
   reqPerSec: number;
   p50Ms: number | null;
@@ -284,7 +289,7 @@ async function settleFully(p: Platform, maxMs = 600_000): Promise<number> {
   return performance.now() - t0;
 }
 
-async function measure(side: Side, round: number, url: string, apiKey: string, durationS: number): Promise<RunFigures> {
+async function measure(side: Side, round: number, url: string, apiKey: string, durationS: number, connections = CONNECTIONS): Promise<RunFigures> {
   const p = platform as Platform;
   const cpu0 = process.cpuUsage();
   const store0 = storePid !== undefined ? processCpuMs(storePid) : undefined;
@@ -308,7 +313,7 @@ async function measure(side: Side, round: number, url: string, apiKey: string, d
     }
   };
   const rssTimer = setInterval(sampleRss, 250);
-  const load = await runLoad({ url: `${url}${REQUEST_PATH}`, connections: CONNECTIONS, durationS, headers: { 'x-api-key': apiKey } }).finally(() => clearInterval(rssTimer));
+  const load = await runLoad({ url: `${url}${REQUEST_PATH}`, connections, durationS, headers: { 'x-api-key': apiKey } }).finally(() => clearInterval(rssTimer));
   const featurePids = [...new Set([...features0, ...childPids(process.pid, FEATURE_HOST)])];
   const featureCpuMs = featurePids.reduce((sum, pid) => {
     const c = processCpuMs(pid);
@@ -332,6 +337,7 @@ async function measure(side: Side, round: number, url: string, apiKey: string, d
   return {
     side,
     round,
+    ...(connections !== CONNECTIONS ? { connections } : {}),
     load,
     reqPerSec: load['2xx'] / load.durationS,
     p50Ms: load.latencyMs.p50,
@@ -348,7 +354,7 @@ async function measure(side: Side, round: number, url: string, apiKey: string, d
 }
 
 function runLine(r: RunFigures): string {
-  const tag = r.round === 0 ? 'warm-up' : r.round < 0 ? 'profiled' : `round ${r.round}`;
+  const tag = r.round === 0 ? 'warm-up' : r.connections ? `${r.connections} conn` : r.round < 0 ? 'profiled' : `round ${r.round}`;
   const extra = r.meter ? `  ${f(r.storeCallsPerReq, 2)} store calls/req, batch≈${f(r.meter.avgBatchRecords, 1)} rec, backlog at end ${r.meter.pendingBatchesAtEnd} batches, drained in ${f(r.meter.drainMs)} ms` : '';
   const errs = r.load.non2xx + r.load.errors + r.load.timeouts;
   return (
@@ -629,6 +635,28 @@ async function main(): Promise<number> {
       if (args['profile-out']) writeFileSync(path.resolve(args['profile-out']), JSON.stringify(prof));
     }
 
+    // The latency the gateway itself adds, without queueing: one run per side with few connections
+    // (default one: each call sent when the last one is answered).
+    let latencyRun: { connections: number; metered: RunFigures; bare: RunFigures } | undefined;
+    if (LATENCY_CONNECTIONS > 0) {
+      out(`\n## Latency without queueing: ${LATENCY_CONNECTIONS} connection(s), ${DURATION_S} s per side`);
+      const runsBySide: Partial<Record<Side, RunFigures>> = {};
+      for (const side of ['metered', 'bare'] as const) {
+        progress(`latency: ${side}, ${LATENCY_CONNECTIONS} connection(s) for ${DURATION_S} s`);
+        const r = await measure(side, -2, urlOf(side), apiKey, DURATION_S, LATENCY_CONNECTIONS);
+        if (side === 'metered') {
+          metered2xx += r.load['2xx'];
+          meteredResponses += r.load.requestsTotal;
+          meteredRuns += 1;
+        }
+        runs.push(r);
+        out(runLine(r));
+        runsBySide[side] = r;
+        await sleep(300);
+      }
+      latencyRun = { connections: LATENCY_CONNECTIONS, metered: runsBySide.metered as RunFigures, bare: runsBySide.bare as RunFigures };
+    }
+
     // Every metered call durably metered?
     await settleFully(p);
     months.add(monthOf(Date.now()));
@@ -702,6 +730,10 @@ async function main(): Promise<number> {
     out(`  ratio metered ÷ bare req/s: ${f(summary.ratio, 3)}  (per round: ${summary.perRoundRatio.map((x) => f(x, 3)).join(', ')}; their median ${f(median(summary.perRoundRatio), 3)}, less sensitive to another process loading one round)   target ≥ ${TARGET_RATIO}  ${verdict(ratioPass)}`);
     out(`  added p99 (metered − bare): ${f(summary.addedP99Ms, 2)} ms   target ≤ ${TARGET_ADDED_P99_MS} ms  ${verdict(p99Pass)}`);
     out(`  added p50 (metered − bare): ${f(summary.addedP50Ms, 2)} ms`);
+    if (latencyRun) {
+      const { metered: m, bare: b } = latencyRun;
+      out(`  with ${latencyRun.connections} connection(s), no queueing: metered p50 ${f(m.p50Ms, 2)} / p99 ${f(m.p99Ms, 2)} ms (${f(m.reqPerSec)} req/s), bare p50 ${f(b.p50Ms, 2)} / p99 ${f(b.p99Ms, 2)} ms (${f(b.reqPerSec)} req/s): added p50 ${f((m.p50Ms ?? Number.NaN) - (b.p50Ms ?? Number.NaN), 2)} ms, added p99 ${f((m.p99Ms ?? Number.NaN) - (b.p99Ms ?? Number.NaN), 2)} ms`);
+    }
     out(
       disturbed.length
         ? `  WARNING: other processes used ≥ ${OTHERS_LIMIT_PCT} % of a core during ${disturbed.length} measured run(s) (max ${f(Math.max(...disturbed.map((r) => r.othersCpuPct)))} %): figures are depressed`
@@ -756,7 +788,8 @@ async function main(): Promise<number> {
       machineBeforeStart: before,
       quietAtStart: quiet,
       disturbedRuns: disturbed.map((r) => ({ side: r.side, round: r.round, othersCpuPct: r.othersCpuPct })),
-      options: { rounds: ROUNDS, durationS: DURATION_S, connections: CONNECTIONS, warmupS: WARMUP_S, profileS: PROFILE_S, dispatchCalls: DISPATCH_CALLS, coldStarts: COLD_STARTS, meterRecords: METER_RECORDS, meterWindow: METER_WINDOW, meterInflight: METER_INFLIGHT ?? null, applyDelayMs: APPLY_DELAY_MS ?? null },
+      latency: latencyRun ? { connections: latencyRun.connections, metered: { p50Ms: latencyRun.metered.p50Ms, p99Ms: latencyRun.metered.p99Ms, reqPerSec: latencyRun.metered.reqPerSec }, bare: { p50Ms: latencyRun.bare.p50Ms, p99Ms: latencyRun.bare.p99Ms, reqPerSec: latencyRun.bare.reqPerSec } } : null,
+      options: { latencyConnections: LATENCY_CONNECTIONS, rounds: ROUNDS, durationS: DURATION_S, connections: CONNECTIONS, warmupS: WARMUP_S, profileS: PROFILE_S, dispatchCalls: DISPATCH_CALLS, coldStarts: COLD_STARTS, meterRecords: METER_RECORDS, meterWindow: METER_WINDOW, meterInflight: METER_INFLIGHT ?? null, applyDelayMs: APPLY_DELAY_MS ?? null },
       feature: { manifest: ECHO_MANIFEST, source: ECHO_SOURCE, response: firstBody, requestPath: REQUEST_PATH },
       platformStartMs,
       storePid: storePid ?? null,
@@ -782,6 +815,7 @@ async function main(): Promise<number> {
     md.push(`| req/s | ${f(summary.bare.reqPerSec)} | ${f(summary.metered.reqPerSec)} | × ${f(summary.ratio, 3)} | ≥ ${TARGET_RATIO} | ${verdict(ratioPass)} |`);
     md.push(`| p50 latency | ${f(summary.bare.p50Ms, 2)} ms | ${f(summary.metered.p50Ms, 2)} ms | + ${f(summary.addedP50Ms, 2)} ms | | |`);
     md.push(`| p99 latency | ${f(summary.bare.p99Ms, 2)} ms | ${f(summary.metered.p99Ms, 2)} ms | + ${f(summary.addedP99Ms, 2)} ms | ≤ ${TARGET_ADDED_P99_MS} ms | ${verdict(p99Pass)} |`);
+    if (latencyRun) md.push(`| p50 / p99 with ${latencyRun.connections} connection(s) | ${f(latencyRun.bare.p50Ms, 2)} / ${f(latencyRun.bare.p99Ms, 2)} ms | ${f(latencyRun.metered.p50Ms, 2)} / ${f(latencyRun.metered.p99Ms, 2)} ms | + ${f((latencyRun.metered.p50Ms ?? Number.NaN) - (latencyRun.bare.p50Ms ?? Number.NaN), 2)} / + ${f((latencyRun.metered.p99Ms ?? Number.NaN) - (latencyRun.bare.p99Ms ?? Number.NaN), 2)} ms | | |`);
     md.push(`| CPU per request | ${f(summary.bare.processCpuUsPerReq)} µs | ${f(summary.metered.processCpuUsPerReq)} µs + ${storePid !== undefined ? `${f(summary.metered.storeCpuUsPerReq)} µs store` : 'store n/a'} | | | |`);
     md.push(`| CPU per request, feature processes | | ${f(summary.metered.featureCpuUsPerReq)} µs | | | |`);
     md.push(`| peak RSS, all platform processes | | ${f(summary.metered.peakRssMb)} MB (${f(peakRun.peakRss.platformMb)} gateway + ${f(peakRun.peakRss.storeMb)} store + ${f(peakRun.peakRss.featuresMb)} in ${peakRun.peakRss.featureProcesses} feature processes) | | ≤ ${TARGET_RSS_MB} MB | ${rssPass ? 'PASS' : 'MISS'} |`);
