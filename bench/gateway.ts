@@ -15,6 +15,7 @@
  *
  * Results: stdout (progress on stderr) and bench/results/gateway-<ISO date>.json.
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,7 +41,7 @@ import { monthOf } from '../shared/month.ts';
 import { DEFAULT_POLICY } from '../shared/statement.ts';
 import { canonicalAuthors, type UsageRecord } from '../shared/usage.ts';
 import { runLoad, stopRunningLoads, type LoadResult } from './lib/load.ts';
-import { findChildPid, machineCpu, otherCpuSince, otherProcesses, processCpuMs, sampleMachine, snapshotCpu } from './lib/proc.ts';
+import { childPids, findChildPid, machineCpu, otherCpuSince, otherProcesses, processCpuMs, rssBytes, sampleMachine, snapshotCpu } from './lib/proc.ts';
 import { profile, summarise, type ProfileSummary } from './lib/profile.ts';
 
 // ---- options ------------------------------------------------------------------------------------
@@ -55,6 +56,12 @@ const USAGE = `usage: npx tsx bench/gateway.ts [options]
   --cold-starts N        fresh worker pools spawned to time a cold start (default 5)
   --meter-records N      synthetic usage records for the meter's records/s (default 100000, 0 = skip)
   --meter-window N       records recorded but not yet durable, at most (default 1024)
+  --meter-inflight N     the platform meter's commits in flight at once (default: the meter's own)
+  --apply-delay-ms N     how long the platform meter lets durable batches gather before applying them (default: the meter's own)
+  --latency-connections N  then one run per side with N connections (default 1: one call at a time, no queueing), for the latency the gateway itself adds; 0 = skip
+  --aggregation-duration S  then interleaved traffic for the aggregation (bench/aggregation.ts), S seconds (default 60, 0 = skip)
+  --aggregation-clients N   its clients (default 1000)
+  --aggregation-features N  its features, one process each (default 200)
   --results-dir DIR      where the JSON goes (default bench/results)
   --profile-out FILE     also write the raw V8 profile (.cpuprofile, opens in Chrome DevTools)
   --help`;
@@ -70,6 +77,12 @@ const { values: args } = parseArgs({
     'cold-starts': { type: 'string' },
     'meter-records': { type: 'string' },
     'meter-window': { type: 'string' },
+    'meter-inflight': { type: 'string' },
+    'apply-delay-ms': { type: 'string' },
+    'latency-connections': { type: 'string' },
+    'aggregation-duration': { type: 'string' },
+    'aggregation-clients': { type: 'string' },
+    'aggregation-features': { type: 'string' },
     'results-dir': { type: 'string' },
     'profile-out': { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -100,6 +113,13 @@ const DISPATCH_CALLS = Math.floor(num('dispatch-calls', args['dispatch-calls'], 
 const COLD_STARTS = Math.floor(num('cold-starts', args['cold-starts'], 5, 0));
 const METER_RECORDS = Math.floor(num('meter-records', args['meter-records'], 100_000, 0));
 const METER_WINDOW = Math.floor(num('meter-window', args['meter-window'], 1024, 1));
+const METER_INFLIGHT = args['meter-inflight'] === undefined ? undefined : Math.floor(num('meter-inflight', args['meter-inflight'], 2, 1));
+const APPLY_DELAY_MS = args['apply-delay-ms'] === undefined ? undefined : num('apply-delay-ms', args['apply-delay-ms'], 0, 0);
+const METER_OPTIONS = { ...(METER_INFLIGHT !== undefined ? { maxInflightCommits: METER_INFLIGHT } : {}), ...(APPLY_DELAY_MS !== undefined ? { applyDelayMs: APPLY_DELAY_MS } : {}) };
+const LATENCY_CONNECTIONS = Math.floor(num('latency-connections', args['latency-connections'], 1, 0));
+const AGGREGATION_S = num('aggregation-duration', args['aggregation-duration'], 60, 0);
+const AGGREGATION_CLIENTS = Math.floor(num('aggregation-clients', args['aggregation-clients'], 1000, 1));
+const AGGREGATION_FEATURES = Math.floor(num('aggregation-features', args['aggregation-features'], 200, 1));
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_DIR = path.resolve(args['results-dir'] ?? path.join(REPO, 'bench', 'results'));
 const COMMAND = ['npx tsx bench/gateway.ts', ...process.argv.slice(2)].join(' ');
@@ -112,6 +132,9 @@ const FEATURE = 'echo';
 const CLIENT_ID = 'bench-gateway';
 const METER_CLIENT_ID = 'bench-meter-synthetic';
 const REQUEST_PATH = `/v1/features/${FEATURE}?msg=hello`;
+/** how a feature process's command line can be told (runtime/local/process-pool.ts forks it) */
+const FEATURE_HOST = 'feature-host.mjs';
+const TARGET_RSS_MB = 300;
 
 // ---- small helpers ------------------------------------------------------------------------------
 
@@ -213,8 +236,10 @@ async function cleanupSteps(): Promise<void> {
   }
 }
 
+let interrupted = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {
+    interrupted = true;
     process.stderr.write(`\n${sig}: cleaning up\n`);
     void cleanup().finally(() => process.exit(130));
   });
@@ -226,8 +251,10 @@ type Side = 'metered' | 'bare';
 
 interface RunFigures {
   side: Side;
-  /** 0 = warm-up, -1 = profiled round */
+  /** 0 = warm-up, -1 = profiled round, -2 = latency run (few connections) */
   round: number;
+  /** connections of a latency run (the others use --connections) */
+  connections?: number;
   load: LoadResult;
   reqPerSec: number;
   p50Ms: number | null;
@@ -235,6 +262,10 @@ interface RunFigures {
   /** this (platform) process: user+system CPU, all threads (gateway, feature workers, libuv) */
   processCpuUsPerReq: number;
   storeCpuUsPerReq: number | null;
+  /** the feature's sandboxed processes (children of this one running feature-host.mjs) */
+  featureCpuUsPerReq: number;
+  /** the most the platform's processes held together while loaded: this process (gateway, and the idle bare server), the store, the feature processes */
+  peakRss: { totalMb: number; platformMb: number; storeMb: number; featuresMb: number; featureProcesses: number; platformHeapTotalMb: number; platformExternalMb: number };
   machineBusyPct: number;
   /** HTTP requests this process made to the store (DynamoDB API calls by the SDK) per request served */
   storeCallsPerReq: number;
@@ -258,7 +289,7 @@ async function settleFully(p: Platform, maxMs = 600_000): Promise<number> {
   return performance.now() - t0;
 }
 
-async function measure(side: Side, round: number, url: string, apiKey: string, durationS: number): Promise<RunFigures> {
+async function measure(side: Side, round: number, url: string, apiKey: string, durationS: number, connections = CONNECTIONS): Promise<RunFigures> {
   const p = platform as Platform;
   const cpu0 = process.cpuUsage();
   const store0 = storePid !== undefined ? processCpuMs(storePid) : undefined;
@@ -266,8 +297,28 @@ async function measure(side: Side, round: number, url: string, apiKey: string, d
   const meter0: MeterStats = p.meter.stats();
   const others0 = snapshotCpu();
   const storeCalls0 = storeCalls;
+  const features0 = childPids(process.pid, FEATURE_HOST);
   const t0 = performance.now();
-  const load = await runLoad({ url: `${url}${REQUEST_PATH}`, connections: CONNECTIONS, durationS, headers: { 'x-api-key': apiKey } });
+  const peakRss = { totalMb: 0, platformMb: 0, storeMb: 0, featuresMb: 0, featureProcesses: 0, platformHeapTotalMb: 0, platformExternalMb: 0 };
+  const sampleRss = () => {
+    const fp = childPids(process.pid, FEATURE_HOST);
+    const platformMb = rssBytes(process.pid) / 2 ** 20;
+    const storeMb = storePid !== undefined ? rssBytes(storePid) / 2 ** 20 : 0;
+    // esbuild's service, when the platform keeps it, is one of its processes too
+    const featuresMb = [...fp, ...childPids(process.pid, 'esbuild')].reduce((s, pid) => s + rssBytes(pid), 0) / 2 ** 20;
+    if (platformMb + storeMb + featuresMb > peakRss.totalMb) {
+      // what of this process's RSS is V8's heap (young and old generations) and buffers outside it
+      const mem = process.memoryUsage();
+      Object.assign(peakRss, { totalMb: platformMb + storeMb + featuresMb, platformMb, storeMb, featuresMb, featureProcesses: fp.length, platformHeapTotalMb: mem.heapTotal / 2 ** 20, platformExternalMb: mem.external / 2 ** 20 });
+    }
+  };
+  const rssTimer = setInterval(sampleRss, 250);
+  const load = await runLoad({ url: `${url}${REQUEST_PATH}`, connections, durationS, headers: { 'x-api-key': apiKey } }).finally(() => clearInterval(rssTimer));
+  const featurePids = [...new Set([...features0, ...childPids(process.pid, FEATURE_HOST)])];
+  const featureCpuMs = featurePids.reduce((sum, pid) => {
+    const c = processCpuMs(pid);
+    return c ? sum + c.userMs + c.systemMs - (others0.get(pid) ?? 0) : sum;
+  }, 0);
   let meter: RunFigures['meter'];
   if (side === 'metered') {
     // The applier's work belongs to these requests: wait until they are all in the aggregates.
@@ -281,17 +332,20 @@ async function measure(side: Side, round: number, url: string, apiKey: string, d
   const cpu = process.cpuUsage(cpu0);
   const store1 = storePid !== undefined ? processCpuMs(storePid) : undefined;
   const m1 = machineCpu();
-  const othersCpuPct = (100 * otherCpuSince(others0, [process.pid, storePid])) / (performance.now() - t0);
+  const othersCpuPct = (100 * otherCpuSince(others0, [process.pid, storePid, ...featurePids])) / (performance.now() - t0);
   const requests = Math.max(1, load.requestsTotal);
   return {
     side,
     round,
+    ...(connections !== CONNECTIONS ? { connections } : {}),
     load,
     reqPerSec: load['2xx'] / load.durationS,
     p50Ms: load.latencyMs.p50,
     p99Ms: load.latencyMs.p99,
     processCpuUsPerReq: (cpu.user + cpu.system) / requests,
     storeCpuUsPerReq: store0 && store1 ? ((store1.userMs + store1.systemMs - store0.userMs - store0.systemMs) * 1000) / requests : null,
+    featureCpuUsPerReq: (featureCpuMs * 1000) / requests,
+    peakRss,
     machineBusyPct: m1.total > m0.total ? (100 * (m1.busy - m0.busy)) / (m1.total - m0.total) : Number.NaN,
     othersCpuPct,
     storeCallsPerReq: (storeCalls - storeCalls0) / requests,
@@ -300,13 +354,14 @@ async function measure(side: Side, round: number, url: string, apiKey: string, d
 }
 
 function runLine(r: RunFigures): string {
-  const tag = r.round === 0 ? 'warm-up' : r.round < 0 ? 'profiled' : `round ${r.round}`;
+  const tag = r.round === 0 ? 'warm-up' : r.connections ? `${r.connections} conn` : r.round < 0 ? 'profiled' : `round ${r.round}`;
   const extra = r.meter ? `  ${f(r.storeCallsPerReq, 2)} store calls/req, batch≈${f(r.meter.avgBatchRecords, 1)} rec, backlog at end ${r.meter.pendingBatchesAtEnd} batches, drained in ${f(r.meter.drainMs)} ms` : '';
   const errs = r.load.non2xx + r.load.errors + r.load.timeouts;
   return (
     `  ${pad(tag, 9)} ${pad(r.side, 8)} ${pad(f(r.reqPerSec), 8, true)} req/s  p50 ${pad(f(r.p50Ms, 2), 7, true)} ms  p99 ${pad(f(r.p99Ms, 2), 7, true)} ms` +
     `  cpu ${pad(f(r.processCpuUsPerReq), 4, true)} µs/req` +
-    (r.storeCpuUsPerReq !== null && r.side === 'metered' ? ` + store ${f(r.storeCpuUsPerReq)} µs/req` : '') +
+    (r.storeCpuUsPerReq !== null && r.side === 'metered' ? ` + store ${f(r.storeCpuUsPerReq)} + features ${f(r.featureCpuUsPerReq)} µs/req` : '') +
+    (r.side === 'metered' ? `  rss ${f(r.peakRss.totalMb)} MB (${f(r.peakRss.platformMb)} + store ${f(r.peakRss.storeMb)} + ${r.peakRss.featureProcesses} features ${f(r.peakRss.featuresMb)})` : '') +
     `  load gen ${f((100 * r.load.cpuMs) / (r.load.durationS * 1000))} % of a core  machine ${f(r.machineBusyPct)} % busy` +
     (r.othersCpuPct >= OTHERS_LIMIT_PCT ? `  OTHER PROCESSES ${f(r.othersCpuPct)} % of a core` : '') +
     (errs ? `  NON-2XX/ERRORS ${errs}` : '') +
@@ -499,7 +554,7 @@ async function main(): Promise<number> {
     const tStart = performance.now();
     platform = await startPlatform(
       { port: 0, host: '127.0.0.1', dataDir, functionsDir, policy: DEFAULT_POLICY, scheduleCloses: false },
-      { logger: silentLogger },
+      { logger: silentLogger, meter: METER_OPTIONS },
     );
     const platformStartMs = performance.now() - tStart;
     const p = platform;
@@ -580,6 +635,28 @@ async function main(): Promise<number> {
       if (args['profile-out']) writeFileSync(path.resolve(args['profile-out']), JSON.stringify(prof));
     }
 
+    // The latency the gateway itself adds, without queueing: one run per side with few connections
+    // (default one: each call sent when the last one is answered).
+    let latencyRun: { connections: number; metered: RunFigures; bare: RunFigures } | undefined;
+    if (LATENCY_CONNECTIONS > 0) {
+      out(`\n## Latency without queueing: ${LATENCY_CONNECTIONS} connection(s), ${DURATION_S} s per side`);
+      const runsBySide: Partial<Record<Side, RunFigures>> = {};
+      for (const side of ['metered', 'bare'] as const) {
+        progress(`latency: ${side}, ${LATENCY_CONNECTIONS} connection(s) for ${DURATION_S} s`);
+        const r = await measure(side, -2, urlOf(side), apiKey, DURATION_S, LATENCY_CONNECTIONS);
+        if (side === 'metered') {
+          metered2xx += r.load['2xx'];
+          meteredResponses += r.load.requestsTotal;
+          meteredRuns += 1;
+        }
+        runs.push(r);
+        out(runLine(r));
+        runsBySide[side] = r;
+        await sleep(300);
+      }
+      latencyRun = { connections: LATENCY_CONNECTIONS, metered: runsBySide.metered as RunFigures, bare: runsBySide.bare as RunFigures };
+    }
+
     // Every metered call durably metered?
     await settleFully(p);
     months.add(monthOf(Date.now()));
@@ -619,7 +696,7 @@ async function main(): Promise<number> {
     const side = (s: Side) => measured.filter((r) => r.side === s);
     const med = (s: Side, pick: (r: RunFigures) => number | null) => median(side(s).map((r) => pick(r) ?? Number.NaN));
     const summary = {
-      metered: { reqPerSec: med('metered', (r) => r.reqPerSec), p50Ms: med('metered', (r) => r.p50Ms), p99Ms: med('metered', (r) => r.p99Ms), processCpuUsPerReq: med('metered', (r) => r.processCpuUsPerReq), storeCpuUsPerReq: med('metered', (r) => r.storeCpuUsPerReq), storeCallsPerReq: med('metered', (r) => r.storeCallsPerReq), avgBatchRecords: med('metered', (r) => r.meter?.avgBatchRecords ?? null), machineBusyPct: med('metered', (r) => r.machineBusyPct) },
+      metered: { reqPerSec: med('metered', (r) => r.reqPerSec), p50Ms: med('metered', (r) => r.p50Ms), p99Ms: med('metered', (r) => r.p99Ms), processCpuUsPerReq: med('metered', (r) => r.processCpuUsPerReq), storeCpuUsPerReq: med('metered', (r) => r.storeCpuUsPerReq), featureCpuUsPerReq: med('metered', (r) => r.featureCpuUsPerReq), peakRssMb: Math.max(...side('metered').map((r) => r.peakRss.totalMb)), storeCallsPerReq: med('metered', (r) => r.storeCallsPerReq), avgBatchRecords: med('metered', (r) => r.meter?.avgBatchRecords ?? null), machineBusyPct: med('metered', (r) => r.machineBusyPct) },
       bare: { reqPerSec: med('bare', (r) => r.reqPerSec), p50Ms: med('bare', (r) => r.p50Ms), p99Ms: med('bare', (r) => r.p99Ms), processCpuUsPerReq: med('bare', (r) => r.processCpuUsPerReq), machineBusyPct: med('bare', (r) => r.machineBusyPct) },
       ratio: 0,
       addedP50Ms: 0,
@@ -636,6 +713,8 @@ async function main(): Promise<number> {
     }
     const disturbed = runs.filter((r) => r.round !== 0 && r.othersCpuPct >= OTHERS_LIMIT_PCT);
     const ratioPass = summary.ratio >= TARGET_RATIO;
+    const rssPass = summary.metered.peakRssMb <= TARGET_RSS_MB;
+    const peakRun = side('metered').reduce((a, b) => (b.peakRss.totalMb > a.peakRss.totalMb ? b : a));
     const p99Pass = summary.addedP99Ms <= TARGET_ADDED_P99_MS;
     const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
 
@@ -646,9 +725,15 @@ async function main(): Promise<number> {
     out(`  ${pad('p99 latency (ms)', 28)} ${pad(f(summary.bare.p99Ms, 2), 12, true)} ${pad(f(summary.metered.p99Ms, 2), 12, true)}`);
     out(`  ${pad('CPU/request, this process', 28)} ${pad(`${f(summary.bare.processCpuUsPerReq)} µs`, 12, true)} ${pad(`${f(summary.metered.processCpuUsPerReq)} µs`, 12, true)}`);
     out(`  ${pad('CPU/request, store process', 28)} ${pad('-', 12, true)} ${pad(storePid !== undefined ? `${f(summary.metered.storeCpuUsPerReq)} µs` : 'n/a', 12, true)}`);
-    out(`  ratio metered ÷ bare req/s: ${f(summary.ratio, 3)}  (per round: ${summary.perRoundRatio.map((x) => f(x, 3)).join(', ')})   target ≥ ${TARGET_RATIO}  ${verdict(ratioPass)}`);
+    out(`  ${pad('CPU/request, feature procs', 28)} ${pad('-', 12, true)} ${pad(`${f(summary.metered.featureCpuUsPerReq)} µs`, 12, true)}`);
+    out(`  peak RSS of the platform's processes under load: ${f(summary.metered.peakRssMb)} MB (this process ${f(peakRun.peakRss.platformMb)}, of which V8 heap ${f(peakRun.peakRss.platformHeapTotalMb)} and external ${f(peakRun.peakRss.platformExternalMb)}; store ${f(peakRun.peakRss.storeMb)}, ${peakRun.peakRss.featureProcesses} feature processes ${f(peakRun.peakRss.featuresMb)})   target ≤ ${TARGET_RSS_MB} MB  ${rssPass ? 'PASS' : 'MISS'}`);
+    out(`  ratio metered ÷ bare req/s: ${f(summary.ratio, 3)}  (per round: ${summary.perRoundRatio.map((x) => f(x, 3)).join(', ')}; their median ${f(median(summary.perRoundRatio), 3)}, less sensitive to another process loading one round)   target ≥ ${TARGET_RATIO}  ${verdict(ratioPass)}`);
     out(`  added p99 (metered − bare): ${f(summary.addedP99Ms, 2)} ms   target ≤ ${TARGET_ADDED_P99_MS} ms  ${verdict(p99Pass)}`);
     out(`  added p50 (metered − bare): ${f(summary.addedP50Ms, 2)} ms`);
+    if (latencyRun) {
+      const { metered: m, bare: b } = latencyRun;
+      out(`  with ${latencyRun.connections} connection(s), no queueing: metered p50 ${f(m.p50Ms, 2)} / p99 ${f(m.p99Ms, 2)} ms (${f(m.reqPerSec)} req/s), bare p50 ${f(b.p50Ms, 2)} / p99 ${f(b.p99Ms, 2)} ms (${f(b.reqPerSec)} req/s): added p50 ${f((m.p50Ms ?? Number.NaN) - (b.p50Ms ?? Number.NaN), 2)} ms, added p99 ${f((m.p99Ms ?? Number.NaN) - (b.p99Ms ?? Number.NaN), 2)} ms`);
+    }
     out(
       disturbed.length
         ? `  WARNING: other processes used ≥ ${OTHERS_LIMIT_PCT} % of a core during ${disturbed.length} measured run(s) (max ${f(Math.max(...disturbed.map((r) => r.othersCpuPct)))} %): figures are depressed`
@@ -703,11 +788,12 @@ async function main(): Promise<number> {
       machineBeforeStart: before,
       quietAtStart: quiet,
       disturbedRuns: disturbed.map((r) => ({ side: r.side, round: r.round, othersCpuPct: r.othersCpuPct })),
-      options: { rounds: ROUNDS, durationS: DURATION_S, connections: CONNECTIONS, warmupS: WARMUP_S, profileS: PROFILE_S, dispatchCalls: DISPATCH_CALLS, coldStarts: COLD_STARTS, meterRecords: METER_RECORDS, meterWindow: METER_WINDOW },
+      latency: latencyRun ? { connections: latencyRun.connections, metered: { p50Ms: latencyRun.metered.p50Ms, p99Ms: latencyRun.metered.p99Ms, reqPerSec: latencyRun.metered.reqPerSec }, bare: { p50Ms: latencyRun.bare.p50Ms, p99Ms: latencyRun.bare.p99Ms, reqPerSec: latencyRun.bare.reqPerSec } } : null,
+      options: { latencyConnections: LATENCY_CONNECTIONS, rounds: ROUNDS, durationS: DURATION_S, connections: CONNECTIONS, warmupS: WARMUP_S, profileS: PROFILE_S, dispatchCalls: DISPATCH_CALLS, coldStarts: COLD_STARTS, meterRecords: METER_RECORDS, meterWindow: METER_WINDOW, meterInflight: METER_INFLIGHT ?? null, applyDelayMs: APPLY_DELAY_MS ?? null },
       feature: { manifest: ECHO_MANIFEST, source: ECHO_SOURCE, response: firstBody, requestPath: REQUEST_PATH },
       platformStartMs,
       storePid: storePid ?? null,
-      targets: { ratio: TARGET_RATIO, addedP99Ms: TARGET_ADDED_P99_MS },
+      targets: { ratio: TARGET_RATIO, addedP99Ms: TARGET_ADDED_P99_MS, peakRssMb: TARGET_RSS_MB },
       summary: { ...summary, ratioVerdict: verdict(ratioPass), addedP99Verdict: verdict(p99Pass) },
       runs,
       metering,
@@ -729,7 +815,10 @@ async function main(): Promise<number> {
     md.push(`| req/s | ${f(summary.bare.reqPerSec)} | ${f(summary.metered.reqPerSec)} | × ${f(summary.ratio, 3)} | ≥ ${TARGET_RATIO} | ${verdict(ratioPass)} |`);
     md.push(`| p50 latency | ${f(summary.bare.p50Ms, 2)} ms | ${f(summary.metered.p50Ms, 2)} ms | + ${f(summary.addedP50Ms, 2)} ms | | |`);
     md.push(`| p99 latency | ${f(summary.bare.p99Ms, 2)} ms | ${f(summary.metered.p99Ms, 2)} ms | + ${f(summary.addedP99Ms, 2)} ms | ≤ ${TARGET_ADDED_P99_MS} ms | ${verdict(p99Pass)} |`);
+    if (latencyRun) md.push(`| p50 / p99 with ${latencyRun.connections} connection(s) | ${f(latencyRun.bare.p50Ms, 2)} / ${f(latencyRun.bare.p99Ms, 2)} ms | ${f(latencyRun.metered.p50Ms, 2)} / ${f(latencyRun.metered.p99Ms, 2)} ms | + ${f((latencyRun.metered.p50Ms ?? Number.NaN) - (latencyRun.bare.p50Ms ?? Number.NaN), 2)} / + ${f((latencyRun.metered.p99Ms ?? Number.NaN) - (latencyRun.bare.p99Ms ?? Number.NaN), 2)} ms | | |`);
     md.push(`| CPU per request | ${f(summary.bare.processCpuUsPerReq)} µs | ${f(summary.metered.processCpuUsPerReq)} µs + ${storePid !== undefined ? `${f(summary.metered.storeCpuUsPerReq)} µs store` : 'store n/a'} | | | |`);
+    md.push(`| CPU per request, feature processes | | ${f(summary.metered.featureCpuUsPerReq)} µs | | | |`);
+    md.push(`| peak RSS, all platform processes | | ${f(summary.metered.peakRssMb)} MB (${f(peakRun.peakRss.platformMb)} gateway + ${f(peakRun.peakRss.storeMb)} store + ${f(peakRun.peakRss.featuresMb)} in ${peakRun.peakRss.featureProcesses} feature processes) | | ≤ ${TARGET_RSS_MB} MB | ${rssPass ? 'PASS' : 'MISS'} |`);
     md.push(`| metered calls durable | | ${f(metering.aggregatedCalls)} in aggregates, ${f(metering.autocannon2xx)} 2xx seen, ${f(metering.serverReceived)} received | | equal | ${metering.ok ? 'PASS' : 'FAIL'} |`);
     md.push('');
     md.push('| inside the gateway | |');
@@ -767,5 +856,25 @@ try {
   code = 1;
 } finally {
   await cleanup();
+}
+
+/**
+ * Aggregation under interleaved live traffic (bench/aggregation.ts), in a process of its own: a
+ * fresh platform with its own features, after this one is stopped, so neither run's memory or
+ * backlog weighs on the other.
+ */
+if (AGGREGATION_S > 0 && !interrupted) {
+  const script = fileURLToPath(new URL('./aggregation.ts', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, script, '--duration', String(AGGREGATION_S), '--clients', String(AGGREGATION_CLIENTS), '--features', String(AGGREGATION_FEATURES), '--connections', String(CONNECTIONS), '--results-dir', RESULTS_DIR,
+      ...(METER_INFLIGHT !== undefined ? ['--meter-inflight', String(METER_INFLIGHT)] : []),
+      ...(APPLY_DELAY_MS !== undefined ? ['--apply-delay-ms', String(APPLY_DELAY_MS)] : [])],
+    { stdio: 'inherit' },
+  );
+  const forward = () => child.kill('SIGTERM');
+  process.once('SIGINT', forward).once('SIGTERM', forward);
+  const aggregationCode = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 1)));
+  if (aggregationCode !== 0) code = 1;
 }
 process.exit(code);

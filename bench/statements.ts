@@ -27,7 +27,8 @@ import { documentClient, localDynamoClient } from '../runtime/store/dynamo-clien
 import { ensureTables } from '../runtime/store/ensure-tables.ts';
 import { LOCAL_TABLE_PREFIX, tableNames } from '../runtime/store/tables.ts';
 import { monthOf, monthStart, nextMonth, previousMonth } from '../shared/month.ts';
-import { lineAmountMicros, type UnitPrice } from '../shared/price.ts';
+import { MB_MS_PER_GB_SECOND, type UnitPrice } from '../shared/price.ts';
+import { divRoundHalfUp, MICROS_PER_CENT } from '../shared/money.ts';
 import { canonicalJson, computeStatement, DEFAULT_POLICY } from '../shared/statement.ts';
 import { billedMsOf, canonicalAuthors, isBillable, type AuthorShare, type Outcome, type UsageAggregate, type UsageBatch, type UsageRecord } from '../shared/usage.ts';
 
@@ -236,7 +237,9 @@ function* calls(): Generator<UsageRecord> {
         if (month !== MONTH) continue;
         expected.calls += n;
         expected.billableCalls += billable;
-        expected.revenueMicros += lineAmountMicros(f.price, billable, mbMs);
+        // Each client line is billed in whole cents, rounded half-up once (decision 14).
+        const exact = BigInt(billable) * BigInt(f.price.perCallMicros) * MB_MS_PER_GB_SECOND + BigInt(mbMs) * BigInt(f.price.perGbSecondMicros);
+        expected.revenueMicros += divRoundHalfUp(exact, MB_MS_PER_GB_SECOND * MICROS_PER_CENT) * MICROS_PER_CENT;
         expected.lines += 1;
       }
     }

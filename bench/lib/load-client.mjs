@@ -5,6 +5,7 @@
 // It drives autocannon through its API and, besides autocannon's own figures (latencies in whole
 // milliseconds), records every response time at full resolution (hrtime, fractional ms) so that
 // p50/p99 are exact to the microsecond. Prints one JSON line on stdout.
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 const opts = JSON.parse(process.argv[2] ?? '{}');
@@ -32,9 +33,23 @@ function pct(sorted, p) {
   return sorted[i];
 }
 
+// Interleaved traffic (bench/aggregation.ts): `pairsFile` names a JSON file { keys: [...], paths: [...] };
+// every request goes to a random path with a random key, so each call is its own (client, feature) pair.
+const pairs = opts.pairsFile ? JSON.parse(readFileSync(opts.pairsFile, 'utf8')) : undefined;
+const pick = (xs) => xs[Math.floor(Math.random() * xs.length)];
+
 const instance = autocannon(
   {
     url: opts.url,
+    ...(pairs
+      ? {
+          requests: [
+            {
+              setupRequest: (req) => ({ ...req, path: pick(pairs.paths), headers: { ...req.headers, 'x-api-key': pick(pairs.keys) } }),
+            },
+          ],
+        }
+      : {}),
     connections: opts.connections ?? 64,
     duration: opts.duration ?? 10,
     method: opts.method ?? 'GET',

@@ -11,6 +11,8 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   method?: string;
   body?: string;
+  /** a JSON file { keys, paths }: each request takes a random path and a random key (interleaved traffic) */
+  pairsFile?: string;
 }
 
 export interface LoadResult {
@@ -55,7 +57,7 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
   delete env.NODE_OPTIONS;
   const child = spawn(
     process.execPath,
-    [CLIENT, JSON.stringify({ url: opts.url, connections: opts.connections, duration: opts.durationS, headers: opts.headers ?? {}, method: opts.method ?? 'GET', body: opts.body })],
+    [CLIENT, JSON.stringify({ url: opts.url, connections: opts.connections, duration: opts.durationS, headers: opts.headers ?? {}, method: opts.method ?? 'GET', body: opts.body, pairsFile: opts.pairsFile })],
     { stdio: ['ignore', 'pipe', 'inherit'], env },
   );
   runningLoads.add(child);

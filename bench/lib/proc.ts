@@ -134,3 +134,23 @@ export function otherCpuSince(before: Map<number, number>, exclude: (number | un
   }
   return ms;
 }
+
+/** Every direct child of `parent` whose command line contains `needle` (feature processes). */
+export function childPids(parent: number, needle: string): number[] {
+  const out: number[] = [];
+  for (const pid of pids()) {
+    const f = statFields(pid);
+    if (f && Number(f[1]) === parent && cmdline(pid).includes(needle)) out.push(pid);
+  }
+  return out;
+}
+
+/** Resident set size of a process in bytes (0 if it is gone). */
+export function rssBytes(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { stop as stopEsbuild } from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +13,7 @@ import { ClientStore } from '../keys/client-store.ts';
 import { LimitLedger } from '../limits/limit-ledger.ts';
 import { describeError, type Logger } from '../logger.ts';
 import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
-import { LOCAL_WRITER, Meter } from '../meter/meter.ts';
+import { LOCAL_WRITER, Meter, type MeterOptions } from '../meter/meter.ts';
 import { FileSpool } from '../meter/spool.ts';
 import { documentClient, localDynamoClient } from '../store/dynamo-client.ts';
 import { ensureTables } from '../store/ensure-tables.ts';
@@ -135,6 +136,8 @@ export interface StartOptions {
   alerts?: boolean;
   /** the loop's period (tests of the loop itself); default ALERTS_EVERY_MS */
   alertsEveryMs?: number;
+  /** the meter's batching (benchmarks compare settings); default: the meter's own defaults */
+  meter?: Pick<MeterOptions, 'maxBatchRecords' | 'maxInflightCommits' | 'maxApplyUnit' | 'applyDelayMs'>;
 }
 
 export async function startPlatform(config: PlatformConfig, opts: StartOptions): Promise<Platform> {
@@ -167,7 +170,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
 
   const usageLog = new DynamoUsageLog(db, tables);
   const epoch = await usageLog.nextEpoch(LOCAL_WRITER);
-  const meter = new Meter(usageLog, new FileSpool(join(config.dataDir, 'spool')), { logger: opts.logger, writerId: LOCAL_WRITER, firstSeq: epoch * SEQS_PER_EPOCH });
+  const meter = new Meter(usageLog, new FileSpool(join(config.dataDir, 'spool')), { ...opts.meter, logger: opts.logger, writerId: LOCAL_WRITER, firstSeq: epoch * SEQS_PER_EPOCH });
   const recovered = await meter.recover();
   if (recovered > 0) progress(`meter: replaying ${recovered} batch(es) left by the last run`);
 
@@ -201,6 +204,9 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
   const built = await buildConsole(consoleDir);
   progress(`console: ${built.files.length} file(s), ${(built.jsGzipBytes / 1024).toFixed(1)} KB of JavaScript gzipped`);
   const site = staticSite(consoleDir);
+  // Everything is built: without watch mode nothing bundles again, so esbuild's service process
+  // (≈ 30–110 MB) need not stay. A later build (a reload) starts it again by itself.
+  if (!config.watch) await stopEsbuild();
   const jobsUsage = new DynamoUsageLog(jobsDb, tables);
   const statementStore = new StatementStore(jobsDb, tables);
   const { community, levels } = communityOf({ db: jobsDb, tables, usage: jobsUsage, statementStore, features: registry.catalog, clock });

@@ -345,6 +345,34 @@ describe('Meter', () => {
     expect(totalCalls(log)).toBe(102);
   });
 
+  it('lets durable batches gather for applyDelayMs, then applies them as one unit; settled() does not wait for it', async () => {
+    const log = newLog();
+    const meter = newMeter(log, spoolDir(), { applyDelayMs: 150 });
+    for (let i = 0; i < 3; i += 1) await meter.record(makeRecord()); // three batches, one after the other
+    expect(log.calls.commit).toBe(3);
+    await sleep(30);
+    expect(log.calls.apply).toBe(0); // still gathering
+    await until(() => log.calls.apply === 1);
+    expect(totalCalls(log)).toBe(3); // the three batches in one unit
+    expect(meter.stats()).toMatchObject({ recordsApplied: 3, backlogRecords: 0, pendingBatches: 0 });
+
+    await meter.record(makeRecord());
+    const t0 = Date.now();
+    expect(await meter.settled()).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(100); // a waiter takes what is durable at once
+    expect(totalCalls(log)).toBe(4);
+  });
+
+  it('(control) with applyDelayMs 0 every durable batch is applied on its own', async () => {
+    const log = newLog();
+    const meter = newMeter(log, spoolDir(), { applyDelayMs: 0 });
+    for (let i = 0; i < 3; i += 1) {
+      await meter.record(makeRecord());
+      await until(() => log.calls.apply === i + 1);
+    }
+    expect(totalCalls(log)).toBe(3);
+  });
+
   it('counts every record exactly once', async () => {
     const log = newLog({ latencyMs: 1 });
     const meter = newMeter(log, spoolDir(), { maxBatchRecords: 40 });
