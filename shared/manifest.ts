@@ -89,6 +89,8 @@ export const manifestSchema = z.strictObject({
       query: z.string().optional(),
       headers: z.record(z.string(), z.string()).optional(),
       body: z.unknown().optional(),
+      /** what the feature answers to this request (the catalogue shows it; a test runs the shipped ones) */
+      response: z.strictObject({ status: z.number().int().min(100).max(599).default(200), body: z.unknown() }).optional(),
     })
     .optional(),
 }).superRefine((m, ctx) => {

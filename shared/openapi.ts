@@ -54,7 +54,7 @@ function operation(spec: FeatureSpec, subPath: boolean): Json {
         }
       : {}),
     responses: {
-      '200': { description: 'the feature answered', content: { 'application/json': { schema: m.responseSchema ?? {} } } },
+      '200': { description: 'the feature answered', content: { 'application/json': { schema: m.responseSchema ?? {}, ...(example?.response && example.response.status < 300 ? { example: example.response.body } : {}) } } },
       ...Object.fromEntries(
         Object.entries(PLATFORM_RESPONSES).map(([status, description]) => [status, { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]),
       ),

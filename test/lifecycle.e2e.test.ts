@@ -9,6 +9,8 @@ import { monthOf } from '../shared/month.ts';
 import { DEFAULT_POLICY } from '../shared/statement.ts';
 import type { UsageRecord } from '../shared/usage.ts';
 import { copyFixtures, errorOf, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+import { signUp } from './helpers/console.ts';
+import type { ClientOverview } from '../runtime/console/api-types.ts';
 
 /** The platform's clock: real time moved forward by `offset`, so a test can live through a sunset or a price change. */
 const T0 = Date.now();
@@ -106,6 +108,21 @@ describe('a feature’s lifecycle and price schedule, through the gateway', () =
     const published = await t.call(key, '/v1/features/echo');
     expect(published.headers.get('deprecation')).toBeNull();
     expect(published.headers.get('sunset')).toBeNull();
+  });
+
+  it('tells the clients who called a feature in the last 30 days of its coming price, on their console page', async () => {
+    const watcher = await t.newKey('watcher');
+    expect((await t.call(watcher, '/v1/features/pricey')).status).toBe(200);
+    expect((await t.call(watcher, '/v1/features/echo')).status).toBe(200);
+    await t.clients.ensureClient('quiet');
+    const seen = await signUp(t, 'buyer@watcher.example', 'client', { clientId: 'watcher' });
+    const overview = (await (await seen.fetch('/client/overview')).json()) as ClientOverview;
+    expect(overview.priceNotices).toEqual([
+      { featureId: 'pricey', name: 'pricey', rise: true, perCallMicros: 2000, perGbSecondMicros: 17, nextPerCallMicros: 3000, nextPerGbSecondMicros: 17, effectiveFrom: iso(EFFECTIVE) },
+    ]);
+    // A client that never called it hears nothing.
+    const quiet = await signUp(t, 'buyer@quiet.example', 'client', { clientId: 'quiet' });
+    expect(((await (await quiet.fetch('/client/overview')).json()) as ClientOverview).priceNotices).toEqual([]);
   });
 
   it('prices calls at the current price before effectiveFrom and at the next price from it on; a drop applies at once', async () => {

@@ -91,7 +91,7 @@ export interface CatalogueFeature {
   timeoutMs: number;
   quality: QualitySignals;
   /** the manifest's example request, when it has one */
-  example?: { method: string; path: string; query?: string; headers?: Record<string, string>; body?: unknown };
+  example?: { method: string; path: string; query?: string; headers?: Record<string, string>; body?: unknown; response?: { status: number; body: unknown } };
 }
 
 /** GET /catalogue → { features: CatalogueFeature[] } (sorted by slug) */
@@ -138,6 +138,22 @@ export interface ClientOverview {
   capStatus: CapStatus;
   /** the monthly quota in calls and the calls the gateways counted against it (admitted, running, held in slices); null when none */
   quota: { limit: number; usedCalls: number } | null;
+  /** announced price changes of the features this client called in the last 30 days */
+  priceNotices: PriceNotice[];
+}
+
+/** A feature's next price, told to the clients who called it in the last 30 days (a rise at least 14 days ahead). */
+export interface PriceNotice {
+  featureId: string;
+  name: string;
+  /** a higher per-call or per-GB-second price */
+  rise: boolean;
+  perCallMicros: number;
+  perGbSecondMicros: number;
+  nextPerCallMicros: number;
+  nextPerGbSecondMicros: number;
+  /** ISO date-time from which calls are priced at the next price */
+  effectiveFrom: string;
 }
 
 /** PUT /client/spend-cap  body { cap: "50.00" | null } (decimal euros; null removes it) → ClientOverview */

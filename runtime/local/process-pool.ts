@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -126,8 +126,9 @@ class FeatureProcesses {
   private spawn(): Slot {
     const { slug, manifest } = this.spec;
     const started = performance.now();
-    // Private per process, 0700 (mkdtemp), removed when the process ends: Lambda's /tmp.
-    const tmpDir = mkdtempSync(join(tmpdir(), `faascape-${slug}-`));
+    // Private per process, 0700 (mkdtemp), removed when the process ends: Lambda's /tmp. Named
+    // after this platform's pid, so that the dirs of a platform that was killed can be swept.
+    const tmpDir = mkdtempSync(join(tmpdir(), `${TMP_PREFIX}${process.pid}-${slug}-`));
     const child = fork(HOST_ENTRY, [pathToFileURL(this.modulePath).href, slug, String(manifest.memoryMb), manifest.version], {
       execPath: process.execPath,
       // Explicit, so nothing of the platform's own flags (its TypeScript loader) is inherited.
@@ -289,6 +290,40 @@ class FeatureProcesses {
   }
 }
 
+const TMP_PREFIX = 'faascape-';
+const TMP_DIR = /^faascape-(\d+)-[a-z0-9-]+-[A-Za-z0-9]{6}$/;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the feature tmp dirs left by platforms that died without cleaning up (killed, crashed):
+ * only those whose platform pid is no longer running, so that another platform's live features
+ * keep theirs. Returns how many were removed.
+ */
+export function sweepStaleTmpDirs(root = tmpdir()): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const pid = Number(TMP_DIR.exec(name)?.[1] ?? NaN);
+    if (!Number.isSafeInteger(pid) || pid === process.pid || alive(pid)) continue;
+    rmSync(join(root, name), { recursive: true, force: true });
+    removed += 1;
+  }
+  return removed;
+}
+
 /** The local Invoker: each feature instance is its own sandboxed OS process, with real timeouts and heap limits. */
 export class ProcessPool implements Invoker {
   private readonly features = new Map<string, FeatureProcesses>();
@@ -299,6 +334,7 @@ export class ProcessPool implements Invoker {
     private readonly logger: Logger,
     private readonly logs?: FeatureLogSink,
   ) {
+    sweepStaleTmpDirs();
     for (const [slug, m] of modules) this.features.set(slug, new FeatureProcesses(m.spec, m.modulePath, this.stats, logger, logs));
   }
 

@@ -2,17 +2,22 @@ import { checkBillingDetails } from '../../../shared/billing.ts';
 import { parseDisplayName } from '../../../shared/display-name.ts';
 import type { InvoiceParty } from '../../../shared/invoice.ts';
 import { formatMicros, MoneyError, parseDecimalMicros, toSafeNumber } from '../../../shared/money.ts';
-import { isMonth, monthOf } from '../../../shared/month.ts';
+import { isMonth, monthOf, previousMonth } from '../../../shared/month.ts';
+import { dayOf } from '../../../shared/day-stats.ts';
+import { isPriceRise, priceAt, upcomingPrice } from '../../../shared/lifecycle.ts';
 import { capStatus } from '../../../shared/spend.ts';
 import { usageRows } from '../../../shared/usage.ts';
 import { statementCsv } from '../../statements/csv.ts';
-import type { ClientBilling, ClientInvoice, ClientInvoiceList, ClientOverview, ClientProfile } from '../api-types.ts';
+import type { ClientBilling, ClientInvoice, ClientInvoiceList, ClientOverview, ClientProfile, PriceNotice } from '../api-types.ts';
 import { ANONYMOUS_CLIENT } from '../community-types.ts';
 import type { ConsoleDeps } from '../deps.ts';
 import type { Route, RouteRequest } from '../handler.ts';
 import { consoleErrors, csv, json, jsonBody } from '../http.ts';
 import { checkPrintable } from '../../statements/invoice-pdf.ts';
 import { amountsOf, pdf } from './money-views.ts';
+
+/** A client hears of the price changes of the features it called this long ago at most. */
+const NOTICE_LOOKBACK_MS = 30 * 86_400_000;
 
 /** Invoices list the closed months of the last two years: older ones are in the finance archive. */
 const INVOICE_MONTHS = 24;
@@ -24,13 +29,43 @@ function clientOf(req: RouteRequest): string {
 }
 
 export function clientRoutes(deps: ConsoleDeps): Route[] {
-  const overview = async (clientId: string, month: string): Promise<ClientOverview> => {
+  /**
+   * The price changes announced for the features this client called in the last 30 days (issue
+   * 15): a rise is told to those it will cost, before it applies.
+   */
+  const priceNotices = async (clientId: string, now: number): Promise<PriceNotice[]> => {
+    const thisMonth = monthOf(now);
+    const since = dayOf(now - NOTICE_LOOKBACK_MS);
+    const recent = (await Promise.all([previousMonth(thisMonth), thisMonth].map((m) => deps.usage.clientDays(clientId, m)))).flat();
+    const called = new Set(recent.filter((d) => d.day >= since && d.calls > 0).map((d) => d.featureId));
+    return [...called].sort().flatMap((slug) => {
+      const feature = deps.features.get(slug);
+      const next = feature ? upcomingPrice(feature, now) : undefined;
+      if (!feature || !next) return [];
+      const current = priceAt(feature, now);
+      return [
+        {
+          featureId: slug,
+          name: feature.manifest.name,
+          rise: isPriceRise(current, next.price),
+          perCallMicros: current.perCallMicros,
+          perGbSecondMicros: current.perGbSecondMicros,
+          nextPerCallMicros: next.price.perCallMicros,
+          nextPerGbSecondMicros: next.price.perGbSecondMicros,
+          effectiveFrom: new Date(next.effectiveFromMs).toISOString(),
+        },
+      ];
+    });
+  };
+
+  const overview = async (clientId: string, month: string, now: number): Promise<ClientOverview> => {
     await deps.settled?.();
-    const [aggregates, days, client, committed] = await Promise.all([
+    const [aggregates, days, client, committed, notices] = await Promise.all([
       deps.usage.clientAggregates(clientId, month),
       deps.usage.clientDays(clientId, month),
       deps.clients.getClient(clientId),
       deps.limits.monthCommitted(clientId, month),
+      priceNotices(clientId, now),
     ]);
     const rows = usageRows(aggregates);
     const spentMicros = rows.reduce((s, r) => s + r.amountMicros, 0);
@@ -50,6 +85,7 @@ export function clientRoutes(deps: ConsoleDeps): Route[] {
       capUsedMicros,
       capStatus: capMicros !== null && committed.capRefused === capMicros ? 'reached' : capStatus(capUsedMicros, capMicros),
       quota: quota === undefined ? null : { limit: quota, usedCalls: Math.max(committed.calls, rows.reduce((n, r) => n + (r.test ? 0 : r.calls), 0)) },
+      priceNotices: notices,
     };
   };
 
@@ -74,7 +110,7 @@ export function clientRoutes(deps: ConsoleDeps): Route[] {
       handle: async (req) => {
         const month = req.event.queryStringParameters?.month ?? monthOf(req.now);
         if (!isMonth(month)) throw consoleErrors.badRequest(`"${month}" is not a month (YYYY-MM).`);
-        return json(200, await overview(clientOf(req), month));
+        return json(200, await overview(clientOf(req), month, req.now));
       },
     },
     {
@@ -96,7 +132,7 @@ export function clientRoutes(deps: ConsoleDeps): Route[] {
           if (cap <= 0) throw consoleErrors.badRequest('"cap" must be more than 0; send null to remove the cap.');
         } else throw consoleErrors.badRequest('"cap" must be a decimal string in euros, or null to remove the cap.');
         await deps.clients.setSpendCap(clientOf(req), cap);
-        return json(200, await overview(clientOf(req), monthOf(req.now)));
+        return json(200, await overview(clientOf(req), monthOf(req.now), req.now));
       },
     },
     {

@@ -1,11 +1,12 @@
 /** The client's home: this month's usage and spending, the spend cap, alerts, invoices, API keys, webhooks and its public name. */
 import type { ClientOverview } from '../../../api-types.ts';
 import { Chart, PALETTE, type ChartSeries } from '../components/chart.tsx';
-import { LoadView } from '../components/status.tsx';
+import { Banner, LoadView } from '../components/status.tsx';
 import { CountCell, MoneyCell, numeric, Table } from '../components/table.tsx';
 import { lastDayOfMonth, spanDays, todayUtc } from '../days.ts';
 import { api } from '../endpoints.ts';
-import { formatCount, monthName } from '../format.ts';
+import { formatCount, formatDate, monthName } from '../format.ts';
+import { formatEuros } from '../money.ts';
 import { CLIENT_ALERTS_HREF, featureHref } from '../router.ts';
 import { useLoad } from '../use-load.ts';
 import { ApiKeys } from './client-keys.tsx';
@@ -87,6 +88,25 @@ function Usage({ o }: { o: ClientOverview }) {
   );
 }
 
+/** Announced price changes of the features this client called lately: a rise is never a surprise. */
+function PriceNotices({ o }: { o: ClientOverview }) {
+  if (o.priceNotices.length === 0) return null;
+  const price = (perCall: number, perGb: number) => `${formatEuros(perCall)} per call${perGb > 0 ? ` + ${formatEuros(perGb)} per GB-second` : ''}`;
+  return (
+    <Banner kind={o.priceNotices.some((n) => n.rise) ? 'warning' : 'info'} testId="price-notices">
+      <p>Price changes of features you called in the last 30 days:</p>
+      <ul>
+        {o.priceNotices.map((n) => (
+          <li key={n.featureId} data-testid="price-notice" data-feature={n.featureId}>
+            <a href={featureHref(n.featureId)}>{n.name}</a>: {price(n.perCallMicros, n.perGbSecondMicros)} → <strong>{price(n.nextPerCallMicros, n.nextPerGbSecondMicros)}</strong> from{' '}
+            {formatDate(Date.parse(n.effectiveFrom))} ({n.rise ? 'a rise' : 'a drop'})
+          </li>
+        ))}
+      </ul>
+    </Banner>
+  );
+}
+
 export function ClientPage() {
   const overview = useLoad(() => api.clientOverview(), []);
   return (
@@ -101,6 +121,7 @@ export function ClientPage() {
       <LoadView loader={overview} loading="Loading this month's usage…">
         {(o) => (
           <>
+            <PriceNotices o={o} />
             <h2>Spending, {monthName(o.month)}</h2>
             <SpendCap o={o} onChange={overview.replace} />
             {o.quota ? (

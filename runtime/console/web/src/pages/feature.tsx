@@ -83,6 +83,7 @@ function Detail({ f }: { f: CatalogueFeatureDetail }) {
       </p>
       <Snippet title="curl" code={curlSnippet(request)} testId="snippet-curl" />
       <Snippet title="JavaScript fetch" code={fetchSnippet(request)} testId="snippet-fetch" />
+      {f.example?.response ? <Snippet title={`The answer (HTTP ${f.example.response.status})`} code={JSON.stringify(f.example.response.body, null, 2)} testId="example-response" /> : null}
       <FeatureDiscussions slug={f.slug} authorIds={f.authors.map((a) => a.id)} />
       <p>
         <a href="#/catalogue">← All features</a>
