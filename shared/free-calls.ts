@@ -44,6 +44,11 @@ export function chargedFraction(exact: bigint, billableCalls: number, freeCalls:
 
 /** Groups items by a key, keeping each group in the order given by `compare`. */
 export function byFeature<T>(items: readonly T[], keyOf: (t: T) => string, compare: (a: T, b: T) => number): T[][] {
+  return [...groupBy(items, keyOf).values()].map((g) => g.sort(compare));
+}
+
+/** Items by key, in the order met (Map.groupBy, which the features' ES2023 typings do not know yet). */
+export function groupBy<T>(items: Iterable<T>, keyOf: (t: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const t of items) {
     const k = keyOf(t);
@@ -51,5 +56,5 @@ export function byFeature<T>(items: readonly T[], keyOf: (t: T) => string, compa
     if (g) g.push(t);
     else groups.set(k, [t]);
   }
-  return [...groups.values()].map((g) => g.sort(compare));
+  return groups;
 }

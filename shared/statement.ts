@@ -1,7 +1,7 @@
 import { apportion } from './apportion.ts';
 import { divRoundHalfUp, MICROS_PER_CENT, toSafeNumber } from './money.ts';
 import { MB_MS_PER_GB_SECOND, priceKey } from './price.ts';
-import { allocateFreeCalls, byFeature, chargedFraction, comparePrices } from './free-calls.ts';
+import { allocateFreeCalls, byFeature, chargedFraction, comparePrices, groupBy } from './free-calls.ts';
 import { authorsKey, cmp, liveAggregates, type AuthorShare, type UsageAggregate } from './usage.ts';
 
 /** Statement policy, from the platform config; recorded in every statement. */
@@ -106,13 +106,7 @@ export function lineBilledMicros(exactTimes1024000: bigint, billableCalls = 0, f
  * parts sum to the line).
  */
 function priceLines(aggregates: UsageAggregate[], allowances: 'apply' | 'none'): PricedLine[] {
-  const groups = new Map<string, UsageAggregate[]>();
-  for (const a of aggregates) {
-    const key = linePriceKey(a);
-    const g = groups.get(key);
-    if (g) g.push(a);
-    else groups.set(key, [a]);
-  }
+  const groups = groupBy(aggregates, linePriceKey);
   const freeOf = new Map<string, number>();
   if (allowances === 'apply') {
     const lines = [...groups].map(([key, group]) => ({ key, first: group[0] as UsageAggregate, price: (group[0] as UsageAggregate).price, billableCalls: group.reduce((n, a) => n + a.billableCalls, 0) }));

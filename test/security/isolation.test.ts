@@ -89,6 +89,7 @@ describe('a well-behaved feature', () => {
     expect(body.ownFiles).toEqual(['index.mjs']);
     expect(body.ownBytes).toBeGreaterThan(0);
     expect(body.readBack).toBe('written by the feature');
-    expect(body.tmp).toMatch(/faascape-well-behaved-/);
+    // Its own, named after the platform's pid (so that a killed platform's dirs can be swept).
+    expect(body.tmp).toMatch(/faascape-\d+-well-behaved-/);
   });
 });
