@@ -24,7 +24,7 @@ import {
 import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, RetentionDays, type ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
@@ -90,6 +90,10 @@ export interface PlatformConsoleProps {
   siteDir: string;
   /** dev stages: buckets go with the stack; prod keeps them */
   destroyable: boolean;
+  /** feature function names start with it: the console finds each feature's log group from it (runtime/aws/feature-log-groups.ts) */
+  featureFunctionPrefix: string;
+  /** the feature functions' log groups: the developer page reads their recent errors */
+  featureLogGroups: ILogGroup[];
 }
 
 /**
@@ -118,6 +122,7 @@ export class PlatformConsole extends Construct {
         environment: {
           // The handler reads every table name at start; its role decides what it may do with each.
           ...tableEnvironment(tables, ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements', 'community', 'limits', 'payees', 'alerts']),
+          FEATURE_FUNCTION_PREFIX: props.featureFunctionPrefix,
           ...props.policyEnv,
         },
         define: props.define,
@@ -160,6 +165,14 @@ export class PlatformConsole extends Construct {
       // session only. Not the byDue index: sending is the alerts Lambda's (infra/jobs.ts).
       alerts: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'] },
     });
+
+    // The developer page's recent errors (GET /console/api/developer/errors): FilterLogEvents on
+    // exactly the features' log groups, never the platform's own (the gateway's hold client ids).
+    // IAM cannot tell one developer's feature from another's: the route asks only for the
+    // signed-in developer's features (the session's id, never one from the request).
+    if (props.featureLogGroups.length) {
+      this.handler.addToRolePolicy(new PolicyStatement({ actions: ['logs:FilterLogEvents'], resources: props.featureLogGroups.map((g) => g.logGroupArn) }));
+    }
 
     // Finance closes a month from the console (POST …/finance/months/{month}/close), which stores
     // the final statement, as the scheduled statements job does, and approves its payout run (POST

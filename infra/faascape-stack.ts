@@ -107,7 +107,10 @@ export class FaascapeStack extends Stack {
     }
 
     const api = new PlatformApi(this, 'Api', { gateway: this.gateway, throttle: { rateLimit: 1000, burstLimit: 2000 } });
-    this.console = new PlatformConsole(this, 'Console', { api: api.api, tables, policyEnv, define: catalogDefine, siteDir: props.consoleSiteDir, destroyable });
+    this.console = new PlatformConsole(this, 'Console', { api: api.api, tables, policyEnv, define: catalogDefine, siteDir: props.consoleSiteDir, destroyable,
+      featureFunctionPrefix: `${prefix}feature-`,
+      featureLogGroups: [...this.features.functions.values()].map((fn) => fn.logGroup),
+    });
 
     alarm(
       this,

@@ -3,6 +3,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { GATEWAY_MARGIN_MS, HTTP_API_TIMEOUT_MS, type FeatureSpec } from '../shared/manifest.ts';
 import { featureFunctionName } from '../runtime/aws/lambda-invoker.ts';
+import { featureLogGroupName } from '../runtime/aws/feature-log-groups.ts';
 import { entryPoint } from '../runtime/local/load-features.ts';
 import { HouseFunction } from './house-function.ts';
 
@@ -46,6 +47,9 @@ export class FeatureFunctions extends Construct {
         new HouseFunction(this, f.slug, {
           entry,
           functionName: featureFunctionName(props.functionPrefix, f.slug),
+          // Lambda's own default name, fixed here so the console and `faascape logs --stage` find
+          // a feature's log group from its slug alone.
+          logGroupName: featureLogGroupName(props.functionPrefix, f.slug),
           description: `${f.manifest.name} ${f.manifest.version} (Faascape feature)`,
           memorySize: f.manifest.memoryMb,
           timeout: featureTimeout(f),

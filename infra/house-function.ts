@@ -40,6 +40,8 @@ export interface HouseFunctionProps extends Omit<NodejsFunctionProps, 'runtime' 
   /** values inlined into the bundle at build time (esbuild define), e.g. the feature catalogue */
   define?: Record<string, string>;
   logRetention?: RetentionDays;
+  /** the log group's name (default: one CloudFormation makes up) */
+  logGroupName?: string;
 }
 
 /**
@@ -52,9 +54,9 @@ export class HouseFunction extends NodejsFunction {
   readonly bundlingOptions: BundlingOptions;
 
   constructor(scope: Construct, id: string, props: HouseFunctionProps) {
-    const { define, logRetention, bundling, ...rest } = props;
+    const { define, logRetention, logGroupName, bundling, ...rest } = props;
     const bundlingOptions: BundlingOptions = { ...houseBundling(define), ...bundling };
-    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: logRetention ?? RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
+    const logGroup = new LogGroup(scope, `${id}Logs`, { ...(logGroupName ? { logGroupName } : {}), retention: logRetention ?? RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
     // Our own role instead of the AWS managed basic-execution policy: logs to this group only.
     const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
     role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));

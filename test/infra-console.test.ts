@@ -159,7 +159,7 @@ describe('the web console in the CDK stack', () => {
     expect(fn.Properties).toMatchObject({ Architectures: ['arm64'], Runtime: 'nodejs24.x', TracingConfig: { Mode: 'Active' } });
     const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(Object.keys(env).sort()).toEqual(
-      ['FAASCAPE_DEVELOPER_SHARE_PERCENT', 'FAASCAPE_MINIMUM_PAYOUT', 'TABLE_ACCOUNTS', 'TABLE_ALERTS', 'TABLE_CLIENTS', 'TABLE_COMMUNITY', 'TABLE_KEYS', 'TABLE_LIMITS', 'TABLE_PAYEES', 'TABLE_RECORDS', 'TABLE_SESSIONS', 'TABLE_STATEMENTS', 'TABLE_USAGE'].sort(),
+      ['FAASCAPE_DEVELOPER_SHARE_PERCENT', 'FAASCAPE_MINIMUM_PAYOUT', 'FEATURE_FUNCTION_PREFIX', 'TABLE_ACCOUNTS', 'TABLE_ALERTS', 'TABLE_CLIENTS', 'TABLE_COMMUNITY', 'TABLE_KEYS', 'TABLE_LIMITS', 'TABLE_PAYEES', 'TABLE_RECORDS', 'TABLE_SESSIONS', 'TABLE_STATEMENTS', 'TABLE_USAGE'].sort(),
     );
 
     const [, route] = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === 'ANY /console/api/{proxy+}') ?? [];

@@ -199,6 +199,34 @@ describe('IAM of the platform roles', () => {
     }
   });
 
+  it("lets the console API read the features' log groups (FilterLogEvents) and no other, the finance Lambda none", () => {
+    /** logs actions of a role → the log group logical ids they apply to */
+    const logsAccess = (fn: { node: { defaultChild?: unknown } }) => {
+      const out: Record<string, string[]> = {};
+      for (const s of statementsOf(fn)) {
+        for (const a of [s.Action].flat().filter((x) => x.startsWith('logs:'))) {
+          expect(s.Effect).toBe('Allow');
+          expect(s.Condition).toBeUndefined();
+          for (const r of [s.Resource].flat()) (out[a] ??= []).push(refId(r) ?? JSON.stringify(r));
+        }
+      }
+      return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.sort()]));
+    };
+    const ownGroup = (fn: { node: { defaultChild?: unknown } }) => refId((resources[idOf(fn)] as Resource).Properties.LoggingConfig && ((resources[idOf(fn)] as Resource).Properties.LoggingConfig as { LogGroup: unknown }).LogGroup);
+    const featureGroups = [...stack.features.functions.values()].map(ownGroup).sort();
+    expect(featureGroups.length).toBeGreaterThan(0);
+    expect(logsAccess(stack.console.handler)).toEqual({
+      'logs:CreateLogStream': [ownGroup(stack.console.handler)],
+      'logs:PutLogEvents': [ownGroup(stack.console.handler)],
+      // exactly the feature functions' groups: never the gateway's or a job's (they name clients)
+      'logs:FilterLogEvents': featureGroups,
+    });
+    expect(logsAccess(stack.console.financeClose)).toEqual({ 'logs:CreateLogStream': [ownGroup(stack.console.financeClose)], 'logs:PutLogEvents': [ownGroup(stack.console.financeClose)] });
+    // No other role reads logs.
+    const readers = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.PolicyDocument).match(/logs:(FilterLogEvents|GetLogEvents|StartQuery|\*)/));
+    expect(readers.flatMap(([, r]) => (r.Properties.Roles as unknown[]).map(refId))).toEqual([refId((resources[idOf(stack.console.handler)] as Resource).Properties.Role)]);
+  });
+
   it('lets the spool drain land records and do nothing else: never the aggregates, never a delete', () => {
     expect(dynamoAccess(stack.jobs.drain)).toEqual({ records: ['GetItem', 'PutItem', 'UpdateItem'] });
   });

@@ -78,6 +78,9 @@ describe('the CDK stack', () => {
         // A thrown error's stack names the developer's source line, as it does locally.
         Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
       });
+      // Its log group has Lambda's default name: the console and `faascape logs --stage` find it by slug.
+      const group = ofType('AWS::Logs::LogGroup').find(([id]) => id === refId((fn?.Properties.LoggingConfig as { LogGroup?: unknown })?.LogGroup));
+      expect(group?.[1].Properties.LogGroupName).toBe(`/aws/lambda/faascape-test-feature-${spec.slug}`);
     }
   });
 

@@ -3,6 +3,7 @@
  * platform, over the same tables. Sessions and accounts live in DynamoDB, so any container
  * serves any signed-in browser; there is no second auth system.
  */
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AccountStore } from '../console/account-store.ts';
 import { createConsoleApi } from '../console/handler.ts';
@@ -21,8 +22,9 @@ import { documentClient } from '../store/dynamo-client.ts';
 import { catalogFromJson, readAwsConfig } from './config.ts';
 import { communityOf } from '../community/wire.ts';
 import { alertsOf, payoutsOf } from '../console/deps.ts';
+import { cloudWatchRecentErrors } from './feature-log-groups.ts';
 
-const config = readAwsConfig(process.env, { tables: ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements', 'community', 'limits', 'payees', 'alerts'] });
+const config = readAwsConfig(process.env, { tables: ['accounts', 'sessions', 'clients', 'keys', 'usage', 'records', 'statements', 'community', 'limits', 'payees', 'alerts'], features: true });
 const logger = jsonLogger((line) => process.stdout.write(line));
 const db = documentClient(new DynamoDBClient({}));
 const usage = new DynamoUsageLog(db, config.tables);
@@ -47,6 +49,8 @@ export const handler = createConsoleApi({
   // FAASCAPE_WEBHOOKS_ALLOW_LOOPBACK: in AWS an endpoint is https to a public host.
   alerts: alertsOf(db, config.tables, process.env),
   features,
+  // The developer page's recent errors, from the features' log groups (the role may read those only).
+  recentErrors: cloudWatchRecentErrors(new CloudWatchLogsClient({}), config.featureFunctionPrefix),
   // The aggregator's progress (one GetItem of its state item, the only records item this role reads).
   usageAggregatedThrough: async () => {
     const state = await lanes.state();

@@ -367,6 +367,30 @@ export interface DeveloperOverview {
   days: FeatureDayStat[];
 }
 
+/**
+ * GET /developer/errors → the last errors of the developer's own features (at most 50, of the last
+ * 7 days, newest first): what a feature threw (with its stack trace), its timeouts and crashes, and
+ * the lines it logged at error level. Only what the feature wrote and the invocation id
+ * (`faascape-invocation-id` locally; in AWS Lambda's request id): never the client (features see
+ * only a pseudonym). Texts are as the feature wrote them: show them as text, never as HTML.
+ */
+export interface DeveloperErrors {
+  /** the window: errors at or after this time (epoch ms) */
+  sinceMs: number;
+  errors: DeveloperError[];
+}
+
+export interface DeveloperError {
+  feature: string;
+  /** ISO 8601 */
+  time: string;
+  /** null for a line written outside a call (at import) */
+  invocationId: string | null;
+  message: string;
+  /** a thrown error's stack trace */
+  stack: string | null;
+}
+
 export interface EarningsMonth {
   month: string;
   /** when the month was closed: its payout run's review window starts then */

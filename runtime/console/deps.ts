@@ -16,6 +16,7 @@ import { PayeeStore, PayoutRunStore } from '../statements/payout-store.ts';
 import { DEFAULT_REVIEW_DAYS, Payouts, readPayer } from '../statements/payouts.ts';
 import { readSeller } from '../statements/seller.ts';
 import type { TableNames } from '../store/tables.ts';
+import type { RecentErrors } from './recent-errors.ts';
 
 /** What the console reads and writes: the same stores as the gateway and the statements job. */
 export interface ConsoleDeps {
@@ -36,6 +37,8 @@ export interface ConsoleDeps {
   /** discussions, requests and developer levels */
   community: Community;
   levels: Levels;
+  /** the feature logs' recent errors (locally the data dir; in AWS the features' log groups), asked only for the signed-in developer's features */
+  recentErrors: RecentErrors;
   /** waits until calls already answered are in the aggregates (locally: the meter) */
   settled?: () => Promise<unknown>;
   /** In AWS: epoch ms up to which every usage record is in the aggregates (the aggregator's progress) */

@@ -25,6 +25,7 @@ import type { LoadedFeature } from './load-features.ts';
 import { SEQS_PER_EPOCH, type UsageRecord } from '../../shared/usage.ts';
 import { FeatureRegistry } from './feature-registry.ts';
 import { FileFeatureLogs, type FeatureLogEntry } from './feature-logs.ts';
+import { fileRecentErrors } from './recent-errors.ts';
 import { watchFeatures } from './watch-features.ts';
 import { ProcessPool } from './process-pool.ts';
 import { MonthlyScheduler } from './scheduler.ts';
@@ -223,6 +224,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
     payouts: payoutsOf(jobsDb, tables, process.env, { statementStore, policy: config.policy, clock }),
     alerts: alertsOf(jobsDb, tables, process.env),
     features: registry.catalog,
+    recentErrors: fileRecentErrors(config.dataDir),
     settled: () => meter.settled(2_000),
     clock,
     logger: opts.logger,

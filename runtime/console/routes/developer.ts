@@ -3,7 +3,7 @@ import { isMonth } from '../../../shared/month.ts';
 import type { Payee } from '../../../shared/payout-run.ts';
 import { statementCsv } from '../../statements/csv.ts';
 import type { ApprovedRun, PayoutFlag } from '../../statements/payout-store.ts';
-import type { DeveloperEarnings, DeveloperOverview, DeveloperPayee, EarningsFlags, EarningsMonth, EarningsPayout, PayoutFlagInfo } from '../api-types.ts';
+import type { DeveloperEarnings, DeveloperErrors, DeveloperOverview, DeveloperPayee, EarningsFlags, EarningsMonth, EarningsPayout, PayoutFlagInfo } from '../api-types.ts';
 import type { ConsoleDeps } from '../deps.ts';
 import type { Route, RouteRequest } from '../handler.ts';
 import { consoleErrors, csv, json, jsonBody, stringField } from '../http.ts';
@@ -11,6 +11,7 @@ import { catalogueEntry, dayStat, recentDays } from './catalogue.ts';
 import { developerClientId } from '../../keys/client-store.ts';
 import { isDraft } from '../../../shared/lifecycle.ts';
 import { maskIban } from './money-views.ts';
+import { RECENT_ERRORS_DAYS, RECENT_ERRORS_LIMIT } from '../recent-errors.ts';
 
 /** Earnings list the closed months of the last two years. */
 const EARNING_MONTHS = 24;
@@ -112,6 +113,22 @@ export function developerRoutes(deps: ConsoleDeps): Route[] {
           }),
           days: mine.flatMap((f, i) => (days[i] ?? []).map((d) => dayStat(d, f.manifest.timeoutMs))).sort((a, b) => (a.day === b.day ? (a.featureId < b.featureId ? -1 : 1) : a.day < b.day ? -1 : 1)),
         };
+        return json(200, body);
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/developer\/errors$/,
+      access: 'developer',
+      handle: async (req) => {
+        const developerId = developerOf(req);
+        // Only the logs of features this developer authors, drafts included: the id is the
+        // session's, never one from the request. The lines hold what the feature wrote and the
+        // invocation id, nothing of the client (features see only a pseudonym).
+        const mine = deps.features.list().filter((f) => f.manifest.authors.some((a) => a.id === developerId));
+        const sinceMs = req.now - RECENT_ERRORS_DAYS * DAY_MS;
+        const errors = mine.length ? await deps.recentErrors.of(mine.map((f) => f.slug), sinceMs, RECENT_ERRORS_LIMIT) : [];
+        const body: DeveloperErrors = { sinceMs, errors };
         return json(200, body);
       },
     },
