@@ -91,6 +91,8 @@ export interface FilterQuery {
   pattern?: string;
   /** stop after this many pages (each up to 1 MB): a bound on what one read costs */
   maxPages?: number;
+  /** called when the log group does not exist (no events then) */
+  onMissing?: () => void;
 }
 
 /** A log group's events from `startTime` on, page by page (an absent group has none). */
@@ -101,7 +103,10 @@ export async function* filterEvents(cw: Pick<CloudWatchLogsClient, 'send'>, logG
     try {
       res = await cw.send(new FilterLogEventsCommand({ logGroupName, startTime: q.startTime, ...(q.pattern ? { filterPattern: q.pattern } : {}), ...(nextToken ? { nextToken } : {}) }));
     } catch (e) {
-      if (e instanceof ResourceNotFoundException || (e as { name?: string }).name === 'ResourceNotFoundException') return;
+      if (e instanceof ResourceNotFoundException || (e as { name?: string }).name === 'ResourceNotFoundException') {
+        q.onMissing?.();
+        return;
+      }
       throw e;
     }
     yield res.events ?? [];

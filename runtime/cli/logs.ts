@@ -1,4 +1,5 @@
 import { existsSync, watch } from 'node:fs';
+import type { CloudWatchLogsClient, FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { formatLogLine, logsDir, matches, readFeatureLogs, type FeatureLogEntry, type LogQuery } from '../local/feature-logs.ts';
 
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -48,4 +49,68 @@ export async function showLogs(dataDir: string, slug: string, q: LogQuery, opts:
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/** What `faascape logs --stage` shows without `--since`: the last hour (a log group keeps months). */
+export const STAGE_DEFAULT_SINCE_MS = 3_600_000;
+/** `--follow` on a stage asks CloudWatch again this often. */
+export const STAGE_POLL_MS = 2_000;
+
+export interface StageLogOptions {
+  follow: boolean;
+  json: boolean;
+  now?: () => number;
+  pollMs?: number;
+  /** ends `--follow` (default: SIGINT or SIGTERM) */
+  signal?: AbortSignal;
+}
+
+/**
+ * Prints a feature's lines from its CloudWatch log group on a deployed stage, in the local format
+ * (runtime/aws/feature-log-groups.ts reads Lambda's lines): `--since` (default the last hour),
+ * `--invocation` (the lines that contain the id: Lambda's request id of the call, or a
+ * faascape-invocation-id the feature logged itself), `--follow` polls every 2 s.
+ */
+export async function showStageLogs(cw: Pick<CloudWatchLogsClient, 'send'>, logGroupName: string, slug: string, q: LogQuery, opts: StageLogOptions): Promise<void> {
+  // Loaded here: the local commands need no CloudWatch client.
+  const { filterEvents, parseLambdaLogEvent } = await import('../aws/feature-log-groups.ts');
+  const now = opts.now ?? Date.now;
+  if (q.invocationId !== undefined && !/^[A-Za-z0-9._:-]{1,100}$/.test(q.invocationId)) throw new RangeError(`--invocation takes an invocation id (letters, digits, dashes), got "${q.invocationId}"`);
+  // A quoted term matches it anywhere in a line.
+  const pattern = q.invocationId ? `"${q.invocationId}"` : undefined;
+  let startTime = q.sinceMs ?? now() - STAGE_DEFAULT_SINCE_MS;
+  /** the events already printed at `startTime`, which the next read returns again */
+  let printedAtStart = new Set<string>();
+  let missing = false;
+  const read = async () => {
+    const events: FilteredLogEvent[] = [];
+    for await (const page of filterEvents(cw, logGroupName, { startTime, ...(pattern ? { pattern } : {}), onMissing: () => (missing = true) })) events.push(...page);
+    events.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
+    const fresh = events.filter((e) => !printedAtStart.has(e.eventId ?? ''));
+    print(fresh.map((e) => parseLambdaLogEvent(slug, e)).filter((e) => e !== undefined), opts.json);
+    const last = events.at(-1)?.timestamp;
+    if (last !== undefined) {
+      if (last > startTime) printedAtStart = new Set();
+      startTime = last;
+      for (const e of events) if (e.timestamp === last) printedAtStart.add(e.eventId ?? '');
+    }
+  };
+  await read();
+  if (missing) console.error(`faascape: no log group ${logGroupName} (is the stage deployed, with "${slug}" in it?)`);
+  if (!opts.follow) return;
+  const signal = opts.signal ?? stopSignal();
+  while (!signal.aborted) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, opts.pollMs ?? STAGE_POLL_MS);
+      signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+    if (!signal.aborted) await read();
+  }
+}
+
+function stopSignal(): AbortSignal {
+  const c = new AbortController();
+  process.once('SIGINT', () => c.abort());
+  process.once('SIGTERM', () => c.abort());
+  return c.signal;
 }

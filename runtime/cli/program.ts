@@ -14,7 +14,8 @@ import { type CliContext, withContext } from './context.ts';
 import { printJson, table } from './format.ts';
 import { dataDirOf, readConfig } from '../local/config.ts';
 import { fetchStatus, runningPlatform } from '../local/operator.ts';
-import { parseSince, showLogs } from './logs.ts';
+import { parseSince, showLogs, showStageLogs } from './logs.ts';
+import { stagePrefix } from '../store/tables.ts';
 import { registerDevCommands } from './dev-commands.ts';
 import { developerClientId, NotFoundError } from '../keys/client-store.ts';
 import { unknownId } from './suggest.ts';
@@ -568,14 +569,25 @@ registerDevCommands(program);
 
 program
   .command('logs <slug>')
-  .description("a feature's log lines (what it wrote, its throws with their stack traces, its timeouts and crashes), from the data dir")
-  .option('--follow', 'keep printing new lines (Ctrl-C to stop)')
-  .option('--since <when>', 'only lines since a duration ago (10m, 2h, 1d) or an ISO date')
-  .option('--invocation <id>', "only one call's lines (its faascape-invocation-id)")
+  .description("a feature's log lines (what it wrote, its throws with their stack traces, its timeouts and crashes), from the data dir, or with --stage from its CloudWatch log group")
+  .option('--follow', 'keep printing new lines (Ctrl-C to stop; with --stage, asked every 2 s)')
+  .option('--since <when>', 'only lines since a duration ago (10m, 2h, 1d) or an ISO date (with --stage, default 1h)')
+  .option('--invocation <id>', "only one call's lines (its faascape-invocation-id; with --stage, Lambda's request id of the call, or any id the lines contain)")
   .option('--json', 'one JSON object per line: {"time","feature","invocationId?","level","message","stack?"}')
-  .action(async (slug: string, opts: { follow?: boolean; since?: string; invocation?: string; json?: boolean }) => {
+  .option('--stage <stage>', "a deployed stage: the feature's log group /aws/lambda/faascape-<stage>-feature-<slug> (AWS credentials from the standard chain)")
+  .action(async (slug: string, opts: { follow?: boolean; since?: string; invocation?: string; json?: boolean; stage?: string }) => {
     const q = { ...(opts.since ? { sinceMs: parseSince(opts.since, Date.now()) } : {}), ...(opts.invocation ? { invocationId: opts.invocation } : {}) };
-    await showLogs(dataDirOf(process.env), slug, q, { follow: opts.follow ?? false, json: opts.json ?? false });
+    const show = { follow: opts.follow ?? false, json: opts.json ?? false };
+    if (!opts.stage) return showLogs(dataDirOf(process.env), slug, q, show);
+    if (!/^[a-z0-9-]+$/.test(slug)) throw new InvalidArgumentError(`"${slug}" is not a feature slug (lowercase letters, digits and dashes)`);
+    // Loaded here: no other command needs CloudWatch.
+    const [{ CloudWatchLogsClient }, { featureLogGroupName }] = await Promise.all([import('@aws-sdk/client-cloudwatch-logs'), import('../aws/feature-log-groups.ts')]);
+    const cw = new CloudWatchLogsClient({});
+    try {
+      await showStageLogs(cw, featureLogGroupName(`${stagePrefix(opts.stage)}feature-`, slug), slug, q, show);
+    } finally {
+      cw.destroy();
+    }
   });
 
 // Local only: it fills a fresh data dir through a platform it runs itself (demo.ts).
