@@ -3,9 +3,13 @@
  * invocation ids and stack traces), timeouts and crashes of the features it authors, from the
  * feature logs of the data dir, and nothing of anyone else's features; nothing of the client.
  */
-import { rmSync } from 'node:fs';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeveloperErrors } from '../runtime/console/api-types.ts';
+import { unlabelledControls, welcomeIn } from './helpers/browser.ts';
+import { launchBrowser } from './helpers/chromium.ts';
 import { setAuthors, signUp, type ConsoleSession } from './helpers/console.ts';
 import { copyFixtures, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
@@ -26,6 +30,9 @@ beforeAll(async () => {
   functionsDir = copyFixtures();
   // boom (it throws) is carol's alone; slow stays alice's and bob's; dave authors nothing.
   setAuthors(functionsDir, 'boom', [{ id: 'carol', weight: 1 }]);
+  // carol's second feature throws a message with terminal escapes and a carriage return.
+  cpSync(join(functionsDir, 'boom'), join(functionsDir, 'ansi'), { recursive: true });
+  writeFileSync(join(functionsDir, 'ansi', 'index.ts'), "export const handler = async (): Promise<never> => {\n  throw new Error('red \\u001b[31m alert\\r');\n};\n");
   t = await startTestPlatform({ functionsDir });
   carol = await signUp(t, 'carol@dev.example', 'developer', { developerId: 'carol' });
   alice = await signUp(t, 'alice@dev.example', 'developer', { developerId: 'alice' });
@@ -55,7 +62,7 @@ describe('GET /console/api/developer/errors', () => {
 
   it("shows the author a throw of its feature with the call's invocation id and stack trace", async () => {
     const body = await errorsOf(carol);
-    expect(body.errors).toHaveLength(1);
+    expect(body.errors.map((e) => e.feature)).toEqual(['boom']);
     const [e] = body.errors;
     expect(e).toMatchObject({ feature: 'boom', invocationId: boomId });
     expect(e?.message).toContain('boom: the feature failed');
@@ -86,9 +93,39 @@ describe('GET /console/api/developer/errors', () => {
   it('lists the newest first', async () => {
     const again = await t.call(key, '/v1/features/boom');
     expect(again.status).toBe(502);
-    const ids = (await errorsOf(carol)).errors.map((e) => e.invocationId);
-    expect(ids).toEqual([again.headers.get('faascape-invocation-id'), boomId]);
+    const ansi = await t.call(key, '/v1/features/ansi');
+    expect(ansi.status).toBe(502);
+    const errors = (await errorsOf(carol)).errors;
+    expect(errors.map((e) => e.invocationId)).toEqual([ansi.headers.get('faascape-invocation-id'), again.headers.get('faascape-invocation-id'), boomId]);
+    // As the feature wrote it: the page escapes it when it shows it.
+    expect(errors[0]?.message).toContain('red \u001b[31m alert\r');
   });
+
+  it('is shown on the developer page, control characters escaped, with the stack behind a disclosure', async () => {
+    let browser: Browser | undefined;
+    try {
+      browser = await launchBrowser();
+      const { context, page } = await welcomeIn(browser, t, 'carol-web@dev.example', 'developer', { developerId: 'carol' });
+      const rows = page.getByTestId('developer-error');
+      await rows.first().waitFor();
+      expect(await rows.count()).toBe(3);
+      expect(await rows.first().getAttribute('data-feature')).toBe('ansi');
+      const first = (await rows.first().textContent()) ?? '';
+      expect(first).toContain('red \\x1b[31m alert\\x0d');
+      expect(first).not.toContain('\u001b');
+      const boom = rows.filter({ hasText: boomId });
+      expect(await boom.count()).toBe(1);
+      const stack = boom.getByTestId('developer-error-stack');
+      expect(await stack.isVisible()).toBe(false);
+      await boom.getByText('Stack trace').click();
+      expect(await stack.textContent()).toMatch(/boom: the feature failed[\s\S]*index\.ts:\d+/);
+      expect((await page.textContent('body')) ?? '').not.toContain('acme-holdings-secret');
+      expect(await unlabelledControls(page)).toEqual([]);
+      await context.close();
+    } finally {
+      await browser?.close();
+    }
+  }, 60_000);
 
   it('is for developers only', async () => {
     expect((await fetch(`${t.url}/console/api/developer/errors`)).status).toBe(401);

@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { escapeControlChars } from '../../shared/control-chars.ts';
 
 /** One line a feature wrote, or one the platform wrote about it (a throw, a timeout, a crash). */
 export interface FeatureLogEntry {
@@ -63,7 +64,7 @@ export class FileFeatureLogs implements FeatureLogSink {
  * writes can start a line that looks like the platform's.
  */
 export function escapeControls(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).replace(/\n/g, '\n    ');
+  return escapeControlChars(text).replace(/\n/g, '\n    ');
 }
 
 /** The terminal form of a line: `[slug 1a2b3c4d] info  message` (and the stack, indented). */

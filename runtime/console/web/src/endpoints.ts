@@ -16,6 +16,7 @@ import type {
   ClientWebhooks,
   CloseBody,
   DeveloperEarnings,
+  DeveloperErrors,
   DeveloperOverview,
   DeveloperPayee,
   EarningsFlags,
@@ -73,6 +74,8 @@ export const api = {
   resendDelivery: (body: ResendBody) => apiRequest<WebhookDeliveryInfo>('POST', '/client/webhooks/deliveries/resend', body),
 
   developerOverview: () => apiRequest<DeveloperOverview>('GET', '/developer/overview'),
+  /** the recent errors of the developer's own features (last 7 days, newest first) */
+  developerErrors: () => apiRequest<DeveloperErrors>('GET', '/developer/errors'),
   developerKeys: () => apiRequest<ClientKeyList>('GET', '/developer/keys'),
   createDeveloperKey: () => apiRequest<NewApiKey>('POST', '/developer/keys', {}),
   revokeDeveloperKey: (keyId: string) => apiRequest<ApiKeyInfo>('DELETE', `/developer/keys/${seg(keyId)}`),

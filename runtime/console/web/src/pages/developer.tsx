@@ -18,6 +18,7 @@ import { useSaving } from '../use-saving.ts';
 import { CardTitle } from './catalogue.tsx';
 import { ThreadList } from './discussions.tsx';
 import { ApiKeys } from './client-keys.tsx';
+import { RecentErrors } from './developer-errors.tsx';
 
 const ALL = '';
 
@@ -384,6 +385,7 @@ export function DeveloperPage() {
       <LoadView loader={overview} loading="Loading your features…">
         {(o) => <Features o={o} />}
       </LoadView>
+      <RecentErrors />
       <h2>Earnings</h2>
       <LoadView loader={earnings} loading="Loading earnings…">
         {(e) => <Earnings e={e} />}
