@@ -133,6 +133,16 @@ describe('faascape logs --stage', () => {
     await expect(showStageLogs(client, 'g', 'boom', { invocationId: '" ?ERROR' }, { follow: false, json: false })).rejects.toThrow(/--invocation/);
   });
 
+  it("with --invocation, a faascape-invocation-id the feature logged brings every line of that Lambda call", async () => {
+    const FAASCAPE_ID = '0d9c8b7a-1111-4000-8000-00000000abcd';
+    const logged = ev(110, `${iso(110)}\t${REQ}\tINFO\tcall ${FAASCAPE_ID}\n`);
+    cw.on(FilterLogEventsCommand, { filterPattern: `"${FAASCAPE_ID}"` }).resolves({ events: [logged] });
+    cw.on(FilterLogEventsCommand, { filterPattern: `?"${FAASCAPE_ID}" ?"${REQ}"` }).resolves({ events: [...THROWING_CALL, logged] });
+    await showStageLogs(client, 'g', 'boom', { invocationId: FAASCAPE_ID, sinceMs: T0 }, { follow: false, json: false });
+    expect(cw.commandCalls(FilterLogEventsCommand).map((c) => c.args[0].input.filterPattern)).toEqual([`"${FAASCAPE_ID}"`, `?"${FAASCAPE_ID}" ?"${REQ}"`]);
+    expect(out.map((l) => l.split(' ').slice(0, 4).join(' '))).toEqual([`${iso(100)} [boom 6f1c2d3e] info`, `${iso(110)} [boom 6f1c2d3e] info`, `${iso(120)} [boom 6f1c2d3e] error`]);
+  });
+
   it('with --follow, asks again from the last line, each line printed once, until stopped', async () => {
     const stop = new AbortController();
     let n = 0;

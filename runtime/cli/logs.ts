@@ -69,22 +69,38 @@ export interface StageLogOptions {
  * Prints a feature's lines from its CloudWatch log group on a deployed stage, in the local format
  * (runtime/aws/feature-log-groups.ts reads Lambda's lines): `--since` (default the last hour),
  * `--invocation` (the lines that contain the id: Lambda's request id of the call, or a
- * faascape-invocation-id the feature logged itself), `--follow` polls every 2 s.
+ * faascape-invocation-id the feature logged itself, and then every line of that call),
+ * `--follow` polls every 2 s.
  */
 export async function showStageLogs(cw: Pick<CloudWatchLogsClient, 'send'>, logGroupName: string, slug: string, q: LogQuery, opts: StageLogOptions): Promise<void> {
   // Loaded here: the local commands need no CloudWatch client.
   const { filterEvents, parseLambdaLogEvent } = await import('../aws/feature-log-groups.ts');
   const now = opts.now ?? Date.now;
   if (q.invocationId !== undefined && !/^[A-Za-z0-9._:-]{1,100}$/.test(q.invocationId)) throw new RangeError(`--invocation takes an invocation id (letters, digits, dashes), got "${q.invocationId}"`);
-  // A quoted term matches it anywhere in a line.
-  const pattern = q.invocationId ? `"${q.invocationId}"` : undefined;
+  // A quoted term matches it anywhere in a line; with several, any of them.
+  const terms = new Set(q.invocationId ? [q.invocationId] : []);
+  const pattern = () => (terms.size === 0 ? undefined : terms.size === 1 ? `"${[...terms][0]}"` : [...terms].map((t) => `?"${t}"`).join(' '));
   let startTime = q.sinceMs ?? now() - STAGE_DEFAULT_SINCE_MS;
   /** the events already printed at `startTime`, which the next read returns again */
   let printedAtStart = new Set<string>();
   let missing = false;
   const read = async () => {
-    const events: FilteredLogEvent[] = [];
-    for await (const page of filterEvents(cw, logGroupName, { startTime, ...(pattern ? { pattern } : {}), onMissing: () => (missing = true) })) events.push(...page);
+    const fetchEvents = async () => {
+      const out: FilteredLogEvent[] = [];
+      const p = pattern();
+      for await (const page of filterEvents(cw, logGroupName, { startTime, ...(p ? { pattern: p } : {}), onMissing: () => (missing = true) })) out.push(...page);
+      return out;
+    };
+    let events = await fetchEvents();
+    if (q.invocationId) {
+      // The faascape-invocation-id a feature logged is in one of its lines, the stack of its throw in
+      // another: every line of the Lambda calls the id was found in (a few at most) is shown.
+      const calls = new Set(events.map((e) => parseLambdaLogEvent(slug, e)?.invocationId).filter((id): id is string => id !== undefined && !terms.has(id)));
+      if (calls.size > 0 && calls.size <= 5) {
+        for (const id of calls) terms.add(id);
+        events = await fetchEvents();
+      }
+    }
     events.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
     const fresh = events.filter((e) => !printedAtStart.has(e.eventId ?? ''));
     print(fresh.map((e) => parseLambdaLogEvent(slug, e)).filter((e) => e !== undefined), opts.json);
