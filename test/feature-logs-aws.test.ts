@@ -90,24 +90,51 @@ describe("reading Lambda's log lines", () => {
 });
 
 describe('the developer page in AWS: recent errors from the log groups', () => {
-  it('asks each feature group for its error lines since the window and answers the newest first, at most the limit', async () => {
-    cw.on(FilterLogEventsCommand, { logGroupName: '/aws/lambda/faascape-prod-feature-boom' })
-      .resolvesOnce({ events: THROWING_CALL.slice(0, 3), nextToken: 'page2' })
-      .resolvesOnce({ events: [ev(5_000, `${iso(5_000)}\t${REQ2}\tERROR\tInvoke Error \t{"errorType":"Error","errorMessage":"again","stack":["Error: again"]}\n`)] });
-    cw.on(FilterLogEventsCommand, { logGroupName: '/aws/lambda/faascape-prod-feature-slow' }).resolves({ events: [ev(3_005, `${iso(3_005)} ${REQ2} Task timed out after 3.00 seconds\n`)] });
+  const DAY = 86_400_000;
+  /** A log group as CloudWatch filters it: by time (both ends included), pages of `pageSize`. */
+  const group = (events: FilteredLogEvent[], pageSize = 100) => (input: { startTime?: number; endTime?: number; nextToken?: string }) => {
+    const inWindow = events.filter((e) => (e.timestamp ?? 0) >= (input.startTime ?? 0) && (e.timestamp ?? 0) <= (input.endTime ?? Infinity));
+    const from = Number(input.nextToken ?? 0);
+    const page = inWindow.slice(from, from + pageSize);
+    return { events: page, ...(from + pageSize < inWindow.length ? { nextToken: String(from + pageSize) } : {}) };
+  };
+  const thrown = (ms: number, id: string, message: string) =>
+    ev(ms, `${iso(ms)}\t${id}\tERROR\tInvoke Error \t${JSON.stringify({ errorType: 'Error', errorMessage: message, stack: [`Error: ${message}`, '    at handler (index.ts:2:9)'] })}\n`);
+
+  it("asks each feature's group for its error lines, newest day first, and answers the newest first, at most the limit", async () => {
+    cw.on(FilterLogEventsCommand, { logGroupName: '/aws/lambda/faascape-prod-feature-boom' }).callsFake(group([...THROWING_CALL, thrown(5_000, REQ2, 'again')], 2));
+    cw.on(FilterLogEventsCommand, { logGroupName: '/aws/lambda/faascape-prod-feature-slow' }).callsFake(group([ev(3_005, `${iso(3_005)} ${REQ2} Task timed out after 3.00 seconds\n`)]));
     cw.on(FilterLogEventsCommand, { logGroupName: '/aws/lambda/faascape-prod-feature-gone' }).rejects(new ResourceNotFoundException({ message: 'no group', $metadata: {} }));
 
-    const errors = await cloudWatchRecentErrors(client, 'faascape-prod-feature-').of(['boom', 'slow', 'gone'], T0 - 1, 2);
+    const errors = await cloudWatchRecentErrors(client, 'faascape-prod-feature-', { now: () => T0 + 10_000 }).of(['boom', 'slow', 'gone'], T0 - 3 * DAY, 2);
     expect(errors).toEqual([
-      { feature: 'boom', time: iso(5_000), invocationId: REQ2, message: 'Invoke Error: Error: again', stack: 'Error: again' },
+      { feature: 'boom', time: iso(5_000), invocationId: REQ2, message: 'Invoke Error: Error: again', stack: 'Error: again\n    at handler (index.ts:2:9)' },
       { feature: 'slow', time: iso(3_005), invocationId: REQ2, message: 'Task timed out after 3.00 seconds', stack: null },
     ]);
     const calls = cw.commandCalls(FilterLogEventsCommand).map((c) => c.args[0].input);
-    expect(calls).toHaveLength(4);
-    for (const input of calls) expect(input).toMatchObject({ startTime: T0 - 1, filterPattern: expect.stringContaining('ERROR') });
-    expect(calls.filter((i) => i.logGroupName?.endsWith('boom')).map((i) => i.nextToken)).toEqual([undefined, 'page2']);
+    for (const input of calls) expect(input.filterPattern).toMatch(/ERROR/);
+    const boom = calls.filter((i) => i.logGroupName?.endsWith('boom'));
+    // boom gave its 2 in the last day (over pages): no older day is read.
+    expect(boom.map((i) => [i.startTime, i.endTime])).toEqual(boom.map(() => [T0 + 10_001 - DAY, T0 + 10_000]));
+    expect(boom.length).toBeGreaterThan(1);
+    // slow had 1 of 2: every day back to the window's start, none overlapping.
+    expect(calls.filter((i) => i.logGroupName?.endsWith('slow')).map((i) => [i.startTime, i.endTime])).toEqual([
+      [T0 + 10_001 - DAY, T0 + 10_000],
+      [T0 + 10_001 - 2 * DAY, T0 + 10_000 - DAY],
+      [T0 + 10_001 - 3 * DAY, T0 + 10_000 - 2 * DAY],
+      [T0 - 3 * DAY, T0 + 10_000 - 3 * DAY],
+    ]);
     // The info line of the call is no error.
     expect(JSON.stringify(errors)).not.toContain('greeting');
+  });
+
+  it('finds the newest errors of a chatty feature, whatever older days hold', async () => {
+    const old = Array.from({ length: 40 }, (_, i) => thrown(-2 * DAY + i, REQ, `old ${i}`));
+    cw.on(FilterLogEventsCommand).callsFake(group([...old, thrown(1_000, REQ2, 'newest')], 5));
+    const errors = await cloudWatchRecentErrors(client, 'p-', { now: () => T0 + 10_000, maxPages: 2 }).of(['boom'], T0 - 7 * DAY, 3);
+    // The newest day first; of a day with more than the page cap, what the capped read gave (its earliest).
+    expect(errors.map((e) => e.message)).toEqual(['Invoke Error: Error: newest', 'Invoke Error: Error: old 9', 'Invoke Error: Error: old 8']);
+    expect(cw.commandCalls(FilterLogEventsCommand)).toHaveLength(1 + 1 + 2);
   });
 });
 

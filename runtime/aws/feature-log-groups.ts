@@ -87,6 +87,8 @@ function jsonLine(slug: string, raw: string, time: string): FeatureLogEntry | un
 
 export interface FilterQuery {
   startTime: number;
+  /** up to this time, included (default: now) */
+  endTime?: number;
   /** a CloudWatch filter pattern */
   pattern?: string;
   /** stop after this many pages (each up to 1 MB): a bound on what one read costs */
@@ -101,7 +103,7 @@ export async function* filterEvents(cw: Pick<CloudWatchLogsClient, 'send'>, logG
   for (let page = 0; page < (q.maxPages ?? Infinity); page++) {
     let res;
     try {
-      res = await cw.send(new FilterLogEventsCommand({ logGroupName, startTime: q.startTime, ...(q.pattern ? { filterPattern: q.pattern } : {}), ...(nextToken ? { nextToken } : {}) }));
+      res = await cw.send(new FilterLogEventsCommand({ logGroupName, startTime: q.startTime, ...(q.endTime !== undefined ? { endTime: q.endTime } : {}), ...(q.pattern ? { filterPattern: q.pattern } : {}), ...(nextToken ? { nextToken } : {}) }));
     } catch (e) {
       if (e instanceof ResourceNotFoundException || (e as { name?: string }).name === 'ResourceNotFoundException') {
         q.onMissing?.();
@@ -118,30 +120,38 @@ export async function* filterEvents(cw: Pick<CloudWatchLogsClient, 'send'>, logG
 /** The terms that pick a feature's errors out of its log group (a thrown error, a timeout, a crash). */
 const ERROR_PATTERN = '?ERROR ?FATAL ?"Task timed out" ?"Runtime exited"';
 
+/** The developer page reads a feature's log group a day at a time, newest day first. */
+const WINDOW_MS = 86_400_000;
+
 /**
  * The developer page's recent errors in AWS: FilterLogEvents on each feature's log group (the
- * console role may call it on those groups only), error lines only. Reads at most `maxPages`
- * pages per feature.
+ * console role may call it on those groups only), error lines only. FilterLogEvents reads forward
+ * in time, so each group is read a day at a time from now backwards, until it has given `limit`
+ * errors or the window starts: the newest errors come first even when a page cap cuts a read short
+ * (at most `maxPages` pages per day and feature). Three features are read at a time.
  */
-export function cloudWatchRecentErrors(cw: Pick<CloudWatchLogsClient, 'send'>, functionPrefix: string, opts: { maxPages?: number } = {}): RecentErrors {
+export function cloudWatchRecentErrors(cw: Pick<CloudWatchLogsClient, 'send'>, functionPrefix: string, opts: { maxPages?: number; now?: () => number } = {}): RecentErrors {
+  const ofFeature = async (slug: string, sinceMs: number, limit: number, now: number): Promise<DeveloperError[]> => {
+    const out: DeveloperError[] = [];
+    for (let end = now + 1; end > sinceMs && out.length < limit; end -= WINDOW_MS) {
+      const start = Math.max(sinceMs, end - WINDOW_MS);
+      for await (const events of filterEvents(cw, featureLogGroupName(functionPrefix, slug), { startTime: start, endTime: end - 1, pattern: ERROR_PATTERN, maxPages: opts.maxPages ?? 5 })) {
+        for (const ev of events) {
+          const e = parseLambdaLogEvent(slug, ev);
+          if (e?.level === 'error') out.push({ feature: slug, time: e.time, invocationId: e.invocationId ?? null, message: e.message, stack: e.stack ?? null });
+        }
+      }
+    }
+    return out;
+  };
   return {
     async of(slugs, sinceMs, limit) {
-      const perFeature = await Promise.all(
-        slugs.map(async (slug) => {
-          const out: DeveloperError[] = [];
-          for await (const events of filterEvents(cw, featureLogGroupName(functionPrefix, slug), { startTime: sinceMs, pattern: ERROR_PATTERN, maxPages: opts.maxPages ?? 10 })) {
-            for (const ev of events) {
-              const e = parseLambdaLogEvent(slug, ev);
-              if (e?.level !== 'error') continue;
-              out.push({ feature: slug, time: e.time, invocationId: e.invocationId ?? null, message: e.message, stack: e.stack ?? null });
-            }
-            // Oldest first: keep only the newest `limit` as pages come.
-            if (out.length > limit * 2) out.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0)).splice(0, out.length - limit);
-          }
-          return out;
-        }),
-      );
-      return newestFirst(perFeature.flat(), limit);
+      const now = (opts.now ?? Date.now)();
+      const found: DeveloperError[] = [];
+      for (let i = 0; i < slugs.length; i += 3) {
+        found.push(...(await Promise.all(slugs.slice(i, i + 3).map((slug) => ofFeature(slug, sinceMs, limit, now)))).flat());
+      }
+      return newestFirst(found, limit);
     },
   };
 }
