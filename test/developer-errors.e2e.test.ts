@@ -121,6 +121,9 @@ describe('GET /console/api/developer/errors', () => {
       expect(await stack.textContent()).toMatch(/boom: the feature failed[\s\S]*index\.ts:\d+/);
       expect((await page.textContent('body')) ?? '').not.toContain('acme-holdings-secret');
       expect(await unlabelledControls(page)).toEqual([]);
+      // A long stack trace wraps: nothing scrolls sideways on a 360 px phone.
+      await page.setViewportSize({ width: 360, height: 800 });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
       await context.close();
     } finally {
       await browser?.close();
