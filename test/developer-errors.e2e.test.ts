@@ -123,7 +123,7 @@ describe('GET /console/api/developer/errors', () => {
       expect(await unlabelledControls(page)).toEqual([]);
       // A long stack trace wraps: nothing scrolls sideways on a 360 px phone.
       await page.setViewportSize({ width: 360, height: 800 });
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
       await context.close();
     } finally {
       await browser?.close();
