@@ -14,8 +14,8 @@ import { formatDateTime } from '../format.ts';
 import { asApiError, useLoad } from '../use-load.ts';
 import { TEST_CALLS_PER_DAY } from '../../../../../shared/test-calls.ts';
 
-function KeyTable({ list, onRevoke }: { list: ClientKeyList; onRevoke: (keyId: string) => void }) {
-  if (list.keys.length === 0) return <p class="muted">No API key yet. Create one to call features.</p>;
+function KeyTable({ list, onRevoke, empty }: { list: ClientKeyList; onRevoke: (keyId: string) => void; empty: string }) {
+  if (list.keys.length === 0) return <p class="muted">{empty}</p>;
   return (
     <Table columns={['Key ID', 'Kind', 'Created', 'Status', { label: 'Actions', srOnly: true }]}>
       <tbody>
@@ -114,7 +114,7 @@ export function ApiKeys({ owner = 'client' }: { owner?: keyof typeof OWNERS }) {
       </p>
       <LiveStatus message={message.text} error={message.error} />
       <LoadView loader={loader} loading="Loading keys…">
-        {(list) => <KeyTable list={list} onRevoke={setRevoking} />}
+        {(list) => <KeyTable list={list} onRevoke={setRevoking} empty={owner === 'client' ? 'No API key yet. Create one to call features.' : 'No test key yet. Create one to call your drafts.'} />}
       </LoadView>
 
       {created ? (
