@@ -30,6 +30,7 @@ import { monthOf } from '../shared/month.ts';
 import { DEFAULT_POLICY } from '../shared/statement.ts';
 import { runLoad, stopRunningLoads } from './lib/load.ts';
 import { childPids, findChildPid, processCpuMs, rssBytes } from './lib/proc.ts';
+import { numberOption } from './lib/args.ts';
 
 const USAGE = `usage: npx tsx bench/aggregation.ts [options]
   --clients N         clients, one API key each (default 1000)
@@ -60,15 +61,7 @@ if (args.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
-function num(name: string, text: string | undefined, fallback: number, min: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text.replaceAll('_', ''));
-  if (!Number.isFinite(n) || n < min) {
-    process.stderr.write(`--${name} must be a number ≥ ${min}, got "${text}"\n${USAGE}\n`);
-    process.exit(2);
-  }
-  return n;
-}
+const num = numberOption(USAGE);
 const CLIENTS = Math.floor(num('clients', args.clients, 1000, 1));
 const FEATURES = Math.floor(num('features', args.features, 200, 1));
 const DURATION_S = num('duration', args.duration, 60, 1);

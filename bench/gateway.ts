@@ -43,6 +43,7 @@ import { canonicalAuthors, type UsageRecord } from '../shared/usage.ts';
 import { runLoad, stopRunningLoads, type LoadResult } from './lib/load.ts';
 import { childPids, findChildPid, machineCpu, otherCpuSince, otherProcesses, processCpuMs, rssBytes, sampleMachine, snapshotCpu } from './lib/proc.ts';
 import { profile, summarise, type ProfileSummary } from './lib/profile.ts';
+import { numberOption } from './lib/args.ts';
 
 // ---- options ------------------------------------------------------------------------------------
 
@@ -94,15 +95,7 @@ if (args.help) {
   process.exit(0);
 }
 
-function num(name: string, text: string | undefined, fallback: number, min: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text.replaceAll('_', ''));
-  if (!Number.isFinite(n) || n < min) {
-    process.stderr.write(`--${name} must be a number ≥ ${min}, got "${text}"\n${USAGE}\n`);
-    process.exit(2);
-  }
-  return n;
-}
+const num = numberOption(USAGE);
 
 const ROUNDS = Math.floor(num('rounds', args.rounds, 3, 1));
 const DURATION_S = num('duration', args.duration, 10, 1);
