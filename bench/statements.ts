@@ -31,6 +31,7 @@ import { MB_MS_PER_GB_SECOND, type UnitPrice } from '../shared/price.ts';
 import { divRoundHalfUp, MICROS_PER_CENT } from '../shared/money.ts';
 import { canonicalJson, computeStatement, DEFAULT_POLICY } from '../shared/statement.ts';
 import { billedMsOf, canonicalAuthors, isBillable, type AuthorShare, type Outcome, type UsageAggregate, type UsageBatch, type UsageRecord } from '../shared/usage.ts';
+import { mulberry32 } from '../shared/prng.ts';
 
 // ---- options ------------------------------------------------------------------------------------
 
@@ -125,17 +126,8 @@ const RESULTS_DIR = path.resolve(args['results-dir'] ?? fileURLToPath(new URL('.
 
 // ---- synthetic world: features, authors, prices -------------------------------------------------
 
-/** mulberry32: a small deterministic PRNG, so two runs with one seed seed the same month. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Two runs with one seed seed the same month. */
+const prng = mulberry32;
 const rand = prng(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
 const pad = (n: number, width: number) => String(n).padStart(width, '0');

@@ -4,13 +4,13 @@
  * anyone else (a client's live or test key, another developer's test key) gets 404 as if it did
  * not exist; its authors' calls are metered as tests, never billed.
  */
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthOf } from '../shared/month.ts';
 import { developerClientId } from '../runtime/keys/client-store.ts';
 import { signUp } from './helpers/console.ts';
-import { copyFixtures, errorOf, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+import { copyFixtures, editManifest, errorOf, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let functionsDir: string;
 let t: TestPlatform;
@@ -18,9 +18,8 @@ let t: TestPlatform;
 beforeAll(async () => {
   functionsDir = copyFixtures();
   cpSync(join(functionsDir, 'echo'), join(functionsDir, 'secret-draft'), { recursive: true });
-  const manifest = JSON.parse(readFileSync(join(functionsDir, 'echo', 'feature.json'), 'utf8')) as Record<string, unknown>;
   // echo's authors are alice and bob: the draft is alice's alone.
-  writeFileSync(join(functionsDir, 'secret-draft', 'feature.json'), JSON.stringify({ ...manifest, name: 'Secret draft', status: 'draft', authors: [{ id: 'alice', weight: 1 }] }));
+  editManifest(functionsDir, 'secret-draft', { name: 'Secret draft', status: 'draft', authors: [{ id: 'alice', weight: 1 }] });
   t = await startTestPlatform({ functionsDir });
 }, 120_000);
 afterAll(async () => {

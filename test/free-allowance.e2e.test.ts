@@ -2,14 +2,13 @@
  * A feature's free monthly allowance (issue 16): each client's first calls of the month are
  * metered, shown free on its usage page and catalogue, and on its invoice at a zero price.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthOf, monthStart, nextMonth, previousMonth } from '../shared/month.ts';
 import { InvoiceStore } from '../runtime/statements/invoice-store.ts';
 import { documentClient } from '../runtime/store/dynamo-client.ts';
 import { MovableClock } from './helpers/console.ts';
-import { copyFixtures, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+import { copyFixtures, editManifest, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 const lastMonth = previousMonth(monthOf(Date.now()));
 const clock = new MovableClock(monthStart(lastMonth) + 5 * 86_400_000);
@@ -19,8 +18,7 @@ let t: TestPlatform;
 
 beforeAll(async () => {
   functionsDir = copyFixtures();
-  const file = join(functionsDir, 'echo', 'feature.json');
-  writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), freeCallsPerMonth: FREE }));
+  editManifest(functionsDir, 'echo', { freeCallsPerMonth: FREE });
   t = await startTestPlatform({ clock: clock.now, functionsDir });
 }, 120_000);
 afterAll(async () => {

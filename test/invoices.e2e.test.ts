@@ -5,7 +5,7 @@
  * credit note that cancels an invoice once.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,7 +23,7 @@ import { renderInvoicePdf } from '../runtime/statements/invoice-pdf.ts';
 import { InvoiceStore } from '../runtime/statements/invoice-store.ts';
 import { documentClient } from '../runtime/store/dynamo-client.ts';
 import { MovableClock, signIn, signUp, type ConsoleSession } from './helpers/console.ts';
-import { copyFixtures, errorOf, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+import { copyFixtures, editManifest, errorOf, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../runtime/cli/bin.mjs', import.meta.url));
@@ -67,8 +67,7 @@ beforeAll(async () => {
   env = { ...process.env };
   functionsDir = copyFixtures();
   // Two cents a call and no compute price: every amount below is exact by hand.
-  const manifest = join(functionsDir, 'echo', 'feature.json');
-  writeFileSync(manifest, JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), price: { perCall: '0.02', perGbSecond: '0', currency: 'EUR' } }));
+  editManifest(functionsDir, 'echo', { price: { perCall: '0.02', perGbSecond: '0', currency: 'EUR' } });
   outDir = mkdtempSync(join(tmpdir(), 'faascape-invoices-'));
   t = await startTestPlatform({ clock: clock.now, functionsDir });
   env.FAASCAPE_DATA_DIR = t.dataDir;

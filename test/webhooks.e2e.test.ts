@@ -7,7 +7,7 @@
  * `invoice.finalized`. The platform's background loop is off (tests run the job themselves with
  * `platform.runAlerts()`), except in the last test, which checks the loop itself.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,7 @@ import { AlertStore } from '../runtime/alerts/alert-store.ts';
 import { documentClient } from '../runtime/store/dynamo-client.ts';
 import { ClientStore } from '../runtime/keys/client-store.ts';
 import { MovableClock, signIn, signUp, type ConsoleSession } from './helpers/console.ts';
-import { copyFixtures, errorOf, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+import { copyFixtures, editManifest, errorOf, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 const lastMonth = previousMonth(monthOf(Date.now()));
 const clock = new MovableClock(monthStart(lastMonth) + 10 * 86_400_000);
@@ -89,8 +89,7 @@ const deliveryOf = (list: ClientWebhooks, eventId: string | undefined) => list.d
 beforeAll(async () => {
   functionsDir = copyFixtures();
   // One cent a call and no compute price: a €0.10 cap is exactly ten calls, 85 % is crossed by the ninth.
-  const manifest = join(functionsDir, 'echo', 'feature.json');
-  writeFileSync(manifest, JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), price: { perCall: '0.01', perGbSecond: '0', currency: 'EUR' } }));
+  editManifest(functionsDir, 'echo', { price: { perCall: '0.01', perGbSecond: '0', currency: 'EUR' } });
   await receiver.start();
   process.env[LOOPBACK] = '1';
   try {

@@ -4,6 +4,7 @@
  * call's client, feature, outcome and fate depend on the seed only. `Sequence` is an ordinary
  * seeded stream for decisions whose order does not matter (fault draws per attempt).
  */
+import { mulberry32 } from '../../shared/prng.ts';
 
 function mix32(x: number): number {
   x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
@@ -17,17 +18,10 @@ export function hashUniform(seed: number, index: number, salt: number): number {
 }
 
 export class Sequence {
-  private state: number;
+  /** mulberry32, from a mixed seed */
+  readonly next: () => number;
   constructor(seed: number) {
-    this.state = mix32(seed ^ 0x2545f491) || 1;
-  }
-
-  /** mulberry32 */
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    this.next = mulberry32(mix32(seed ^ 0x2545f491) || 1);
   }
 
   int(n: number): number {

@@ -38,6 +38,7 @@ import { monthOf, monthStart, nextMonth, previousMonth } from '../../shared/mont
 import type { Role } from '../../shared/accounts.ts';
 import { DEFAULT_POLICY } from '../../shared/statement.ts';
 import { launchBrowser } from '../../test/helpers/chromium.ts';
+import { mulberry32 } from '../../shared/prng.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const FUNCTIONS = join(REPO, 'functions');
@@ -79,17 +80,8 @@ class ScenarioClock {
   }
 }
 
-/** A small deterministic PRNG (mulberry32): the same figures at every run of the same months. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same figures at every run of the same months. */
+const random = mulberry32;
 
 // ---------------------------------------------------------------------------------------------
 // Who uses what

@@ -34,6 +34,7 @@ import { formatCents, type Invoice } from '../../shared/invoice.ts';
 import { monthOf, monthStart, nextMonth, previousMonth } from '../../shared/month.ts';
 import type { Role } from '../../shared/accounts.ts';
 import type { StatementPolicy } from '../../shared/statement.ts';
+import { mulberry32 } from '../../shared/prng.ts';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -159,17 +160,8 @@ const ACCOUNTS: readonly { email: string; role: Role; clientId?: string; develop
   { email: 'alice@faascape.example', role: 'developer', developerId: 'alice' },
 ];
 
-/** A small deterministic generator (mulberry32): the same demo every time for the same months. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same demo every time for the same months. */
+const random = mulberry32;
 
 const pick = <T>(rand: () => number, list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);

@@ -3,8 +3,7 @@
  * refused inline, in the server's words), finance closes the month and sees its invoices, and the
  * client downloads its invoice PDF from its invoices page: the stored invoice, byte for byte.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { extractText, getDocumentProxy } from 'unpdf';
@@ -17,7 +16,7 @@ import { documentClient } from '../../runtime/store/dynamo-client.ts';
 import { welcomeIn } from '../helpers/browser.ts';
 import { launchBrowser } from '../helpers/chromium.ts';
 import { MovableClock, PASSWORD } from '../helpers/console.ts';
-import { copyFixtures, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { copyFixtures, editManifest, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const lastMonth = previousMonth(monthOf(Date.now()));
@@ -47,8 +46,7 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   functionsDir = copyFixtures();
   // Two cents a call, no compute price: 7 calls are 0.14 net; 20 % VAT is 2.8 cents, 0.03 once rounded.
-  const manifest = join(functionsDir, 'echo', 'feature.json');
-  writeFileSync(manifest, JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), price: { perCall: '0.02', perGbSecond: '0', currency: 'EUR' } }));
+  editManifest(functionsDir, 'echo', { price: { perCall: '0.02', perGbSecond: '0', currency: 'EUR' } });
   t = await startTestPlatform({ clock: clock.now, functionsDir });
   store = new InvoiceStore(documentClient(t.platform.dynamo), t.platform.tables);
   browser = await launchBrowser();

@@ -4,8 +4,7 @@
  * from the month page after a confirmation naming the total, and downloads the SEPA file, whose
  * control sum is that total; the developer's page then says what was paid and when.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -16,7 +15,7 @@ import { documentClient } from '../../runtime/store/dynamo-client.ts';
 import { welcomeIn } from '../helpers/browser.ts';
 import { launchBrowser } from '../helpers/chromium.ts';
 import { MovableClock, PASSWORD, setAuthors } from '../helpers/console.ts';
-import { copyFixtures, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { copyFixtures, editManifest, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const DAY = 86_400_000;
@@ -43,8 +42,7 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   functionsDir = copyFixtures();
   // €1 a call, ada its only author: 20 calls earn her 70 % of €20, €14.00.
-  const manifest = join(functionsDir, 'echo', 'feature.json');
-  writeFileSync(manifest, JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), price: { perCall: '1.00', perGbSecond: '0', currency: 'EUR' } }));
+  editManifest(functionsDir, 'echo', { price: { perCall: '1.00', perGbSecond: '0', currency: 'EUR' } });
   setAuthors(functionsDir, 'echo', [{ id: 'ada', weight: 1 }]);
   t = await startTestPlatform({ clock: clock.now, functionsDir });
   const db = documentClient(t.platform.dynamo);

@@ -5,10 +5,9 @@
  * it, and removes the endpoint; at 360 px nothing leaves the screen. The receiver checks every
  * signature with the secret the page showed.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +16,7 @@ import { SIGNATURE_HEADER, verifySignature, type WebhookEvent } from '../../shar
 import { unlabelledControls, welcomeIn } from '../helpers/browser.ts';
 import { launchBrowser } from '../helpers/chromium.ts';
 import { MovableClock } from '../helpers/console.ts';
-import { copyFixtures, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { copyFixtures, editManifest, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const lastMonth = previousMonth(monthOf(Date.now()));
@@ -39,8 +38,7 @@ const answers: number[] = [];
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   functionsDir = copyFixtures();
-  const manifest = join(functionsDir, 'echo', 'feature.json');
-  writeFileSync(manifest, JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), price: { perCall: '0.01', perGbSecond: '0', currency: 'EUR' } }));
+  editManifest(functionsDir, 'echo', { price: { perCall: '0.01', perGbSecond: '0', currency: 'EUR' } });
   receiver = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));

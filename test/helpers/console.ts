@@ -1,9 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Role } from '../../shared/accounts.ts';
 import { AccountStore } from '../../runtime/console/account-store.ts';
 import { documentClient } from '../../runtime/store/dynamo-client.ts';
-import type { TestPlatform } from './platform.ts';
+import { editManifest, type TestPlatform } from './platform.ts';
 
 /** 12+ characters and on no common-password list (the xkcd classic is on breach lists). */
 export const PASSWORD = 'velvet harbour 19 quills';
@@ -79,7 +77,5 @@ export class MovableClock {
 
 /** Gives a copied fixture feature other authors (the fixtures are all alice's and bob's). */
 export function setAuthors(functionsDir: string, slug: string, authors: { id: string; weight: number }[]): void {
-  const file = join(functionsDir, slug, 'feature.json');
-  const manifest = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  writeFileSync(file, JSON.stringify({ ...manifest, authors }));
+  editManifest(functionsDir, slug, { authors });
 }

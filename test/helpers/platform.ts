@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +48,12 @@ export async function startTestPlatform(
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Changes a feature's manifest in a copied functions dir: its fields, with `patch` over them. */
+export function editManifest(functionsDir: string, slug: string, patch: Record<string, unknown>): void {
+  const file = join(functionsDir, slug, 'feature.json');
+  writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>), ...patch }));
 }
 
 /** A copy of the fixture features that a test may edit (prices, manifests). */
