@@ -13,7 +13,7 @@ import { parseManifest } from '../shared/manifest.ts';
 import { monthOf } from '../shared/month.ts';
 import { LANE_LAYOUT } from '../shared/lanes.ts';
 import { tableEnvName } from '../runtime/aws/config.ts';
-import { createAggregator } from '../runtime/aws/aggregator-lambda.ts';
+import { createAggregator } from '../runtime/services/aggregator.ts';
 import { LaneMeter, SqsSpool } from '../runtime/aws/lane-meter.ts';
 import { LaneRecords, type SpooledItem } from '../runtime/meter/lane-records.ts';
 import { createDrainHandler } from '../runtime/aws/spool-drain-lambda.ts';

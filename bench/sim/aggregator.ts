@@ -9,7 +9,8 @@
  *   closed and every lease taken during the traffic is over.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createAggregator, createAggregatorHandler } from '../../runtime/aws/aggregator-lambda.ts';
+import { createAggregatorHandler } from '../../runtime/aws/aggregator-lambda.ts';
+import { createAggregator } from '../../runtime/services/aggregator.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { documentClient } from '../../runtime/store/dynamo-client.ts';
 import type { TableNames } from '../../runtime/store/tables.ts';

@@ -15,7 +15,7 @@ import { tableEnvName } from '../../runtime/aws/config.ts';
 import { isSpooledItem } from '../../runtime/aws/spool-landing.ts';
 import { createDrainHandler } from '../../runtime/aws/spool-drain-lambda.ts';
 import { LaneRecords } from '../../runtime/meter/lane-records.ts';
-import { createAggregator } from '../../runtime/aws/aggregator-lambda.ts';
+import { createAggregator } from '../../runtime/services/aggregator.ts';
 import { createStatementsHandler } from '../../runtime/aws/statements-lambda.ts';
 import { ClientStore } from '../../runtime/keys/client-store.ts';
 import { StoreProcess } from '../../runtime/local/embedded-store.ts';

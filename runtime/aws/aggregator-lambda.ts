@@ -5,19 +5,12 @@
  * alarms watch without a PutMetricData call.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LANE_LAYOUT } from '../../shared/lanes.ts';
 import { jsonLogger, type Logger } from '../logger.ts';
-import { Aggregator } from '../meter/aggregator.ts';
+import type { Aggregator } from '../meter/aggregator.ts';
 import { metricLine } from './metering-metrics.ts';
-import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
-import { LaneRecords } from '../meter/lane-records.ts';
+import { createAggregator } from '../services/aggregator.ts';
 import { documentClient } from '../store/dynamo-client.ts';
-import type { TableNames } from '../store/tables.ts';
 import { readAwsConfig } from './config.ts';
-
-export function createAggregator(db: ReturnType<typeof documentClient>, tables: TableNames, logger: Logger, clock: () => number = Date.now): Aggregator {
-  return new Aggregator(new LaneRecords(db, tables, LANE_LAYOUT), new DynamoUsageLog(db, tables), { logger, clock });
-}
 
 export function createAggregatorHandler(aggregator: Aggregator, logger: Logger, emit: (line: string) => void, clock: () => number = Date.now) {
   return async () => {

@@ -5,12 +5,9 @@
  * 15-minute delay, and the due deliveries are already an index.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { AlertStore } from '../alerts/alert-store.ts';
 import { runAlerts } from '../alerts/alerts-job.ts';
-import { ClientStore } from '../keys/client-store.ts';
 import { jsonLogger } from '../logger.ts';
-import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
-import { InvoiceStore } from '../statements/invoice-store.ts';
+import { alertServices } from '../services/alerts.ts';
 import { documentClient } from '../store/dynamo-client.ts';
 import { readAwsConfig } from './config.ts';
 
@@ -19,7 +16,7 @@ export const handler = async () => {
   if (!run) {
     const db = documentClient(new DynamoDBClient({}));
     const tables = readAwsConfig(process.env, { tables: ['alerts', 'clients', 'usage', 'statements'] }).tables;
-    const deps = { alerts: new AlertStore(db, tables), clients: new ClientStore(db, tables), usage: new DynamoUsageLog(db, tables), invoices: new InvoiceStore(db, tables), clock: Date.now };
+    const deps = alertServices({ db, tables, env: process.env });
     run = () => runAlerts(deps);
   }
   const report = await run();

@@ -6,12 +6,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { jsonLogger } from '../logger.ts';
-import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
-import { readPolicy } from '../statements/policy.ts';
-import { StatementStore } from '../statements/statement-store.ts';
-import { ClientStore } from '../keys/client-store.ts';
-import { invoicing } from '../statements/invoicing.ts';
-import { CLOSE_GRACE_MS, StatementsJob } from '../statements/statements-job.ts';
+import { CLOSE_GRACE_MS } from '../statements/statements-job.ts';
+import { moneyServices } from '../services/money.ts';
 import { LANE_LAYOUT, windowEndMs, windowOf } from '../../shared/lanes.ts';
 import { documentClient } from '../store/dynamo-client.ts';
 import type { TableNames } from '../store/tables.ts';
@@ -25,8 +21,7 @@ import type { Logger } from '../logger.ts';
  * retries see, while they trail the months it would close (an aggregator failing for 2 hours).
  */
 export function createStatementsHandler(db: ReturnType<typeof documentClient>, tables: TableNames, env: NodeJS.ProcessEnv, logger: Logger, clock: () => number = Date.now) {
-  const usage = new DynamoUsageLog(db, tables);
-  const job = new StatementsJob({ usage, store: new StatementStore(db, tables), policy: readPolicy(env), clock, progress: (l) => logger.info(l), invoicing: invoicing(db, tables, new ClientStore(db, tables), env) });
+  const job = moneyServices({ db, tables, env, clock, progress: (l) => logger.info(l) }).statements;
   const lanes = new LaneRecords(db, tables, LANE_LAYOUT);
   return async () => {
     const applied = (await lanes.state())?.applied ?? -1;

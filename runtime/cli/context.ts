@@ -4,28 +4,26 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_TABLE_PREFIX, stagePrefix, tableNames, type TableNames } from '../store/tables.ts';
 import { dataDirOf } from '../local/config.ts';
 import { openStore } from '../local/embedded-store.ts';
-import { ClientStore } from '../keys/client-store.ts';
 import { AccountStore } from '../console/account-store.ts';
+import type { ClientStore } from '../keys/client-store.ts';
+import type { StatementsJob } from '../statements/statements-job.ts';
+import type { InvoiceStore } from '../statements/invoice-store.ts';
+import { createAggregator } from '../services/aggregator.ts';
+import { communityServices, payoutServices } from '../services/console.ts';
+import { moneyServices } from '../services/money.ts';
 import { resolve } from 'node:path';
 import type { Community } from '../community/community-service.ts';
 import type { Levels } from '../community/levels.ts';
-import { communityOf } from '../community/wire.ts';
 import { readManifests } from '../local/load-features.ts';
-import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
+import type { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
 import { LaneRecords } from '../meter/lane-records.ts';
-import { createAggregator } from '../aws/aggregator-lambda.ts';
 import { silentLogger } from '../logger.ts';
 import { LANE_LAYOUT } from '../../shared/lanes.ts';
 import type { UsageRecord } from '../../shared/usage.ts';
-import { readPolicy } from '../statements/policy.ts';
-import { StatementStore } from '../statements/statement-store.ts';
-import { invoicing } from '../statements/invoicing.ts';
-import { StatementsJob } from '../statements/statements-job.ts';
-import { InvoiceStore } from '../statements/invoice-store.ts';
+import type { StatementStore } from '../statements/statement-store.ts';
 import type { PayeeStore } from '../statements/payout-store.ts';
 import type { Payouts } from '../statements/payouts.ts';
 import type { SellerConfig } from '../../shared/invoice.ts';
-import { payoutsOf } from '../console/deps.ts';
 import type { Command } from 'commander';
 
 export interface CliContext {
@@ -70,20 +68,18 @@ export async function openContext(env: NodeJS.ProcessEnv, stage?: string): Promi
     await ensureTables(dynamo, tables);
   }
   const db = documentClient(dynamo);
-  const usage = new DynamoUsageLog(db, tables);
-  const statementStore = new StatementStore(db, tables);
   // The catalogue from the manifests (no bundling): deployed stages are built from the same folder.
   const specs = readManifests(resolve(env.FAASCAPE_FUNCTIONS_DIR || 'functions')).specs;
   const features = { get: (slug: string) => specs.find((f) => f.slug === slug), list: () => specs };
-  const { community, levels } = communityOf({ db, tables, usage, statementStore, features });
-  const clients = new ClientStore(db, tables);
-  const policy = readPolicy(env);
-  const wired = invoicing(db, tables, clients, env);
-  const payouts = payoutsOf(db, tables, env, { statementStore, policy });
+  const over = { db, tables, env };
+  const money = moneyServices({ ...over, progress: (l) => console.error(`faascape ${l}`) });
+  const { community, levels } = communityServices(over, money, features);
+  const payouts = payoutServices(over, money);
+  const usage = money.usage;
   return {
     community,
     levels,
-    clients,
+    clients: money.clients,
     accounts: new AccountStore(db, tables),
     usage,
     records: stage ? (m, c, f) => new LaneRecords(db, tables, LANE_LAYOUT).recordsOf(m, c, f) : (m, c, f) => usage.records(m, c, f),
@@ -92,10 +88,10 @@ export async function openContext(env: NodeJS.ProcessEnv, stage?: string): Promi
       const { caughtUp, applied } = await createAggregator(db, tables, silentLogger).catchUp();
       if (!caughtUp) throw new Error(`the aggregates of stage ${stage} trail (applied through window ${applied}): another aggregator run holds the claim, or it fails; see its alarms and try again`);
     },
-    statements: new StatementsJob({ usage, store: statementStore, policy, progress: (l) => console.error(`faascape ${l}`), invoicing: wired }),
-    statementStore,
-    invoices: new InvoiceStore(db, tables),
-    seller: wired.seller,
+    statements: money.statements,
+    statementStore: money.statementStore,
+    invoices: money.invoices,
+    seller: money.seller,
     payouts: payouts.runs,
     payees: payouts.payees,
     close: async () => {

@@ -9,10 +9,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { accessOf } from '../gateway/access.ts';
 import { createGateway } from '../gateway/handler.ts';
-import { ClientStore } from '../keys/client-store.ts';
-import { LimitLedger } from '../limits/limit-ledger.ts';
+import { gatewayStores } from '../services/gateway.ts';
 import type { Logger } from '../logger.ts';
 import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
 import { LOCAL_WRITER, Meter } from '../meter/meter.ts';
@@ -27,7 +25,6 @@ import { createHttpServer } from './http-server.ts';
 import { platformSecret } from './platform.ts';
 import { ProcessPool } from './process-pool.ts';
 import { storeCredential } from './store-credential.ts';
-import { testCallsPerDay } from '../../shared/test-calls.ts';
 
 export interface GatewayProcessOptions {
   /** the data dir of a running platform (its `store.json` says where the store listens) */
@@ -96,15 +93,12 @@ export async function startGatewayProcess(opts: GatewayProcessOptions): Promise<
   const meter = new Meter(ownLog, new FileSpool(join(own, 'spool')), { logger: opts.logger, writerId: opts.writerId, firstSeq: epoch * SEQS_PER_EPOCH });
   await meter.recover();
 
-  const clients = new ClientStore(db, tables);
   const gateway = createGateway({
     features: registry.catalog,
     invoker: pool,
-    access: accessOf(clients),
-    meter,
+    ...gatewayStores({ db, limitsDb: documentClient(limitsDynamo), tables, env: process.env }),
     usage: usageLog,
-    limits: new LimitLedger(documentClient(limitsDynamo), tables),
-    testCallsPerDay: testCallsPerDay(process.env.FAASCAPE_TEST_CALLS_PER_DAY),
+    meter,
     pseudonymSecret: platformSecret(opts.dataDir),
     logger: opts.logger,
     clock,

@@ -5,12 +5,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { AlertStore } from '../alerts/alert-store.ts';
 import { runAlerts } from '../alerts/alerts-job.ts';
-import { accessOf } from '../gateway/access.ts';
 import { createGateway } from '../gateway/handler.ts';
-import { ClientStore } from '../keys/client-store.ts';
-import { LimitLedger } from '../limits/limit-ledger.ts';
+import type { StatementsJob } from '../statements/statements-job.ts';
+import { alertServices } from '../services/alerts.ts';
+import { consoleServices } from '../services/console.ts';
+import { gatewayStores } from '../services/gateway.ts';
+import { moneyServices } from '../services/money.ts';
 import { describeError, type Logger } from '../logger.ts';
 import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
 import { LOCAL_WRITER, Meter, type MeterOptions } from '../meter/meter.ts';
@@ -29,17 +30,10 @@ import { fileRecentErrors } from './recent-errors.ts';
 import { watchFeatures } from './watch-features.ts';
 import { ProcessPool } from './process-pool.ts';
 import { MonthlyScheduler } from './scheduler.ts';
-import { StatementStore } from '../statements/statement-store.ts';
-import { invoicing } from '../statements/invoicing.ts';
-import { InvoiceStore } from '../statements/invoice-store.ts';
-import { StatementsJob } from '../statements/statements-job.ts';
-import { AccountStore } from '../console/account-store.ts';
 import { CONSOLE_API_PREFIX } from '../console/api-types.ts';
 import { createConsoleApi } from '../console/handler.ts';
-import { alertsOf, payoutsOf } from '../console/deps.ts';
 import { buildConsole } from '../console/web/build.ts';
 import { staticSite } from './static-site.ts';
-import { communityOf } from '../community/wire.ts';
 import { isOperator, OPERATOR_STATUS_PATH, OPERATOR_TOKEN_HEADER, operatorToken, removePlatformLocator, writePlatformLocator } from './operator.ts';
 import { errorResponse, jsonResponse, PlatformError } from '../gateway/errors.ts';
 
@@ -175,14 +169,12 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
   const recovered = await meter.recover();
   if (recovered > 0) progress(`meter: replaying ${recovered} batch(es) left by the last run`);
 
-  const clients = new ClientStore(db, tables);
   const gateway = createGateway({
     features: registry.catalog,
     invoker: pool,
-    access: accessOf(clients),
-    meter,
+    ...gatewayStores({ db, limitsDb: documentClient(limitsDynamo), tables, env: process.env }),
     usage: usageLog,
-    limits: new LimitLedger(documentClient(limitsDynamo), tables),
+    meter,
     ...(config.testCallsPerDay ? { testCallsPerDay: config.testCallsPerDay } : {}),
     pseudonymSecret: platformSecret(config.dataDir),
     ...(opts.onCall ? { onCall: opts.onCall } : {}),
@@ -190,14 +182,10 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
     clock,
   });
 
-  const statements = new StatementsJob({
-    usage: new DynamoUsageLog(jobsDb, tables),
-    store: new StatementStore(jobsDb, tables),
-    policy: config.policy,
-    clock,
-    progress: (l) => progress(`statements: ${l}`),
-    invoicing: invoicing(jobsDb, tables, clients, process.env),
-  });
+  // The jobs and the console use the patient client: a close reads and writes tens of MB.
+  const jobs = { db: jobsDb, tables, env: process.env, clock };
+  const money = moneyServices({ ...jobs, policy: config.policy, progress: (l) => progress(`statements: ${l}`) });
+  const statements = money.statements;
   const scheduler = new MonthlyScheduler(statements, opts.logger);
   if (config.scheduleCloses !== false) scheduler.start();
 
@@ -208,37 +196,21 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
   // Everything is built: without watch mode nothing bundles again, so esbuild's service process
   // (≈ 30–110 MB) need not stay. A later build (a reload) starts it again by itself.
   if (!config.watch) await stopEsbuild();
-  const jobsUsage = new DynamoUsageLog(jobsDb, tables);
-  const statementStore = new StatementStore(jobsDb, tables);
-  const { community, levels } = communityOf({ db: jobsDb, tables, usage: jobsUsage, statementStore, features: registry.catalog, clock });
   const consoleApi = createConsoleApi({
-    community,
-    levels,
-    accounts: new AccountStore(db, tables, clock),
-    clients,
-    limits: new LimitLedger(jobsDb, tables),
-    usage: jobsUsage,
-    statements,
-    statementStore,
-    invoices: new InvoiceStore(jobsDb, tables),
-    payouts: payoutsOf(jobsDb, tables, process.env, { statementStore, policy: config.policy, clock }),
-    alerts: alertsOf(jobsDb, tables, process.env),
-    features: registry.catalog,
+    ...consoleServices({ ...jobs, features: registry.catalog, money }),
     recentErrors: fileRecentErrors(config.dataDir),
     settled: () => meter.settled(2_000),
     clock,
     logger: opts.logger,
   });
   // Alerts to clients: the same job as the alerts Lambda in AWS, on a loop instead of a schedule.
-  const alertStore = new AlertStore(jobsDb, tables);
-  const invoiceStore = new InvoiceStore(jobsDb, tables);
   // The jobs' patient client: the run scans every client.
-  const alertClients = new ClientStore(jobsDb, tables);
+  const alertDeps = alertServices(jobs);
   const alerts = alertsLoop(
     async () => {
       // What the aggregates trail by locally is the meter's queue: settle it, so a run sees the calls answered before it.
       await meter.settled(2_000);
-      return runAlerts({ alerts: alertStore, clients: alertClients, usage: jobsUsage, invoices: invoiceStore, clock });
+      return runAlerts(alertDeps);
     },
     opts.alertsEveryMs ?? ALERTS_EVERY_MS,
     opts.logger,
