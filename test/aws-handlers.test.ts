@@ -26,7 +26,8 @@ import { DynamoUsageLog } from '../runtime/meter/dynamo-usage-log.ts';
 import { documentClient, localDynamoClient } from '../runtime/store/dynamo-client.ts';
 import { ensureTables } from '../runtime/store/ensure-tables.ts';
 import { scanAll } from '../runtime/store/paging.ts';
-import { tableNames, TABLES, type TableId } from '../runtime/store/tables.ts';
+import { stagePrefix, tableNames, TABLES, type TableId } from '../runtime/store/tables.ts';
+import { openContext } from '../runtime/cli/context.ts';
 
 const tables = tableNames('faascape-awstest-');
 const month = monthOf(Date.now());
@@ -322,5 +323,40 @@ describe('metering inside Lambda, with faults DynamoDB cannot produce locally', 
     expect(await aggregator.runOnce()).toMatchObject({ outcome: 'applied', records: 30 });
     const lines = await new DynamoUsageLog(db(), own).monthAggregates(month);
     expect(lines.reduce((n, a) => n + a.calls, 0)).toBe(30);
+  });
+});
+
+describe('the CLI on a deployed stage (--stage)', () => {
+  it('brings the aggregates up to date before it reads them, and refuses while another run holds them', async () => {
+    const stage = 'clistage';
+    const t = tableNames(stagePrefix(stage));
+    await ensureTables(localDynamoClient({ endpoint, credential }), t);
+    const lanes = new LaneRecords(db(), t, LANE_LAYOUT);
+    // Calls answered ten minutes ago: their windows are closed, and no aggregator has run yet.
+    const at = Date.now() - 10 * 60_000;
+    const write = async (n: number) => {
+      const r = { ...record('cli-client', n), startedAt: at };
+      await lanes.put(lanes.keyOf(r.invocationId, at).key, { record: r });
+    };
+    for (let i = 0; i < 3; i++) await write(i);
+    // The CLI's AWS clients take the standard credential chain and endpoint override, as on an operator's machine.
+    Object.assign(process.env, { AWS_REGION: 'eu-west-3', AWS_ACCESS_KEY_ID: credential.accessKeyId, AWS_SECRET_ACCESS_KEY: credential.secretAccessKey, AWS_ENDPOINT_URL_DYNAMODB: endpoint });
+    const ctx = await openContext(process.env, stage);
+    try {
+      expect(await ctx.usage.clientAggregates('cli-client', monthOf(at))).toEqual([]);
+      await ctx.catchUpUsage();
+      expect(await ctx.usage.clientAggregates('cli-client', monthOf(at))).toMatchObject([{ calls: 3, billableCalls: 3 }]);
+
+      // A scheduled run holds the claim (it is still applying, or died within its lease): the CLI
+      // must not read aggregates that trail, so it says so instead of closing on them.
+      const state = await lanes.state();
+      if (!state) throw new Error('no aggregator state after a catch-up');
+      await lanes.claim(state, state.applied, { to: state.applied + 1, owner: 'the-scheduled-run', leaseUntil: Date.now() + 600_000 });
+      await write(3);
+      await expect(ctx.catchUpUsage()).rejects.toThrow(`the aggregates of stage ${stage} trail`);
+      expect(await ctx.usage.clientAggregates('cli-client', monthOf(at))).toMatchObject([{ calls: 3 }]);
+    } finally {
+      await ctx.close();
+    }
   });
 });
