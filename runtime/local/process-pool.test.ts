@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseManifest } from '../../shared/manifest.ts';
+import { silentLogger } from '../logger.ts';
+import { ProcessPool } from './process-pool.ts';
+
+// A feature that answers after ?ms= milliseconds, as built JavaScript (what the pool runs).
+const SOURCE = `export const handler = async (event) => {
+  await new Promise((r) => setTimeout(r, Number(event.queryStringParameters?.ms ?? 0)));
+  return { statusCode: 200, body: String(process.pid) };
+};
+`;
+
+let dir: string;
+let pool: ProcessPool | undefined;
+afterEach(async () => {
+  await pool?.close();
+  pool = undefined;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function start(spawnAfterMs: number) {
+  dir = mkdtempSync(join(tmpdir(), 'faascape-pool-test-'));
+  const modulePath = join(dir, 'index.mjs');
+  writeFileSync(modulePath, SOURCE);
+  const spec = parseManifest('waits', join(dir, 'feature.json'), { name: 'Waits', description: 'd', version: '1.0.0', authors: [{ id: 'a', weight: 1 }], price: { perCall: '0.001', perGbSecond: '0', currency: 'EUR' }, memoryMb: 128, timeoutMs: 5000, concurrency: 4 });
+  pool = new ProcessPool(new Map([['waits', { spec, modulePath }]]), silentLogger, undefined, spawnAfterMs);
+  let n = 0;
+  const call = async (ms: number) => {
+    const event = { rawPath: '/v1/features/waits', queryStringParameters: { ms: String(ms) }, requestContext: { http: { method: 'GET' } } } as unknown as APIGatewayProxyEventV2;
+    const o = await (pool as ProcessPool).invoke({ feature: spec, invocationId: `call-${++n}`, event });
+    if (o.kind !== 'returned') throw new Error(`the call failed: ${JSON.stringify(o)}`);
+    return (o.result as { body: string }).body;
+  };
+  return { call, stats: () => (pool as ProcessPool).stats };
+}
+
+describe('how many processes a feature gets', () => {
+  it('one process while it keeps up: calls that wait less than the spawn delay queue for it', async () => {
+    const { call, stats } = start(2_000);
+    await call(0);
+    // Eight calls of ≈ 5 ms at once: the warm process serves them one after the other in far less than 2 s.
+    const pids = await Promise.all(Array.from({ length: 8 }, () => call(5)));
+    expect(new Set(pids).size).toBe(1);
+    expect(stats().coldStarts).toBe(1);
+  });
+
+  it('more processes, up to its concurrency, once calls wait longer than the spawn delay', async () => {
+    const { call, stats } = start(50);
+    await call(0);
+    // Six calls of 400 ms at once: queued calls wait past 50 ms, so processes start until there are 4 (the cap).
+    const started = performance.now();
+    const pids = await Promise.all(Array.from({ length: 6 }, () => call(400)));
+    expect(new Set(pids).size).toBe(4);
+    expect(stats().coldStarts).toBe(4);
+    // In two rounds of 400 ms (4 then 2), not six in a row.
+    expect(performance.now() - started).toBeLessThan(6 * 400);
+  });
+});
