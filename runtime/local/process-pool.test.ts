@@ -48,6 +48,15 @@ describe('how many processes a feature gets', () => {
     expect(stats().coldStarts).toBe(1);
   });
 
+  it('one process when calls queue only behind its cold start: the time it takes to start does not count', async () => {
+    // A cold start takes tens of ms, longer than the 10 ms spawn delay; once ready, the process
+    // serves the three queued calls of 0 ms in far less than 10 ms.
+    const { call, stats } = start(10);
+    const pids = await Promise.all(Array.from({ length: 4 }, () => call(0)));
+    expect(new Set(pids).size).toBe(1);
+    expect(stats().coldStarts).toBe(1);
+  });
+
   it('more processes, up to its concurrency, once calls wait longer than the spawn delay', async () => {
     const { call, stats } = start(50);
     await call(0);

@@ -16,16 +16,15 @@ interface Job {
   invocationId: string;
   event: APIGatewayProxyEventV2;
   resolve: (o: InvokeOutcome) => void;
-  /** when it joined the queue (performance.now()) */
-  queuedAt?: number;
 }
 
 /**
- * How long a call waits for a busy process of its feature before another process starts for it.
- * Lambda starts an environment for every concurrent call at once; here each process costs
- * ≈ 55 MB, and a fast feature's one process serves thousands of calls a second, so a second one
- * starts only when calls actually wait (a cold start takes ≈ 40 ms: waiting 20 ms first costs
- * a call at most that, and spares the machine processes that would sit idle).
+ * How long calls may keep waiting for the busy processes of their feature before another process
+ * starts. Lambda starts an environment for every concurrent call at once; here each process costs
+ * ≈ 55 MB, and a fast feature's one process serves thousands of calls a second, so another starts
+ * only when calls keep waiting (a cold start takes ≈ 40 ms: waiting 20 ms first costs a call at
+ * most that, and spares the machine processes that would sit idle). Time spent waiting for a
+ * process that is still starting does not count: that one will serve them.
  */
 export const SPAWN_AFTER_MS = 20;
 
@@ -36,6 +35,8 @@ interface Slot {
   job?: Job & { started: number; timer: NodeJS.Timeout };
   /** a call waits for this process to be ready */
   reserved?: boolean;
+  /** spawned and not ready yet */
+  starting?: boolean;
   dead: boolean;
 }
 
@@ -93,6 +94,8 @@ class FeatureProcesses {
   private readonly idle: Slot[] = [];
   private readonly queue: Job[] = [];
   private spawnTimer: NodeJS.Timeout | undefined;
+  /** since when calls have waited, every process busy or starting (undefined: none waits) */
+  private waitingSince: number | undefined;
   /** replaced or removed: finishes what it has, takes nothing new, then ends */
   private retiring = false;
   private onRetired: (() => void) | undefined;
@@ -116,20 +119,29 @@ class FeatureProcesses {
     if (slot) return this.dispatch(slot, job);
     // The first process starts at once; more only for calls that wait (SPAWN_AFTER_MS).
     if (this.slots.size === 0) return this.dispatch(this.spawn(), job);
-    this.queue.push({ ...job, queuedAt: job.queuedAt ?? performance.now() });
+    if (this.queue.length === 0) this.waitingSince = performance.now();
+    this.queue.push(job);
     this.spawnIfWaiting();
   }
 
-  /** Starts a process for the oldest queued call once it has waited `spawnAfterMs`, up to the feature's concurrency. */
+  /** The oldest queued call; the wait is over when none is left. */
+  private takeQueued(): Job | undefined {
+    const next = this.queue.shift();
+    if (this.queue.length === 0) this.waitingSince = undefined;
+    return next;
+  }
+
+  /**
+   * Starts one more process, up to the feature's concurrency, once calls have waited
+   * `spawnAfterMs` with every process busy; none while one is starting (it will take the queue).
+   */
   private spawnIfWaiting(): void {
-    if (this.spawnTimer || this.retiring) return;
-    const oldest = this.queue[0];
-    if (!oldest || this.slots.size >= this.spec.concurrency) return;
-    const waited = performance.now() - (oldest.queuedAt ?? 0);
+    if (this.spawnTimer || this.retiring || this.waitingSince === undefined || this.slots.size >= this.spec.concurrency) return;
+    if ([...this.slots].some((s) => s.starting)) return;
+    const waited = performance.now() - this.waitingSince;
     if (waited >= this.spawnAfterMs) {
-      this.queue.shift();
-      this.dispatch(this.spawn(), oldest);
-      return this.spawnIfWaiting();
+      const oldest = this.takeQueued() as Job;
+      return this.dispatch(this.spawn(), oldest);
     }
     this.spawnTimer = setTimeout(() => {
       this.spawnTimer = undefined;
@@ -205,7 +217,15 @@ class FeatureProcesses {
         child.once('exit', (code, signal) => reject(new Error(`feature process exited (${signal ?? `code ${code}`}) during start`)));
       }),
     };
-    slot.ready.catch(() => {});
+    slot.starting = true;
+    // Once it is ready (or failed to start), calls still queued wait afresh before another starts.
+    const startSettled = () => {
+      slot.starting = false;
+      if (this.waitingSince === undefined) return;
+      this.waitingSince = performance.now();
+      queueMicrotask(() => this.spawnIfWaiting());
+    };
+    slot.ready.then(startSettled, startSettled);
     eachLine(child.stdout, (line) => this.devLog('info', line, slot.job?.invocationId));
     eachLine(child.stderr, (line) => this.devLog('error', line, slot.job?.invocationId));
     child.on('message', (m: HostMessage) => {
@@ -271,7 +291,7 @@ class FeatureProcesses {
   private finish(slot: Slot): void {
     if (slot.job) clearTimeout(slot.job.timer);
     slot.job = undefined;
-    const next = this.queue.shift();
+    const next = this.takeQueued();
     if (next) this.dispatch(slot, next);
     else if (this.retiring) void this.kill(slot).then(() => this.retireIfDone());
     else this.idle.push(slot);
@@ -312,7 +332,7 @@ class FeatureProcesses {
     // left to serve it, else once it has waited as any call does.
     if (this.queue.length === 0) return this.retireIfDone();
     if (this.slots.size === 0) {
-      const next = this.queue.shift() as Job;
+      const next = this.takeQueued() as Job;
       this.dispatch(this.spawn(), next);
     } else this.spawnIfWaiting();
   }
