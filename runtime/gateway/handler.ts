@@ -16,6 +16,7 @@ import { catalogueOpenApi, featureOpenApi } from '../../shared/openapi.ts';
 import type { FeatureCatalog, InvokeOutcome, Invoker } from './invoker.ts';
 import { SharedLimits, type Admission } from './limits.ts';
 import type { LimitStore, TestCallLedger } from '../limits/limit-ledger.ts';
+import { TestAllowance } from './test-allowance.ts';
 import { rateLimitHeaders } from '../../shared/limit-lease.ts';
 import { TEST_CALLS_PER_DAY, testDayOf, testPolicy, secondsToNextDay } from '../../shared/test-calls.ts';
 
@@ -137,13 +138,14 @@ export function createGateway(deps: GatewayDeps) {
 
   /**
    * A test key's call: not the client's rate, quota or spend cap (it is never billed), but the
-   * key's own allowance for the UTC day, one conditional write per call.
+   * key's own allowance for the UTC day, taken in leases (test-allowance.ts).
    */
   const testLimit = deps.testCallsPerDay ?? TEST_CALLS_PER_DAY;
+  const testAllowance = new TestAllowance(deps.limits, testLimit);
   const admitTestCall = async (keyId: string, now: number): Promise<Admission> => {
     let taken: { ok: boolean; used: number };
     try {
-      taken = await deps.limits.takeTestCall(keyId, testDayOf(now), testLimit);
+      taken = await testAllowance.take(keyId, testDayOf(now));
     } catch (e) {
       throw errors.limitsUnavailable(e);
     }

@@ -39,9 +39,12 @@ export interface MonthAsk {
   capMicros?: number;
 }
 
-/** A test key's day: one more call if it stays within `max`, with the day's count after it; else refused. */
+/**
+ * A test key's day: up to `wanted` more calls, as many as stay within `max`, with the day's count
+ * after them; `granted` 0 when the day is used up.
+ */
 export interface TestCallLedger {
-  takeTestCall(keyId: string, day: string, max: number): Promise<{ ok: boolean; used: number }>;
+  takeTestCalls(keyId: string, day: string, max: number, wanted: number): Promise<{ granted: number; used: number }>;
 }
 
 /** The port the gateway's limiter uses; LimitLedger is its DynamoDB adapter. */
@@ -235,28 +238,34 @@ export class LimitLedger implements LimitStore, TestCallLedger {
   }
 
   /**
-   * One conditional ADD per test call. A write whose outcome is unknown is retried (update()):
-   * at worst a call counts twice against a free allowance, never against money.
+   * One conditional ADD of up to `wanted` calls; when the day has less room, what is left (read
+   * again, as other instances take theirs). A write whose outcome is unknown is retried
+   * (update()): at worst calls count twice against a free allowance, never against money.
    */
-  async takeTestCall(keyId: string, day: string, max: number): Promise<{ ok: boolean; used: number }> {
+  async takeTestCalls(keyId: string, day: string, max: number, wanted: number): Promise<{ granted: number; used: number }> {
+    const pk = testDayKey(keyId, day);
     const expiresAt = Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + 2 * DAY_S;
-    try {
-      const attributes = await this.update(
-        new UpdateCommand({
-          TableName: this.tables.limits,
-          Key: { pk: testDayKey(keyId, day) },
-          UpdateExpression: 'ADD calls :one SET expiresAt = :e',
-          ConditionExpression: 'attribute_not_exists(calls) OR calls < :max',
-          ExpressionAttributeValues: { ':one': 1, ':max': max, ':e': expiresAt },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-        false,
-      );
-      return { ok: true, used: Number(attributes?.calls ?? 1) };
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-      return { ok: false, used: max };
+    let n = Math.min(wanted, max);
+    for (let attempt = 0; attempt < ATTEMPTS && n > 0; attempt++) {
+      try {
+        const attributes = await this.update(
+          new UpdateCommand({
+            TableName: this.tables.limits,
+            Key: { pk },
+            UpdateExpression: 'ADD calls :n SET expiresAt = :e',
+            ConditionExpression: 'attribute_not_exists(calls) OR calls <= :room',
+            ExpressionAttributeValues: { ':n': n, ':room': max - n, ':e': expiresAt },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+          false,
+        );
+        return { granted: n, used: Number(attributes?.calls ?? n) };
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+        n = Math.min(n, max - ((await this.readNumber(pk, 'calls')) ?? 0));
+      }
     }
+    return { granted: 0, used: max };
   }
 
   async monthCommitted(clientId: string, month: string): Promise<MonthCommitted> {
