@@ -22,6 +22,9 @@
  *   ipc+store  ipc, and each answer waits for its record to be in the embedded store (group commit:
  *              one PutItem of an item holding the batch's records in flight: DynamoUsageLog.commit,
  *              what the platform's meter does), the store in its own process as the platform runs it
+ *   ipc4-1+fsync, ipc4-1+store
+ *              the same two commits behind the platform pool's mode (4 processes, one call each):
+ *              isolation and durability as the platform has them, with none of its logic
  *
  * A feature process is runtime/local/feature-host.mjs, forked as runtime/local/process-pool.ts
  * forks it: Node's permission model (sandboxArgs), advanced serialisation, Lambda-like environment.
@@ -59,7 +62,7 @@ import { findChildPid, machineCpu, otherCpuSince, processCpuMs, rssBytes, sample
 
 // ---- options ------------------------------------------------------------------------------------
 
-const VARIANT_IDS = ['bare', 'ipc', 'ipc4', 'ipc4-1', 'ipc+fsync', 'ipc+store'] as const;
+const VARIANT_IDS = ['bare', 'ipc', 'ipc4', 'ipc4-1', 'ipc+fsync', 'ipc+store', 'ipc4-1+fsync', 'ipc4-1+store'] as const;
 type VariantId = (typeof VARIANT_IDS)[number];
 
 const USAGE = `usage: npx tsx bench/floor.ts [options]
@@ -519,10 +522,10 @@ async function startVariant(id: VariantId, modulePath: string, inline: Handler):
       return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, featurePids: [], handlerErrors: () => errors, stop: stopAll };
     }
 
-    const n = id === 'ipc4' || id === 'ipc4-1' ? 4 : 1;
+    const n = id.startsWith('ipc4') ? 4 : 1;
     stops.push(() => Promise.all(hosts.map(stopHost)).then(() => {}));
     hosts.push(...(await Promise.all(Array.from({ length: n }, () => startHost(modulePath)))));
-    const ipc = new IpcDispatch(hosts, id !== 'ipc4-1');
+    const ipc = new IpcDispatch(hosts, !id.startsWith('ipc4-1'));
 
     let handle: Handler = ipc.call;
     let commit: GroupCommit | undefined;
@@ -536,7 +539,7 @@ async function startVariant(id: VariantId, modulePath: string, inline: Handler):
       return result;
     };
 
-    if (id === 'ipc+fsync') {
+    if (id.endsWith('+fsync')) {
       const dir = tempDir('floor-bench-fsync-');
       stops.push(async () => removeTempDir(dir));
       const fh = await open(path.join(dir, 'records.jsonl'), 'a', 0o600);
@@ -544,7 +547,7 @@ async function startVariant(id: VariantId, modulePath: string, inline: Handler):
       lineBytes = [];
       commit = new GroupCommit(fileCommit(fh, lineBytes));
       handle = metered(commit);
-    } else if (id === 'ipc+store') {
+    } else if (id.endsWith('+store')) {
       // As startPlatform starts it: the store in its child process, the SDK signing with its credential.
       const dataDir = tempDir('floor-bench-store-');
       stops.push(async () => removeTempDir(dataDir));
@@ -601,7 +604,7 @@ interface RunFigures {
   processCpuUsPerReq: number;
   /** the feature processes together */
   featuresCpuUsPerReq: number;
-  /** the embedded store's process (ipc+store only) */
+  /** the embedded store's process (the +store variants only) */
   storeCpuUsPerReq: number | null;
   totalCpuUsPerReq: number;
   /** the most this process, the feature processes and the store held together while loaded */
@@ -688,7 +691,7 @@ async function measure(variant: VariantId, round: number, r: Running): Promise<R
 function runLine(r: RunFigures): string {
   const errs = r.load.non2xx + r.load.errors + r.load.timeouts;
   return (
-    `  round ${r.round} ${pad(r.variant, 9)} ${pad(f(r.reqPerSec), 7, true)} req/s  p50 ${pad(f(r.p50Ms, 2), 6, true)}  p99 ${pad(f(r.p99Ms, 2), 6, true)} ms` +
+    `  round ${r.round} ${pad(r.variant, 12)} ${pad(f(r.reqPerSec), 7, true)} req/s  p50 ${pad(f(r.p50Ms, 2), 6, true)}  p99 ${pad(f(r.p99Ms, 2), 6, true)} ms` +
     `  cpu µs/req: this ${pad(f(r.processCpuUsPerReq), 3, true)}` +
     (r.variant !== 'bare' ? ` + features ${f(r.featuresCpuUsPerReq)}` : '') +
     (r.storeCpuUsPerReq !== null ? ` + store ${f(r.storeCpuUsPerReq)}` : '') +
@@ -783,11 +786,11 @@ async function main(): Promise<number> {
       p99Ms: med(v, (r) => r.p99Ms),
       processCpuUsPerReq: med(v, (r) => r.processCpuUsPerReq),
       featuresCpuUsPerReq: v === 'bare' ? null : med(v, (r) => r.featuresCpuUsPerReq),
-      storeCpuUsPerReq: v === 'ipc+store' ? med(v, (r) => r.storeCpuUsPerReq) : null,
+      storeCpuUsPerReq: v.endsWith('+store') ? med(v, (r) => r.storeCpuUsPerReq) : null,
       totalCpuUsPerReq: med(v, (r) => r.totalCpuUsPerReq),
       peakRss: peak.peakRss,
-      avgBatchRecords: v === 'ipc+fsync' || v === 'ipc+store' ? med(v, (r) => r.commit?.avgBatchRecords) : null,
-      commitMsMean: v === 'ipc+fsync' || v === 'ipc+store' ? med(v, (r) => r.commit?.commitMsMean) : null,
+      avgBatchRecords: v.includes('+') ? med(v, (r) => r.commit?.avgBatchRecords) : null,
+      commitMsMean: v.includes('+') ? med(v, (r) => r.commit?.commitMsMean) : null,
       machineBusyPct: med(v, (r) => r.machineBusyPct),
       errors: of(v).reduce((s, r) => s + r.load.non2xx + r.load.errors + r.load.timeouts, 0),
     };
@@ -796,7 +799,7 @@ async function main(): Promise<number> {
 
   out(`\n## Medians of ${ROUNDS} round(s); ratio = req/s ÷ bare's req/s in the same round, then the median of those`);
   const cols = [
-    ['variant', 10, false],
+    ['variant', 13, false],
     ['req/s', 8, true],
     ['× bare', 7, true],
     ['per round', 22, true],
