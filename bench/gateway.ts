@@ -587,16 +587,20 @@ async function main(): Promise<number> {
 
     const runs: RunFigures[] = [];
     const urlOf = (side: Side) => (side === 'metered' ? p.url : bareUrl);
-    const doRun = async (side: Side, round: number, durationS: number) => {
-      progress(`${round === 0 ? 'warm-up' : round < 0 ? 'profiled round' : `round ${round}`}: ${side}, ${durationS} s × ${CONNECTIONS} connections`);
-      const r = await measure(side, round, urlOf(side), apiKey, durationS);
-      if (side === 'metered') {
+    /** Keeps a run: its line, and what a metered one answered (checked against the aggregates at the end). */
+    const keep = (r: RunFigures) => {
+      if (r.side === 'metered') {
         metered2xx += r.load['2xx'];
         meteredResponses += r.load.requestsTotal;
         meteredRuns += 1;
       }
       runs.push(r);
       out(runLine(r));
+      return r;
+    };
+    const doRun = async (side: Side, round: number, durationS: number) => {
+      progress(`${round === 0 ? 'warm-up' : round < 0 ? 'profiled round' : `round ${round}`}: ${side}, ${durationS} s × ${CONNECTIONS} connections`);
+      const r = keep(await measure(side, round, urlOf(side), apiKey, durationS));
       await sleep(300);
       return r;
     };
@@ -618,12 +622,7 @@ async function main(): Promise<number> {
       const interval = 1000;
       progress(`profiled round: metered, ${PROFILE_S} s, V8 sampling every ${interval} µs (main thread only)`);
       const { result, profile: prof } = await profile(() => measure('metered', -1, p.url, apiKey, PROFILE_S), interval);
-      profiledRun = result;
-      metered2xx += result.load['2xx'];
-      meteredResponses += result.load.requestsTotal;
-      meteredRuns += 1;
-      runs.push(result);
-      out(runLine(result));
+      profiledRun = keep(result);
       profileSummary = summarise(prof, REPO, interval, 30);
       if (args['profile-out']) writeFileSync(path.resolve(args['profile-out']), JSON.stringify(prof));
     }
@@ -636,15 +635,7 @@ async function main(): Promise<number> {
       const runsBySide: Partial<Record<Side, RunFigures>> = {};
       for (const side of ['metered', 'bare'] as const) {
         progress(`latency: ${side}, ${LATENCY_CONNECTIONS} connection(s) for ${DURATION_S} s`);
-        const r = await measure(side, -2, urlOf(side), apiKey, DURATION_S, LATENCY_CONNECTIONS);
-        if (side === 'metered') {
-          metered2xx += r.load['2xx'];
-          meteredResponses += r.load.requestsTotal;
-          meteredRuns += 1;
-        }
-        runs.push(r);
-        out(runLine(r));
-        runsBySide[side] = r;
+        runsBySide[side] = keep(await measure(side, -2, urlOf(side), apiKey, DURATION_S, LATENCY_CONNECTIONS));
         await sleep(300);
       }
       latencyRun = { connections: LATENCY_CONNECTIONS, metered: runsBySide.metered as RunFigures, bare: runsBySide.bare as RunFigures };

@@ -35,6 +35,14 @@ export function priceKey(p: UnitPrice): string {
 export const MB_MS_PER_GB_SECOND = 1_024_000n;
 
 /**
+ * A line's exact value in units of 1/1,024,000 micro (no rounding): billable calls × per-call
+ * price × 1,024,000 + Σ(billed ms × MB) × per-GB-second price.
+ */
+export function exactValue(price: UnitPrice, billableCalls: number | bigint, billableMbMs: number | bigint): bigint {
+  return BigInt(billableCalls) * BigInt(price.perCallMicros) * MB_MS_PER_GB_SECOND + BigInt(billableMbMs) * BigInt(price.perGbSecondMicros);
+}
+
+/**
  * The charge for one line (one client, one feature, one unit price): billable calls × per-call
  * price, plus Σ(billed ms × MB) × per-GB-second price ÷ 1,024,000 rounded half-up once per line,
  * never per call, so a thousand tiny calls are not each rounded up.

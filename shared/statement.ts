@@ -1,6 +1,6 @@
 import { apportion } from './apportion.ts';
 import { divRoundHalfUp, MICROS_PER_CENT, toSafeNumber } from './money.ts';
-import { MB_MS_PER_GB_SECOND, priceKey } from './price.ts';
+import { exactValue, MB_MS_PER_GB_SECOND, priceKey } from './price.ts';
 import { allocateFreeCalls, byFeature, chargedFraction, comparePrices, groupBy } from './free-calls.ts';
 import { authorsKey, cmp, liveAggregates, type AuthorShare, type UsageAggregate } from './usage.ts';
 
@@ -132,7 +132,7 @@ function priceLines(aggregates: UsageAggregate[], allowances: 'apply' | 'none'):
       const key = authorsKey(a.authors);
       authorsOf.set(key, a.authors);
       // Exact value of this split, in units of 1/1,024,000 micro.
-      const value = BigInt(a.billableCalls) * BigInt(p.perCallMicros) * MB_MS_PER_GB_SECOND + BigInt(a.billableMbMs) * BigInt(p.perGbSecondMicros);
+      const value = exactValue(p, a.billableCalls, a.billableMbMs);
       exact.set(key, (exact.get(key) ?? 0n) + value);
     }
     const exactTotal = [...exact.values()].reduce((n, v) => n + v, 0n);

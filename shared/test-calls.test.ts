@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { secondsToNextDay, TEST_CALLS_PER_DAY, testCallsPerDay, testDayOf, testPolicy } from './test-calls.ts';
+import { dayOf } from './day-stats.ts';
+import { secondsToNextDay, TEST_CALLS_PER_DAY, testCallsPerDay, testPolicy } from './test-calls.ts';
 import { generateKey, parseKey } from '../runtime/keys/api-key.ts';
 
 const at = (iso: string) => Date.parse(iso);
 
 describe('a test key’s day', () => {
   it('is the UTC day, and renews at the next UTC midnight', () => {
-    expect(testDayOf(at('2026-12-31T23:59:59.999Z'))).toBe('2026-12-31');
-    expect(testDayOf(at('2027-01-01T00:00:00.000Z'))).toBe('2027-01-01');
+    expect(dayOf(at('2026-12-31T23:59:59.999Z'))).toBe('2026-12-31');
+    expect(dayOf(at('2027-01-01T00:00:00.000Z'))).toBe('2027-01-01');
     expect(secondsToNextDay(at('2026-12-06T12:00:00.000Z'))).toBe(43_200);
     expect(secondsToNextDay(at('2026-12-06T23:59:59.500Z'))).toBe(1);
     expect(secondsToNextDay(at('2026-12-06T00:00:00.000Z'))).toBe(86_400);

@@ -3,17 +3,11 @@
  * Their calls are real and metered, never billed, and each key has its own allowance per UTC day
  * instead of the client's rate, quota and spend cap: trying must not eat what production needs.
  */
+import { DAY_MS } from './lifecycle.ts';
 import type { PolicyState } from './limit-lease.ts';
 
 /** Calls a test key may make per UTC day (`FAASCAPE_TEST_CALLS_PER_DAY` changes it). */
 export const TEST_CALLS_PER_DAY = 1_000;
-
-const DAY_MS = 86_400_000;
-
-/** The UTC day a test call counts in, `YYYY-MM-DD`. */
-export function testDayOf(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
 
 /** Seconds until the allowance renews (the next UTC midnight), at least 1. */
 export function secondsToNextDay(ms: number): number {

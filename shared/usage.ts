@@ -1,5 +1,5 @@
 import { divRoundHalfUp, toSafeNumber } from './money.ts';
-import { lineAmountMicros, MB_MS_PER_GB_SECOND, priceKey, type UnitPrice } from './price.ts';
+import { exactValue, lineAmountMicros, MB_MS_PER_GB_SECOND, priceKey, type UnitPrice } from './price.ts';
 import { allocateFreeCalls, chargedFraction, comparePrices } from './free-calls.ts';
 import { monthOf } from './month.ts';
 
@@ -211,7 +211,7 @@ export function usageRows(aggregates: Iterable<UsageAggregate>): UsageRow[] {
     const pk = priceKey(a.price);
     const line = row.lines.get(pk) ?? { price: a.price, billableCalls: 0, exact: 0n, micros: 0n };
     line.billableCalls += a.billableCalls;
-    line.exact += BigInt(a.billableCalls) * BigInt(a.price.perCallMicros) * MB_MS_PER_GB_SECOND + BigInt(a.billableMbMs) * BigInt(a.price.perGbSecondMicros);
+    line.exact += exactValue(a.price, a.billableCalls, a.billableMbMs);
     line.micros += lineAmountMicros(a.price, a.billableCalls, a.billableMbMs);
     row.lines.set(pk, line);
   }

@@ -18,7 +18,8 @@ import { SharedLimits, type Admission } from './limits.ts';
 import type { LimitStore, TestCallLedger } from '../limits/limit-ledger.ts';
 import { TestAllowance } from './test-allowance.ts';
 import { rateLimitHeaders } from '../../shared/limit-lease.ts';
-import { TEST_CALLS_PER_DAY, testDayOf, testPolicy, secondsToNextDay } from '../../shared/test-calls.ts';
+import { TEST_CALLS_PER_DAY, testPolicy, secondsToNextDay } from '../../shared/test-calls.ts';
+import { dayOf } from '../../shared/day-stats.ts';
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -145,7 +146,7 @@ export function createGateway(deps: GatewayDeps) {
   const admitTestCall = async (keyId: string, now: number): Promise<Admission> => {
     let taken: { ok: boolean; used: number };
     try {
-      taken = await testAllowance.take(keyId, testDayOf(now));
+      taken = await testAllowance.take(keyId, dayOf(now));
     } catch (e) {
       throw errors.limitsUnavailable(e);
     }

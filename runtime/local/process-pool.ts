@@ -137,7 +137,7 @@ class FeatureProcesses {
    */
   private spawnIfWaiting(): void {
     if (this.spawnTimer || this.retiring || this.waitingSince === undefined || this.slots.size >= this.spec.concurrency) return;
-    if ([...this.slots].some((s) => s.starting)) return;
+    for (const s of this.slots) if (s.starting) return;
     const waited = performance.now() - this.waitingSince;
     if (waited >= this.spawnAfterMs) {
       const oldest = this.takeQueued() as Job;
