@@ -7,8 +7,10 @@ import { parseManifest } from '../../shared/manifest.ts';
 import { silentLogger } from '../logger.ts';
 import { ProcessPool } from './process-pool.ts';
 
-// A feature that answers after ?ms= milliseconds, as built JavaScript (what the pool runs).
-const SOURCE = `export const handler = async (event) => {
+// A feature that answers after ?ms= milliseconds, as built JavaScript (what the pool runs); its
+// module takes `loadMs` to load, so that a test can make a cold start as slow as it needs.
+const source = (loadMs: number) => `await new Promise((r) => setTimeout(r, ${loadMs}));
+export const handler = async (event) => {
   await new Promise((r) => setTimeout(r, Number(event.queryStringParameters?.ms ?? 0)));
   return { statusCode: 200, body: String(process.pid) };
 };
@@ -22,10 +24,10 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function start(spawnAfterMs: number) {
+function start(spawnAfterMs: number, loadMs = 0) {
   dir = mkdtempSync(join(tmpdir(), 'faascape-pool-test-'));
   const modulePath = join(dir, 'index.mjs');
-  writeFileSync(modulePath, SOURCE);
+  writeFileSync(modulePath, source(loadMs));
   const spec = parseManifest('waits', join(dir, 'feature.json'), { name: 'Waits', description: 'd', version: '1.0.0', authors: [{ id: 'a', weight: 1 }], price: { perCall: '0.001', perGbSecond: '0', currency: 'EUR' }, memoryMb: 128, timeoutMs: 5000, concurrency: 4 });
   pool = new ProcessPool(new Map([['waits', { spec, modulePath }]]), silentLogger, undefined, spawnAfterMs);
   let n = 0;
@@ -49,9 +51,10 @@ describe('how many processes a feature gets', () => {
   });
 
   it('one process when calls queue only behind its cold start: the time it takes to start does not count', async () => {
-    // A cold start takes tens of ms, longer than the 10 ms spawn delay; once ready, the process
-    // serves the three queued calls of 0 ms in far less than 10 ms.
-    const { call, stats } = start(10);
+    // A cold start of 600 ms, longer than the 300 ms spawn delay; once ready, the process serves
+    // the three queued calls of 0 ms in far less than 300 ms, even on a loaded machine (a 10 ms
+    // delay against a plain cold start was not: three round trips took longer under CI load).
+    const { call, stats } = start(300, 600);
     const pids = await Promise.all(Array.from({ length: 4 }, () => call(0)));
     expect(new Set(pids).size).toBe(1);
     expect(stats().coldStarts).toBe(1);
