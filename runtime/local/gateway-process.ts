@@ -7,7 +7,6 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createGateway } from '../gateway/handler.ts';
 import { gatewayStores } from '../services/gateway.ts';
@@ -21,7 +20,7 @@ import { LOCAL_TABLE_PREFIX, tableNames } from '../store/tables.ts';
 import { SEQS_PER_EPOCH } from '../../shared/usage.ts';
 import { FeatureRegistry } from './feature-registry.ts';
 import { FileFeatureLogs } from './feature-logs.ts';
-import { createHttpServer } from './http-server.ts';
+import { createHttpServer, drain, listen, serverUrl } from './http-server.ts';
 import { platformSecret } from './platform.ts';
 import { ProcessPool } from './process-pool.ts';
 import { storeCredential } from './store-credential.ts';
@@ -106,11 +105,9 @@ export async function startGatewayProcess(opts: GatewayProcessOptions): Promise<
 
   const server: Server = createHttpServer(gateway, (e) => opts.logger.error('request failed', { error: String(e) }));
   const host = opts.host ?? '127.0.0.1';
+  let port: number;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ port: opts.port, host, backlog: 4096 }, () => resolve());
-    });
+    port = await listen(server, opts.port, host);
   } catch (e) {
     await meter.close();
     await pool.close();
@@ -118,17 +115,11 @@ export async function startGatewayProcess(opts: GatewayProcessOptions): Promise<
     limitsDynamo.destroy();
     throw e;
   }
-  const port = (server.address() as AddressInfo).port;
-  const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 2_000).unref();
-      });
+      await drain(server);
       await gateway.releaseLimits().catch(() => {});
       await meter.close();
       await pool.close();
@@ -136,5 +127,5 @@ export async function startGatewayProcess(opts: GatewayProcessOptions): Promise<
       limitsDynamo.destroy();
     })());
 
-  return { url: `http://${shown}:${port}`, meter, stop };
+  return { url: serverUrl(host, port), meter, stop };
 }

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { BODY_BYTES_HEADER } from '../gateway/handler.ts';
 import { MAX_PAYLOAD_BYTES } from '../gateway/errors.ts';
@@ -128,4 +129,36 @@ export function createHttpServer(handle: EventHandler, onError: (e: unknown) => 
     socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(BAD_REQUEST)}\r\nconnection: close\r\n\r\n${BAD_REQUEST}`);
   });
   return server;
+}
+
+/** Listens; a burst of thousands of new connections must queue, not be reset (node's default backlog is 511). */
+export function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port, host, backlog: 4096 }, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/** The URL a local client reaches a server on: a wildcard IPv4 host is reached on loopback. */
+export function serverUrl(host: string, port: number): string {
+  const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  return `http://${shown}:${port}`;
+}
+
+/**
+ * Stops taking connections and lets requests in flight finish, for at most 2 s. A keep-alive
+ * connection whose request finishes meanwhile turns idle and is closed within 50 ms, so a stop
+ * does not wait the whole 2 s for a client that keeps its connection open.
+ */
+export function drain(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const idle = setInterval(() => server.closeIdleConnections(), 50).unref();
+    const all = setTimeout(() => server.closeAllConnections(), 2_000).unref();
+    server.close(() => {
+      clearInterval(idle);
+      clearTimeout(all);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
 }

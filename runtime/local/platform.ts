@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { stop as stopEsbuild } from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { runAlerts } from '../alerts/alerts-job.ts';
@@ -21,7 +20,7 @@ import { ensureTables } from '../store/ensure-tables.ts';
 import { LOCAL_TABLE_PREFIX, tableNames, type TableNames } from '../store/tables.ts';
 import type { PlatformConfig } from './config.ts';
 import { StoreProcess } from './embedded-store.ts';
-import { createHttpServer, type EventHandler } from './http-server.ts';
+import { createHttpServer, drain, listen, serverUrl, type EventHandler } from './http-server.ts';
 import type { LoadedFeature } from './load-features.ts';
 import { SEQS_PER_EPOCH, type UsageRecord } from '../../shared/usage.ts';
 import { FeatureRegistry } from './feature-registry.ts';
@@ -241,25 +240,15 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
   };
 
   const server: Server = createHttpServer(front, (e) => opts.logger.error('request failed', { error: String(e) }));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    // A burst of thousands of new connections must queue, not be reset (node's default is 511).
-    server.listen({ port: config.port, host: config.host, backlog: 4096 }, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const platformUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  const port = await listen(server, config.port, config.host);
+  const platformUrl = serverUrl(config.host, port);
   writePlatformLocator(config.dataDir, platformUrl);
   if (opts.alerts ?? config.scheduleCloses !== false) alerts.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 2_000).unref();
-      });
+      await drain(server);
       removePlatformLocator(config.dataDir);
       await watcher?.close();
       await alerts.stop();
@@ -273,7 +262,7 @@ export async function startPlatform(config: PlatformConfig, opts: StartOptions):
       await store.close();
     })());
 
-  return { url: `http://${host}:${port}`, port, features, registry, reloaded: async () => {
+  return { url: platformUrl, port, features, registry, reloaded: async () => {
       await watcher?.idle();
       await watcher?.typesChecked();
     }, problems, store, meter, pool, statements, tables, dynamo, runAlerts: alerts.runNow, stop };

@@ -1,0 +1,45 @@
+import { createServer } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { drain, listen, serverUrl } from './http-server.ts';
+
+describe('the local servers', () => {
+  it('are reached on loopback when they listen on every IPv4 interface, and IPv6 hosts are bracketed', () => {
+    expect(serverUrl('0.0.0.0', 8080)).toBe('http://127.0.0.1:8080');
+    expect(serverUrl('127.0.0.1', 1)).toBe('http://127.0.0.1:1');
+    expect(serverUrl('::1', 8080)).toBe('http://[::1]:8080');
+  });
+
+  it('let a request in flight finish when they drain, then take no connection', async () => {
+    let release: () => void = () => {};
+    let arrived: () => void = () => {};
+    const inHandler = new Promise<void>((r) => (arrived = r));
+    const server = createServer((_req, res) => {
+      release = () => res.end('done');
+      arrived();
+    });
+    const port = await listen(server, 0, '127.0.0.1');
+    const inFlight = fetch(`http://127.0.0.1:${port}/`).then((r) => r.text());
+    await inHandler;
+    let drained = false;
+    const draining = drain(server).then(() => (drained = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(drained).toBe(false);
+    const released = performance.now();
+    release();
+    expect(await inFlight).toBe('done');
+    await draining;
+    // The client keeps its connection alive: drained once it is idle, not after the 2 s cut-off.
+    expect(performance.now() - released).toBeLessThan(1_500);
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+  });
+
+  it('say which port is taken', async () => {
+    const first = createServer();
+    const port = await listen(first, 0, '127.0.0.1');
+    try {
+      await expect(listen(createServer(), port, '127.0.0.1')).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    } finally {
+      await drain(first);
+    }
+  });
+});
