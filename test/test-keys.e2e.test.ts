@@ -1,7 +1,7 @@
 /**
  * Test keys (issue 16): a client tries features without paying. Their calls are real and
  * metered, marked as test in usage, never billed (no statement, invoice, revenue, quality signal
- * or level counts them), outside the client's quota, and limited per key and UTC day.
+ * or level counts them), outside the client's quota, and limited per client (all its test keys together) and UTC day.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthOf, monthStart, nextMonth, previousMonth } from '../shared/month.ts';
@@ -29,7 +29,7 @@ beforeAll(async () => {
 afterAll(() => t?.stop());
 
 describe('test keys', () => {
-  it('are metered as test, never billed, outside the quota, and limited per key and UTC day', async () => {
+  it('are metered as test, never billed, outside the quota, and limited per client and UTC day, whatever its keys', async () => {
     await t.clients.ensureClient('acme');
     await t.clients.setLimits('acme', { monthlyQuota: 2 });
     const live = await t.clients.createKey('acme');
@@ -57,10 +57,17 @@ describe('test keys', () => {
     const refused = await t.call(test.apiKey, '/v1/features/echo');
     expect(12 * 3600 - Number(refused.headers.get('retry-after'))).toBeLessThan(60);
     expect(await errorOf(refused)).toEqual({ status: 429, code: 'test_limit_reached', message: expect.stringMatching(/3 calls for today/) });
+    // The allowance is the client's, not the key's: revoking the used-up key and making a new one
+    // gives no more free calls that day. Another client's test key has its own.
+    await t.clients.revokeKey(test.keyId);
+    const renewed = await t.clients.createKey('acme', { test: true });
+    expect((await errorOf(await t.call(renewed.apiKey, '/v1/features/echo'))).code).toBe('test_limit_reached');
+    const other = await t.clients.createKey('globex', { test: true });
+    expect((await t.call(other.apiKey, '/v1/features/echo')).status).toBe(200);
 
-    // The next UTC day the key has its allowance again.
+    // The next UTC day the client has its allowance again.
     clock.jumpTo(day10 + 86_400_000);
-    expect((await t.call(test.apiKey, '/v1/features/echo')).status).toBe(200);
+    expect((await t.call(renewed.apiKey, '/v1/features/echo')).status).toBe(200);
     await t.platform.meter.settled();
 
     // The client sees its test calls apart, at no cost.
@@ -75,7 +82,7 @@ describe('test keys', () => {
 
     // The records say which calls were tests.
     const records = await t.usage.records(lastMonth, 'acme', 'echo');
-    expect(records.filter((r) => r.test).map((r) => [r.keyId, r.billable])).toEqual(Array.from({ length: PER_DAY + 1 }, () => [test.keyId, false]));
+    expect(records.filter((r) => r.test).map((r) => [r.keyId, r.billable])).toEqual([...Array.from({ length: PER_DAY }, () => [test.keyId, false]), [renewed.keyId, false]]);
   });
 
   it('a client creates one in the console, sees it listed as test, and its usage apart', async () => {

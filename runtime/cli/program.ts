@@ -89,7 +89,7 @@ keys
   .description("create a key for a client (a new client id creates the client, and says so), or a developer's test key (--developer); the key is shown once")
   .option('--client <clientId>', 'client id, e.g. acme')
   .option('--developer <developerId>', "a developer's test key: it tries features like a client's test key, and also calls that developer's drafts")
-  .option('--test', "a test key (fsk_test_…): its calls are metered but never billed, and limited per UTC day (FAASCAPE_TEST_CALLS_PER_DAY, default 1000) instead of by the client's limits")
+  .option('--test', "a test key (fsk_test_…): its calls are metered but never billed, and limited per UTC day for all the client's test keys together (FAASCAPE_TEST_CALLS_PER_DAY, default 1000) instead of by the client's limits")
   .option('--json', 'print {"clientId","keyId","apiKey","test"} ({"developerId",…} with --developer)')
   .option('--quiet', 'print only the API key, e.g. KEY=$(npx faascape keys create --client acme --quiet)')
   .action(

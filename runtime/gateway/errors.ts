@@ -36,7 +36,7 @@ export const errors = {
   quotaExceeded: (quota: number, retryAfterS: number, headers: Record<string, string> = {}) =>
     new PlatformError(429, 'quota_exceeded', `The monthly quota of ${quota} calls is used up; it renews at the start of next month (UTC).`, { ...headers, 'retry-after': String(retryAfterS) }),
   testLimitReached: (limit: number, retryAfterS: number, headers: Record<string, string> = {}) =>
-    new PlatformError(429, 'test_limit_reached', `This test key has made its ${limit} calls for today; it renews at midnight UTC. A live key has no such limit.`, { ...headers, 'retry-after': String(retryAfterS) }),
+    new PlatformError(429, 'test_limit_reached', `The test keys of this account have made their ${limit} calls for today; the allowance renews at midnight UTC. A live key has no such limit.`, { ...headers, 'retry-after': String(retryAfterS) }),
   spendCapReached: (capMicros: number, retryAfterS: number, headers: Record<string, string> = {}) =>
     new PlatformError(
       429,

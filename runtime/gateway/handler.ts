@@ -122,7 +122,7 @@ export function createGateway(deps: GatewayDeps) {
       const feature = context.feature as FeatureSpec;
       const now = clock();
       if (caller.test) {
-        context.admission = await admitTestCall(caller.keyId, now);
+        context.admission = await admitTestCall(caller.clientId, now);
         context.admittedAt = now;
         return;
       }
@@ -139,14 +139,15 @@ export function createGateway(deps: GatewayDeps) {
 
   /**
    * A test key's call: not the client's rate, quota or spend cap (it is never billed), but the
-   * key's own allowance for the UTC day, taken in leases (test-allowance.ts).
+   * account's allowance of test calls for the UTC day, shared by all its test keys so that new keys
+   * bring no new free calls, taken in leases (test-allowance.ts).
    */
   const testLimit = deps.testCallsPerDay ?? TEST_CALLS_PER_DAY;
   const testAllowance = new TestAllowance(deps.limits, testLimit);
-  const admitTestCall = async (keyId: string, now: number): Promise<Admission> => {
+  const admitTestCall = async (accountId: string, now: number): Promise<Admission> => {
     let taken: { ok: boolean; used: number };
     try {
-      taken = await testAllowance.take(keyId, dayOf(now));
+      taken = await testAllowance.take(accountId, dayOf(now));
     } catch (e) {
       throw errors.limitsUnavailable(e);
     }

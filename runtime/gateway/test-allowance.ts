@@ -1,16 +1,18 @@
 import type { TestCallLedger } from '../limits/limit-ledger.ts';
 
-/** The largest lease of a test key's calls one gateway instance takes at once. */
+/** The largest lease of an account's test calls one gateway instance takes at once. */
 export const MAX_TEST_LEASE = 32;
 
 /**
- * A test key's daily allowance as one gateway instance holds it. Calls are taken from the
- * `limits` table in leases that double (1, 2, 4 … 32) while the key keeps calling this instance,
+ * An account's daily allowance of test calls as one gateway instance holds it. It belongs to the
+ * account (a client, or a developer's `~dev~<id>`), not to a key: every test key of the account
+ * shares it, so revoking a used-up key and making a new one gives no more free calls. Calls are
+ * taken from the `limits` table in leases that double (1, 2, 4 … 32) while the account keeps calling this instance,
  * so steady test traffic costs one write per 32 calls, not one per call: the hot path writes once,
  * the record (invariant 8). The day's count is of calls leased, so the allowance is never passed
- * however many instances serve the key; what an instance leased and did not use is lost with it
- * (a container that ends), so at worst a developer's free calls run out a little early, never
- * money. A key calling an instance once takes a lease of 1 and wastes nothing.
+ * however many instances serve the account; what an instance leased and did not use is lost with it
+ * (a container that ends), so at worst free calls run out a little early, never money. An
+ * account calling an instance once takes a lease of 1 and wastes nothing.
  */
 export class TestAllowance {
   private readonly held = new Map<string, { day: string; left: number; counted: number; next: number }>();
@@ -18,20 +20,20 @@ export class TestAllowance {
   constructor(
     private readonly ledger: TestCallLedger,
     private readonly perDay: number,
-    private readonly maxKeys = 50_000,
+    private readonly maxAccounts = 50_000,
   ) {}
 
-  /** One call of `keyId` on `day`: ok, and the day's calls used as far as this instance knows (for RateLimit). */
-  async take(keyId: string, day: string): Promise<{ ok: boolean; used: number }> {
-    let held = this.held.get(keyId);
+  /** One test call of `accountId` on `day`: ok, and the day's calls used as far as this instance knows (for RateLimit). */
+  async take(accountId: string, day: string): Promise<{ ok: boolean; used: number }> {
+    let held = this.held.get(accountId);
     if (!held || held.day !== day) {
-      // A flood of keys must not grow memory without bound; a lost entry only costs a write.
-      if (this.held.size >= this.maxKeys) this.held.clear();
+      // A flood of accounts must not grow memory without bound; a lost entry only costs a write.
+      if (this.held.size >= this.maxAccounts) this.held.clear();
       held = { day, left: 0, counted: 0, next: 1 };
-      this.held.set(keyId, held);
+      this.held.set(accountId, held);
     }
     if (held.left === 0) {
-      const lease = await this.ledger.takeTestCalls(keyId, day, this.perDay, held.next);
+      const lease = await this.ledger.takeTestCalls(accountId, day, this.perDay, held.next);
       if (lease.granted === 0) return { ok: false, used: this.perDay };
       held.left += lease.granted;
       held.counted = Math.max(held.counted, lease.used);

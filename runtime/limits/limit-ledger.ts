@@ -11,8 +11,9 @@ import type { TableNames } from '../store/tables.ts';
  * - pk `M#<client>#<month>`: what the gateways committed of the month: `calls` (admitted or leased)
  *   and `micros` (spending leased: each call's price and its largest compute, settled to the
  *   actual compute when it ends).
- * - pk `T#<key>#<day>`: the calls a test key made that UTC day (written by its calls only: a test
- *   key is capped at a thousand or so a day, so this is never a hot key).
+ * - pk `T#<account>#<day>`: the test calls an account (a client, or a developer's `~dev~<id>`) made
+ *   that UTC day with all its test keys (written in leases of up to 32 calls: an account's test
+ *   calls are capped at a thousand or so a day, so this is never a hot key).
  * Each item is a fixed handful of numbers whatever the instances: nothing grows with them.
  */
 export interface MonthCommitted {
@@ -40,11 +41,11 @@ export interface MonthAsk {
 }
 
 /**
- * A test key's day: up to `wanted` more calls, as many as stay within `max`, with the day's count
+ * An account's test calls of a day (all its test keys together): up to `wanted` more calls, as many as stay within `max`, with the day's count
  * after them; `granted` 0 when the day is used up.
  */
 export interface TestCallLedger {
-  takeTestCalls(keyId: string, day: string, max: number, wanted: number): Promise<{ granted: number; used: number }>;
+  takeTestCalls(accountId: string, day: string, max: number, wanted: number): Promise<{ granted: number; used: number }>;
 }
 
 /** The port the gateway's limiter uses; LimitLedger is its DynamoDB adapter. */
@@ -68,7 +69,7 @@ const DAY_S = 86_400;
 
 export const rateKey = (clientId: string) => `R#${clientId}`;
 export const monthKey = (clientId: string, month: string) => `M#${clientId}#${month}`;
-export const testDayKey = (keyId: string, day: string) => `T#${keyId}#${day}`;
+export const testDayKey = (accountId: string, day: string) => `T#${accountId}#${day}`;
 
 /**
  * Errors after which DynamoDB surely did not apply a write (throttled, refused before it ran). After
@@ -242,8 +243,8 @@ export class LimitLedger implements LimitStore, TestCallLedger {
    * again, as other instances take theirs). A write whose outcome is unknown is retried
    * (update()): at worst calls count twice against a free allowance, never against money.
    */
-  async takeTestCalls(keyId: string, day: string, max: number, wanted: number): Promise<{ granted: number; used: number }> {
-    const pk = testDayKey(keyId, day);
+  async takeTestCalls(accountId: string, day: string, max: number, wanted: number): Promise<{ granted: number; used: number }> {
+    const pk = testDayKey(accountId, day);
     const expiresAt = Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + 2 * DAY_S;
     let n = Math.min(wanted, max);
     for (let attempt = 0; attempt < ATTEMPTS && n > 0; attempt++) {

@@ -103,12 +103,12 @@ export function ApiKeys({ owner = 'client' }: { owner?: keyof typeof OWNERS }) {
         {owner === 'client' ? (
           <>
             A test key (<code>fsk_test_…</code>) tries any feature for free: its calls are metered and shown apart, never billed, outside your quota and
-            spend cap, and limited to {perDay} a day (UTC).
+            spend cap, and limited to {perDay} calls a day (UTC) for all your test keys together.
           </>
         ) : (
           <>
             Your test keys (<code>fsk_test_…</code>) call any feature, and your drafts (nobody else can), for free: metered as tests, never billed, at most{' '}
-            {perDay} calls a day (UTC) each.
+            {perDay} calls a day (UTC) for all of them together.
           </>
         )}
       </p>
