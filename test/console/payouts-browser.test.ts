@@ -2,7 +2,8 @@
  * Payouts in Chromium (issue #16): a developer enters the bank account their payouts go to (a
  * wrong IBAN is refused inline, in the server's words), finance approves the month's payout run
  * from the month page after a confirmation naming the total, and downloads the SEPA file, whose
- * control sum is that total; the developer's page then says what was paid and when.
+ * control sum is that total; the developer's page then says what was paid and when. At 1,100 px
+ * the earnings table fits its wrapper, even with a month whose payout was carried (no IBAN).
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,14 @@ let payees: PayeeStore;
 let runs: PayoutRunStore;
 const contexts: BrowserContext[] = [];
 
+/** The earnings table's wrapper: its content's width against its own (it scrolls sideways when wider). */
+async function earningsWidths(page: Page): Promise<{ scrollWidth: number; clientWidth: number }> {
+  return page.evaluate(`(() => {
+    const wrap = document.querySelector('[data-testid="earnings-row"]').closest('.table-wrap');
+    return { scrollWidth: wrap.scrollWidth, clientWidth: wrap.clientWidth };
+  })()`) as Promise<{ scrollWidth: number; clientWidth: number }>;
+}
+
 async function signedIn(email: string, role: 'developer' | 'finance', link: { developerId?: string } = {}): Promise<Page> {
   const { context, page } = await welcomeIn(browser, t, email, role, link);
   contexts.push(context);
@@ -44,6 +53,9 @@ beforeAll(async () => {
   // €1 a call, ada its only author: 20 calls earn her 70 % of €20, €14.00.
   editManifest(functionsDir, 'echo', { price: { perCall: '1.00', perGbSecond: '0', currency: 'EUR' } });
   setAuthors(functionsDir, 'echo', [{ id: 'ada', weight: 1 }]);
+  // bob earns as much from 'slow' but never enters an IBAN: the payout run carries his €14.00.
+  editManifest(functionsDir, 'slow', { price: { perCall: '1.00', perGbSecond: '0', currency: 'EUR' } });
+  setAuthors(functionsDir, 'slow', [{ id: 'bob', weight: 1 }]);
   t = await startTestPlatform({ clock: clock.now, functionsDir });
   const db = documentClient(t.platform.dynamo);
   payees = new PayeeStore(db, t.platform.tables);
@@ -51,6 +63,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   const key = await t.newKey('acme');
   for (let i = 0; i < 20; i++) expect((await t.call(key, '/v1/features/echo')).status).toBe(200);
+  for (let i = 0; i < 20; i++) expect((await t.call(key, '/v1/features/slow?ms=0')).status).toBe(200);
   await t.platform.meter.settled();
 }, 120_000);
 
@@ -131,5 +144,22 @@ describe('payouts in the console', () => {
     expect(await cell.textContent()).toContain('to the IBAN ending 2606');
     expect(await page.getByTestId('minimum-payout').textContent()).toContain('€10.00');
     await page.screenshot({ path: `${ARTIFACTS}payouts-developer.png`, fullPage: true });
+    const { scrollWidth, clientWidth } = await earningsWidths(page);
+    expect(scrollWidth, 'the earnings table scrolls sideways at 1,100 px').toBeLessThanOrEqual(clientWidth);
+  }, 30_000);
+
+  it('at 1,100 px a month carried for want of an IBAN fits the earnings table: the payout column is on screen', async () => {
+    const page = await signedIn('bob@example.com', 'developer', { developerId: 'bob' });
+    expect(page.viewportSize()).toEqual({ width: 1100, height: 800 });
+    const cell = page.locator(`[data-testid="earnings-row"][data-month="${lastMonth}"] [data-testid="payout-cell"]`);
+    await cell.waitFor();
+    expect(await cell.getAttribute('data-carried')).toBe('no_payee');
+    expect(await cell.getByTestId('payout-carried').textContent()).toBe('€14.00 owed by the next payout run: no IBAN was set at approval.');
+    await page.screenshot({ path: `${ARTIFACTS}payouts-developer-carried.png`, fullPage: true });
+    const { scrollWidth, clientWidth } = await earningsWidths(page);
+    expect(scrollWidth, 'the earnings table scrolls sideways at 1,100 px').toBeLessThanOrEqual(clientWidth);
+    // The whole Payout cell lies inside the wrapper, the sentence wrapped rather than cut.
+    const [cellBox, wrapBox] = await Promise.all([cell.boundingBox(), page.locator('.table-wrap', { has: cell }).boundingBox()]);
+    expect(cellBox && wrapBox && cellBox.x + cellBox.width <= wrapBox.x + wrapBox.width + 1).toBe(true);
   }, 30_000);
 });

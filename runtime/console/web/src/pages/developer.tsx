@@ -126,8 +126,9 @@ function PayoutCell({ p }: { p: EarningsPayout }) {
       : p.carried === 'no_payee' || p.carried === 'invalid_iban'
         ? `${cents(p.carriedCents ?? 0)} owed by the next payout run: ${p.carried === 'no_payee' ? 'no IBAN was set' : 'the IBAN was not valid'} at approval.`
         : '';
+  // A sentence, not a figure: it wraps (class wrap) instead of widening the table past a laptop's screen.
   return (
-    <td data-testid="payout-cell" data-status={p.status} data-carried={p.carried ?? ''}>
+    <td class="wrap" data-testid="payout-cell" data-status={p.status} data-carried={p.carried ?? ''}>
       <span data-testid="payout-status">{head}</span>
       {detail ? (
         <>
