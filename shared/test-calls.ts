@@ -1,12 +1,13 @@
 /**
  * Test keys (`fsk_test_…`): a client tries features, and a developer its own, without paying.
- * Their calls are real and metered, never billed, and each key has its own allowance per UTC day
- * instead of the client's rate, quota and spend cap: trying must not eat what production needs.
+ * Their calls are real and metered, never billed, and the account's test keys share one allowance
+ * per UTC day instead of the client's rate, quota and spend cap: trying must not eat what
+ * production needs, and a new key must not bring new free calls.
  */
 import { DAY_MS } from './lifecycle.ts';
 import type { PolicyState } from './limit-lease.ts';
 
-/** Calls a test key may make per UTC day (`FAASCAPE_TEST_CALLS_PER_DAY` changes it). */
+/** Test calls an account (a client, or a developer) may make per UTC day with all its test keys (`FAASCAPE_TEST_CALLS_PER_DAY` changes it). */
 export const TEST_CALLS_PER_DAY = 1_000;
 
 /** Seconds until the allowance renews (the next UTC midnight), at least 1. */

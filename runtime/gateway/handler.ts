@@ -53,9 +53,9 @@ export interface GatewayDeps {
   clock?: () => number;
   /** how long a key or limit lookup is trusted; a revoked key stops within this */
   cacheTtlMs?: number;
-  /** the shared items every gateway instance leases the clients' rate, quota and spend cap from, and test keys' days */
+  /** the shared items every gateway instance leases the clients' rate, quota and spend cap from, and the accounts' test calls of the day */
   limits: LimitStore & TestCallLedger;
-  /** calls a test key may make per UTC day (default TEST_CALLS_PER_DAY) */
+  /** test calls an account (all its test keys) may make per UTC day (default TEST_CALLS_PER_DAY) */
   testCallsPerDay?: number;
   /** the limit store could not be reached (at most every 10 s per instance) */
   onLimitOutage?: (atMs: number) => void;

@@ -344,7 +344,7 @@ function countingTestLeases(): TestCallLedger & { writes: number } {
 let keys = 0;
 const DAY = '2026-12-06';
 
-describe("a test key's daily allowance", () => {
+describe("an account's daily allowance of test calls", () => {
   it('one instance: exactly the allowance, each answer saying what is left, in leases of at most 32 calls', async () => {
     const key = `k${++keys}`;
     const store = countingTestLeases();

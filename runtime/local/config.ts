@@ -14,7 +14,7 @@ export interface PlatformConfig {
   scheduleCloses?: boolean;
   /** rebuild and swap features when `functions/` changes (npm start; default off) */
   watch?: boolean;
-  /** calls a test key may make per UTC day (FAASCAPE_TEST_CALLS_PER_DAY, default 1,000) */
+  /** test calls an account may make per UTC day, all its test keys together (FAASCAPE_TEST_CALLS_PER_DAY, default 1,000) */
   testCallsPerDay?: number;
 }
 
