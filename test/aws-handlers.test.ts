@@ -121,20 +121,25 @@ describe('the gateway Lambda, with the real module, against the embedded store',
     lambdaMock.reset();
     lambdaMock
       .on(InvokeCommand)
-      .resolvesOnce({ StatusCode: 200, FunctionError: 'Unhandled', Payload: payload('{"errorType":"Error","errorMessage":"boom"}') })
-      .resolvesOnce({ StatusCode: 200, FunctionError: 'Unhandled', Payload: payload('{"errorType":"Sandbox.Timedout","errorMessage":"Task timed out after 2.00 seconds"}') })
+      .resolvesOnce({ StatusCode: 200, FunctionError: 'Unhandled', Payload: payload('{"errorType":"Error","errorMessage":"boom"}'), $metadata: { requestId: 'lambda-req-1' } })
+      .resolvesOnce({ StatusCode: 200, FunctionError: 'Unhandled', Payload: payload('{"errorType":"Sandbox.Timedout","errorMessage":"Task timed out after 2.00 seconds"}'), $metadata: { requestId: 'lambda-req-2' } })
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' }));
     // The Lambda logs each failure as one JSON line on stdout (CloudWatch): read here, not printed into the test run.
+    const answered: (string | undefined)[] = [];
     const logged = await jsonLinesOnStdout(async () => {
-      expect((await handler(event('/v1/features/iban-check', apiKey), {} as Context)).statusCode).toBe(502);
-      expect((await handler(event('/v1/features/iban-check', apiKey), {} as Context)).statusCode).toBe(504);
-      expect((await handler(event('/v1/features/iban-check', apiKey), {} as Context)).statusCode).toBe(502);
+      for (const status of [502, 504, 502]) {
+        const res = await handler(event('/v1/features/iban-check', apiKey), {} as Context);
+        expect(res.statusCode).toBe(status);
+        answered.push(res.headers?.['faascape-invocation-id'] as string | undefined);
+      }
     });
-    expect(logged.map((l) => [l.level, l.msg, l.feature])).toEqual([
-      ['warn', 'feature threw', 'iban-check'],
-      ['error', 'feature invoke failed', 'iban-check'],
+    // A failed call's line names both ids: the client's faascape-invocation-id and Lambda's, which the feature's log carries.
+    expect(logged.map((l) => [l.level, l.msg, l.feature, l.invocationId, l.lambdaRequestId])).toEqual([
+      ['warn', 'feature threw', 'iban-check', answered[0], 'lambda-req-1'],
+      ['warn', 'feature timed out', 'iban-check', answered[1], 'lambda-req-2'],
+      ['error', 'feature invoke failed', 'iban-check', answered[2], undefined],
     ]);
-    expect(logged[1]?.error).toBe('TooManyRequestsException: Rate exceeded');
+    expect(logged[2]?.error).toBe('TooManyRequestsException: Rate exceeded');
     await aggregateEverything();
     const [after] = await new DynamoUsageLog(db(), tables).clientAggregates('aws-client', month);
     expect(after).toMatchObject({ calls: 4, billableCalls: 1, errors: 2, timeouts: 1 });

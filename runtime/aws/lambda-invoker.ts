@@ -34,10 +34,15 @@ export class LambdaInvoker implements Invoker {
       const text = res.Payload ? Buffer.from(res.Payload).toString('utf8') : '';
       if (res.FunctionError) {
         const err = parse(text) as { errorType?: string; errorMessage?: string } | undefined;
+        // Lambda's id of this call (its x-amzn-RequestId), the id the feature's own log lines and
+        // its developer's recent errors carry: logged beside ours, so that a client's
+        // faascape-invocation-id leads to the feature's log. Failures only: a line per call would cost.
+        const ids = { feature: request.feature.slug, invocationId: request.invocationId, ...(res.$metadata.requestId ? { lambdaRequestId: res.$metadata.requestId } : {}) };
         if (err?.errorType === 'Sandbox.Timedout' || /Task timed out/.test(err?.errorMessage ?? '')) {
+          this.logger.warn('feature timed out', ids);
           return { kind: 'timeout', durationMs: Math.max(elapsed(), request.feature.manifest.timeoutMs) };
         }
-        this.logger.warn('feature threw', { feature: request.feature.slug, invocationId: request.invocationId, error: `${err?.errorType}: ${err?.errorMessage}` });
+        this.logger.warn('feature threw', { ...ids, error: `${err?.errorType}: ${err?.errorMessage}` });
         return { kind: 'error', message: err?.errorMessage ?? 'error', durationMs: elapsed() };
       }
       const result = text === '' ? undefined : parse(text);
