@@ -12,6 +12,10 @@ export interface FeatureResponse {
 
 const DROPPED_RESPONSE_HEADERS = new Set(['set-cookie', 'set-cookie2', 'content-security-policy', 'content-security-policy-report-only', 'x-content-type-options']);
 
+/** RFC 9110 field names (tokens) and values (visible characters, spaces and tabs, no CR, LF or NUL): what node:http will write. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -35,6 +39,9 @@ export function interpretResult(result: unknown): FeatureResponse | undefined {
   const outHeaders: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) {
     if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return undefined;
+    // A header no HTTP server may write (a CR LF to split the answer, a space in a name) makes the
+    // whole answer invalid, as API Gateway refuses it: written, it would throw in the front door.
+    if (!HEADER_NAME.test(k) || !HEADER_VALUE.test(String(v))) return undefined;
     const name = k.toLowerCase();
     // The platform owns its header namespace; a feature cannot forge an invocation id. Nor can it
     // set a cookie on the console's origin, or loosen the sandbox the gateway puts its answer in.

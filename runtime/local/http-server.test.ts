@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { drain, listen, serverUrl } from './http-server.ts';
+import { createHttpServer, drain, listen, serverUrl } from './http-server.ts';
 
 describe('the local servers', () => {
   it('are reached on loopback when they listen on every IPv4 interface, and IPv6 hosts are bracketed', () => {
@@ -40,6 +40,22 @@ describe('the local servers', () => {
       await expect(listen(createServer(), port, '127.0.0.1')).rejects.toMatchObject({ code: 'EADDRINUSE' });
     } finally {
       await drain(first);
+    }
+  });
+
+  it('answer 500 to a result they cannot write, and keep serving: it never ends the process', async () => {
+    const errors: unknown[] = [];
+    const server = createHttpServer(async (event) => (event.rawPath === '/bad' ? { statusCode: 200, headers: { 'x-a': 'a\r\nset-cookie: pwn=1' }, body: 'x' } : { statusCode: 200, body: 'ok' }), (e) => errors.push(e));
+    const port = await listen(server, 0, '127.0.0.1');
+    try {
+      const bad = await fetch(`http://127.0.0.1:${port}/bad`);
+      expect(bad.status).toBe(500);
+      expect(bad.headers.getSetCookie()).toEqual([]);
+      expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('internal_error');
+      expect(errors).toHaveLength(1);
+      expect(await (await fetch(`http://127.0.0.1:${port}/good`)).text()).toBe('ok');
+    } finally {
+      await drain(server);
     }
   });
 });

@@ -99,6 +99,7 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResul
   res.end(body);
 }
 
+const INTERNAL_ERROR: APIGatewayProxyStructuredResultV2 = { statusCode: 500, headers: { 'content-type': 'application/json' }, body: '{"error":{"code":"internal_error","message":"An internal error occurred."}}' };
 const BAD_REQUEST = JSON.stringify({ error: { code: 'invalid_request', message: 'The request is not valid HTTP.' } });
 
 /** The local front door: real HTTP in, the same events as API Gateway to the gateway handler. */
@@ -113,13 +114,15 @@ export function createHttpServer(handle: EventHandler, onError: (e: unknown) => 
     });
     req.on('end', () => {
       const event = toEvent(req, bytes > MAX_PAYLOAD_BYTES ? undefined : Buffer.concat(chunks), bytes);
-      handle(event, lambdaContext(event)).then(
-        (result) => writeResult(res, result),
-        (e: unknown) => {
+      // A result node:http cannot write (a header it refuses) is an internal error for this request
+      // alone: it must never become an unhandled rejection that ends the platform's process.
+      handle(event, lambdaContext(event))
+        .then((result) => writeResult(res, result))
+        .catch((e: unknown) => {
           onError(e);
-          writeResult(res, { statusCode: 500, headers: { 'content-type': 'application/json' }, body: '{"error":{"code":"internal_error","message":"An internal error occurred."}}' });
-        },
-      );
+          if (res.headersSent) res.destroy();
+          else writeResult(res, INTERNAL_ERROR);
+        });
     });
     req.on('error', () => res.destroy());
   });

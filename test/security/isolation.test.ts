@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatLogLine, readFeatureLogs } from '../../runtime/local/feature-logs.ts';
 import { signUp } from '../helpers/console.ts';
-import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { errorOf, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
 const SECURITY_FUNCTIONS = fileURLToPath(new URL('./functions', import.meta.url));
 // A real native addon from the lockfile (rolldown's, through vitest), so a denial is not "file not found".
@@ -71,6 +71,16 @@ describe('a hostile feature', () => {
     expect(res.headers.getSetCookie()).toEqual([]);
     expect(res.headers.get('content-security-policy')).toBe('sandbox');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('cannot split its answer or crash the platform with a header HTTP cannot carry: a 502 for that call alone', async () => {
+    for (const name of ['crlf', 'space']) {
+      const res = await t.call(key, `/v1/features/hostile?mode=badheader&name=${name}`);
+      expect(await errorOf(res)).toMatchObject({ status: 502, code: 'feature_error' });
+      expect(res.headers.getSetCookie()).toEqual([]);
+    }
+    // The platform is still up and serving.
+    expect((await t.call(key, '/v1/features/well-behaved')).status).toBe(200);
   });
 
   it('gets no cookie, CSRF token or credential of the caller in its event', async () => {

@@ -50,6 +50,10 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
       </script>`,
     };
   }
+  if (q.mode === 'badheader') {
+    // Headers no HTTP server may write: a CR LF to split the answer and plant a cookie, a name with a space.
+    return { statusCode: 200, headers: q.name === 'space' ? { 'bad name': 'x' } : { 'x-a': 'a\r\nSet-Cookie: pwn=1' }, body: 'split' };
+  }
   const out: Attempts = {};
   const dataDir = q.dataDir ?? '.faascape';
   const ppid = process.ppid;
