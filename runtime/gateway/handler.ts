@@ -325,9 +325,10 @@ export function clientPseudonym(secret: string, clientId: string, slug: string):
 
 /**
  * Request headers a feature never sees: a browser's session with the console (its cookie and CSRF
- * token) and the platform's own. Credentials were already taken out by takeCredentials.
+ * token), a credential for a proxy on the caller's side, and the platform's own. The API key was
+ * already taken out by takeCredentials.
  */
-export const PRIVATE_REQUEST_HEADERS: ReadonlySet<string> = new Set(['cookie', 'x-csrf-token', BODY_BYTES_HEADER]);
+export const PRIVATE_REQUEST_HEADERS: ReadonlySet<string> = new Set(['cookie', 'x-csrf-token', 'proxy-authorization', BODY_BYTES_HEADER]);
 
 /** The event as the feature sees it: credentials and session stripped, platform details filled in. */
 function featureEvent(event: Event, feature: FeatureSpec, caller: Caller, invocationId: string, secret: string, now: number): Event {

@@ -38,7 +38,7 @@ describe('a hostile feature', () => {
       [
         'consoleWithCookie', 'dlopen', 'inspector', 'killGroup', 'killGroupNegative', 'killParent', 'loadAddon', 'processBinding', 'readDataDir', 'readEtcPasswd', 'readOperatorToken', 'readOtherFeature',
         'readOwnEnviron', 'readParentCmdline', 'readParentEnviron', 'readParentMem', 'readSecret', 'readSource', 'readStoreCredential', 'readStoreFiles', 'reniceParent',
-        'sawCookie', 'sawCsrf', 'spawnProcess', 'startWorker', 'storeGuessedCredential', 'storeUnsigned', 'wasi', 'writeOutsideTmp',
+        'sawCookie', 'sawCsrf', 'sawProxyCredential', 'spawnProcess', 'startWorker', 'storeGuessedCredential', 'storeUnsigned', 'wasi', 'writeOutsideTmp',
       ].sort(),
     );
     const allowed = Object.entries(attempts).filter(([, v]) => !v.startsWith('denied'));
@@ -84,10 +84,11 @@ describe('a hostile feature', () => {
   });
 
   it('gets no cookie, CSRF token or credential of the caller in its event', async () => {
-    const res = await t.call(key, '/v1/features/hostile', { headers: { cookie: 'faascape_session=abc; other=1', 'x-csrf-token': 'tok', authorization: `Bearer ${key}` } });
+    const res = await t.call(key, '/v1/features/hostile', { headers: { cookie: 'faascape_session=abc; other=1', 'x-csrf-token': 'tok', authorization: `Bearer ${key}`, 'proxy-authorization': 'Basic dXNlcjpwYXNz' } });
     const attempts = (await res.json()) as Record<string, string>;
     expect(attempts.sawCookie).toMatch(/^denied/);
     expect(attempts.sawCsrf).toMatch(/^denied/);
+    expect(attempts.sawProxyCredential).toMatch(/^denied/);
   });
 });
 

@@ -100,6 +100,7 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
   const cookie = [...(event.cookies ?? []), event.headers?.cookie ?? ''].filter(Boolean).join('; ');
   out.sawCookie = cookie ? `ALLOWED: ${cookie}` : 'denied: no cookie in the event';
   out.sawCsrf = event.headers?.['x-csrf-token'] ? `ALLOWED: ${event.headers['x-csrf-token']}` : 'denied: no csrf token in the event';
+  out.sawProxyCredential = event.headers?.['proxy-authorization'] ? `ALLOWED: ${event.headers['proxy-authorization']}` : 'denied: no proxy credential in the event';
   if (q.gateway) {
     await attempt(out, 'consoleWithCookie', async () => {
       const res = await fetch(`http://127.0.0.1:${q.gateway}/console/api/session`, { headers: cookie ? { cookie } : {} });
