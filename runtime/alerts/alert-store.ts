@@ -4,6 +4,7 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, typ
 import { DomainError } from '../../shared/errors.ts';
 import type { WebhookEvent } from '../../shared/webhook.ts';
 import type { TableNames } from '../store/tables.ts';
+import { ipLiteral, isPublicAddress, isPublicName } from './public-address.ts';
 
 export interface WebhookEndpoint {
   id: string;
@@ -46,8 +47,6 @@ export class WebhookError extends DomainError {
 export const MAX_ENDPOINTS = 5;
 const LOG_ATTEMPTS = 10;
 
-const PRIVATE_HOST = /^(localhost|127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.|0\.|\[?::1\]?$|\[?f[cd][0-9a-f]{2}:|\[?fe80:)/i;
-
 /**
  * An endpoint's URL: https to a public host. A webhook is a request the platform makes on a
  * client's behalf, so an address on the operator's own network (loopback, private, link-local:
@@ -68,8 +67,20 @@ export function checkEndpointUrl(text: unknown, allowLoopback: boolean): string 
     return url.href;
   }
   if (url.protocol !== 'https:') throw new WebhookError('url: https only');
-  if (PRIVATE_HOST.test(url.hostname)) throw new WebhookError('url: a public host, not a loopback, private or link-local address');
+  // Checked again at every delivery, on the address connected to (webhook-post.ts): a name's DNS can change.
+  const literal = ipLiteral(url.hostname);
+  if (literal ? !isPublicAddress(literal) : !isPublicName(url.hostname)) throw new WebhookError('url: a public host, not a loopback, private, link-local or local-only name or address');
   return url.href;
+}
+
+/**
+ * Whether webhooks may go to 127.0.0.1: only when FAASCAPE_WEBHOOKS_ALLOW_LOOPBACK is exactly "1";
+ * any other value is a mistake said at start rather than a silently refused endpoint later.
+ */
+export function webhooksAllowLoopback(env: NodeJS.ProcessEnv): boolean {
+  const flag = env.FAASCAPE_WEBHOOKS_ALLOW_LOOPBACK;
+  if (flag !== undefined && flag !== '' && flag !== '0' && flag !== '1') throw new Error(`FAASCAPE_WEBHOOKS_ALLOW_LOOPBACK must be 1 (allow http://127.0.0.1 endpoints) or unset, got "${flag}"`);
+  return flag === '1';
 }
 
 /** Webhook endpoints, events and deliveries: the `alerts` table. */

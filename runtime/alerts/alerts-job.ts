@@ -15,7 +15,8 @@ export interface AlertsDeps {
   /** issued invoices: each becomes one `invoice.finalized` event */
   invoices?: Pick<InvoiceStore, 'ofClient'>;
   clock: () => number;
-  fetchImpl?: typeof fetch;
+  /** webhooks may go to 127.0.0.1 (local development: FAASCAPE_WEBHOOKS_ALLOW_LOOPBACK=1) */
+  allowLoopback: boolean;
 }
 
 /**
@@ -60,7 +61,7 @@ export async function runAlerts(deps: AlertsDeps): Promise<{ emitted: number } &
       }
     }
   }
-  const sent = await sendDue(deps.alerts, deps.clock, deps.fetchImpl);
+  const sent = await sendDue(deps.alerts, deps.clock, deps.allowLoopback);
   return { emitted, ...sent };
 }
 

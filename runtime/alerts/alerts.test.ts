@@ -68,7 +68,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const run = () => runAlerts({ alerts, clients, usage, clock: () => clock.now });
+const run = () => runAlerts({ alerts, clients, usage, clock: () => clock.now, allowLoopback: true });
 
 describe('alerts to clients', () => {
   it('sends each threshold once per event id, signed, however often it is noticed', async () => {

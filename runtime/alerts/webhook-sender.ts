@@ -1,5 +1,6 @@
 import { nextAttemptAt, SIGNATURE_HEADER, signatureHeader } from '../../shared/webhook.ts';
 import type { AlertStore } from './alert-store.ts';
+import { postWebhook } from './webhook-post.ts';
 
 /** How long one delivery attempt may take before it counts as failed. */
 export const ATTEMPT_TIMEOUT_MS = 10_000;
@@ -15,7 +16,7 @@ export interface SendReport {
  * on the schedule of shared/webhook.ts for 24 hours. A 2xx answer is a delivery; anything else
  * (another status, a timeout, no connection) is a failed attempt, logged on the delivery.
  */
-export async function sendDue(store: AlertStore, now: () => number, fetchImpl: typeof fetch = fetch): Promise<SendReport> {
+export async function sendDue(store: AlertStore, now: () => number, allowLoopback: boolean): Promise<SendReport> {
   const report: SendReport = { sent: 0, delivered: 0, failed: 0 };
   for (const d of await store.due(now())) {
     if (!(await store.claim(d, now() + 2 * ATTEMPT_TIMEOUT_MS))) continue;
@@ -31,15 +32,7 @@ export async function sendDue(store: AlertStore, now: () => number, fetchImpl: t
     let status = 0;
     let error: string | undefined;
     try {
-      const res = await fetchImpl(endpoint.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'Faascape-Webhooks/1', [SIGNATURE_HEADER]: signatureHeader(endpoint.secret, body, at) },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
-      });
-      status = res.status;
-      await res.arrayBuffer().catch(() => undefined);
+      status = await postWebhook(endpoint.url, { 'content-type': 'application/json', 'user-agent': 'Faascape-Webhooks/1', [SIGNATURE_HEADER]: signatureHeader(endpoint.secret, body, at) }, body, { allowLoopback, timeoutMs: ATTEMPT_TIMEOUT_MS });
     } catch (e) {
       error = e instanceof Error ? e.message.slice(0, 200) : 'failed';
     }

@@ -1,4 +1,4 @@
-import { AlertStore } from '../alerts/alert-store.ts';
+import { AlertStore, webhooksAllowLoopback } from '../alerts/alert-store.ts';
 import type { FeatureCatalog } from '../gateway/invoker.ts';
 import type { LimitStore } from '../limits/limit-ledger.ts';
 import type { ClientStore } from '../keys/client-store.ts';
@@ -77,9 +77,7 @@ export interface ConsoleAlerts {
  * a mistake said at start rather than a silently refused endpoint later.
  */
 export function alertsOf(db: DynamoDBDocumentClient, tables: Pick<TableNames, 'alerts'>, env: NodeJS.ProcessEnv): ConsoleAlerts {
-  const flag = env.FAASCAPE_WEBHOOKS_ALLOW_LOOPBACK;
-  if (flag !== undefined && flag !== '' && flag !== '0' && flag !== '1') throw new Error(`FAASCAPE_WEBHOOKS_ALLOW_LOOPBACK must be 1 (allow http://127.0.0.1 endpoints) or unset, got "${flag}"`);
-  return { store: new AlertStore(db, tables), allowLoopback: flag === '1' };
+  return { store: new AlertStore(db, tables), allowLoopback: webhooksAllowLoopback(env) };
 }
 
 /**

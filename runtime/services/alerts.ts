@@ -1,4 +1,4 @@
-import { AlertStore } from '../alerts/alert-store.ts';
+import { AlertStore, webhooksAllowLoopback } from '../alerts/alert-store.ts';
 import type { AlertsDeps } from '../alerts/alerts-job.ts';
 import { ClientStore } from '../keys/client-store.ts';
 import { DynamoUsageLog } from '../meter/dynamo-usage-log.ts';
@@ -13,5 +13,6 @@ export function alertServices(o: ServicesOver): AlertsDeps {
     usage: new DynamoUsageLog(o.db, o.tables),
     invoices: new InvoiceStore(o.db, o.tables),
     clock: o.clock ?? Date.now,
+    allowLoopback: webhooksAllowLoopback(o.env),
   };
 }
