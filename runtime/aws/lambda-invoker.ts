@@ -37,7 +37,9 @@ export class LambdaInvoker implements Invoker {
         // Lambda's id of this call (its x-amzn-RequestId), the id the feature's own log lines and
         // its developer's recent errors carry: logged beside ours, so that a client's
         // faascape-invocation-id leads to the feature's log. Failures only: a line per call would cost.
-        const ids = { feature: request.feature.slug, invocationId: request.invocationId, ...(res.$metadata.requestId ? { lambdaRequestId: res.$metadata.requestId } : {}) };
+        // Always there from the SDK; a stand-in for Lambda (the sim, a test) may leave $metadata out.
+        const lambdaRequestId = res.$metadata?.requestId;
+        const ids = { feature: request.feature.slug, invocationId: request.invocationId, ...(lambdaRequestId ? { lambdaRequestId } : {}) };
         if (err?.errorType === 'Sandbox.Timedout' || /Task timed out/.test(err?.errorMessage ?? '')) {
           this.logger.warn('feature timed out', ids);
           return { kind: 'timeout', durationMs: Math.max(elapsed(), request.feature.manifest.timeoutMs) };
