@@ -6,6 +6,9 @@ import { parsePrice, type UnitPrice } from './price.ts';
 
 /** Slugs become URL segments, table keys and Lambda names: keep them short and plain. */
 export const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
+/** A feature's authors at most, and its version's length at most (see `manifestSchema`). */
+export const MAX_AUTHORS = 10;
+export const MAX_VERSION_CHARS = 64;
 
 const decimalPrice = z.string().refine((s) => {
   try {
@@ -47,10 +50,14 @@ const priceText = z.strictObject({ perCall: decimalPrice, perGbSecond: decimalPr
 export const manifestSchema = z.strictObject({
   name: z.string().min(1).max(80),
   description: z.string().min(1).max(2000),
-  version: z.string().regex(/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/, 'must be a semantic version such as 1.0.0'),
+  // The version and the authors travel in every usage record, and the authors in the key of every
+  // usage line: bounded, so that one manifest cannot make an item the store refuses (a line's sort
+  // key ≤ 1,024 bytes) and stop aggregation for everyone (shared/item-bounds.test.ts).
+  version: z.string().max(MAX_VERSION_CHARS).regex(/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/, 'must be a semantic version such as 1.0.0'),
   authors: z
     .array(z.strictObject({ id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be a lowercase developer id'), weight: z.number().int().min(1).max(1000) }))
     .min(1)
+    .max(MAX_AUTHORS)
     .refine((a) => new Set(a.map((x) => x.id)).size === a.length, 'must not list the same developer twice'),
   price: priceText,
   /**

@@ -62,6 +62,9 @@ export interface RejectionCount {
 export const UNKNOWN_CLIENT = '-';
 
 /** Rejection counts per (client, month, code), gathered until a batch takes them. */
+/** Rejection counts per batch at most: with ids and codes bounded, ≤ 200 bytes each as JSON. */
+export const MAX_BATCH_REJECTIONS = 400;
+
 export class RejectionTally {
   private readonly counts = new Map<string, RejectionCount>();
 
@@ -80,10 +83,18 @@ export class RejectionTally {
     this.add({ clientId, month: monthOf(atMs), code, count: 1 });
   }
 
-  /** Everything counted so far; the tally starts again from zero. */
-  take(): RejectionCount[] {
-    const out = [...this.counts.values()];
-    this.counts.clear();
+  /**
+   * What is counted so far, all of it or at most `max` counts (the oldest first: the local meter's
+   * batch is one store item, so a burst of rejections across many clients goes in several). What
+   * is taken is gone from the tally.
+   */
+  take(max = Infinity): RejectionCount[] {
+    const out: RejectionCount[] = [];
+    for (const [key, count] of this.counts) {
+      if (out.length >= max) break;
+      out.push(count);
+      this.counts.delete(key);
+    }
     return out;
   }
 }
@@ -245,6 +256,22 @@ export function cmp(a: string, b: string): number {
 }
 
 /** A group of records (and rejection counts) committed together by one writer. */
+/**
+ * An upper bound of a record's size as JSON, in bytes: its strings' lengths (all ASCII: ids,
+ * slugs, versions and author ids are restricted to it) plus what its keys, numbers and enums can
+ * take at most. The meter cuts a batch by it, so that a batch (one store item) stays far below
+ * the 400 KB an item may hold whatever the features' manifests (shared/item-bounds.test.ts).
+ */
+export function recordBytesBound(r: UsageRecord): number {
+  let authors = 0;
+  for (const a of r.authors) authors += a.id.length + AUTHOR_FIXED_BYTES;
+  return RECORD_FIXED_BYTES + r.invocationId.length + r.clientId.length + r.keyId.length + r.featureId.length + r.featureVersion.length + r.outcome.length + authors;
+}
+/** A record's keys, punctuation, numbers (≤ 24 characters each), price and flags. */
+const RECORD_FIXED_BYTES = 600;
+/** `{"id":"…","weight":1000},` without the id. */
+const AUTHOR_FIXED_BYTES = 24;
+
 export interface UsageBatch {
   /** the feed that formed the batch (the local meter, the AWS aggregator): a fixed few, never one per process */
   writerId: string;

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { usageRecord } from '../../test/helpers/usage-record.ts';
 import { monthOf } from '../../shared/month.ts';
 import type { UnitPrice } from '../../shared/price.ts';
-import { aggregateRecords, billedMsOf, type AuthorShare, isBillable, type Outcome, type UsageBatch, type UsageRecord } from '../../shared/usage.ts';
+import { aggregateRecords, billedMsOf, type AuthorShare, isBillable, MAX_BATCH_REJECTIONS, type Outcome, type UsageBatch, type UsageRecord } from '../../shared/usage.ts';
 import { silentLogger } from '../logger.ts';
 import { MemoryUsageLog } from './memory-usage-log.ts';
 import { Meter, type MeterOptions } from './meter.ts';
@@ -390,6 +390,29 @@ describe('Meter', () => {
     expectAggregatesOf(log, recs);
     expectRecordsOnce(log, recs);
     expect(log.committedIds()).toEqual([]);
+  });
+
+  it('keeps each batch within one store item, whatever the records weigh and however many clients were refused', async () => {
+    const log = newLog();
+    const sizes: { bytes: number; records: number; rejections: number }[] = [];
+    const commit = log.commit.bind(log);
+    log.commit = async (b: UsageBatch) => {
+      sizes.push({ bytes: Buffer.byteLength(JSON.stringify(b)), records: b.records.length, rejections: b.rejections.length });
+      return commit(b);
+    };
+    const meter = newMeter(log, spoolDir());
+    // The heaviest records a manifest allows: ten authors with 63-character ids.
+    const authors = Array.from({ length: 10 }, (_, i) => ({ id: `${i}${'a'.repeat(62)}`, weight: 1000 }));
+    const recs = Array.from({ length: 400 }, () => makeRecord({ authors, featureVersion: `1.0.0-${'v'.repeat(58)}` }));
+    for (let c = 0; c < 1_000; c++) meter.reject(`client-${c}`, 'rate_limited', MARCH);
+    await Promise.all(recs.map((r) => meter.record(r)));
+    expect(await meter.settled()).toBe(true);
+    expect(sizes.length).toBeGreaterThan(1);
+    for (const b of sizes) expect(b.bytes).toBeLessThan(400 * 1024);
+    for (const b of sizes) expect(b.rejections).toBeLessThanOrEqual(MAX_BATCH_REJECTIONS);
+    expect(sizes.reduce((n, b) => n + b.records, 0)).toBe(400);
+    expect(sizes.reduce((n, b) => n + b.rejections, 0)).toBe(1_000);
+    expectRecordsOnce(log, recs);
   });
 
   it('spools through a store outage, then replays every record once', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { batchId, RejectionTally, type UsageBatch, type UsageRecord } from '../../shared/usage.ts';
+import { batchId, MAX_BATCH_REJECTIONS, recordBytesBound, RejectionTally, type UsageBatch, type UsageRecord } from '../../shared/usage.ts';
 import { describeError, type Logger } from '../logger.ts';
 import type { FileSpool } from './spool.ts';
 import { writeOrSpool } from './write-or-spool.ts';
@@ -76,6 +76,8 @@ export const DEFAULT_APPLY_DELAY_MS = 100;
 
 /** Records in one apply unit at most (each may be a line of its own under interleaved traffic). */
 const MAX_UNIT_RECORDS = 4_000;
+/** A batch's records at most, by recordBytesBound: a quarter of the item's 400 KB left for rejections and slack. */
+export const MAX_BATCH_BYTES = 300_000;
 
 /** The local platform's one writer: its starts are told apart by epoch, not by id. */
 export const LOCAL_WRITER = 'local';
@@ -214,15 +216,29 @@ export class Meter {
     });
   }
 
+  /**
+   * How many pending records the next batch takes: up to `maxBatch`, and no more than fit in
+   * MAX_BATCH_BYTES (a batch is one store item, at most 400 KB), at least one.
+   */
+  private batchLength(): number {
+    let bytes = 0;
+    const n = Math.min(this.pending.length, this.maxBatch);
+    for (let i = 0; i < n; i++) {
+      bytes += recordBytesBound((this.pending[i] as Waiter).record);
+      if (bytes > MAX_BATCH_BYTES) return Math.max(1, i);
+    }
+    return n;
+  }
+
   /** `force` (settled, close, lone rejections) turns every pending record into a batch now. */
   private flush(force: boolean): void {
     while ((this.pending.length > 0 || (force && this.rejections.size > 0)) && (force || this.inflight < this.maxInflight)) {
-      const waiters = this.pending.splice(0, this.maxBatch);
+      const waiters = this.pending.splice(0, this.batchLength());
       const batch: UsageBatch = {
         writerId: this.writerId,
         seq: ++this.seq,
         records: waiters.map((w) => w.record),
-        rejections: this.rejections.take(),
+        rejections: this.rejections.take(MAX_BATCH_REJECTIONS),
       };
       const entry = this.entry(batch, false, false);
       entry.isDurable = false;
