@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseManifest } from '../../shared/manifest.ts';
 import { silentLogger } from '../logger.ts';
-import { ProcessPool } from './process-pool.ts';
+import { MAX_QUEUED_CALLS, ProcessPool } from './process-pool.ts';
 
 // A feature that answers after ?ms= milliseconds, as built JavaScript (what the pool runs); its
 // module takes `loadMs` to load, so that a test can make a cold start as slow as it needs.
@@ -37,7 +37,11 @@ function start(spawnAfterMs: number, loadMs = 0) {
     if (o.kind !== 'returned') throw new Error(`the call failed: ${JSON.stringify(o)}`);
     return (o.result as { body: string }).body;
   };
-  return { call, stats: () => (pool as ProcessPool).stats };
+  const invoke = (ms: number) => {
+    const event = { rawPath: '/v1/features/waits', queryStringParameters: { ms: String(ms) }, requestContext: { http: { method: 'GET' } } } as unknown as APIGatewayProxyEventV2;
+    return (pool as ProcessPool).invoke({ feature: spec, invocationId: `call-${++n}`, event });
+  };
+  return { call, invoke, stats: () => (pool as ProcessPool).stats };
 }
 
 describe('how many processes a feature gets', () => {
@@ -70,5 +74,41 @@ describe('how many processes a feature gets', () => {
     expect(stats().coldStarts).toBe(4);
     // In two rounds of 400 ms (4 then 2), not six in a row.
     expect(performance.now() - started).toBeLessThan(6 * 400);
+  });
+});
+
+describe('a call past its timeout', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('is a timeout, never a billed answer, even when its answer is read before the timer could fire', async () => {
+    const { call, invoke, stats } = start(2_000);
+    await call(0);
+    // The platform's clock jumps 6 s (timeoutMs is 5 s) once the call is dispatched, as when it is
+    // stuck reading a huge message: the answer comes in 50 ms of real time, before the timer fires.
+    const real = performance.now.bind(performance);
+    let offset = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => real() + offset);
+    const pending = invoke(50);
+    await new Promise((r) => setImmediate(r));
+    offset = 6_000;
+    const outcome = await pending;
+    expect(outcome).toMatchObject({ kind: 'timeout' });
+    expect(outcome.durationMs).toBeGreaterThanOrEqual(5_000);
+    expect(stats().timeouts).toBe(1);
+  });
+});
+
+describe('calls waiting for a busy feature', () => {
+  it(`are at most ${MAX_QUEUED_CALLS}: the next is refused at once as an error (never billed), the waiting ones are served`, async () => {
+    const { call, invoke, stats } = start(2_000);
+    await call(0);
+    // One process, busy for 1.5 s (less than the 2 s spawn delay: no other starts).
+    const busy = invoke(1_500);
+    const waiting = Array.from({ length: MAX_QUEUED_CALLS + 3 }, () => invoke(0));
+    const refused = await Promise.all(waiting.slice(MAX_QUEUED_CALLS));
+    for (const o of refused) expect(o).toMatchObject({ kind: 'error', message: expect.stringMatching(/calls waiting already/) });
+    expect(stats().refused).toBe(3);
+    expect((await busy).kind).toBe('returned');
+    for (const o of await Promise.all(waiting.slice(0, MAX_QUEUED_CALLS))) expect(o.kind).toBe('returned');
   });
 });

@@ -28,6 +28,9 @@ interface Job {
  */
 export const SPAWN_AFTER_MS = 20;
 
+/** Calls that may wait for a feature's busy processes; the next is refused (a 502, never billed). */
+export const MAX_QUEUED_CALLS = 256;
+
 interface Slot {
   child: ChildProcess;
   tmpDir: string;
@@ -64,6 +67,8 @@ export interface PoolStats {
   lastColdStartMs: number;
   timeouts: number;
   crashes: number;
+  /** calls refused because MAX_QUEUED_CALLS were waiting */
+  refused: number;
 }
 
 /**
@@ -119,6 +124,12 @@ class FeatureProcesses {
     if (slot) return this.dispatch(slot, job);
     // The first process starts at once; more only for calls that wait (SPAWN_AFTER_MS).
     if (this.slots.size === 0) return this.dispatch(this.spawn(), job);
+    // Lambda queues no synchronous call: past its concurrency it throttles. Here calls wait, but
+    // not without bound: each holds its request (up to 6 MB) in the platform's memory.
+    if (this.queue.length >= MAX_QUEUED_CALLS) {
+      this.stats.refused += 1;
+      return job.resolve({ kind: 'error', message: `${this.spec.slug} has ${MAX_QUEUED_CALLS} calls waiting already`, durationMs: 0 });
+    }
     if (this.queue.length === 0) this.waitingSince = performance.now();
     this.queue.push(job);
     this.spawnIfWaiting();
@@ -243,11 +254,15 @@ class FeatureProcesses {
       if (m.id === undefined || !slot.job || slot.job.invocationId !== m.id) return;
       const job = slot.job;
       const durationMs = performance.now() - job.started;
+      // An answer after the deadline is a timeout, as in Lambda, even when the timer could not fire
+      // first (the platform was busy, e.g. reading a huge message): a call never bills past its timeout.
+      if (durationMs > this.spec.manifest.timeoutMs) return this.timedOut(slot);
       this.finish(slot);
       if (m.ok) job.resolve({ kind: 'returned', result: m.result, durationMs });
       else {
         const error = typeof m.error === 'object' ? m.error : undefined;
-        this.logger.warn('feature threw', { feature: slug, invocationId: job.invocationId, error: `${error?.name}: ${error?.message}` });
+        // The platform's own log gets a bounded line; the developer's log has the whole (bounded) entry.
+        this.logger.warn('feature threw', { feature: slug, invocationId: job.invocationId, error: `${error?.name}: ${error?.message}`.slice(0, 500) });
         this.devLog('error', `${error?.name ?? 'Error'}: ${error?.message ?? 'error'}`, job.invocationId, error?.stack);
         job.resolve({ kind: 'error', message: error?.message ?? 'error', durationMs });
       }
@@ -386,7 +401,7 @@ export function sweepStaleTmpDirs(root = tmpdir()): number {
 /** The local Invoker: each feature instance is its own sandboxed OS process, with real timeouts and heap limits. */
 export class ProcessPool implements Invoker {
   private readonly features = new Map<string, FeatureProcesses>();
-  readonly stats: PoolStats = { coldStarts: 0, lastColdStartMs: 0, timeouts: 0, crashes: 0 };
+  readonly stats: PoolStats = { coldStarts: 0, lastColdStartMs: 0, timeouts: 0, crashes: 0, refused: 0 };
 
   constructor(
     modules: Map<string, { spec: FeatureSpec; modulePath: string }>,
