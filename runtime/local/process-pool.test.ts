@@ -10,7 +10,13 @@ import { MAX_QUEUED_CALLS, ProcessPool } from './process-pool.ts';
 // A feature that answers after ?ms= milliseconds, as built JavaScript (what the pool runs); its
 // module takes `loadMs` to load, so that a test can make a cold start as slow as it needs.
 const source = (loadMs: number) => `await new Promise((r) => setTimeout(r, ${loadMs}));
+let held;
 export const handler = async (event) => {
+  const mode = event.queryStringParameters?.mode;
+  // Memory outside the heap, which --max-old-space-size does not count.
+  if (mode === 'hog') held = Buffer.alloc(400 * 1024 * 1024, 1);
+  // Work after the answer: it spins until the process is stopped.
+  if (mode === 'spin') setTimeout(function spin() { const end = Date.now() + 20; while (Date.now() < end); setImmediate(spin); }, 10);
   await new Promise((r) => setTimeout(r, Number(event.queryStringParameters?.ms ?? 0)));
   return { statusCode: 200, body: String(process.pid) };
 };
@@ -37,8 +43,8 @@ function start(spawnAfterMs: number, loadMs = 0) {
     if (o.kind !== 'returned') throw new Error(`the call failed: ${JSON.stringify(o)}`);
     return (o.result as { body: string }).body;
   };
-  const invoke = (ms: number) => {
-    const event = { rawPath: '/v1/features/waits', queryStringParameters: { ms: String(ms) }, requestContext: { http: { method: 'GET' } } } as unknown as APIGatewayProxyEventV2;
+  const invoke = (ms: number, mode?: string) => {
+    const event = { rawPath: '/v1/features/waits', queryStringParameters: { ms: String(ms), ...(mode ? { mode } : {}) }, requestContext: { http: { method: 'GET' } } } as unknown as APIGatewayProxyEventV2;
     return (pool as ProcessPool).invoke({ feature: spec, invocationId: `call-${++n}`, event });
   };
   return { call, invoke, stats: () => (pool as ProcessPool).stats };
@@ -110,5 +116,37 @@ describe('calls waiting for a busy feature', () => {
     expect(stats().refused).toBe(3);
     expect((await busy).kind).toBe('returned');
     for (const o of await Promise.all(waiting.slice(0, MAX_QUEUED_CALLS))) expect(o.kind).toBe('returned');
+  });
+});
+
+// The watch reads /proc: Linux only (elsewhere it does nothing).
+describe.skipIf(process.platform !== 'linux')('the watch over a feature’s processes', () => {
+  it('stops a process whose memory passes its setting, Buffers included, and fails the call in flight', async () => {
+    const { invoke, stats } = start(2_000);
+    // 400 MB outside the heap of a 128 MB feature, then 4 s before it would answer: the watch stops it first.
+    const outcome = await invoke(4_000, 'hog');
+    expect(outcome).toMatchObject({ kind: 'error', message: expect.stringMatching(/more than its 128 MB/) });
+    expect(stats().stopped).toBe(1);
+  });
+
+  it('stops a process that keeps computing after its answer; the next call gets a fresh one', async () => {
+    const { call, invoke, stats } = start(2_000);
+    expect((await invoke(0, 'spin')).kind).toBe('returned');
+    const deadline = Date.now() + 10_000;
+    while (stats().stopped === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(stats().stopped).toBe(1);
+    await call(0);
+    expect(stats().coldStarts).toBe(2);
+  });
+
+  it('leaves a quiet idle process and a busy one alone', async () => {
+    const { call, stats } = start(2_000);
+    await call(0);
+    // Busy for 1.5 s (the watch looks three times), then idle for 1.5 s.
+    await call(1_500);
+    await new Promise((r) => setTimeout(r, 1_500));
+    await call(0);
+    expect(stats().stopped).toBe(0);
+    expect(stats().coldStarts).toBe(1);
   });
 });

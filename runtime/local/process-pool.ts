@@ -9,6 +9,7 @@ import type { FeatureSpec } from '../../shared/manifest.ts';
 import type { InvokeOutcome, InvokeRequest, Invoker } from '../gateway/invoker.ts';
 import type { Logger } from '../logger.ts';
 import type { FeatureLogEntry, FeatureLogSink } from './feature-logs.ts';
+import { processUsage } from './process-usage.ts';
 
 const HOST_ENTRY = fileURLToPath(new URL('./feature-host.mjs', import.meta.url));
 
@@ -28,6 +29,18 @@ interface Job {
  */
 export const SPAWN_AFTER_MS = 20;
 
+/**
+ * The watch over a feature's processes (Linux), every WATCH_MS: a process whose resident memory
+ * passes its `memoryMb` plus MEMORY_SLACK_MB (the Node runtime around the heap) is stopped, as
+ * Lambda stops a function past its memory: `--max-old-space-size` caps only the JavaScript heap,
+ * not Buffers. A process that keeps computing after its answer (more than IDLE_CPU_MS of CPU while
+ * idle) is stopped too: Lambda freezes a function between calls, so background work never runs
+ * unbilled there either.
+ */
+export const WATCH_MS = 500;
+export const MEMORY_SLACK_MB = 128;
+export const IDLE_CPU_MS = 1_000;
+
 /** Calls that may wait for a feature's busy processes; the next is refused (a 502, never billed). */
 export const MAX_QUEUED_CALLS = 256;
 
@@ -41,6 +54,8 @@ interface Slot {
   /** spawned and not ready yet */
   starting?: boolean;
   dead: boolean;
+  /** its CPU time when the watch first saw it idle since its last call (ms; Linux only) */
+  idleCpuMs?: number;
 }
 
 interface ErrorInfo {
@@ -69,6 +84,8 @@ export interface PoolStats {
   crashes: number;
   /** calls refused because MAX_QUEUED_CALLS were waiting */
   refused: number;
+  /** processes stopped by the watch: memory beyond their setting, or work after their answer */
+  stopped: number;
 }
 
 /**
@@ -99,6 +116,7 @@ class FeatureProcesses {
   private readonly idle: Slot[] = [];
   private readonly queue: Job[] = [];
   private spawnTimer: NodeJS.Timeout | undefined;
+  private watchTimer: NodeJS.Timeout | undefined;
   /** since when calls have waited, every process busy or starting (undefined: none waits) */
   private waitingSince: number | undefined;
   /** replaced or removed: finishes what it has, takes nothing new, then ends */
@@ -164,6 +182,8 @@ class FeatureProcesses {
   async close(): Promise<void> {
     clearTimeout(this.spawnTimer);
     this.spawnTimer = undefined;
+    clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
     await Promise.all([...this.slots].map((s) => this.kill(s)));
   }
 
@@ -274,6 +294,7 @@ class FeatureProcesses {
       this.crashed(slot, new Error(`feature process exited (${signal ?? `code ${code}`})`));
     });
     this.slots.add(slot);
+    this.watchTimer ??= setInterval(() => this.watch(), WATCH_MS).unref();
     return slot;
   }
 
@@ -309,7 +330,43 @@ class FeatureProcesses {
     const next = this.takeQueued();
     if (next) this.dispatch(slot, next);
     else if (this.retiring) void this.kill(slot).then(() => this.retireIfDone());
-    else this.idle.push(slot);
+    else {
+      // The watch reads its CPU time at its next look (not here: no /proc read on the hot path).
+      slot.idleCpuMs = undefined;
+      this.idle.push(slot);
+    }
+  }
+
+  /** The watch (see WATCH_MS): memory beyond the setting, or CPU spent while idle, stops a process. */
+  private watch(): void {
+    const limitBytes = (this.spec.manifest.memoryMb + MEMORY_SLACK_MB) * 1024 * 1024;
+    for (const slot of this.slots) {
+      if (slot.dead || slot.starting || slot.child.pid === undefined) continue;
+      const usage = processUsage(slot.child.pid);
+      if (!usage) continue;
+      if (usage.rssBytes > limitBytes) {
+        this.stop(slot, `used ${Math.round(usage.rssBytes / 1048576)} MB, more than its ${this.spec.manifest.memoryMb} MB (memoryMb) allow; the process was stopped`);
+      } else if (!slot.job && !slot.reserved) {
+        if (slot.idleCpuMs === undefined) slot.idleCpuMs = usage.cpuMs;
+        else if (usage.cpuMs - slot.idleCpuMs > IDLE_CPU_MS) {
+          this.stop(slot, `kept computing after its answer (${Math.round(usage.cpuMs - slot.idleCpuMs)} ms of CPU between calls); the process was stopped, as Lambda freezes a function between calls`);
+        }
+      }
+    }
+  }
+
+  private stop(slot: Slot, why: string): void {
+    const job = slot.job;
+    this.stats.stopped += 1;
+    this.logger.warn('feature process stopped', { feature: this.spec.slug, reason: why.slice(0, 200) });
+    this.devLog('error', why, job?.invocationId);
+    if (job) {
+      slot.job = undefined;
+      clearTimeout(job.timer);
+      this.stats.crashes += 1;
+      job.resolve({ kind: 'error', message: why, durationMs: performance.now() - job.started });
+    }
+    void this.kill(slot);
   }
 
   private timedOut(slot: Slot): void {
@@ -401,7 +458,7 @@ export function sweepStaleTmpDirs(root = tmpdir()): number {
 /** The local Invoker: each feature instance is its own sandboxed OS process, with real timeouts and heap limits. */
 export class ProcessPool implements Invoker {
   private readonly features = new Map<string, FeatureProcesses>();
-  readonly stats: PoolStats = { coldStarts: 0, lastColdStartMs: 0, timeouts: 0, crashes: 0, refused: 0 };
+  readonly stats: PoolStats = { coldStarts: 0, lastColdStartMs: 0, timeouts: 0, crashes: 0, refused: 0, stopped: 0 };
 
   constructor(
     modules: Map<string, { spec: FeatureSpec; modulePath: string }>,
