@@ -38,6 +38,9 @@ const clock = new MovableClock(monthStart(A) + 10 * DAY);
 const PAYOUT_ENV = { FAASCAPE_PAYOUT_IBAN: 'FR76 3000 6000 0112 3456 7890 189', FAASCAPE_PAYOUT_NAME: 'Faascape Test SAS' };
 const ADA_IBAN = 'FR1420041010050500013M02606';
 const BOB_IBAN = 'NL91ABNA0417164300';
+/** what a developer or a client may type in the console: terminal escapes (cursor up 2, erase line) and a carriage return */
+const HOSTILE_NOTE = 'not mine\x1b[2A\x1b[2Kbob  21.00  0.00  21.00  0.00\rpays 0.00 EUR';
+const HOSTILE_TITLE = 'Need OCR\x1b[2A\x1b[2K\rplanned by ada';
 
 let t: TestPlatform;
 let functionsDir: string;
@@ -212,6 +215,37 @@ describe('month A in review', () => {
     expect((await earningsOf(s.ada, A))?.payout).toMatchObject({ status: 'in_review', reviewEndsAt: reviewEndsA, paidCents: null, carried: null, flags: [{ featureId: 'pay-ada' }] });
   });
 
+  it("the CLI shows a developer's flag note and a client's request title escaped: their terminal escapes cannot rewrite the plan it printed", async () => {
+    // After the plan, `payouts show` prints the flags: this note would move the cursor up two lines
+    // and rewrite bob's line; the title would rewrite the line above it in `requests list`.
+    const res = await s.bob.fetch(`/developer/earnings/${A}/flags`, { method: 'POST', body: { featureId: 'pay-bob', note: HOSTILE_NOTE } });
+    expect(res.status).toBe(201);
+    const posted = await s.client.fetch('/requests', { method: 'POST', body: { title: HOSTILE_TITLE, description: `line one\nline two${HOSTILE_TITLE}` } });
+    expect(posted.status).toBe(201);
+    const { requestId } = (await posted.json()) as { requestId: string };
+
+    const { stdout: shown } = await cli(['payouts', 'show', '--month', A]);
+    const { stdout: listed } = await cli(['requests', 'list']);
+    const { stdout: detail } = await cli(['requests', 'show', requestId]);
+    for (const out of [shown, listed, detail]) {
+      expect(out).not.toContain('\x1b');
+      expect(out).not.toContain('\r');
+      expect(out).toContain('\\x1b[2A\\x1b[2K');
+      expect(out).toContain('\\x0d');
+    }
+    expect(shown).toContain('  bob, pay-bob (');
+    expect(shown).toContain('): not mine\\x1b[2A\\x1b[2Kbob  21.00  0.00  21.00  0.00\\x0dpays 0.00 EUR');
+    expect(listed).toMatch(/^\S+ +0 +open +acme +- +Need OCR\\x1b\[2A\\x1b\[2K\\x0dplanned by ada$/m);
+    // A description is shown on its lines, every other control character escaped.
+    expect(detail).toContain('\nline one\nline twoNeed OCR\\x1b[2A');
+
+    // --json was already safe: JSON escapes control characters, and the text comes back as written.
+    const { stdout: json } = await cli(['payouts', 'show', '--month', A, '--json']);
+    expect(json).not.toContain('\x1b');
+    expect(json).not.toContain('\r');
+    expect((JSON.parse(json) as PayoutRunView).flags.find((f) => f.developerId === 'bob')?.note).toBe(HOSTILE_NOTE);
+  }, 30_000);
+
   it('finance cannot approve during the review (409), and there is no file to download yet', async () => {
     const early = await errorOf(await s.finance.fetch(`/finance/months/${A}/payouts/approve`, { method: 'POST', body: { confirmPaidCents: 1_400 } }));
     expect(early).toMatchObject({ status: 409, code: 'conflict' });
@@ -250,7 +284,7 @@ describe('month A approved and exported', () => {
     const today = new Date(clock.now()).toISOString().slice(0, 10);
     expect(approval).toMatchObject({ outcome: 'approved', month: A, inReview: false, paidCents: 1_400, carriedCents: 2_100, transfers: 1 });
     expect(approval.approved).toMatchObject({ approvedBy: 'fin@example.com', messageId: `FSC-PAYOUT-${A}`, executionDate: today, debtorName: 'Faascape Test SAS', debtorIban: 'FR76 3000 6000 0112 3456 7890 189' });
-    expect(approval.flags.map((f) => f.note)).toEqual(['I count 21 calls']);
+    expect(approval.flags.map((f) => f.note)).toEqual(['I count 21 calls', HOSTILE_NOTE]);
 
     // A payee changed after approval changes nothing of the approved run.
     await s.ada.fetch('/developer/payee', { method: 'PUT', body: { name: 'Ada King', iban: 'DE89370400440532013000' } });

@@ -7,7 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { formatLogLine } from '../local/feature-logs.ts';
-import { printJson } from './format.ts';
+import { printJson, safe, safeBlock } from './format.ts';
 import { invokeFeature, type InvokeReport } from './invoke.ts';
 import { createFeature, defaultDeveloperId, nextSteps } from './new-feature.ts';
 import { asHttpApiEvent, parseHeaderPair, parseQueryPair, sampleEvent, SampleEventError } from './sample-event.ts';
@@ -68,9 +68,11 @@ function readEvent(file: string) {
   }
 }
 
+/** The answer as a client would get it, for a terminal: what the feature wrote escaped (--json has it as it is). */
 function printAnswer(r: InvokeReport): void {
-  const lines = [`${r.status} ${STATUS_CODES[r.status] ?? ''}`.trimEnd(), ...Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`), ''];
-  process.stdout.write(`${lines.join('\n')}\n${r.body}${r.body.endsWith('\n') || !r.body ? '' : '\n'}`);
+  const lines = [`${r.status} ${STATUS_CODES[r.status] ?? ''}`.trimEnd(), ...Object.entries(r.headers).map(([k, v]) => `${safe(k)}: ${safe(v)}`), ''];
+  const body = safeBlock(r.body);
+  process.stdout.write(`${lines.join('\n')}\n${body}${body.endsWith('\n') || !body ? '' : '\n'}`);
 }
 
 function summary(slug: string, r: InvokeReport): string {
@@ -78,7 +80,8 @@ function summary(slug: string, r: InvokeReport): string {
   const took = `${r.durationMs} ms, billed ${r.billedMs} ms at ${r.memoryMb} MB`;
   if (r.outcome === 'ok') return `${slug} answered ${r.status} in ${took} (${id})${r.isBase64Encoded ? '; the body is base64' : ''}`;
   const code = r.status === 504 ? 'feature_timeout' : 'feature_error';
-  return `${slug} ${r.problem} (${took}; a client gets ${r.status} ${code}; ${id})`;
+  // The problem quotes what the feature threw or returned.
+  return `${slug} ${safeBlock(r.problem ?? '')} (${took}; a client gets ${r.status} ${code}; ${id})`;
 }
 
 export function registerDevCommands(program: Command): void {
@@ -117,7 +120,7 @@ export function registerDevCommands(program: Command): void {
         return printJson({ status, headers, body, isBase64Encoded, invocationId, durationMs, billedMs, ...(problem ? { error: problem } : {}), logs });
       }
       printAnswer(report);
-      if (report.dropped.length) console.error(`faascape: the gateway leaves out of this answer: ${report.dropped.join(', ')} (a feature sets no cookies and no faascape-* or security headers)`);
+      if (report.dropped.length) console.error(`faascape: the gateway leaves out of this answer: ${safe(report.dropped.join(', '))} (a feature sets no cookies and no faascape-* or security headers)`);
       console.error(`faascape: ${summary(slug, report)}`);
     });
 

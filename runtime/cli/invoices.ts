@@ -11,7 +11,7 @@ import { creditNoteFor, formatCents, parseInvoiceNumber, type Invoice } from '..
 import { NotFoundError } from '../keys/client-store.ts';
 import { InvoicePdfError, renderInvoicePdf } from '../statements/invoice-pdf.ts';
 import { type CliContext, withContext } from './context.ts';
-import { printJson, table } from './format.ts';
+import { printJson, safe, table } from './format.ts';
 import { unknownId } from './suggest.ts';
 
 function invoiceNumberArg(value: string): string {
@@ -70,7 +70,8 @@ function printList(rows: { doc: Invoice; creditedBy?: string }[]): void {
 const rate = (bps: number) => `${bps / 100} %`;
 
 function printDocument(doc: Invoice, creditedBy: string | undefined): void {
-  const party = (p: Invoice['buyer']) => [p.legalName, ...p.address, p.country, ...(p.vatNumber ? [`VAT no. ${p.vatNumber}`] : [])].join(', ');
+  // The buyer's details are what the client typed in the console.
+  const party = (p: Invoice['buyer']) => safe([p.legalName, ...p.address, p.country, ...(p.vatNumber ? [`VAT no. ${p.vatNumber}`] : [])].join(', '));
   console.log(`${doc.kind === 'credit_note' ? 'Credit note' : 'Invoice'} ${doc.number}, issued ${doc.issuedOn}, billing period ${doc.month}${doc.corrects ? `, corrects ${doc.corrects}` : ''}`);
   console.log(`seller: ${party(doc.seller)}`);
   console.log(`buyer:  ${party(doc.buyer)} (client ${doc.clientId})\n`);
@@ -189,7 +190,7 @@ export function registerInvoiceCommands(program: Command, helpers: InvoiceComman
         const known = await ctx.invoices.creditOf(invoice.number);
         if (known) throw new DomainError('conflict', `${invoice.number} is already credited by ${known.number} (issued ${known.issuedOn}): an invoice is credited once`);
         // A credit note is final too: a typo in --number must not cancel another client's invoice.
-        if (!opts.yes && !(await helpers.confirmed(`Cancel ${invoice.number} (${invoice.buyer.legalName}, ${formatCents(invoice.totalCents)} EUR) with a credit note, for good? Type the number to confirm: `, invoice.number))) {
+        if (!opts.yes && !(await helpers.confirmed(`Cancel ${invoice.number} (${safe(invoice.buyer.legalName)}, ${formatCents(invoice.totalCents)} EUR) with a credit note, for good? Type the number to confirm: `, invoice.number))) {
           throw new InvalidArgumentError(process.stdin.isTTY ? `not confirmed: ${invoice.number} stays as it is` : 'invoices credit issues a final document: confirm on a terminal, or pass --yes');
         }
         const today = new Date().toISOString().slice(0, 10);

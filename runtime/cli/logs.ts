@@ -1,5 +1,6 @@
 import { existsSync, watch } from 'node:fs';
 import type { CloudWatchLogsClient, FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import { safe } from './format.ts';
 import { formatLogLine, logsDir, matches, readFeatureLogs, type FeatureLogEntry, type LogQuery } from '../local/feature-logs.ts';
 
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -13,8 +14,12 @@ export function parseSince(text: string, now: number): number {
   return t;
 }
 
+/**
+ * formatLogLine escapes what a feature wrote; on a stage, a feature's own line can also set the
+ * time and the request id (Lambda's JSON and text formats are read from what it printed).
+ */
 function print(entries: FeatureLogEntry[], json: boolean): void {
-  for (const e of entries) console.log(json ? JSON.stringify(e) : `${e.time} ${formatLogLine(e)}`);
+  for (const e of entries) console.log(json ? JSON.stringify(e) : `${safe(e.time)} ${formatLogLine(e.invocationId === undefined ? e : { ...e, invocationId: safe(e.invocationId) })}`);
 }
 
 /**

@@ -13,7 +13,7 @@ import type { PayoutPlan } from '../../shared/payout-run.ts';
 import type { PayoutFlag } from '../statements/payout-store.ts';
 import { DEFAULT_REVIEW_DAYS, type PayoutRunView } from '../statements/payouts.ts';
 import { type CliContext, withContext } from './context.ts';
-import { printJson, table } from './format.ts';
+import { printJson, safe, table } from './format.ts';
 
 export interface PayoutCommandHelpers {
   /** parses --month */
@@ -52,12 +52,13 @@ function printPlan(plan: PayoutPlan): void {
 function printFlags(flags: PayoutFlag[]): void {
   if (!flags.length) return console.log('no line flagged by its developer');
   console.log(`${flags.length} line(s) flagged by their developers:`);
-  for (const f of flags) console.log(`  ${f.developerId}, ${f.featureId} (${iso(f.at)}): ${f.note}`);
+  // A developer's note, any text up to 1,000 characters: after the plan, it must not rewrite it.
+  for (const f of flags) console.log(`  ${safe(f.developerId)}, ${safe(f.featureId)} (${iso(f.at)}): ${safe(f.note)}`);
 }
 
 function printView(view: PayoutRunView, now: number): void {
   const a = view.approved;
-  if (a) console.log(`payout run ${view.month}: approved ${iso(a.approvedAt)} by ${a.approvedBy}, executed ${a.executionDate}, message id ${a.messageId}, from ${a.debtor.name} ${formatIbanPrint(a.debtor.iban)}`);
+  if (a) console.log(`payout run ${view.month}: approved ${iso(a.approvedAt)} by ${safe(a.approvedBy)}, executed ${a.executionDate}, message id ${a.messageId}, from ${safe(a.debtor.name)} ${formatIbanPrint(a.debtor.iban)}`);
   else if (now < view.reviewEndsAt) console.log(`payout run ${view.month}: in review by its developers until ${iso(view.reviewEndsAt)}; approve it after that (as planned now, with the payees as they stand)`);
   else console.log(`payout run ${view.month}: review over since ${iso(view.reviewEndsAt)}, awaiting approval (as planned now, with the payees as they stand)`);
   console.log('amounts in EUR\n');
@@ -118,7 +119,7 @@ export function registerPayoutCommands(program: Command, developers: Command, he
         console.log('');
         printPlan(res.run.plan);
         const file = res.run.plan.paidCents > 0 ? `; its file: npx faascape payouts export --month ${opts.month}` : '; it pays nobody: no file';
-        console.log(`\n${res.outcome === 'approved' ? 'approved' : `already approved ${iso(res.run.approvedAt)} by ${res.run.approvedBy}, unchanged`}: message id ${res.run.messageId}, executed ${res.run.executionDate}${file}`);
+        console.log(`\n${res.outcome === 'approved' ? 'approved' : `already approved ${iso(res.run.approvedAt)} by ${safe(res.run.approvedBy)}, unchanged`}: message id ${res.run.messageId}, executed ${res.run.executionDate}${file}`);
       }),
     );
 
@@ -150,7 +151,7 @@ export function registerPayoutCommands(program: Command, developers: Command, he
         await helpers.requireDeveloper(ctx, opts.developer);
         const payee = await ctx.payees.setPayee(opts.developer, { name: opts.name, iban: opts.iban }, Date.now());
         if (opts.json) return printJson({ developerId: opts.developer, ...payee });
-        console.log(`payee of ${opts.developer}: ${payee.name}, ${formatIbanPrint(payee.iban)} (paid by the runs approved from now on)`);
+        console.log(`payee of ${opts.developer}: ${safe(payee.name)}, ${formatIbanPrint(payee.iban)} (paid by the runs approved from now on)`);
       }),
     );
 }

@@ -11,7 +11,7 @@ import { AccountError, checkLink, isRole, normalizeEmail, ROLES } from '../../sh
 import { isMonth, monthOf } from '../../shared/month.ts';
 import { usageRows } from '../../shared/usage.ts';
 import { type CliContext, withContext } from './context.ts';
-import { printJson, table } from './format.ts';
+import { printJson, safe, safeBlock, table } from './format.ts';
 import { dataDirOf, readConfig } from '../local/config.ts';
 import { fetchStatus, runningPlatform } from '../local/operator.ts';
 import { parseSince, showLogs, showStageLogs } from './logs.ts';
@@ -220,7 +220,7 @@ clients
       const client = await ctx.clients.setBilling(opts.client, party);
       const billing = client.billing ?? party;
       if (opts.json) return printJson(billing);
-      console.log(`billing details of ${opts.client}: ${[billing.legalName, ...billing.address, billing.country, ...(billing.vatNumber ? [`VAT no. ${billing.vatNumber}`] : [])].join(', ')} (on invoices issued from now on)`);
+      console.log(`billing details of ${opts.client}: ${safe([billing.legalName, ...billing.address, billing.country, ...(billing.vatNumber ? [`VAT no. ${billing.vatNumber}`] : [])].join(', '))} (on invoices issued from now on)`);
     }),
   );
 
@@ -355,8 +355,8 @@ developers
 
 /** An author as the operator sees it: a client by its id, with the name others see when it chose one. */
 function who(a: Author): string {
-  if (a.role !== 'client') return `${a.role} ${a.id}`;
-  return `client ${a.clientId ?? '?'}${a.id === ANONYMOUS_CLIENT ? '' : ` ("${a.id}")`}`;
+  if (a.role !== 'client') return `${a.role} ${safe(a.id)}`;
+  return `client ${safe(a.clientId ?? '?')}${a.id === ANONYMOUS_CLIENT ? '' : ` ("${safe(a.id)}")`}`;
 }
 
 const requests = program.command('requests').description('custom-development requests from clients, sorted by votes');
@@ -381,12 +381,13 @@ requests
     withContext(async (ctx, requestId: string, opts: { json?: boolean }) => {
       const r = await ctx.community.request(requestId, 'operator');
       if (opts.json) return printJson(r);
-      console.log(`${r.title}\n${r.status}, ${r.votes} vote(s), by ${who(r.author)}${r.budget ? `, budget ${r.budget} EUR${r.budgetPublic ? '' : ' (private)'}` : ''}${r.tags.length ? `, tags: ${r.tags.join(' ')}` : ''}`);
-      if (r.plannedBy) console.log(`planned by ${r.plannedBy}`);
-      if (r.acceptedBy) console.log(`accepted for development by ${r.acceptedBy}`);
-      if (r.deliveredSlug) console.log(`delivered as the feature ${r.deliveredSlug}`);
-      if (r.declineReason) console.log(`declined: ${r.declineReason}`);
-      console.log(`\n${r.description}`);
+      // Titles, reasons and descriptions are what clients and developers typed in the console.
+      console.log(`${safe(r.title)}\n${r.status}, ${r.votes} vote(s), by ${who(r.author)}${r.budget ? `, budget ${r.budget} EUR${r.budgetPublic ? '' : ' (private)'}` : ''}${r.tags.length ? `, tags: ${safe(r.tags.join(' '))}` : ''}`);
+      if (r.plannedBy) console.log(`planned by ${safe(r.plannedBy)}`);
+      if (r.acceptedBy) console.log(`accepted for development by ${safe(r.acceptedBy)}`);
+      if (r.deliveredSlug) console.log(`delivered as the feature ${safe(r.deliveredSlug)}`);
+      if (r.declineReason) console.log(`declined: ${safe(r.declineReason)}`);
+      console.log(`\n${safeBlock(r.description)}`);
     }),
   );
 
@@ -411,10 +412,10 @@ discussions
     withContext(async (ctx, threadId: string, opts: { json?: boolean }) => {
       const t = await ctx.community.thread(threadId, 'operator');
       if (opts.json) return printJson(t);
-      console.log(`${t.title}${t.featureSlug ? ` (feature ${t.featureSlug})` : ''}`);
+      console.log(`${safe(t.title)}${t.featureSlug ? ` (feature ${safe(t.featureSlug)})` : ''}`);
       for (const p of t.posts) {
         console.log(`\n— ${who(p.author)}${p.author.level ? ` [${p.author.level}]` : ''}, ${iso(p.createdAt)}${p.accepted ? ', accepted answer' : ''}`);
-        console.log(p.hidden ? '(hidden by a moderator)' : p.markdown);
+        console.log(p.hidden ? '(hidden by a moderator)' : safeBlock(p.markdown ?? ''));
       }
     }),
   );
@@ -615,7 +616,8 @@ program
     console.log(`platform ${String(status.url)} (pid ${String(status.pid)}), data dir ${String(status.dataDir)}\n`);
     const meter = status.meter as Record<string, unknown>;
     console.log(table(Object.entries(meter).map(([counter, value]) => ({ counter, value: String(value) })), ['counter', 'value']));
-    console.log(`\nfeatures: ${(status.features as string[]).join(', ')}`);
-    for (const u of (status.unavailable as { slug: string; why: string }[] | undefined) ?? []) console.log(`unavailable: ${u.slug}: ${u.why}`);
+    console.log(`\nfeatures: ${safe((status.features as string[]).join(', '))}`);
+    // Why a feature does not build quotes its manifest and its code.
+    for (const u of (status.unavailable as { slug: string; why: string }[] | undefined) ?? []) console.log(`unavailable: ${safe(u.slug)}: ${safeBlock(u.why)}`);
     console.log(`processes: ${JSON.stringify(status.processes)}`);
   });
