@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { safe, safeBlock, table } from './format.ts';
+import fc from 'fast-check';
+import { safe, safeBlock, table, terminalSafeJson } from './format.ts';
 
 // Every character that acts on a terminal instead of being shown: C0 (line feed and tab only in
 // a block), DEL, C1 (0x9b is a CSI on its own), bidi controls, line and paragraph separators.
@@ -30,4 +31,16 @@ describe('text others wrote, shown on the operator terminal', () => {
       ['who      note', '-------  ---------', 'ada      ok\\x1b[2K', 'bob\\x0d  x'].join('\n'),
     );
   });
+
+  it('as JSON (--json): the same value for a parser, and nothing that acts on a terminal', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: fc.oneof(fc.constantFrom('\x1b', '\x7f', '\x9b', '\u202e', '\u2028', '\r'), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })) }), (value, text) => {
+        const json = terminalSafeJson(JSON.stringify({ value, text }, null, 2));
+        expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify({ value, text })));
+        expect(json.replace(/\n/g, '')).not.toMatch(ACTING);
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
+

@@ -36,5 +36,15 @@ export function table(rows: Record<string, unknown>[], columns: string[]): strin
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${terminalSafeJson(JSON.stringify(value, null, 2))}\n`);
+}
+
+/**
+ * JSON as JSON.stringify writes it, with the characters it leaves raw that a terminal may act on
+ * (DEL, the C1 controls: U+009B alone is a CSI; bidi controls and line separators) written as
+ * `\uNNNN`: the same JSON for a parser, nothing for a terminal. The stored statement JSON is printed
+ * as stored instead: its bytes are what its sha256 names.
+ */
+export function terminalSafeJson(json: string): string {
+  return json.replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -17,7 +17,7 @@ import { interpretResult } from '../gateway/feature-result.ts';
 import { FEATURE_RESPONSE_HEADERS } from '../gateway/handler.ts';
 import type { InvokeOutcome } from '../gateway/invoker.ts';
 import { silentLogger } from '../logger.ts';
-import type { FeatureLogEntry } from '../local/feature-logs.ts';
+import { boundEntry, type FeatureLogEntry } from '../local/feature-logs.ts';
 import { buildFeature } from '../local/load-features.ts';
 import { ProcessPool } from '../local/process-pool.ts';
 
@@ -91,7 +91,9 @@ export async function invokeFeature(opts: {
     const built = await buildFeature(opts.functionsDir, spec, outDir);
     if (!built.ok) throw built.problem;
     const sink = {
-      write(entry: FeatureLogEntry) {
+      write(raw: FeatureLogEntry) {
+        // Bounded as the log file bounds it: `invoke --json` prints these whole.
+        const entry = boundEntry(raw);
         logs.push(entry);
         opts.onLog?.(entry);
       },

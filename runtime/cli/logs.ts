@@ -1,6 +1,6 @@
 import { existsSync, watch } from 'node:fs';
 import type { CloudWatchLogsClient, FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
-import { safe } from './format.ts';
+import { safe, terminalSafeJson } from './format.ts';
 import { formatLogLine, logsDir, matches, readFeatureLogs, type FeatureLogEntry, type LogQuery } from '../local/feature-logs.ts';
 
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -19,7 +19,7 @@ export function parseSince(text: string, now: number): number {
  * time and the request id (Lambda's JSON and text formats are read from what it printed).
  */
 function print(entries: FeatureLogEntry[], json: boolean): void {
-  for (const e of entries) console.log(json ? JSON.stringify(e) : `${safe(e.time)} ${formatLogLine(e.invocationId === undefined ? e : { ...e, invocationId: safe(e.invocationId) })}`);
+  for (const e of entries) console.log(json ? terminalSafeJson(JSON.stringify(e)) : `${safe(e.time)} ${formatLogLine(e.invocationId === undefined ? e : { ...e, invocationId: safe(e.invocationId) })}`);
 }
 
 /**
