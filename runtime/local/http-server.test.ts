@@ -58,4 +58,36 @@ describe('the local servers', () => {
       await drain(server);
     }
   });
+
+  it('hold at most so many request bodies at once: the next gets 503 server_busy, and the room comes back', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const server = createHttpServer(
+      async (event) => {
+        if (event.rawPath === '/hold') await gate;
+        return { statusCode: 200, body: String(event.body?.length ?? 0) };
+      },
+      () => {},
+      1_000_000,
+    );
+    const port = await listen(server, 0, '127.0.0.1');
+    const post = (path: string, bytes: number) => fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(bytes) });
+    try {
+      // 990 kB held while its handler waits; 64 kB more do not fit.
+      const held = post('/hold', 990_000);
+      while (!(await fetch(`http://127.0.0.1:${port}/probe`, { method: 'POST', body: 'x'.repeat(20_000) }).then((r) => r.status === 503))) await new Promise((r) => setTimeout(r, 20));
+      const busy = await post('/other', 64_000);
+      expect(busy.status).toBe(503);
+      expect(busy.headers.get('retry-after')).toBe('1');
+      expect(((await busy.json()) as { error: { code: string } }).error.code).toBe('server_busy');
+      release();
+      expect(await (await held).text()).toBe('990000');
+      // Its body given back, the same request fits again.
+      expect((await post('/other', 64_000)).status).toBe(200);
+    } finally {
+      release();
+      await drain(server);
+    }
+  });
 });
+

@@ -102,17 +102,46 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResul
 const INTERNAL_ERROR: APIGatewayProxyStructuredResultV2 = { statusCode: 500, headers: { 'content-type': 'application/json' }, body: '{"error":{"code":"internal_error","message":"An internal error occurred."}}' };
 const BAD_REQUEST = JSON.stringify({ error: { code: 'invalid_request', message: 'The request is not valid HTTP.' } });
 
+const BUSY = JSON.stringify({ error: { code: 'server_busy', message: 'Too many request bodies are being received at once; retry in a moment.' } });
+
+/**
+ * Request bodies the server holds at once, all requests together, before any key is checked: each
+ * may be up to 6 MB, so without a bound a crowd of slow uploads (no key needed) could take all of
+ * the platform's memory. Past it a request gets 503 server_busy at once (API Gateway has its own
+ * limits in front of the gateway in AWS).
+ */
+export const MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
+
 /** The local front door: real HTTP in, the same events as API Gateway to the gateway handler. */
-export function createHttpServer(handle: EventHandler, onError: (e: unknown) => void): Server {
+export function createHttpServer(handle: EventHandler, onError: (e: unknown) => void, maxBufferedBytes = MAX_BUFFERED_BYTES): Server {
+  let buffered = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     let bytes = 0;
+    let kept = 0;
+    let refused = false;
+    // What this request holds is given back when its answer is sent or its connection is gone.
+    res.on('close', () => {
+      buffered -= kept;
+      kept = 0;
+    });
     req.on('data', (c: Buffer) => {
+      if (refused) return;
       bytes += c.length;
       // Past the limit we keep counting (to drain the socket) but stop keeping.
-      if (bytes <= MAX_PAYLOAD_BYTES) chunks.push(c);
+      if (bytes > MAX_PAYLOAD_BYTES) return;
+      if (buffered + c.length > maxBufferedBytes) {
+        refused = true;
+        res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', connection: 'close', 'content-length': String(Buffer.byteLength(BUSY)) });
+        res.end(BUSY);
+        return;
+      }
+      buffered += c.length;
+      kept += c.length;
+      chunks.push(c);
     });
     req.on('end', () => {
+      if (refused) return;
       const event = toEvent(req, bytes > MAX_PAYLOAD_BYTES ? undefined : Buffer.concat(chunks), bytes);
       // A result node:http cannot write (a header it refuses) is an internal error for this request
       // alone: it must never become an unhandled rejection that ends the platform's process.
