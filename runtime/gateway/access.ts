@@ -41,6 +41,10 @@ export class TtlCache<V> {
     private readonly maxEntries = 50_000,
   ) {}
 
+  get size(): number {
+    return this.entries.size;
+  }
+
   /**
    * Serves a fresh entry, or loads one. When the load fails (store outage) a stale entry is still
    * served: known clients keep working through an outage, at the price of a revocation made
@@ -57,8 +61,11 @@ export class TtlCache<V> {
       if (hit) return hit.value;
       throw errors.unavailable(e);
     }
-    // A flood of random keys must not grow memory without bound.
-    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    // A flood of random keys must not grow memory without bound, nor push out the keys in use: the
+    // entry loaded longest ago goes (a key in use is reloaded every ttl, so it is never the oldest
+    // unless more than maxEntries others came within one ttl).
+    if (hit) this.entries.delete(key);
+    else if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
     this.entries.set(key, { value, expires: now + this.ttlMs });
     return value;
   }
