@@ -5,7 +5,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseManifest } from '../../shared/manifest.ts';
 import { silentLogger } from '../logger.ts';
-import { MAX_QUEUED_CALLS, ProcessPool } from './process-pool.ts';
+import { MAX_QUEUED_CALLS, ProcessPool, type DiskWatch } from './process-pool.ts';
 
 // A feature that answers after ?ms= milliseconds, as built JavaScript (what the pool runs); its
 // module takes `loadMs` to load, so that a test can make a cold start as slow as it needs.
@@ -15,6 +15,8 @@ export const handler = async (event) => {
   const mode = event.queryStringParameters?.mode;
   // Memory outside the heap, which --max-old-space-size does not count.
   if (mode === 'hog') held = Buffer.alloc(400 * 1024 * 1024, 1);
+  // Files in its private /tmp (TMPDIR), kept there.
+  if (mode === 'fill') (await import('node:fs')).writeFileSync(process.env.TMPDIR + '/fill', Buffer.alloc(20 * 1024 * 1024, 1));
   // Work after the answer: it spins until the process is stopped.
   if (mode === 'spin') setTimeout(function spin() { const end = Date.now() + 20; while (Date.now() < end); setImmediate(spin); }, 10);
   await new Promise((r) => setTimeout(r, Number(event.queryStringParameters?.ms ?? 0)));
@@ -30,12 +32,12 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function start(spawnAfterMs: number, loadMs = 0) {
+function start(spawnAfterMs: number, loadMs = 0, disk?: DiskWatch) {
   dir = mkdtempSync(join(tmpdir(), 'faascape-pool-test-'));
   const modulePath = join(dir, 'index.mjs');
   writeFileSync(modulePath, source(loadMs));
   const spec = parseManifest('waits', join(dir, 'feature.json'), { name: 'Waits', description: 'd', version: '1.0.0', authors: [{ id: 'a', weight: 1 }], price: { perCall: '0.001', perGbSecond: '0', currency: 'EUR' }, memoryMb: 128, timeoutMs: 5000, concurrency: 4 });
-  pool = new ProcessPool(new Map([['waits', { spec, modulePath }]]), silentLogger, undefined, spawnAfterMs);
+  pool = new ProcessPool(new Map([['waits', { spec, modulePath }]]), silentLogger, undefined, spawnAfterMs, disk);
   let n = 0;
   const call = async (ms: number) => {
     const event = { rawPath: '/v1/features/waits', queryStringParameters: { ms: String(ms) }, requestContext: { http: { method: 'GET' } } } as unknown as APIGatewayProxyEventV2;
@@ -149,4 +151,22 @@ describe.skipIf(process.platform !== 'linux')('the watch over a feature’s proc
     expect(stats().stopped).toBe(0);
     expect(stats().coldStarts).toBe(1);
   });
+
+  it('stops a process whose /tmp passes its limit once the disk runs low, and only then', async () => {
+    // The disk counts as low whatever its free space (lowFreeBytes: Infinity), and the limit is 10 MB.
+    const { invoke, stats } = start(2_000, 0, { tmpLimitBytes: 10 * 1024 * 1024, lowFreeBytes: Infinity });
+    expect((await invoke(0, 'fill')).kind).toBe('returned');
+    const deadline = Date.now() + 10_000;
+    while (stats().stopped === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(stats().stopped).toBe(1);
+  });
+
+  it('leaves a process’s /tmp alone while the disk has room', async () => {
+    const { call, invoke, stats } = start(2_000, 0, { tmpLimitBytes: 10 * 1024 * 1024, lowFreeBytes: 0 });
+    expect((await invoke(0, 'fill')).kind).toBe('returned');
+    await new Promise((r) => setTimeout(r, 1_500));
+    await call(0);
+    expect(stats().stopped).toBe(0);
+  });
 });
+

@@ -1,5 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -41,6 +41,37 @@ export const WATCH_MS = 500;
 export const MEMORY_SLACK_MB = 128;
 export const IDLE_CPU_MS = 1_000;
 
+/**
+ * A feature's private /tmp is not capped as it is in Lambda (512 MB), and walking every dir on every
+ * tick would cost: instead, once the temp dir's file system runs low (less than 1 GiB or 5 % free),
+ * the watch measures each process's /tmp (`du`, off the event loop) and stops those over 512 MB,
+ * before the disk that holds the data dir, the spool and the store fills up.
+ */
+export interface DiskWatch {
+  tmpLimitBytes: number;
+  /** the temp file system counts as low below this much free space (or 5 % of it) */
+  lowFreeBytes: number;
+}
+export const DISK_WATCH: DiskWatch = { tmpLimitBytes: 512 * 1024 * 1024, lowFreeBytes: 1024 * 1024 * 1024 };
+
+/** Whether the temp file system is low on space; read at most once a WATCH_MS for all features. */
+const lowSpaceSeen = new WeakMap<DiskWatch, { at: number; low: boolean }>();
+function tmpSpaceLow(disk: DiskWatch): boolean {
+  const now = performance.now();
+  const seen = lowSpaceSeen.get(disk);
+  if (seen && now - seen.at < WATCH_MS) return seen.low;
+  let low = false;
+  try {
+    const fs = statfsSync(tmpdir());
+    const free = fs.bavail * fs.bsize;
+    low = free < disk.lowFreeBytes || free < fs.blocks * fs.bsize * 0.05;
+  } catch {
+    // no statfs here: nothing to watch
+  }
+  lowSpaceSeen.set(disk, { at: now, low });
+  return low;
+}
+
 /** Calls that may wait for a feature's busy processes; the next is refused (a 502, never billed). */
 export const MAX_QUEUED_CALLS = 256;
 
@@ -56,6 +87,8 @@ interface Slot {
   dead: boolean;
   /** its CPU time when the watch first saw it idle since its last call (ms; Linux only) */
   idleCpuMs?: number;
+  /** its /tmp is being measured */
+  measuring?: boolean;
 }
 
 interface ErrorInfo {
@@ -130,6 +163,7 @@ class FeatureProcesses {
     private readonly logger: Logger,
     private readonly logs: FeatureLogSink | undefined,
     private readonly spawnAfterMs: number,
+    private readonly disk: DiskWatch,
   ) {}
 
   /** The developer's log of this feature (the platform's own log gets only the fact). */
@@ -340,7 +374,9 @@ class FeatureProcesses {
   /** The watch (see WATCH_MS): memory beyond the setting, or CPU spent while idle, stops a process. */
   private watch(): void {
     const limitBytes = (this.spec.manifest.memoryMb + MEMORY_SLACK_MB) * 1024 * 1024;
+    const measureTmp = tmpSpaceLow(this.disk);
     for (const slot of this.slots) {
+      if (measureTmp && !slot.dead && !slot.measuring) this.measureTmp(slot);
       if (slot.dead || slot.starting || slot.child.pid === undefined) continue;
       const usage = processUsage(slot.child.pid);
       if (!usage) continue;
@@ -353,6 +389,18 @@ class FeatureProcesses {
         }
       }
     }
+  }
+
+  /** Stops the process if its /tmp holds more than the limit (`du`: the platform's process, not the feature's). */
+  private measureTmp(slot: Slot): void {
+    slot.measuring = true;
+    execFile('du', ['-sk', slot.tmpDir], { timeout: 10_000 }, (err, stdout) => {
+      slot.measuring = false;
+      const kb = Number(/^(\d+)/.exec(String(stdout))?.[1] ?? NaN);
+      if (slot.dead || !Number.isFinite(kb)) return;
+      if (kb * 1024 > this.disk.tmpLimitBytes) this.stop(slot, `holds ${Math.round(kb / 1024)} MB in its /tmp, more than the ${Math.round(this.disk.tmpLimitBytes / 1048576)} MB allowed, while the disk is nearly full; the process was stopped`);
+      else if (err && (err as { killed?: boolean }).killed) this.logger.warn('feature /tmp not measured', { feature: this.spec.slug });
+    });
   }
 
   private stop(slot: Slot, why: string): void {
@@ -466,9 +514,11 @@ export class ProcessPool implements Invoker {
     private readonly logs?: FeatureLogSink,
     /** how long a call waits for a busy process before another starts (SPAWN_AFTER_MS; tests pick their own) */
     private readonly spawnAfterMs = SPAWN_AFTER_MS,
+    /** when and how far a feature's /tmp is watched (DISK_WATCH; tests pick their own) */
+    private readonly disk: DiskWatch = DISK_WATCH,
   ) {
     sweepStaleTmpDirs();
-    for (const [slug, m] of modules) this.features.set(slug, new FeatureProcesses(m.spec, m.modulePath, this.stats, logger, logs, spawnAfterMs));
+    for (const [slug, m] of modules) this.features.set(slug, new FeatureProcesses(m.spec, m.modulePath, this.stats, logger, logs, spawnAfterMs, disk));
   }
 
   /**
@@ -477,7 +527,7 @@ export class ProcessPool implements Invoker {
    */
   set(slug: string, feature: { spec: FeatureSpec; modulePath: string }, retired: () => void = () => {}): void {
     const old = this.features.get(slug);
-    this.features.set(slug, new FeatureProcesses(feature.spec, feature.modulePath, this.stats, this.logger, this.logs, this.spawnAfterMs));
+    this.features.set(slug, new FeatureProcesses(feature.spec, feature.modulePath, this.stats, this.logger, this.logs, this.spawnAfterMs, this.disk));
     if (old) old.retire(retired);
     else retired();
   }
