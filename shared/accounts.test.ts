@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AccountError, checkLink, checkPassword, commonPasswordForm, normalizeEmail, retryAfterSeconds, SIGN_IN_WINDOW_MS } from './accounts.ts';
+import { AccountError, checkLink, checkPassword, commonPasswordForm, normalizeEmail, retryAfterSeconds, signInSource, SIGN_IN_WINDOW_MS } from './accounts.ts';
 
 describe('accounts', () => {
   it('normalizes e-mail addresses and refuses what is not one', () => {
@@ -43,5 +43,16 @@ describe('accounts', () => {
   it('tells how long until the sign-in window ends', () => {
     expect(retryAfterSeconds(0)).toBe(SIGN_IN_WINDOW_MS / 1000);
     expect(retryAfterSeconds(SIGN_IN_WINDOW_MS - 1)).toBe(1);
+  });
+});
+
+describe('whose failed sign-ins count together', () => {
+  it('an IPv4 address (mapped or not), an IPv6 /64 however it is written, or "-" when unknown', () => {
+    expect(signInSource('203.0.113.7')).toBe('203.0.113.7');
+    expect(signInSource('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    for (const ip of ['2001:db8:1:2::1', '2001:0db8:0001:0002:0:0:0:5', '2001:DB8:1:2:ffff:ffff:ffff:ffff']) expect(signInSource(ip), ip).toBe('2001:db8:1:2::/64');
+    expect(signInSource('2001:db8:1:3::1')).not.toBe(signInSource('2001:db8:1:2::1'));
+    expect(signInSource('::1')).toBe('0:0:0:0::/64');
+    expect(signInSource(undefined)).toBe('-');
   });
 });

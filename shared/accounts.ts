@@ -78,13 +78,31 @@ export function checkLink(role: Role, link: { clientId?: string | undefined; dev
 }
 
 /**
- * Fixed-window counter of failed sign-ins per e-mail: after `max` failures in a window, sign-in
- * is refused until the window ends, whatever the password. Each attempt reserves a slot before its
- * password is checked (and gives it back when the password was right), so concurrent guesses
- * cannot check more than `max` passwords per window.
+ * Fixed-window counters of failed sign-ins: per e-mail and source address, SIGN_IN_MAX_FAILURES;
+ * per e-mail from every source together, SIGN_IN_MAX_ACCOUNT_FAILURES. Past either, sign-in from
+ * there is refused until the window ends, whatever the password. Each attempt reserves its slots
+ * before its password is checked (and gives them back when the password was right), so concurrent
+ * guesses cannot check more passwords than that. Per source, so that one stranger's five wrong
+ * guesses do not lock the account's owner out (a review found anyone could keep any account,
+ * finance included, out of password sign-in); the account's own ceiling still bounds guesses
+ * spread over many addresses (an IPv6 source counts by its /64).
  */
 export const SIGN_IN_WINDOW_MS = 15 * 60_000;
 export const SIGN_IN_MAX_FAILURES = 5;
+export const SIGN_IN_MAX_ACCOUNT_FAILURES = 20;
+
+/** Whose guesses count together: an IPv4 address, an IPv6 /64 (one host gets a whole /64), or "-" when unknown. */
+export function signInSource(sourceIp: string | undefined): string {
+  if (!sourceIp) return '-';
+  const ip = sourceIp.toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+  if (!ip.includes(':')) return ip;
+  // Expand "::" so that the first four groups are the /64.
+  const [head = '', tail = ''] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = ip.includes('::') ? (tail ? tail.split(':') : []) : [];
+  const groups = ip.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
 
 export function signInWindow(nowMs: number): number {
   return Math.floor(nowMs / SIGN_IN_WINDOW_MS);

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { signInWindow, SIGN_IN_MAX_FAILURES, SIGN_IN_WINDOW_MS } from '../shared/accounts.ts';
+import { signInSource, signInWindow, SIGN_IN_MAX_ACCOUNT_FAILURES, SIGN_IN_MAX_FAILURES, SIGN_IN_WINDOW_MS } from '../shared/accounts.ts';
 import { weightedCallsByDeveloper } from '../shared/levels.ts';
 import type { DeveloperLevel } from '../runtime/console/community-types.ts';
 import { monthOf, monthStart, nextMonth, previousMonth } from '../shared/month.ts';
@@ -165,6 +165,24 @@ describe('accounts and sessions', () => {
     // The fifth failure is still a 401 (its password checked), the sixth is refused unchecked.
     expect(await attempt('typo again')).toMatchObject({ status: 401, code: 'invalid_credentials' });
     expect(await attempt('typo once more')).toMatchObject({ status: 429, code: 'too_many_attempts' });
+  });
+
+  it("counts failures per source: a stranger's guesses do not lock the owner out, and the account's own ceiling bounds guesses from many sources", async () => {
+    awayFromWindowEnd();
+    await signUp(t, 'owner@example.com', 'finance');
+    const store = accountStore(t);
+    for (let i = 0; i < SIGN_IN_MAX_FAILURES; i++) expect(await store.reserveSignInAttempt('owner@example.com', signInSource('203.0.113.7'))).toBeDefined();
+    expect(await store.reserveSignInAttempt('owner@example.com', signInSource('203.0.113.7'))).toBeUndefined();
+    // Another address of the same IPv6 /64 is the same source; the owner's address is not.
+    for (let i = 0; i < SIGN_IN_MAX_FAILURES; i++) expect(await store.reserveSignInAttempt('owner@example.com', signInSource(`2001:db8:1:2::${i + 1}`))).toBeDefined();
+    expect(await store.reserveSignInAttempt('owner@example.com', signInSource('2001:db8:1:2:ffff::9'))).toBeUndefined();
+    const owner = await store.reserveSignInAttempt('owner@example.com', signInSource('198.51.100.20'));
+    expect(owner).toBeDefined();
+    await store.releaseSignInAttempt(owner as NonNullable<typeof owner>);
+    // Sources enough to reach the account's ceiling: then no source gets a slot, unchecked.
+    for (let i = 0; (await store.failures('owner@example.com')) < SIGN_IN_MAX_ACCOUNT_FAILURES; i++) await store.reserveSignInAttempt('owner@example.com', `10.0.0.${i}`);
+    expect(await store.reserveSignInAttempt('owner@example.com', signInSource('198.51.100.20'))).toBeUndefined();
+    expect(await store.failures('owner@example.com')).toBe(SIGN_IN_MAX_ACCOUNT_FAILURES);
   });
 
   it('an unknown e-mail gets the same answer as a wrong password', async () => {

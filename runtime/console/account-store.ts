@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { signInWindow, SIGN_IN_MAX_FAILURES, SIGN_IN_WINDOW_MS, type Account, type Role } from '../../shared/accounts.ts';
+import { signInWindow, SIGN_IN_MAX_ACCOUNT_FAILURES, SIGN_IN_MAX_FAILURES, SIGN_IN_WINDOW_MS, type Account, type Role } from '../../shared/accounts.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { scanAll } from '../store/paging.ts';
 import type { TableNames } from '../store/tables.ts';
@@ -27,8 +27,8 @@ export class AccountExistsError extends DomainError {
 
 /** A failed-sign-in slot taken before a password is checked; given back when the password was right. */
 export interface SignInAttempt {
-  /** the counter's item: the window it was taken in, even if the check ends in the next one */
-  key: string;
+  /** the counters' items (the source's, the account's): the window they were taken in, even if the check ends in the next one */
+  keys: string[];
 }
 
 /** The account item as stored: the account, its password hash, and the hash of its one live sign-in link. */
@@ -254,19 +254,31 @@ export class AccountStore {
     await this.db.send(new DeleteCommand({ TableName: this.tables.sessions, Key: { id: `S#${sha256(sessionId)}` } }));
   }
 
-  /** Failed (or in-flight) sign-ins for this e-mail in the current window. */
+  /** Failed (or in-flight) sign-ins for this e-mail in the current window, from every source. */
   async failures(email: string): Promise<number> {
     const res = await this.db.send(new GetCommand({ TableName: this.tables.sessions, Key: { id: this.failureKey(email) } }));
     return Number(res.Item?.count ?? 0);
   }
 
   /**
-   * Takes one of the window's failed-sign-in slots BEFORE the password is checked: one conditional
-   * ADD on the counter, so however many attempts run at once, at most `max` passwords are checked
-   * per account and window. Undefined when the slots are gone: refuse without checking.
+   * Takes the window's failed-sign-in slots BEFORE the password is checked: the source's (at most
+   * SIGN_IN_MAX_FAILURES for this e-mail from there), then the account's (at most
+   * SIGN_IN_MAX_ACCOUNT_FAILURES from everywhere), one conditional ADD each, so however many
+   * attempts run at once no more passwords are checked than that. Undefined when either has no
+   * slot left: refuse without checking (a source slot taken is given back then).
    */
-  async reserveSignInAttempt(email: string, max = SIGN_IN_MAX_FAILURES): Promise<SignInAttempt | undefined> {
-    const key = this.failureKey(email);
+  async reserveSignInAttempt(email: string, source: string): Promise<SignInAttempt | undefined> {
+    const sourceKey = `${this.failureKey(email)}#${source}`;
+    if (!(await this.takeSlot(sourceKey, SIGN_IN_MAX_FAILURES))) return undefined;
+    const accountKey = this.failureKey(email);
+    if (!(await this.takeSlot(accountKey, SIGN_IN_MAX_ACCOUNT_FAILURES))) {
+      await this.releaseSignInAttempt({ keys: [sourceKey] });
+      return undefined;
+    }
+    return { keys: [sourceKey, accountKey] };
+  }
+
+  private async takeSlot(key: string, max: number): Promise<boolean> {
     const windowEnd = (signInWindow(this.now()) + 1) * SIGN_IN_WINDOW_MS;
     try {
       await this.db.send(
@@ -279,20 +291,24 @@ export class AccountStore {
           ExpressionAttributeValues: { ':e': seconds(windowEnd), ':one': 1, ':max': max },
         }),
       );
-      return { key };
+      return true;
     } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return undefined;
+      if (e instanceof ConditionalCheckFailedException) return false;
       throw e;
     }
   }
 
-  /** Gives a slot back: the password was right, so the attempt was no failure. */
+  /** Gives the slots back: the password was right, so the attempt was no failure. */
   async releaseSignInAttempt(attempt: SignInAttempt): Promise<void> {
+    for (const key of attempt.keys) await this.releaseSlot(key);
+  }
+
+  private async releaseSlot(key: string): Promise<void> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tables.sessions,
-          Key: { id: attempt.key },
+          Key: { id: key },
           UpdateExpression: 'ADD #count :minusOne',
           ConditionExpression: '#count > :zero',
           ExpressionAttributeNames: { '#count': 'count' },

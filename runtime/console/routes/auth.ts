@@ -1,4 +1,4 @@
-import { AccountError, checkPassword, normalizeEmail, retryAfterSeconds, type Account } from '../../../shared/accounts.ts';
+import { AccountError, checkPassword, normalizeEmail, retryAfterSeconds, signInSource, type Account } from '../../../shared/accounts.ts';
 import { SESSION_TTL_MS, type Session } from '../account-store.ts';
 import { isCommonPassword } from '../common-passwords.ts';
 import type { SessionInfo, SignInLinkInfo } from '../api-types.ts';
@@ -47,7 +47,7 @@ export function authRoutes(deps: ConsoleDeps): Route[] {
         const password = stringField(body, 'password', 1_024);
         // A failed-attempt slot is taken BEFORE the password is checked (one conditional write per
         // account): parallel guesses cannot check more passwords than the limit.
-        const attempt = await deps.accounts.reserveSignInAttempt(email);
+        const attempt = await deps.accounts.reserveSignInAttempt(email, signInSource(event.requestContext?.http?.sourceIp));
         if (!attempt) throw consoleErrors.tooManyAttempts(retryAfterSeconds(now));
         const account = await deps.accounts.get(email);
         const ok = await verifyPassword(password, account?.passwordHash ?? DUMMY_HASH);
