@@ -1,5 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
@@ -31,6 +35,40 @@ const FIVE_MINUTES = Duration.minutes(5);
 
 export function errorsAlarm(scope: Construct, id: string, description: string, fn: IFunction, o: AlarmOptions = {}): Alarm {
   return alarm(scope, id, description, fn.metricErrors({ period: FIVE_MINUTES }), o);
+}
+
+/**
+ * Every alarm of the stack tells one SNS topic (an alarm nobody hears is none: a dead-letter queue
+ * filling or a failed close would go unnoticed). `-c alarmEmail=ops@example.com` subscribes an
+ * address; any other subscription is the operator's (the `AlarmTopicArn` output). Call it last.
+ */
+export function alarmTopic(stack: Stack, email: string | undefined): Topic {
+  const topic = new Topic(stack, 'Alarms', { displayName: 'Faascape alarms', enforceSSL: true });
+  // CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key, and an alarm's message
+  // carries its name, state and reason: nothing of clients or money.
+  Validations.of(topic).acknowledge({ id: 'AwsSolutions-SNS2', reason: 'CloudWatch alarms cannot publish to a topic under the AWS-managed key; alarm messages carry no client or money data.' });
+  if (email) topic.addSubscription(new EmailSubscription(email));
+  const action = new SnsAction(topic);
+  for (const c of stack.node.findAll()) if (c instanceof Alarm) c.addAlarmAction(action);
+  new CfnOutput(stack, 'AlarmTopicArn', { value: topic.topicArn, description: 'Every alarm of the stack notifies this SNS topic' });
+  return topic;
+}
+
+/**
+ * The aggregator's runs counted by Lambda itself (AWS/Lambda, a namespace nothing else can write
+ * to): fewer than one in 15 minutes, or none at all, is an aggregator that stopped. The lag
+ * metric below is an embedded-metric log line, and CloudWatch reads those from any function's
+ * log, a feature's too: a feature could keep it at 0 (found by review). This one it cannot.
+ */
+export function aggregatorRunningAlarm(scope: Construct, aggregator: IFunction): Alarm {
+  return new Alarm(scope, 'AggregatorNotRunning', {
+    alarmDescription: 'The aggregator Lambda has not run for 15 minutes: usage pages, quality signals and the monthly close fall behind',
+    metric: aggregator.metricInvocations({ period: Duration.minutes(15), statistic: 'Sum' }),
+    threshold: 1,
+    comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+    evaluationPeriods: 1,
+    treatMissingData: TreatMissingData.BREACHING,
+  });
 }
 
 /**

@@ -25,6 +25,7 @@ export async function buildApp(context: Record<string, unknown> = {}, outdir?: s
     operatorEnv: operatorEnv(process.env),
     functionsDir: app.node.tryGetContext('functionsDir') as string | undefined,
     consoleSiteDir,
+    alarmEmail: app.node.tryGetContext('alarmEmail') as string | undefined,
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { readManifests } from '../runtime/local/load-features.ts';
@@ -6,7 +6,7 @@ import { stagePrefix } from '../runtime/store/tables.ts';
 import { catalogueJson } from '../shared/catalogue.ts';
 import type { StatementPolicy } from '../shared/statement.ts';
 import { formatMicros } from '../shared/money.ts';
-import { alarm, errorsAlarm, meteringAlarms, throttleAlarms } from './alarms.ts';
+import { aggregatorRunningAlarm, alarm, alarmTopic, errorsAlarm, meteringAlarms, throttleAlarms } from './alarms.ts';
 import { PlatformApi } from './api.ts';
 import { PlatformConsole } from './console.ts';
 import { FeatureFunctions, gatewayTimeout } from './features.ts';
@@ -23,6 +23,8 @@ export interface FaascapeStackProps extends StackProps {
   operatorEnv?: Record<string, string>;
   /** the built web console (index.html and its assets), deployed to the console bucket */
   consoleSiteDir: string;
+  /** an address the alarms are mailed to (`-c alarmEmail=…`); else subscribe to the AlarmTopicArn output */
+  alarmEmail?: string;
 }
 
 /** The whole platform: tables, spool, gateway, one Lambda per feature, web console, schedules, alarms. */
@@ -55,6 +57,8 @@ export class FaascapeStack extends Stack {
     const pseudonymKey = new Secret(this, 'PseudonymKey', {
       description: 'Keys the pseudonymous client id that features receive',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      // Kept when the stack goes, in every stage: a new key would change every pseudonym features have seen.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     // Rotating this key would change every pseudonym features have seen: it is not rotated.
     Validations.of(pseudonymKey).acknowledge({ id: 'AwsSolutions-SMG4', reason: 'Rotation would change the pseudonymous client ids features rely on.' });
@@ -127,5 +131,7 @@ export class FaascapeStack extends Stack {
     errorsAlarm(this, 'ConsoleErrors', 'The console API Lambda is failing', this.console.handler, { threshold: 5, atLeast: true });
     errorsAlarm(this, 'FinanceCloseErrors', 'Closing a month from the console is failing', this.console.financeClose);
     throttleAlarms(this, tables);
+    aggregatorRunningAlarm(this, this.jobs.aggregator);
+    alarmTopic(this, props.alarmEmail);
   }
 }

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { AwsConfigError, catalogFromJson } from '../runtime/aws/config.ts';
+import { AwsConfigError, catalogFromJson, pseudonymSecret } from '../runtime/aws/config.ts';
 import { readManifests } from '../runtime/local/load-features.ts';
 import { catalogueJson } from '../shared/catalogue.ts';
 
@@ -36,3 +36,11 @@ describe('the catalogue a Lambda reads at cold start (FAASCAPE_CATALOG)', () => 
     expect(old.message).toMatch(/feature 0 \("iban-check"\): price must be the parsed price/);
   });
 });
+
+describe('the pseudonym key the gateway reads at cold start', () => {
+  it('is refused when empty or short: pseudonyms keyed by nothing could be reversed from guessable client ids', () => {
+    for (const bad of [undefined, '', 'short']) expect(() => pseudonymSecret(bad)).toThrow(AwsConfigError);
+    expect(pseudonymSecret('k'.repeat(64))).toBe('k'.repeat(64));
+  });
+});
+

@@ -205,6 +205,19 @@ describe('the CDK stack', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: aggregatorId } }], Threshold: 0 });
     // Gateways that cannot reach the limits table refuse clients with a quota or a cap.
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'Faascape/Metering', MetricName: 'LimitStoreUnreachable', Statistic: 'Sum', Threshold: 0 });
+    // A stopped aggregator also alarms on Lambda's own count of its runs, which no feature can forge.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'Invocations', Dimensions: [{ Name: 'FunctionName', Value: { Ref: aggregatorId } }], Threshold: 1, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
+  });
+
+  it('tells one SSL-only SNS topic of every alarm, and keeps the pseudonym key when the stack goes', () => {
+    const [topicId] = ofType('AWS::SNS::Topic').map(([id]) => id);
+    expect(topicId).toBeDefined();
+    const alarms = ofType('AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThan(10);
+    for (const [id, a] of alarms) expect(a.Properties.AlarmActions, id).toEqual([{ Ref: topicId }]);
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', { PolicyDocument: Match.objectLike({ Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) }) });
+    const [, secret] = ofType('AWS::SecretsManager::Secret')[0] ?? [];
+    expect(secret?.DeletionPolicy).toBe('Retain');
   });
 
   it('spools to an SSL-only queue with a dead-letter queue, and alarms when the DLQ is not empty', () => {
@@ -226,7 +239,7 @@ describe('the CDK stack', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
     expect(routes).toEqual(['ANY /console/api/{proxy+}', 'ANY /v1/features', 'ANY /v1/features/{slug}', 'ANY /v1/features/{slug}/{proxy+}', 'ANY /v1/usage', 'GET /v1/health', 'GET /v1/openapi.json', 'POST /console/api/finance/months/{month}/close', 'POST /console/api/finance/months/{month}/payouts/approve']);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }), DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 1000 }) });
-    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual([expect.stringMatching(/^ApiUrl/), 'ConsoleUrl']);
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['AlarmTopicArn', expect.stringMatching(/^ApiUrl/), 'ConsoleUrl']);
   });
 
   it('runs cdk-nag for real: an unacknowledged finding fails the synth', () => {

@@ -67,3 +67,12 @@ function readCatalogue(json: string): FeatureSpec[] {
     throw e;
   }
 }
+
+/**
+ * The key of the pseudonyms features see, as Secrets Manager gave it: refused when missing or
+ * short, since pseudonyms keyed by nothing could be reversed from guessable client ids.
+ */
+export function pseudonymSecret(value: string | undefined): string {
+  if (!value || value.length < 32) throw new AwsConfigError('the pseudonym secret (the secret PSEUDONYM_SECRET_ARN names) is empty or shorter than 32 characters');
+  return value;
+}

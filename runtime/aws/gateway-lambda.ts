@@ -12,7 +12,7 @@ import { LaneRecords } from '../meter/lane-records.ts';
 import { gatewayStores } from '../services/gateway.ts';
 import { LANE_LAYOUT } from '../../shared/lanes.ts';
 import { documentClient } from '../store/dynamo-client.ts';
-import { catalogFromJson, readAwsConfig } from './config.ts';
+import { catalogFromJson, pseudonymSecret, readAwsConfig } from './config.ts';
 import { LaneMeter, SqsSpool } from './lane-meter.ts';
 import { limitOutageLine } from './metering-metrics.ts';
 import { LambdaInvoker } from './lambda-invoker.ts';
@@ -30,6 +30,6 @@ export const handler = createGateway({
   ...stores,
   meter: new LaneMeter(new LaneRecords(db, config.tables, LANE_LAYOUT), new SqsSpool(new SQSClient({}), config.spoolQueueUrl), logger),
   onLimitOutage: (at) => process.stdout.write(limitOutageLine(at)),
-  pseudonymSecret: secret.SecretString ?? '',
+  pseudonymSecret: pseudonymSecret(secret.SecretString),
   logger,
 });
