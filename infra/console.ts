@@ -185,6 +185,8 @@ export class PlatformConsole extends Construct {
     this.financeClose = consoleFunction('FinanceClose', 'Faascape console API: finance closes a month and approves its payout run (the console routes that store statements)');
     grantTables(this.financeClose, tables, {
       sessions: { actions: ['GetItem'] },
+      // The signed-in account, read again: a finance route trusts the account's role, not the session's.
+      accounts: { actions: ['GetItem'] },
       // The close previews again first: a month's clients (byMonth, keys only), their lines (Query)
       // and call counters (GetItem).
       usage: { actions: ['GetItem', 'Query'], queryIndexes: ['byMonth'] },

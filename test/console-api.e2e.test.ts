@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { signInSource, signInWindow, SIGN_IN_MAX_ACCOUNT_FAILURES, SIGN_IN_MAX_FAILURES, SIGN_IN_WINDOW_MS } from '../shared/accounts.ts';
 import { weightedCallsByDeveloper } from '../shared/levels.ts';
 import type { DeveloperLevel } from '../runtime/console/community-types.ts';
@@ -183,6 +183,23 @@ describe('accounts and sessions', () => {
     for (let i = 0; (await store.failures('owner@example.com')) < SIGN_IN_MAX_ACCOUNT_FAILURES; i++) await store.reserveSignInAttempt('owner@example.com', `10.0.0.${i}`);
     expect(await store.reserveSignInAttempt('owner@example.com', signInSource('198.51.100.20'))).toBeUndefined();
     expect(await store.failures('owner@example.com')).toBe(SIGN_IN_MAX_ACCOUNT_FAILURES);
+  });
+
+  it('finance pages read the role from the account: a session item rewritten to say finance is refused', async () => {
+    const mallory = await signUp(t, 'mallory@example.com', 'client', { clientId: 'mallory-co' });
+    const sessionId = /faascape_session=([^;]+)/.exec(mallory.cookie)?.[1] ?? '';
+    expect(sessionId).not.toBe('');
+    // What a compromised console role could write: the session's role, not the account's.
+    await documentClient(t.platform.dynamo).send(
+      new UpdateCommand({
+        TableName: t.platform.tables.sessions,
+        Key: { id: `S#${createHash('sha256').update(sessionId).digest('base64url')}` },
+        UpdateExpression: 'SET #role = :finance',
+        ExpressionAttributeNames: { '#role': 'role' },
+        ExpressionAttributeValues: { ':finance': 'finance' },
+      }),
+    );
+    expect(await errorOf(await mallory.fetch('/finance/months'))).toMatchObject({ status: 403, code: 'forbidden' });
   });
 
   it('an unknown e-mail gets the same answer as a wrong password', async () => {

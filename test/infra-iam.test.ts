@@ -140,6 +140,7 @@ describe('IAM of the platform roles', () => {
     const access = dynamoAccess(stack.console.financeClose);
     expect(access).toEqual({
       sessions: ['GetItem'],
+      accounts: ['GetItem'],
       usage: ['GetItem', 'Query'],
       'usage/index/byMonth': ['Query'],
       // The aggregator's state item only: the close refuses while the aggregates trail the month.

@@ -114,6 +114,12 @@ export function createConsoleApi(deps: ConsoleDeps) {
       if (route.access !== 'public') {
         if (!req.session) throw consoleErrors.notSignedIn();
         if (route.access !== 'signed-in' && req.session.role !== route.access) throw consoleErrors.forbidden(route.access);
+        // Money moves on finance's word: its role is read again from the account, not only from the
+        // session item (a session item is easier to forge than an account: the console writes many).
+        if (route.access === 'finance') {
+          const account = await deps.accounts.get(req.session.email);
+          if (!account || account.role !== 'finance' || account.disabledAt !== undefined) throw consoleErrors.forbidden(route.access);
+        }
       }
       if (method !== 'GET' && route.csrf !== false) {
         if (!req.session || !sameToken(event.headers?.['x-csrf-token'], req.session.csrfToken)) throw consoleErrors.csrf();
