@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
+import { Tracing } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { GATEWAY_MARGIN_MS, HTTP_API_TIMEOUT_MS, type FeatureSpec } from '../shared/manifest.ts';
 import { featureFunctionName } from '../runtime/aws/lambda-invoker.ts';
@@ -52,6 +53,9 @@ export class FeatureFunctions extends Construct {
           logGroupName: featureLogGroupName(props.functionPrefix, f.slug),
           description: `${f.manifest.name} ${f.manifest.version} (Faascape feature)`,
           memorySize: f.manifest.memoryMb,
+          // No X-Ray: its role then holds its own log group and nothing else (X-Ray needs a `*`
+          // resource), and a stranger's code writes no segments into the platform's traces.
+          tracing: Tracing.DISABLED,
           timeout: featureTimeout(f),
           // The manifest's concurrency (default 4) is a real ceiling, as the local process pool's is:
           // reserved for this feature, so it always has it, and capped, so one busy or runaway

@@ -75,7 +75,10 @@ export class HouseFunction extends NodejsFunction {
     });
     this.entry = props.entry;
     this.bundlingOptions = bundlingOptions;
-    Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.' });
+    // Only where X-Ray is on: elsewhere (features) a `*` resource would be a real finding.
+    if ((rest.tracing ?? Tracing.ACTIVE) === Tracing.ACTIVE) {
+      Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.' });
+    }
   }
 
   /** Acknowledges the `:*` wildcard of an invoke grant: the versions of that one function only. */

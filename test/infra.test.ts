@@ -137,12 +137,13 @@ describe('the CDK stack', () => {
     expect(synth).toThrow(/report-builder\/feature\.json: timeoutMs: feature "report-builder" asks for 60000 ms, but at most 27000 ms/);
   });
 
-  it('gives feature roles nothing on platform tables, queues or secrets', () => {
+  it('gives feature roles nothing but their own logs: no table, queue, secret, and no tracing into the platform’s traces', () => {
     const features = ofType('AWS::Lambda::Function').filter(([, f]) => (f.Properties.Environment as { Variables: Record<string, string> })?.Variables?.FAASCAPE_FEATURE);
     for (const [, fn] of features) {
       const actions = actionsOfRole(refId(fn.Properties.Role) as string);
       expect(actions.filter((a) => /^(dynamodb|sqs|secretsmanager|lambda):/.test(a))).toEqual([]);
-      expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort());
+      expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      expect(fn.Properties.TracingConfig).toBeUndefined();
     }
   });
 
