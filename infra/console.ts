@@ -261,8 +261,19 @@ export class PlatformConsole extends Construct {
       originSslProtocols: [OriginSslPolicy.TLS_V1_2],
       readTimeout: Duration.seconds(30),
     });
+    // The API's answers (features' and the console API's) get HSTS, no sniffing and no framing too;
+    // not the pages' CSP, which would break nothing but is the gateway's to set per answer (sandbox).
+    const apiHeaders = new ResponseHeadersPolicy(this, 'ApiSecurityHeaders', {
+      comment: 'Faascape API: HSTS, no framing, no sniffing',
+      securityHeadersBehavior: {
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+      },
+    });
     const apiBehavior: BehaviorOptions = {
       origin: apiOrigin,
+      responseHeadersPolicy: apiHeaders,
       viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
       allowedMethods: AllowedMethods.ALLOW_ALL,
       cachePolicy: CachePolicy.CACHING_DISABLED,

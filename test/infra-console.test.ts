@@ -112,9 +112,17 @@ describe('the web console in the CDK stack', () => {
 
   it('sends security headers with the pages: a self-only CSP with no inline script', () => {
     const d = distribution();
-    const [policyId, policy] = only('AWS::CloudFront::ResponseHeadersPolicy');
-    expect(refId(d.DefaultCacheBehavior.ResponseHeadersPolicyId)).toBe(policyId);
-    const headers = (policy.Properties.ResponseHeadersPolicyConfig as { SecurityHeadersConfig: Record<string, Record<string, unknown>> }).SecurityHeadersConfig;
+    const policies = ofType('AWS::CloudFront::ResponseHeadersPolicy');
+    const [policyId, policy] = policies.find(([id]) => id === refId(d.DefaultCacheBehavior.ResponseHeadersPolicyId)) ?? [];
+    expect(policy).toBeDefined();
+    // The API's answers through the CDN: HSTS, no framing, no sniffing (the gateway sets a feature answer's CSP).
+    for (const b of d.CacheBehaviors ?? []) {
+      const [, api] = policies.find(([id]) => id === refId(b.ResponseHeadersPolicyId)) ?? [];
+      expect(api, b.PathPattern).toBeDefined();
+      expect(api?.Properties.ResponseHeadersPolicyConfig).toMatchObject({ SecurityHeadersConfig: { StrictTransportSecurity: { AccessControlMaxAgeSec: 31_536_000 }, FrameOptions: { FrameOption: 'DENY' }, ContentTypeOptions: {} } });
+      expect(policyId).not.toBe(refId(b.ResponseHeadersPolicyId));
+    }
+    const headers = ((policy as Resource).Properties.ResponseHeadersPolicyConfig as { SecurityHeadersConfig: Record<string, Record<string, unknown>> }).SecurityHeadersConfig;
     const csp = String(headers.ContentSecurityPolicy?.ContentSecurityPolicy).split(/;\s*/);
     expect(csp).toContain("default-src 'self'");
     expect(csp).toContain("script-src 'self'");
