@@ -1,5 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
-import { CfnOutput, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -44,8 +43,6 @@ export function errorsAlarm(scope: Construct, id: string, description: string, f
  */
 export function alarmTopic(stack: Stack, email: string | undefined): Topic {
   const topic = new Topic(stack, 'Alarms', { displayName: 'Faascape alarms', enforceSSL: true });
-  // CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key, and an alarm's message
-  // carries its name, state and reason: nothing of clients or money.
   Validations.of(topic).acknowledge({ id: 'AwsSolutions-SNS2', reason: 'CloudWatch alarms cannot publish to a topic under the AWS-managed key; alarm messages carry no client or money data.' });
   if (email) topic.addSubscription(new EmailSubscription(email));
   const action = new SnsAction(topic);
