@@ -9,7 +9,7 @@ export const MAX_DISPLAY_NAME_CHARS = 40;
 
 // Control characters, line/paragraph separators and bidi overrides: a name is one plain line that
 // cannot reorder or break the text around it on a page or in a terminal.
-const UNPRINTABLE = /[\p{Cc}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u2069]/u;
+export const UNPRINTABLE = /[\p{Cc}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u2069]/u;
 // A name is public: an e-mail address in it would publish what the client chose not to (and
 // invite spam); anything shaped like one is refused, not only valid addresses.
 const EMAIL_LIKE = /[^\s@]+@[^\s@]+\.[^\s@]+/;

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_CONCURRENCY, GATEWAY_MARGIN_MS, HTTP_API_TIMEOUT_MS, MAX_TIMEOUT_MS, ManifestError, SLUG, parseManifest } from './manifest.ts';
+import { DEFAULT_CONCURRENCY, GATEWAY_MARGIN_MS, HTTP_API_TIMEOUT_MS, MAX_JSON_BYTES, MAX_JSON_DEPTH, MAX_TIMEOUT_MS, ManifestError, SLUG, parseManifest } from './manifest.ts';
 
 const FILE = 'functions/contact-normalizer/feature.json';
 
@@ -262,6 +262,29 @@ describe('parseManifest', () => {
 
   it.each(['a', 'iban-check', 'vat-check', 'a1-b2', 'a'.repeat(48)])('accepts the folder slug %j', (slug) => {
     expect(parseManifest(slug, FILE, example()).slug).toBe(slug);
+  });
+});
+
+describe('what a manifest carries for others to read', () => {
+  it('refuses an example or schema nested deeper than MAX_JSON_DEPTH or larger than MAX_JSON_BYTES, without overflowing the stack', () => {
+    let deep: unknown = 0;
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    const problems = rejection({ ...example(), example: { body: deep }, requestSchema: { type: 'object', default: deep }, responseSchema: { blob: 'x'.repeat(MAX_JSON_BYTES) } }).problems.join('\n');
+    expect(problems).toMatch(new RegExp(`example: nests deeper than ${MAX_JSON_DEPTH} levels`));
+    expect(problems).toMatch(/requestSchema: nests deeper/);
+    expect(problems).toMatch(new RegExp(`responseSchema: takes \\d+ bytes as JSON, more than ${MAX_JSON_BYTES}`));
+    let fine: unknown = 0;
+    for (let i = 0; i < MAX_JSON_DEPTH - 3; i++) fine = [fine];
+    expect(() => parseManifest('contact-normalizer', FILE, { ...example(), example: { body: fine } })).not.toThrow();
+  });
+
+  it("refuses an example path that would make a copied snippet call another feature", () => {
+    for (const path of ['/../iban-check', '/%2e%2e/iban-check', '/a/./b', 'no-slash', '/..\\x']) expect(paths(rejection({ ...example(), example: { path } })), path).toContain('example.path');
+    for (const path of ['', '/validate', '/v2/check?x=1', '/a..b']) expect(() => parseManifest('contact-normalizer', FILE, { ...example(), example: { path } }), path).not.toThrow();
+  });
+
+  it('refuses a name with control characters, line breaks or bidi controls', () => {
+    for (const name of ['Cheap\u202E', 'two\nlines', 'bell\u0007']) expect(paths(rejection({ ...example(), name })), JSON.stringify(name)).toContain('name');
   });
 });
 

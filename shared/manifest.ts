@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UNPRINTABLE } from './display-name.ts';
 import { DomainError } from './errors.ts';
 import { MoneyError, parseDecimalMicros } from './money.ts';
 import { priceNoticeProblem, type ScheduledPrice } from './lifecycle.ts';
@@ -45,10 +46,51 @@ export const MAX_TIMEOUT_MS = HTTP_API_TIMEOUT_MS - GATEWAY_MARGIN_MS;
 /** An instant with its offset, e.g. "2025-07-01T00:00:00Z" (what `Date.parse` reads the same everywhere). */
 const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. "2025-07-01T00:00:00Z"' });
 
+/**
+ * JSON a manifest carries for others to read (its example, its schemas): every page of the
+ * catalogue, openapi.json and the deploy serialise it, so it is bounded in depth (checked without
+ * recursion: a 20,000-deep array overflowed the stack of JSON.stringify and stopped `npm start`,
+ * reloads and `cdk synth` for every feature) and in size.
+ */
+export const MAX_JSON_DEPTH = 32;
+export const MAX_JSON_BYTES = 64 * 1024;
+export function jsonProblem(value: unknown): string | undefined {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > MAX_JSON_DEPTH) return `nests deeper than ${MAX_JSON_DEPTH} levels`;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  const bytes = new TextEncoder().encode(JSON.stringify(value) ?? '').length;
+  return bytes > MAX_JSON_BYTES ? `takes ${bytes} bytes as JSON, more than ${MAX_JSON_BYTES}` : undefined;
+}
+const boundedJson = <T extends z.ZodType>(schema: T) => schema.superRefine((v, ctx) => {
+  const problem = jsonProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** An example's path below the feature's URL: empty, or "/…" with no "." or ".." segment (a copied snippet must call this feature). */
+const examplePath = z
+  .string()
+  .max(200)
+  .refine((p) => {
+    if (p === '') return true;
+    if (!p.startsWith('/')) return false;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(p);
+    } catch {
+      return false;
+    }
+    return !decoded.split(/[/\\]/).some((segment) => segment === '.' || segment === '..');
+  }, 'must be empty or start with "/", with no "." or ".." segment: the example calls this feature');
+
 const priceText = z.strictObject({ perCall: decimalPrice, perGbSecond: decimalPrice, currency: z.literal('EUR') });
 
 export const manifestSchema = z.strictObject({
-  name: z.string().min(1).max(80),
+  // Shown inline in catalogues and price notices: one plain line, nothing that reorders the text around it.
+  name: z.string().min(1).max(80).refine((n) => !UNPRINTABLE.test(n), 'must not contain control characters, line breaks or bidi controls'),
   description: z.string().min(1).max(2000),
   // The version and the authors travel in every usage record, and the authors in the key of every
   // usage line: bounded, so that one manifest cannot make an item the store refuses (a line's sort
@@ -87,18 +129,18 @@ export const manifestSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(64).optional(),
   tags: z.array(z.string().regex(/^[a-z0-9-]{1,32}$/)).max(20).default([]),
   /** JSON Schemas of the request body and the 2xx response body, for `openapi.json` (optional) */
-  requestSchema: z.record(z.string(), z.unknown()).optional(),
-  responseSchema: z.record(z.string(), z.unknown()).optional(),
-  example: z
+  requestSchema: boundedJson(z.record(z.string(), z.unknown())).optional(),
+  responseSchema: boundedJson(z.record(z.string(), z.unknown())).optional(),
+  example: boundedJson(z
     .strictObject({
       method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
-      path: z.string().default(''),
+      path: examplePath.default(''),
       query: z.string().optional(),
       headers: z.record(z.string(), z.string()).optional(),
       body: z.unknown().optional(),
       /** what the feature answers to this request (the catalogue shows it; a test runs the shipped ones) */
       response: z.strictObject({ status: z.number().int().min(100).max(599).default(200), body: z.unknown() }).optional(),
-    })
+    }))
     .optional(),
 }).superRefine((m, ctx) => {
   const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
