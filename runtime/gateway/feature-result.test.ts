@@ -26,4 +26,10 @@ describe("a feature's answer", () => {
     expect(interpretResult({ statusCode: 200, headers: { 'bad name': 'x' }, body: '' })).toBeUndefined();
     expect(interpretResult({ statusCode: 200, headers: { 'x-euro': '€' }, body: '' })).toBeUndefined();
   });
+
+  it('never carries a header that reaches beyond the answer on the console origin', () => {
+    const headers = { 'Clear-Site-Data': '"*"', 'Strict-Transport-Security': 'max-age=0', NEL: '{}', 'Report-To': '{}', 'Reporting-Endpoints': 'a="https://x.example"', 'Set-Cookie': 's=1', Location: '/next', 'x-kept': '1' };
+    expect(interpretResult({ statusCode: 302, headers, body: '' })?.headers).toEqual({ location: '/next', 'x-kept': '1' });
+  });
 });
+

@@ -10,7 +10,20 @@ export interface FeatureResponse {
   bodyBytes: number;
 }
 
-const DROPPED_RESPONSE_HEADERS = new Set(['set-cookie', 'set-cookie2', 'content-security-policy', 'content-security-policy-report-only', 'x-content-type-options']);
+// A feature answers on the console's origin: no header that reaches beyond its own answer (cookies,
+// the origin's stored data, its HSTS, where the browser reports errors) or loosens its sandbox.
+const DROPPED_RESPONSE_HEADERS = new Set([
+  'set-cookie',
+  'set-cookie2',
+  'content-security-policy',
+  'content-security-policy-report-only',
+  'x-content-type-options',
+  'clear-site-data',
+  'strict-transport-security',
+  'nel',
+  'report-to',
+  'reporting-endpoints',
+]);
 
 /** RFC 9110 field names (tokens) and values (visible characters, spaces and tabs, no CR, LF or NUL): what node:http will write. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
