@@ -3,13 +3,11 @@
  * (issue #17). Optional: a client without one is shown as "a client" (ANONYMOUS_CLIENT in
  * runtime/console/community-types.ts). Pure rules only.
  */
+import { UNPRINTABLE } from './control-chars.ts';
 import { DomainError } from './errors.ts';
 
 export const MAX_DISPLAY_NAME_CHARS = 40;
 
-// Control characters, line/paragraph separators and bidi overrides: a name is one plain line that
-// cannot reorder or break the text around it on a page or in a terminal.
-export const UNPRINTABLE = /[\p{Cc}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u2069]/u;
 // A name is public: an e-mail address in it would publish what the client chose not to (and
 // invite spam); anything shaped like one is refused, not only valid addresses.
 const EMAIL_LIKE = /[^\s@]+@[^\s@]+\.[^\s@]+/;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UNPRINTABLE } from './display-name.ts';
+import { UNPRINTABLE } from './control-chars.ts';
 import { DomainError } from './errors.ts';
 import { MoneyError, parseDecimalMicros } from './money.ts';
 import { priceNoticeProblem, type ScheduledPrice } from './lifecycle.ts';

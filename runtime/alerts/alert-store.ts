@@ -4,7 +4,7 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, typ
 import { DomainError } from '../../shared/errors.ts';
 import type { WebhookEvent } from '../../shared/webhook.ts';
 import type { TableNames } from '../store/tables.ts';
-import { ipLiteral, isPublicAddress, isPublicName } from './public-address.ts';
+import { isAllowedHost } from './public-address.ts';
 
 export interface WebhookEndpoint {
   id: string;
@@ -68,8 +68,7 @@ export function checkEndpointUrl(text: unknown, allowLoopback: boolean): string 
   }
   if (url.protocol !== 'https:') throw new WebhookError('url: https only');
   // Checked again at every delivery, on the address connected to (webhook-post.ts): a name's DNS can change.
-  const literal = ipLiteral(url.hostname);
-  if (literal ? !isPublicAddress(literal) : !isPublicName(url.hostname)) throw new WebhookError('url: a public host, not a loopback, private, link-local or local-only name or address');
+  if (!isAllowedHost(url.hostname, false)) throw new WebhookError('url: a public host, not a loopback, private, link-local or local-only name or address');
   return url.href;
 }
 

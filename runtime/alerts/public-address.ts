@@ -58,8 +58,22 @@ export function isPublicAddress(ip: string): boolean {
 const LOCAL_NAME = /(^|\.)(localhost|local|internal|intranet|lan|home\.arpa)\.?$/i;
 
 /** A host name that could be on the public internet: dotted, and not one of the local-only suffixes. */
-export function isPublicName(hostname: string): boolean {
+function isPublicName(hostname: string): boolean {
   return hostname.includes('.') && !LOCAL_NAME.test(hostname);
+}
+
+/** An address a webhook may reach: a public one, or 127.0.0.1 itself when the operator allows loopback. */
+function isAllowedAddress(ip: string, allowLoopback: boolean): boolean {
+  return isPublicAddress(ip) || (allowLoopback && ip === '127.0.0.1');
+}
+
+/**
+ * A URL host a webhook may name: an allowed address literal, or a public name (whose addresses
+ * publicOnlyLookup checks again when it is connected to). One rule for registering and for sending.
+ */
+export function isAllowedHost(hostname: string, allowLoopback: boolean): boolean {
+  const literal = ipLiteral(hostname);
+  return literal ? isAllowedAddress(literal, allowLoopback) : isPublicName(hostname);
 }
 
 /**
@@ -72,7 +86,7 @@ export function publicOnlyLookup(allowLoopback: boolean): LookupFunction {
   return (hostname, options, callback) => {
     lookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
       if (err) return callback(err, '', 0);
-      const ok = addresses.filter((a) => isPublicAddress(a.address) || (allowLoopback && a.address === '127.0.0.1'));
+      const ok = addresses.filter((a) => isAllowedAddress(a.address, allowLoopback));
       if (ok.length === 0 || ok.length !== addresses.length) {
         const refused = Object.assign(new Error(`${hostname} resolves to an address that is not public (${addresses.map((a) => a.address).join(', ')})`), { code: 'ENOTPUBLIC' });
         return callback(refused, '', 0);

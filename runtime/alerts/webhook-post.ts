@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { ipLiteral, isPublicAddress, isPublicName, publicOnlyLookup } from './public-address.ts';
+import { ipLiteral, isAllowedHost, publicOnlyLookup } from './public-address.ts';
 
 /**
  * POSTs one webhook and answers its status. The host is checked again here, not only when the
@@ -10,9 +10,8 @@ import { ipLiteral, isPublicAddress, isPublicName, publicOnlyLookup } from './pu
  */
 export function postWebhook(urlText: string, headers: Record<string, string>, body: string, o: { allowLoopback: boolean; timeoutMs: number }): Promise<number> {
   const url = new URL(urlText);
-  const literal = ipLiteral(url.hostname);
-  const loopback = o.allowLoopback && literal === '127.0.0.1';
-  if (literal ? !(loopback || isPublicAddress(literal)) : !isPublicName(url.hostname)) return Promise.reject(new Error(`${url.hostname} is not a public host`));
+  const loopback = o.allowLoopback && ipLiteral(url.hostname) === '127.0.0.1';
+  if (!isAllowedHost(url.hostname, o.allowLoopback)) return Promise.reject(new Error(`${url.hostname} is not a public host`));
   if (url.protocol !== 'https:' && !(loopback && url.protocol === 'http:')) return Promise.reject(new Error('https only'));
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {

@@ -1,8 +1,5 @@
-import { escapeControlChars } from '../../shared/control-chars.ts';
+import { escapeControlChars, JSON_RAW_CONTROLS, LAYOUT_CHARS } from '../../shared/control-chars.ts';
 
-// Not control characters, but as bad on a terminal that honours them: bidi embeddings, overrides
-// and isolates reorder what follows; line and paragraph separators break the line.
-const LAYOUT_CHARS = /[\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * Text that someone else wrote (a client, a developer, a feature's manifest, a feature), shown in
@@ -46,5 +43,5 @@ export function printJson(value: unknown): void {
  * as stored instead: its bytes are what its sha256 names.
  */
 export function terminalSafeJson(json: string): string {
-  return json.replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return json.replace(JSON_RAW_CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -61,6 +61,7 @@ export const errors = {
   unavailable: (cause?: unknown) =>
     Object.assign(new PlatformError(503, 'service_unavailable', 'The platform cannot verify this request right now; retry shortly.', { 'retry-after': '1' }), { cause }),
   internal: () => new PlatformError(500, 'internal_error', 'An internal error occurred.'),
+  serverBusy: () => new PlatformError(503, 'server_busy', 'Too many request bodies are being received at once; retry in a moment.', { 'retry-after': '1' }),
 };
 
 export function errorResponse(e: PlatformError, extraHeaders: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {

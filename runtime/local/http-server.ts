@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { BODY_BYTES_HEADER } from '../gateway/handler.ts';
-import { MAX_PAYLOAD_BYTES } from '../gateway/errors.ts';
+import { errorResponse, errors, MAX_PAYLOAD_BYTES } from '../gateway/errors.ts';
 
 export type EventHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -99,10 +99,8 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResul
   res.end(body);
 }
 
-const INTERNAL_ERROR: APIGatewayProxyStructuredResultV2 = { statusCode: 500, headers: { 'content-type': 'application/json' }, body: '{"error":{"code":"internal_error","message":"An internal error occurred."}}' };
 const BAD_REQUEST = JSON.stringify({ error: { code: 'invalid_request', message: 'The request is not valid HTTP.' } });
 
-const BUSY = JSON.stringify({ error: { code: 'server_busy', message: 'Too many request bodies are being received at once; retry in a moment.' } });
 
 /**
  * Request bodies the server holds at once, all requests together, before any key is checked: each
@@ -132,8 +130,8 @@ export function createHttpServer(handle: EventHandler, onError: (e: unknown) => 
       if (bytes > MAX_PAYLOAD_BYTES) return;
       if (buffered + c.length > maxBufferedBytes) {
         refused = true;
-        res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', connection: 'close', 'content-length': String(Buffer.byteLength(BUSY)) });
-        res.end(BUSY);
+        const busy = errorResponse(errors.serverBusy());
+        writeResult(res, { ...busy, headers: { ...busy.headers, connection: 'close' } });
         return;
       }
       buffered += c.length;
@@ -150,7 +148,7 @@ export function createHttpServer(handle: EventHandler, onError: (e: unknown) => 
         .catch((e: unknown) => {
           onError(e);
           if (res.headersSent) res.destroy();
-          else writeResult(res, INTERNAL_ERROR);
+          else writeResult(res, errorResponse(errors.internal()));
         });
     });
     req.on('error', () => res.destroy());

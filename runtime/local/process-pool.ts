@@ -376,8 +376,8 @@ class FeatureProcesses {
     const limitBytes = (this.spec.manifest.memoryMb + MEMORY_SLACK_MB) * 1024 * 1024;
     const measureTmp = tmpSpaceLow(this.disk);
     for (const slot of this.slots) {
-      if (measureTmp && !slot.dead && !slot.measuring) this.measureTmp(slot);
       if (slot.dead || slot.starting || slot.child.pid === undefined) continue;
+      if (measureTmp && !slot.measuring) this.measureTmp(slot);
       const usage = processUsage(slot.child.pid);
       if (!usage) continue;
       if (usage.rssBytes > limitBytes) {
@@ -421,6 +421,8 @@ class FeatureProcesses {
     const job = slot.job;
     if (!job) return;
     slot.job = undefined;
+    // Its timer, when an answer past the deadline came first.
+    clearTimeout(job.timer);
     this.stats.timeouts += 1;
     this.devLog('error', `timed out after ${this.spec.manifest.timeoutMs} ms; the process was stopped`, job.invocationId);
     void this.kill(slot);
