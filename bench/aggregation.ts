@@ -14,12 +14,11 @@
  * sandboxed processes (concurrency 1 here, to bound memory: one process per feature).
  * Results: stdout (progress on stderr) and bench/results/aggregation-<ISO date>.json.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { ClientStore } from '../runtime/keys/client-store.ts';
 import { startPlatform, type Platform } from '../runtime/local/platform.ts';
 import { silentLogger } from '../runtime/logger.ts';
@@ -30,7 +29,9 @@ import { monthOf } from '../shared/month.ts';
 import { DEFAULT_POLICY } from '../shared/statement.ts';
 import { runLoad, stopRunningLoads } from './lib/load.ts';
 import { childPids, findChildPid, processCpuMs, rssBytes } from './lib/proc.ts';
-import { numberOption } from './lib/args.ts';
+import { benchArgs } from './lib/args.ts';
+import { benchExit } from './lib/exit.ts';
+import { out, progress } from './lib/report.ts';
 
 const USAGE = `usage: npx tsx bench/aggregation.ts [options]
   --clients N         clients, one API key each (default 1000)
@@ -43,25 +44,7 @@ const USAGE = `usage: npx tsx bench/aggregation.ts [options]
   --results-dir DIR   where the JSON goes (default bench/results)
   --help`;
 
-const { values: args } = parseArgs({
-  options: {
-    clients: { type: 'string' },
-    features: { type: 'string' },
-    duration: { type: 'string' },
-    connections: { type: 'string' },
-    'drain-timeout': { type: 'string' },
-    'meter-inflight': { type: 'string' },
-    'apply-delay-ms': { type: 'string' },
-    'results-dir': { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
-  strict: true,
-});
-if (args.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-const num = numberOption(USAGE);
+const { args, num } = benchArgs(USAGE, ['clients', 'features', 'duration', 'connections', 'drain-timeout', 'meter-inflight', 'apply-delay-ms', 'results-dir']);
 const CLIENTS = Math.floor(num('clients', args.clients, 1000, 1));
 const FEATURES = Math.floor(num('features', args.features, 200, 1));
 const DURATION_S = num('duration', args.duration, 60, 1);
@@ -76,8 +59,6 @@ const RESULTS_DIR = path.resolve(args['results-dir'] ?? path.join(REPO, 'bench',
 const COMMAND = ['npx tsx bench/aggregation.ts', ...process.argv.slice(2)].join(' ');
 const TARGET_RECORDS_PER_S = 10_000;
 
-const progress = (line: string) => process.stderr.write(`· ${line}\n`);
-const out = (line = '') => process.stdout.write(`${line}\n`);
 const f = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a');
 
 const MANIFEST = (i: number) => ({
@@ -101,27 +82,12 @@ const slug = (i: number) => `echo-${String(i).padStart(3, '0')}`;
 
 const tempDirs: string[] = [];
 let platform: Platform | undefined;
-let cleaning: Promise<void> | undefined;
-function cleanup(): Promise<void> {
-  return (cleaning ??= (async () => {
-    const keepAlive = setInterval(() => {}, 1000);
-    try {
-      stopRunningLoads();
-      const p = platform;
-      platform = undefined;
-      await p?.stop().catch((e: unknown) => process.stderr.write(`platform stop failed: ${String(e)}\n`));
-    } finally {
-      clearInterval(keepAlive);
-      for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-    }
-  })());
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    process.stderr.write(`\n${sig}: cleaning up\n`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const exit = benchExit(async () => {
+  stopRunningLoads();
+  const p = platform;
+  platform = undefined;
+  await p?.stop().catch((e: unknown) => process.stderr.write(`platform stop failed: ${String(e)}\n`));
+}, tempDirs);
 
 interface Second {
   t: number;
@@ -292,13 +258,5 @@ async function main(): Promise<number> {
   return aggregated === expectedAggregated && drained ? 0 : 1;
 }
 
-let code = 1;
-try {
-  code = await main();
-} catch (e) {
-  if (!cleaning) process.stderr.write(`aggregation bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  code = 1;
-} finally {
-  await cleanup();
-}
+const code = await exit.run('aggregation', main);
 process.exit(code);

@@ -45,7 +45,6 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { stop as stopEsbuild, transform } from 'esbuild';
 import { StoreProcess } from '../runtime/local/embedded-store.ts';
@@ -56,7 +55,9 @@ import { documentClient, localDynamoClient } from '../runtime/store/dynamo-clien
 import { ensureTables } from '../runtime/store/ensure-tables.ts';
 import { LOCAL_TABLE_PREFIX, tableNames } from '../runtime/store/tables.ts';
 import type { UsageRecord } from '../shared/usage.ts';
-import { numberOption } from './lib/args.ts';
+import { benchArgs } from './lib/args.ts';
+import { benchExit } from './lib/exit.ts';
+import { f, median, out, pad, progress } from './lib/report.ts';
 import { runLoad, stopRunningLoads, type LoadResult } from './lib/load.ts';
 import { findChildPid, machineCpu, otherCpuSince, processCpuMs, rssBytes, sampleMachine, snapshotCpu } from './lib/proc.ts';
 
@@ -74,24 +75,7 @@ const USAGE = `usage: npx tsx bench/floor.ts [options]
   --results-dir DIR where the JSON goes (default bench/results)
   --help`;
 
-const { values: args } = parseArgs({
-  options: {
-    rounds: { type: 'string' },
-    duration: { type: 'string' },
-    warmup: { type: 'string' },
-    connections: { type: 'string' },
-    only: { type: 'string' },
-    'results-dir': { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
-  strict: true,
-});
-if (args.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-
-const num = numberOption(USAGE);
+const { args, num } = benchArgs(USAGE, ['rounds', 'duration', 'warmup', 'connections', 'only', 'results-dir']);
 const ROUNDS = Math.floor(num('rounds', args.rounds, 3, 1));
 const DURATION_S = num('duration', args.duration, 5, 1);
 const WARMUP_S = num('warmup', args.warmup, 1, 0);
@@ -128,25 +112,6 @@ const TIMEOUT_MS = 3000;
 const MAX_BATCH_RECORDS = 400;
 
 // ---- small helpers ------------------------------------------------------------------------------
-
-const progress = (line: string) => process.stderr.write(`· ${line}\n`);
-const out = (line = '') => process.stdout.write(`${line}\n`);
-
-function median(xs: number[]): number {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return Number.NaN;
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-function f(n: number | null | undefined, digits = 0): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return 'n/a';
-  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-function pad(s: string, w: number, right = false): string {
-  return right ? s.padStart(w) : s.padEnd(w);
-}
 
 /** The file system type of a directory (fsync on tmpfs would be free). */
 function fsType(dir: string): string {
@@ -213,34 +178,14 @@ const tempDirs: string[] = [];
 /** every process this bench forked (feature processes), killed by pid on the way out */
 const children = new Set<ChildProcess>();
 let active: Running | undefined;
-let cleaning: Promise<void> | undefined;
-
-function cleanup(): Promise<void> {
-  return (cleaning ??= (async () => {
-    // StoreProcess unrefs its child: while it stops, nothing else may hold the event loop.
-    const keepAlive = setInterval(() => {}, 1000);
-    try {
-      stopRunningLoads();
-      const a = active;
-      active = undefined;
-      if (a) await a.stop().catch((e: unknown) => process.stderr.write(`stop failed: ${String(e)}\n`));
-      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-      children.clear();
-    } finally {
-      clearInterval(keepAlive);
-      for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-    }
-  })());
-}
-
-let interrupted = false;
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    interrupted = true;
-    process.stderr.write(`\n${sig}: cleaning up\n`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const exit = benchExit(async () => {
+  stopRunningLoads();
+  const a = active;
+  active = undefined;
+  if (a) await a.stop().catch((e: unknown) => process.stderr.write(`stop failed: ${String(e)}\n`));
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  children.clear();
+}, tempDirs);
 
 function tempDir(prefix: string): string {
   const d = mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -743,7 +688,7 @@ async function main(): Promise<number> {
   for (let round = 1; round <= ROUNDS; round += 1) {
     const order = round % 2 ? VARIANTS : [...VARIANTS].reverse();
     for (const variant of order) {
-      if (interrupted) throw new Error('interrupted');
+      if (exit.interrupted()) throw new Error('interrupted');
       progress(`round ${round}: ${variant}: starting`);
       const tStart = performance.now();
       const r = await startVariant(variant, modulePath, handler);
@@ -869,14 +814,5 @@ async function main(): Promise<number> {
   return summary.some((s) => s.errors > 0) ? 1 : 0;
 }
 
-let code = 1;
-try {
-  code = await main();
-} catch (e) {
-  // after a signal the cleanup has already stopped what the run was waiting for: no stack for that
-  if (!cleaning) process.stderr.write(`floor bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  code = 1;
-} finally {
-  await cleanup();
-}
-process.exit(interrupted ? 130 : code);
+const code = await exit.run('floor', main);
+process.exit(exit.interrupted() ? 130 : code);

@@ -18,7 +18,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -26,7 +26,6 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ClientStore } from '../runtime/keys/client-store.ts';
 import { createHttpServer, toEvent } from '../runtime/local/http-server.ts';
@@ -43,7 +42,9 @@ import { canonicalAuthors, type UsageRecord } from '../shared/usage.ts';
 import { runLoad, stopRunningLoads, type LoadResult } from './lib/load.ts';
 import { childPids, findChildPid, machineCpu, otherCpuSince, otherProcesses, processCpuMs, rssBytes, sampleMachine, snapshotCpu } from './lib/proc.ts';
 import { profile, summarise, type ProfileSummary } from './lib/profile.ts';
-import { numberOption } from './lib/args.ts';
+import { benchArgs } from './lib/args.ts';
+import { benchExit } from './lib/exit.ts';
+import { f, median, out, pad, progress } from './lib/report.ts';
 
 // ---- options ------------------------------------------------------------------------------------
 
@@ -67,35 +68,7 @@ const USAGE = `usage: npx tsx bench/gateway.ts [options]
   --profile-out FILE     also write the raw V8 profile (.cpuprofile, opens in Chrome DevTools)
   --help`;
 
-const { values: args } = parseArgs({
-  options: {
-    rounds: { type: 'string' },
-    duration: { type: 'string' },
-    connections: { type: 'string' },
-    warmup: { type: 'string' },
-    'profile-duration': { type: 'string' },
-    'dispatch-calls': { type: 'string' },
-    'cold-starts': { type: 'string' },
-    'meter-records': { type: 'string' },
-    'meter-window': { type: 'string' },
-    'meter-inflight': { type: 'string' },
-    'apply-delay-ms': { type: 'string' },
-    'latency-connections': { type: 'string' },
-    'aggregation-duration': { type: 'string' },
-    'aggregation-clients': { type: 'string' },
-    'aggregation-features': { type: 'string' },
-    'results-dir': { type: 'string' },
-    'profile-out': { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
-  strict: true,
-});
-if (args.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-
-const num = numberOption(USAGE);
+const { args, num } = benchArgs(USAGE, ['rounds', 'duration', 'connections', 'warmup', 'profile-duration', 'dispatch-calls', 'cold-starts', 'meter-records', 'meter-window', 'meter-inflight', 'apply-delay-ms', 'latency-connections', 'aggregation-duration', 'aggregation-clients', 'aggregation-features', 'results-dir', 'profile-out']);
 
 const ROUNDS = Math.floor(num('rounds', args.rounds, 3, 1));
 const DURATION_S = num('duration', args.duration, 10, 1);
@@ -130,25 +103,6 @@ const FEATURE_HOST = 'feature-host.mjs';
 const TARGET_RSS_MB = 300;
 
 // ---- small helpers ------------------------------------------------------------------------------
-
-const progress = (line: string) => process.stderr.write(`· ${line}\n`);
-const out = (line = '') => process.stdout.write(`${line}\n`);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return Number.NaN;
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-function f(n: number | null | undefined, digits = 0): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return 'n/a';
-  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-function pad(s: string, w: number, right = false): string {
-  return right ? s.padStart(w) : s.padEnd(w);
-}
 
 // ---- the echo feature -------------------------------------------------------------------------
 
@@ -196,22 +150,6 @@ function featureLikeEvent(): APIGatewayProxyEventV2 {
 const tempDirs: string[] = [];
 let platform: Platform | undefined;
 let bare: Server | undefined;
-let cleaning: Promise<void> | undefined;
-
-function cleanup(): Promise<void> {
-  return (cleaning ??= (async () => {
-    // StoreProcess unrefs its child: while stop() waits for the store to exit nothing else may
-    // hold the event loop, and node would quit mid-cleanup (exit code 13) before removing temp dirs.
-    const keepAlive = setInterval(() => {}, 1000);
-    try {
-      await cleanupSteps();
-    } finally {
-      clearInterval(keepAlive);
-      for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-    }
-  })());
-}
-
 async function cleanupSteps(): Promise<void> {
   stopRunningLoads();
   if (bare) {
@@ -229,14 +167,7 @@ async function cleanupSteps(): Promise<void> {
   }
 }
 
-let interrupted = false;
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    interrupted = true;
-    process.stderr.write(`\n${sig}: cleaning up\n`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const exit = benchExit(cleanupSteps, tempDirs);
 
 // ---- measured runs ----------------------------------------------------------------------------
 
@@ -831,23 +762,14 @@ async function main(): Promise<number> {
   }
 }
 
-let code = 1;
-try {
-  code = await main();
-} catch (e) {
-  // after a signal the cleanup has already stopped what the run was waiting for: no stack for that
-  if (!cleaning) process.stderr.write(`gateway bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  code = 1;
-} finally {
-  await cleanup();
-}
+let code = await exit.run('gateway', main);
 
 /**
  * Aggregation under interleaved live traffic (bench/aggregation.ts), in a process of its own: a
  * fresh platform with its own features, after this one is stopped, so neither run's memory or
  * backlog weighs on the other.
  */
-if (AGGREGATION_S > 0 && !interrupted) {
+if (AGGREGATION_S > 0 && !exit.interrupted()) {
   const script = fileURLToPath(new URL('./aggregation.ts', import.meta.url));
   const child = spawn(
     process.execPath,

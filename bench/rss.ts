@@ -15,8 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { numberOption } from './lib/args.ts';
+import { benchArgs } from './lib/args.ts';
+import { progress } from './lib/report.ts';
 import { runLoad, stopRunningLoads } from './lib/load.ts';
 import { sampleMachine } from './lib/proc.ts';
 
@@ -28,27 +28,12 @@ const USAGE = `usage: npx tsx bench/rss.ts [options]
   --results-dir DIR          where the JSON goes (default bench/results)
   --help`;
 
-const { values: args } = parseArgs({
-  options: {
-    duration: { type: 'string' },
-    connections: { type: 'string' },
-    concurrency: { type: 'string' },
-    'platform-node-options': { type: 'string' },
-    'results-dir': { type: 'string' },
-    help: { type: 'boolean' },
-  },
-});
-if (args.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-const num = numberOption(USAGE);
-const durationS = num('--duration', args.duration, 20, 1);
-const connections = num('--connections', args.connections, 64, 1);
-const concurrency = args.concurrency === undefined ? undefined : num('--concurrency', args.concurrency, 4, 1);
+const { args, num } = benchArgs(USAGE, ['duration', 'connections', 'concurrency', 'platform-node-options', 'results-dir']);
+const durationS = num('duration', args.duration, 20, 1);
+const connections = num('connections', args.connections, 64, 1);
+const concurrency = args.concurrency === undefined ? undefined : num('concurrency', args.concurrency, 4, 1);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TARGET_RSS_MB = 300;
-const progress = (line: string) => process.stderr.write(`· ${line}\n`);
 const mb = (bytes: number) => Math.round(bytes / 1048576);
 
 // ---- the process tree ---------------------------------------------------------------------------

@@ -31,12 +31,11 @@
  */
 import { BatchWriteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual } from 'node:util';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { StoreProcess } from '../runtime/local/embedded-store.ts';
 import { DynamoUsageLog } from '../runtime/meter/dynamo-usage-log.ts';
 import { LOCAL_WRITER } from '../runtime/meter/meter.ts';
@@ -50,7 +49,9 @@ import { mulberry32 } from '../shared/prng.ts';
 import { planAggregateUpdates, usageSk, type ItemUpdate } from '../shared/usage-plan.ts';
 import { COUNTER_NAMES, lineKey, type AuthorShare, type UsageRecord } from '../shared/usage.ts';
 import type { UnitPrice } from '../shared/price.ts';
-import { numberOption } from './lib/args.ts';
+import { benchArgs } from './lib/args.ts';
+import { benchExit } from './lib/exit.ts';
+import { median, out, progress } from './lib/report.ts';
 import { findChildPid, machineCpu, otherCpuSince, processCpuMs, snapshotCpu } from './lib/proc.ts';
 
 const USAGE = `usage: npx tsx bench/store-ceiling.ts [options]
@@ -63,24 +64,7 @@ const USAGE = `usage: npx tsx bench/store-ceiling.ts [options]
   --results-dir DIR   where the JSON goes (default bench/results)
   --help`;
 
-const { values: args } = parseArgs({
-  options: {
-    rounds: { type: 'string' },
-    duration: { type: 'string' },
-    warmup: { type: 'string' },
-    concurrency: { type: 'string' },
-    'hot-items': { type: 'string' },
-    'seed-items': { type: 'string' },
-    'results-dir': { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
-  strict: true,
-});
-if (args.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-const num = numberOption(USAGE);
+const { args, num } = benchArgs(USAGE, ['rounds', 'duration', 'warmup', 'concurrency', 'hot-items', 'seed-items', 'results-dir']);
 const ROUNDS = Math.floor(num('rounds', args.rounds, 3, 1));
 const DURATION_S = num('duration', args.duration, 5, 0.5);
 const WARMUP_S = num('warmup', args.warmup, 1, 0);
@@ -93,8 +77,6 @@ const COMMAND = ['npx tsx bench/store-ceiling.ts', ...process.argv.slice(2)].joi
 const TARGET_RECORDS_PER_S = 10_000;
 const BATCH = 25;
 
-const progress = (line: string) => process.stderr.write(`· ${line}\n`);
-const out = (line = '') => process.stdout.write(`${line}\n`);
 const f = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a');
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
@@ -217,36 +199,13 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
-function median(xs: number[]): number {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (s.length === 0) return Number.NaN;
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
 const tempDirs: string[] = [];
 let store: StoreProcess | undefined;
-let cleaning: Promise<void> | undefined;
-function cleanup(): Promise<void> {
-  return (cleaning ??= (async () => {
-    // StoreProcess unrefs its child: hold the event loop while we wait for its exit.
-    const keepAlive = setInterval(() => {}, 1000);
-    try {
-      const s = store;
-      store = undefined;
-      await s?.close().catch((e: unknown) => process.stderr.write(`store stop failed: ${String(e)}\n`));
-    } finally {
-      clearInterval(keepAlive);
-      for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-    }
-  })());
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    process.stderr.write(`\n${sig}: cleaning up\n`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const exit = benchExit(async () => {
+  const s = store;
+  store = undefined;
+  await s?.close().catch((e: unknown) => process.stderr.write(`store stop failed: ${String(e)}\n`));
+}, tempDirs);
 
 async function main(): Promise<number> {
   const started = new Date();
@@ -525,13 +484,5 @@ async function batchPut(db: DynamoDBDocumentClient, tables: TableNames, items: R
   }
 }
 
-let code = 1;
-try {
-  code = await main();
-} catch (e) {
-  if (!cleaning) process.stderr.write(`store-ceiling bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  code = 1;
-} finally {
-  await cleanup();
-}
+const code = await exit.run('store-ceiling', main);
 process.exit(code);
